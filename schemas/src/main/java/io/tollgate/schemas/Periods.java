@@ -1,0 +1,73 @@
+package io.tollgate.schemas;
+
+import io.tollgate.schemas.avro.PeriodType;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Calendar periods shared by every service, so that a day or month means the same instant range
+ * in the gateway, metering-stream and budget-alerts. A day starts at {@code resetHour} local time
+ * in {@code zone}; it lasts 23 or 25 hours on DST changes. A month starts at the reset hour of
+ * its first day. If the reset hour falls into a DST gap, the day starts at the first valid
+ * instant after it (java.time's rule).
+ */
+public final class Periods {
+
+    private static final DateTimeFormatter MONTH_KEY = DateTimeFormatter.ofPattern("yyyy-MM");
+
+    private Periods() {
+    }
+
+    /** A period: its key (2026-11-21, 2026-11, lifetime) and its [start, end) in epoch millis. */
+    public record Period(PeriodType type, String key, long startMillis, long endMillis) {
+        public boolean contains(long epochMillis) {
+            return epochMillis >= startMillis && epochMillis < endMillis;
+        }
+    }
+
+    public static Period of(PeriodType type, long epochMillis, ZoneId zone, int resetHour) {
+        return switch (type) {
+            case DAY -> day(epochMillis, zone, resetHour);
+            case MONTH -> month(epochMillis, zone, resetHour);
+            case LIFETIME -> new Period(PeriodType.LIFETIME, "lifetime", 0L, Long.MAX_VALUE);
+        };
+    }
+
+    public static Period day(long epochMillis, ZoneId zone, int resetHour) {
+        LocalDate date = dateOf(epochMillis, zone, resetHour);
+        return new Period(PeriodType.DAY, date.toString(), startOf(date, zone, resetHour),
+                startOf(date.plusDays(1), zone, resetHour));
+    }
+
+    public static Period month(long epochMillis, ZoneId zone, int resetHour) {
+        LocalDate first = dateOf(epochMillis, zone, resetHour).withDayOfMonth(1);
+        return new Period(PeriodType.MONTH, first.format(MONTH_KEY), startOf(first, zone, resetHour),
+                startOf(first.plusMonths(1), zone, resetHour));
+    }
+
+    /** The period that follows {@code period} (LIFETIME has none and returns itself). */
+    public static Period next(Period period, ZoneId zone, int resetHour) {
+        return period.type() == PeriodType.LIFETIME ? period : of(period.type(), period.endMillis(), zone, resetHour);
+    }
+
+    /** The calendar date whose quota day contains the instant. */
+    public static LocalDate dateOf(long epochMillis, ZoneId zone, int resetHour) {
+        checkResetHour(resetHour);
+        LocalDate date = Instant.ofEpochMilli(epochMillis).atZone(zone).toLocalDate();
+        return epochMillis < startOf(date, zone, resetHour) ? date.minusDays(1) : date;
+    }
+
+    private static long startOf(LocalDate date, ZoneId zone, int resetHour) {
+        return ZonedDateTime.of(date, LocalTime.of(resetHour, 0), zone).toInstant().toEpochMilli();
+    }
+
+    private static void checkResetHour(int resetHour) {
+        if (resetHour < 0 || resetHour > 23) {
+            throw new IllegalArgumentException("reset hour " + resetHour + " is outside 0..23");
+        }
+    }
+}
