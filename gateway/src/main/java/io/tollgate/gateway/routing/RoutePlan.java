@@ -1,0 +1,27 @@
+package io.tollgate.gateway.routing;
+
+import java.util.List;
+
+/**
+ * The models to try for one call, in order. The first is the primary choice; later ones are
+ * cascades (quota, context, failures). {@code reason}, {@code complexityScore} and {@code tier}
+ * go into the usage events and the response headers.
+ */
+public record RoutePlan(List<Candidate> candidates, String reason, Double complexityScore, String tier) {
+
+    public RoutePlan {
+        if (candidates.isEmpty()) {
+            throw new IllegalArgumentException("a route plan needs at least one candidate model");
+        }
+        candidates = List.copyOf(candidates);
+    }
+
+    /** One model to try; {@code fallback} is true for anything but the first choice. */
+    public record Candidate(String model, boolean fallback, String reason) {
+    }
+
+    /** The plan without routing: the requested model only. */
+    public static RoutePlan direct(String model) {
+        return new RoutePlan(List.of(new Candidate(model, false, "requested")), "requested", null, null);
+    }
+}
