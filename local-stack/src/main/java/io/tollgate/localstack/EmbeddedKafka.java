@@ -1,0 +1,314 @@
+package io.tollgate.localstack;
+
+import io.tollgate.schemas.Topics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real single-node Kafka (KRaft, combined broker and controller) inside this JVM, built from
+ * Kafka's production classes the way {@code kafka-storage format} and {@code kafka-server-start}
+ * do it. Listens on 127.0.0.1 only. For tests and the local stack, never production.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+ *     kafka.createTopics(Topics.specs(), 1);
+ *     String bootstrap = kafka.bootstrapServers();
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final int NODE_ID = 1;
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+    private final int port;
+    private final int controllerPort;
+    private final Map<String, String> extraProperties;
+    private KafkaRaftServer server;
+    private boolean closed;
+
+    private EmbeddedKafka(Builder builder) {
+        try {
+            this.deleteOnClose = builder.dataDir == null;
+            this.dataDir = builder.dataDir != null ? builder.dataDir.toAbsolutePath()
+                    : Files.createTempDirectory("tollgate-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary data directory for the embedded broker", e);
+        }
+        // the voters setting needs concrete ports, so pick them before writing the config
+        this.port = Ports.resolve(builder.port);
+        this.controllerPort = Ports.free();
+        this.extraProperties = Map.copyOf(builder.extraProperties);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Formats the storage (unless already formatted) and starts the broker; returns once it is unfenced. */
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            throw new IllegalStateException("embedded broker at " + bootstrapServers() + " is already started");
+        }
+        if (closed) {
+            throw new IllegalStateException("embedded broker was closed; build a new one");
+        }
+        Map<String, String> properties = brokerProperties();
+        format(properties);
+        KafkaRaftServer raftServer = new KafkaRaftServer(new KafkaConfig(properties, false), Time.SYSTEM);
+        try {
+            raftServer.startup();
+        } catch (RuntimeException e) {
+            stopQuietly(raftServer);
+            throw new IllegalStateException("embedded broker failed to start on 127.0.0.1:" + port
+                    + " (data in " + dataDir + "): " + e.getMessage(), e);
+        }
+        server = raftServer;
+        return this;
+    }
+
+    /** {@code 127.0.0.1:<port>}, for {@code bootstrap.servers}. */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The broker configuration this instance runs with (after defaults and extra properties). */
+    public Map<String, String> brokerProperties() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", Integer.toString(NODE_ID));
+        props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("controller.listener.names", CONTROLLER_LISTENER);
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("log.dirs", logDir().toString());
+        props.put("metadata.log.dir", metadataDir().toString());
+        props.put("num.partitions", "1");
+        props.put("default.replication.factor", "1");
+        props.put("min.insync.replicas", "1");
+        // internal topics: one replica, and few partitions so coordinators load fast on 2 cores
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "4");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "4");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("share.coordinator.state.topic.num.partitions", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
+        props.putAll(extraProperties);
+        return props;
+    }
+
+    /**
+     * Creates the topics that do not exist yet, each with {@code partitions} partitions, one replica
+     * and the spec's cleanup and retention. Safe to call again: existing topics are left as they are.
+     */
+    public void createTopics(List<Topics.TopicSpec> specs, int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+        }
+        List<NewTopic> newTopics = new ArrayList<>();
+        for (Topics.TopicSpec spec : specs) {
+            newTopics.add(new NewTopic(spec.name(), partitions, (short) 1).configs(spec.configs()));
+        }
+        try (Admin admin = Admin.create(adminProperties())) {
+            Set<String> existing = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = newTopics.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var result : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    result.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic '" + result.getKey() + "' on "
+                                + bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics on " + bootstrapServers(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot list topics on " + bootstrapServers() + ": " + e, e);
+        }
+    }
+
+    /** Admin client properties for this broker. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "tollgate-embedded-admin");
+        return props;
+    }
+
+    /** Stops the broker and waits for it; deletes the data directory if it was a temporary one. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (server != null) {
+            stopQuietly(server);
+            server = null;
+        }
+        if (deleteOnClose) {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private void format(Map<String, String> properties) {
+        try {
+            Files.createDirectories(logDir());
+            Files.createDirectories(metadataDir());
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setControllerListenerName(CONTROLLER_LISTENER)
+                    .setMetadataLogDirectory(properties.get("metadata.log.dir"))
+                    .addDirectory(properties.get("log.dirs"))
+                    .addDirectory(properties.get("metadata.log.dir"))
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    // a data dir given by the caller is reused on purpose across runs
+                    .setIgnoreFormatted(true)
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot format Kafka storage in " + dataDir + ": " + e.getMessage()
+                    + " (delete the directory to start fresh)", e);
+        }
+    }
+
+    private Path logDir() {
+        return dataDir.resolve("logs");
+    }
+
+    private Path metadataDir() {
+        return dataDir.resolve("metadata");
+    }
+
+    private static void stopQuietly(KafkaRaftServer raftServer) {
+        try {
+            raftServer.shutdown();
+        } finally {
+            raftServer.awaitShutdown();
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the embedded broker's data directory " + root, e);
+        }
+    }
+
+    /** Options of an {@link EmbeddedKafka}; every one has a default. */
+    public static final class Builder {
+        private Path dataDir;
+        private int port;
+        private final Map<String, String> extraProperties = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Keep data here (created if absent, kept on close); default: a temporary directory deleted on close. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** The client port on 127.0.0.1; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0 (any free port) or 1..65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** A broker property that overrides the defaults, e.g. {@code log.retention.ms}. */
+        public Builder brokerProperty(String key, String value) {
+            extraProperties.put(key, value);
+            return this;
+        }
+
+        public Builder brokerProperties(Map<String, String> properties) {
+            extraProperties.putAll(properties);
+            return this;
+        }
+
+        public EmbeddedKafka build() {
+            return new EmbeddedKafka(this);
+        }
+
+        /** {@code build().start()}. */
+        public EmbeddedKafka start() {
+            return build().start();
+        }
+    }
+
+    /** Deletes a directory tree; used by the launcher's {@code --fresh}. */
+    static void wipe(Path dir) {
+        deleteRecursively(dir);
+    }
+}
