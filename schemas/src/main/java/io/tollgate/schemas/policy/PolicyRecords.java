@@ -1,0 +1,168 @@
+package io.tollgate.schemas.policy;
+
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.avro.ApiKeyPolicy;
+import io.tollgate.schemas.avro.BudgetAction;
+import io.tollgate.schemas.avro.BudgetPolicy;
+import io.tollgate.schemas.avro.ModelLimit;
+import io.tollgate.schemas.avro.OrgSettings;
+import io.tollgate.schemas.avro.PeriodType;
+import io.tollgate.schemas.avro.Policy;
+import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.avro.TenantPolicy;
+import io.tollgate.schemas.avro.TierPolicy;
+import io.tollgate.schemas.policy.TollgateConfig.ApiKey;
+import io.tollgate.schemas.policy.TollgateConfig.Budget;
+import io.tollgate.schemas.policy.TollgateConfig.Limit;
+import io.tollgate.schemas.policy.TollgateConfig.Organisation;
+import io.tollgate.schemas.policy.TollgateConfig.Tenant;
+import io.tollgate.schemas.policy.TollgateConfig.Tier;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns the policy parts of a {@link TollgateConfig} into the Avro records of
+ * {@code tollgate.policies.v1}, and spells their record keys:
+ * {@code org:settings}, {@code tenant:<name>}, {@code tier:<name>}, {@code key:<id>},
+ * {@code budget:<scope>:<id>@<PERIOD>} (e.g. {@code budget:team:research@DAY}).
+ * Providers, models and routing are not policies: services read them from the file.
+ */
+public final class PolicyRecords {
+
+    public static final String ORG_SETTINGS_KEY = "org:settings";
+    public static final String KEY_PREFIX = "key:";
+    public static final String TIER_PREFIX = "tier:";
+    public static final String BUDGET_PREFIX = "budget:";
+    public static final String TENANT_PREFIX = "tenant:";
+
+    private PolicyRecords() {
+    }
+
+    /** The policy records of {@code config}, stamped with the current time. */
+    public static Map<String, Policy> toPolicies(TollgateConfig config, String source) {
+        return toPolicies(config, source, System.currentTimeMillis());
+    }
+
+    /**
+     * The policy records of {@code config} keyed by record key, in a fixed order that puts what
+     * others refer to first: organisation settings, tenants, tiers, keys, budgets (each in file
+     * order).
+     */
+    public static Map<String, Policy> toPolicies(TollgateConfig config, String source, long updatedAtMillis) {
+        Map<String, Policy> policies = new LinkedHashMap<>();
+        OrgSettings org = orgSettings(config.organisation());
+        policies.put(ORG_SETTINGS_KEY, wrap(org, source, updatedAtMillis));
+        for (Tenant tenant : config.tenants()) {
+            policies.put(tenantKey(tenant.name()), wrap(tenantPolicy(tenant), source, updatedAtMillis));
+        }
+        for (Tier tier : config.tiers()) {
+            policies.put(tierKey(tier.name()), wrap(tierPolicy(tier), source, updatedAtMillis));
+        }
+        for (ApiKey key : config.keys()) {
+            policies.put(apiKeyKey(key.id()), wrap(apiKeyPolicy(key), source, updatedAtMillis));
+        }
+        for (Budget budget : config.budgets()) {
+            BudgetPolicy policy = budgetPolicy(budget);
+            policies.put(keyOf(policy), wrap(policy, source, updatedAtMillis));
+        }
+        return policies;
+    }
+
+    public static String apiKeyKey(String keyId) {
+        return KEY_PREFIX + keyId;
+    }
+
+    public static String tierKey(String tier) {
+        return TIER_PREFIX + tier;
+    }
+
+    public static String tenantKey(String tenant) {
+        return TENANT_PREFIX + tenant;
+    }
+
+    public static String budgetKey(ScopeType scope, String scopeId, PeriodType period) {
+        return BUDGET_PREFIX + Keys.scope(scope, scopeId) + '@' + period.name();
+    }
+
+    /** The record key a policy belongs under; a record on the topic under any other key is invalid. */
+    public static String keyOf(Policy policy) {
+        return keyOf(policy.getPolicy());
+    }
+
+    /** The record key of one policy variant (ApiKeyPolicy, TierPolicy, BudgetPolicy, TenantPolicy, OrgSettings). */
+    public static String keyOf(Object variant) {
+        return switch (variant) {
+            case ApiKeyPolicy key -> apiKeyKey(key.getKeyId());
+            case TierPolicy tier -> tierKey(tier.getName());
+            case BudgetPolicy budget -> budgetKey(budget.getScopeType(), budget.getScopeId(), budget.getPeriod());
+            case TenantPolicy tenant -> tenantKey(tenant.getTenant());
+            case OrgSettings ignored -> ORG_SETTINGS_KEY;
+            case null -> throw new IllegalArgumentException("policy record has no policy");
+            default -> throw new IllegalArgumentException("not a policy variant: " + variant.getClass().getName());
+        };
+    }
+
+    public static OrgSettings orgSettings(Organisation organisation) {
+        return OrgSettings.newBuilder()
+                .setZone(organisation.zone())
+                .setResetHour(organisation.resetHour())
+                .setQuotaWarningPercent(organisation.quotaWarningPercent())
+                .build();
+    }
+
+    public static TenantPolicy tenantPolicy(Tenant tenant) {
+        return TenantPolicy.newBuilder()
+                .setTenant(tenant.name())
+                .setZone(tenant.zone())
+                .setResetHour(tenant.resetHour())
+                .build();
+    }
+
+    public static TierPolicy tierPolicy(Tier tier) {
+        return TierPolicy.newBuilder().setName(tier.name()).setLimits(modelLimits(tier.limits())).build();
+    }
+
+    public static ApiKeyPolicy apiKeyPolicy(ApiKey key) {
+        return ApiKeyPolicy.newBuilder()
+                .setKeyId(key.id())
+                .setKeyHash(key.keyHash())
+                .setTenant(key.tenant())
+                .setTeam(key.team())
+                .setAgent(key.agent())
+                .setTier(key.tier())
+                .setAllowedModels(List.copyOf(key.allowedModels()))
+                .setLimitOverrides(modelLimits(key.limits()))
+                .setRevoked(key.revoked())
+                .build();
+    }
+
+    public static BudgetPolicy budgetPolicy(Budget budget) {
+        return BudgetPolicy.newBuilder()
+                .setScopeType(ScopeType.valueOf(budget.scopeType().toUpperCase(Locale.ROOT)))
+                .setScopeId(budget.scopeId())
+                .setPeriod(PeriodType.valueOf(budget.period().toUpperCase(Locale.ROOT)))
+                .setZone(budget.zone())
+                .setLimitMicros(budget.limitMicros())
+                .setHardLimitMicros(budget.hardLimitMicros())
+                .setThresholdsPercent(List.copyOf(budget.thresholdsPercent()))
+                .setAction(BudgetAction.valueOf(budget.action().toUpperCase(Locale.ROOT)))
+                .setDowngradeTo(budget.downgradeTo())
+                .build();
+    }
+
+    private static List<ModelLimit> modelLimits(List<Limit> limits) {
+        return limits.stream().map(limit -> ModelLimit.newBuilder()
+                .setModel(limit.model())
+                .setRequestsPerMinute(limit.requestsPerMinute())
+                .setTokensPerMinute(limit.tokensPerMinute())
+                .setRequestsPerDay(limit.requestsPerDay())
+                .setTokensPerDay(limit.tokensPerDay())
+                .build()).toList();
+    }
+
+    private static Policy wrap(Object variant, String source, long updatedAtMillis) {
+        return Policy.newBuilder().setPolicy(variant).setSource(source).setUpdatedAt(updatedAtMillis).build();
+    }
+}
