@@ -1,0 +1,127 @@
+package io.tollgate.metering.health;
+
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.ModelHealth;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Health counters of one model in one 5-minute window, with successful calls' latencies in an
+ * HdrHistogram (mergeable, stored compressed; quantiles to 2 significant digits up to one hour).
+ */
+public final class HealthState {
+
+    public static final long WINDOW_MILLIS = Duration.ofMinutes(5).toMillis();
+    private static final long MAX_LATENCY_MS = Duration.ofHours(1).toMillis();
+    private static final int COUNTERS = 10;
+
+    private final String model;
+    private final long windowStart;
+    /** calls, successes, rateLimited, timeout, upstream5xx, badRequest, other, fallbacks, completionTokens, successLatencySum. */
+    private final long[] counters;
+    private final Histogram latency;
+
+    private HealthState(String model, long windowStart, long[] counters, Histogram latency) {
+        this.model = model;
+        this.windowStart = windowStart;
+        this.counters = counters;
+        this.latency = latency;
+    }
+
+    public static long windowStart(long epochMillis) {
+        return epochMillis - Math.floorMod(epochMillis, WINDOW_MILLIS);
+    }
+
+    public static HealthState empty(String model, long windowStart) {
+        return new HealthState(model, windowStart, new long[COUNTERS], new Histogram(MAX_LATENCY_MS, 2));
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public long windowStart() {
+        return windowStart;
+    }
+
+    /** Counts one completed attempt (a RESPONSE event); mutates this state. */
+    public HealthState record(UsageEvent e) {
+        counters[0]++;
+        if (e.getStatus() == CallStatus.SUCCESS) {
+            counters[1]++;
+            counters[8] += e.getCompletionTokens();
+            counters[9] += Math.max(0, e.getLatencyMs());
+            latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.getLatencyMs())));
+        } else if (e.getStatus() == CallStatus.ERROR) {
+            switch (e.getErrorKind()) {
+                case RATE_LIMITED -> counters[2]++;
+                case TIMEOUT -> counters[3]++;
+                case UPSTREAM_5XX -> counters[4]++;
+                case BAD_REQUEST -> counters[5]++;
+                default -> counters[6]++;
+            }
+        }
+        if (e.getFallback()) {
+            counters[7]++;
+        }
+        return this;
+    }
+
+    public ModelHealth toAvro(long updatedAt) {
+        long latencySum = counters[9];
+        return ModelHealth.newBuilder().setModel(model).setWindowStartMillis(windowStart)
+                .setWindowEndMillis(windowStart + WINDOW_MILLIS).setCalls(counters[0]).setSuccesses(counters[1])
+                .setErrorsRateLimited(counters[2]).setErrorsTimeout(counters[3]).setErrorsUpstream5xx(counters[4])
+                .setErrorsBadRequest(counters[5]).setErrorsOther(counters[6]).setFallbacks(counters[7])
+                .setCompletionTokens(counters[8])
+                .setTokensPerSecond(latencySum == 0 ? 0.0 : counters[8] * 1000.0 / latencySum)
+                .setLatencyP50Ms(quantile(50)).setLatencyP95Ms(quantile(95)).setLatencyP99Ms(quantile(99))
+                .setUpdatedAt(updatedAt).build();
+    }
+
+    private long quantile(double percentile) {
+        return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(percentile);
+    }
+
+    public static Serde<HealthState> serde() {
+        return Serdes.serdeFrom((topic, v) -> {
+            if (v == null) {
+                return null;
+            }
+            byte[] model = v.model.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ByteBuffer histogram = ByteBuffer.allocate(v.latency.getNeededByteBufferCapacity());
+            int length = v.latency.encodeIntoCompressedByteBuffer(histogram);
+            ByteBuffer out = ByteBuffer.allocate(4 + model.length + 8 + COUNTERS * 8 + 4 + length);
+            out.putInt(model.length).put(model).putLong(v.windowStart);
+            for (long c : v.counters) {
+                out.putLong(c);
+            }
+            out.putInt(length).put(histogram.array(), 0, length);
+            return out.array();
+        }, (topic, data) -> {
+            if (data == null) {
+                return null;
+            }
+            ByteBuffer in = ByteBuffer.wrap(data);
+            byte[] model = new byte[in.getInt()];
+            in.get(model);
+            long start = in.getLong();
+            long[] counters = new long[COUNTERS];
+            for (int i = 0; i < COUNTERS; i++) {
+                counters[i] = in.getLong();
+            }
+            int length = in.getInt();
+            try {
+                Histogram h = Histogram.decodeFromCompressedByteBuffer(in.slice(in.position(), length), MAX_LATENCY_MS);
+                return new HealthState(new String(model, java.nio.charset.StandardCharsets.UTF_8), start, counters, h);
+            } catch (java.util.zip.DataFormatException e) {
+                throw new org.apache.kafka.common.errors.SerializationException("corrupt latency histogram of model "
+                        + new String(model, java.nio.charset.StandardCharsets.UTF_8), e);
+            }
+        });
+    }
+}

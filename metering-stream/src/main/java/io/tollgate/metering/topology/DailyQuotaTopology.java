@@ -1,0 +1,91 @@
+package io.tollgate.metering.topology;
+
+import io.tollgate.metering.daily.DayTotals;
+import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.Periods;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Requests and tokens per calendar day (tenant zone and reset hour; 23- and 25-hour days included) per
+ * (key, model) and (key, *). A RESPONSE counts in its REQUEST's day, so a call across the reset hour
+ * settles where it reserved. Input: accepted events keyed by API-key id. Store: {@value #DAILY_STORE}
+ * (key {@code <apiKeyId>|<model>@<day>}, caching off; days that ended longer than the period retention
+ * ago are removed hourly). Output: the same events.
+ */
+public final class DailyQuotaTopology {
+
+    public static final String DAILY_STORE = "metering-daily-totals";
+
+    private DailyQuotaTopology() {
+    }
+
+    /** Store key of one day of one quota key. */
+    public static String dayKey(String quotaKey, String day) {
+        return quotaKey + '@' + day;
+    }
+
+    public static KStream<String, MeteredEvent> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
+                                                      TopologySettings settings) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DAILY_STORE),
+                Serdes.String(), DayTotals.serde()).withCachingDisabled());
+        return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, MeteredEvent>() {
+            private KeyValueStore<String, DayTotals> store;
+            private PeriodResolver periods;
+
+            @Override
+            public void init(ProcessorContext<String, MeteredEvent> context) {
+                super.init(context);
+                store = context.getStateStore(DAILY_STORE);
+                periods = MeteringTopology.periodResolver(context, settings);
+                context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
+            }
+
+            @Override
+            public void process(Record<String, MeteredEvent> record) {
+                MeteredEvent m = record.value();
+                Periods.Period day = periods.calendar(m.event().getTenant()).period(
+                        io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
+                for (String quota : new String[] {Keys.quota(record.key(), m.event().getModel()),
+                        Keys.quota(record.key(), Keys.ALL_MODELS)}) {
+                    String key = dayKey(quota, day.key());
+                    DayTotals current = store.get(key);
+                    if (current == null) {
+                        current = new DayTotals(day.key(), day.startMillis(), day.endMillis(), 0, 0);
+                    }
+                    store.put(key, current.add(m.requestDelta(), m.tokenDelta()));
+                }
+                context().forward(record);
+            }
+
+            private void expire() {
+                long cutoff = settings.clock().millis() - settings.periodRetention().toMillis();
+                List<String> expired = new ArrayList<>();
+                try (KeyValueIterator<String, DayTotals> it = store.all()) {
+                    while (it.hasNext()) {
+                        KeyValue<String, DayTotals> entry = it.next();
+                        if (entry.value.endMillis() < cutoff) {
+                            expired.add(entry.key);
+                        }
+                    }
+                }
+                expired.forEach(store::delete);
+            }
+        }, Named.as("daily-quota"), DAILY_STORE);
+    }
+}

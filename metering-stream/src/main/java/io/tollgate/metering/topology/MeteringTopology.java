@@ -1,0 +1,38 @@
+package io.tollgate.metering.topology;
+
+import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.schemas.avro.Policy;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+
+/**
+ * The whole metering application: ingest, then rates, daily quotas and quota status on the input
+ * partitioning, spend and model health through their own repartition topics, policies as a global store.
+ * Builds only; no I/O.
+ */
+public final class MeteringTopology {
+
+    private MeteringTopology() {
+    }
+
+    public static Topology build(TopologySettings settings) {
+        StreamsBuilder builder = new StreamsBuilder();
+        PolicyTopology.build(builder);
+        KStream<String, MeteredEvent> events = IngestTopology.build(builder, settings);
+        KStream<String, MeteredEvent> counted = DailyQuotaTopology.build(builder,
+                RatesTopology.build(builder, events, settings), settings);
+        QuotaStatusTopology.build(counted, settings);
+        SpendTopology.build(builder, events, settings);
+        ModelHealthTopology.build(builder, events, settings);
+        return builder.build();
+    }
+
+    /** A resolver over the global policy store, for a processor's own use (it caches per tenant). */
+    static PeriodResolver periodResolver(ProcessorContext<?, ?> context, TopologySettings settings) {
+        return new PeriodResolver(settings.zone(), settings.resetHour(), context.getStateStore(PolicyTopology.POLICY_STORE),
+                settings.topics().<Policy>valueSerde(Policy.class).deserializer());
+    }
+}

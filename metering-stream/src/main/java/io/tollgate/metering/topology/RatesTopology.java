@@ -1,0 +1,53 @@
+package io.tollgate.metering.topology;
+
+import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.rates.Buckets;
+import io.tollgate.schemas.Keys;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one
+ * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
+ * Buckets are kept for the 120 s published in quota status plus the grace. Input: accepted events keyed by
+ * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, caching off).
+ * Output: the same events, for the next step.
+ */
+public final class RatesTopology {
+
+    public static final String RATES_STORE = "metering-rate-buckets";
+
+    private RatesTopology() {
+    }
+
+    public static KStream<String, MeteredEvent> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
+                                                      TopologySettings settings) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RATES_STORE),
+                Serdes.String(), Buckets.serde()).withCachingDisabled());
+        long retention = settings.bucketRetentionMillis();
+        return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, MeteredEvent>() {
+            @Override
+            public void process(Record<String, MeteredEvent> record) {
+                KeyValueStore<String, Buckets> store = context().getStateStore(RATES_STORE);
+                MeteredEvent m = record.value();
+                long requests = m.requestDelta();
+                long tokens = m.tokenDelta();
+                long dropUpTo = m.streamTime() - retention;
+                for (String key : new String[] {Keys.quota(record.key(), m.event().getModel()),
+                        Keys.quota(record.key(), Keys.ALL_MODELS)}) {
+                    Buckets current = store.get(key);
+                    Buckets next = (current == null ? Buckets.EMPTY : current)
+                            .add(m.event().getTimestamp().toEpochMilli(), requests, tokens, dropUpTo);
+                    store.put(key, next);
+                }
+                context().forward(record);
+            }
+        }, Named.as("rates"), RATES_STORE);
+    }
+}

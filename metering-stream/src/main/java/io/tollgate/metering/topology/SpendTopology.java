@@ -1,0 +1,122 @@
+package io.tollgate.metering.topology;
+
+import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.metering.spend.SpendState;
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.Periods;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.PeriodType;
+import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.avro.SpendTotal;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Spend in integer micro-dollars per tenant, team, agent, API key and conversation, per DAY and MONTH in the
+ * tenant's calendar (conversations also LIFETIME), reservations included until their RESPONSE settles them.
+ * Input: accepted events, re-keyed by scope ({@code team:acme}) through repartition topic
+ * {@value #REPARTITION}. Store: {@value #SPEND_STORE} (key {@code team:acme@2026-11-21}). Output:
+ * {@code tollgate.spend.v1} on every change.
+ */
+public final class SpendTopology {
+
+    public static final String SPEND_STORE = "metering-spend";
+    public static final String REPARTITION = "spend-by-scope";
+
+    private SpendTopology() {
+    }
+
+    public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE),
+                Serdes.String(), SpendState.serde()));
+        events.flatMap((apiKey, m) -> scopes(m.event()).stream().map(scope -> KeyValue.pair(scope, m)).toList(),
+                        Named.as("spend-scopes"))
+                .repartition(Repartitioned.<String, MeteredEvent>as(REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(MeteredEvent.serde()))
+                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE)
+                .to(Topics.SPEND, Produced.with(Serdes.String(), settings.topics().spend().valueSerde())
+                        .withName("spend-sink"));
+    }
+
+    private static List<String> scopes(UsageEvent e) {
+        List<String> scopes = new ArrayList<>(5);
+        scopes.add(Keys.scope(ScopeType.TENANT, e.getTenant()));
+        scopes.add(Keys.scope(ScopeType.TEAM, e.getTeam()));
+        scopes.add(Keys.scope(ScopeType.AGENT, e.getAgent()));
+        scopes.add(Keys.scope(ScopeType.API_KEY, e.getApiKeyId()));
+        if (e.getConversationId() != null && !e.getConversationId().isEmpty()) {
+            scopes.add(Keys.scope(ScopeType.CONVERSATION, e.getConversationId()));
+        }
+        return scopes;
+    }
+
+    private static final class SpendProcessor extends ContextualProcessor<String, MeteredEvent, String, SpendTotal> {
+        private static final List<PeriodType> CALENDAR = List.of(PeriodType.DAY, PeriodType.MONTH);
+        private static final List<PeriodType> WITH_LIFETIME = List.of(PeriodType.DAY, PeriodType.MONTH, PeriodType.LIFETIME);
+
+        private final TopologySettings settings;
+        private KeyValueStore<String, SpendState> store;
+        private PeriodResolver periods;
+
+        SpendProcessor(TopologySettings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, SpendTotal> context) {
+            super.init(context);
+            store = context.getStateStore(SPEND_STORE);
+            periods = MeteringTopology.periodResolver(context, settings);
+            context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
+        }
+
+        @Override
+        public void process(Record<String, MeteredEvent> record) {
+            Keys.Scope scope = Keys.parseScope(record.key());
+            MeteredEvent m = record.value();
+            PeriodResolver.Calendar calendar = periods.calendar(m.event().getTenant());
+            long now = settings.clock().millis();
+            for (PeriodType type : scope.type() == ScopeType.CONVERSATION ? WITH_LIFETIME : CALENDAR) {
+                Periods.Period period = calendar.period(type, m.periodTime());
+                String key = Keys.spend(scope.type(), scope.id(), period.key());
+                SpendState current = store.get(key);
+                SpendState next = (current == null
+                        ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId())
+                        : current).add(m);
+                store.put(key, next);
+                context().forward(record.withKey(key).withValue(next.toAvro(now)));
+            }
+        }
+
+        private void expire() {
+            long cutoff = settings.clock().millis() - settings.periodRetention().toMillis();
+            List<String> expired = new ArrayList<>();
+            try (KeyValueIterator<String, SpendState> it = store.all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, SpendState> entry = it.next();
+                    if (entry.value.endMillis() < cutoff) {
+                        expired.add(entry.key);
+                    }
+                }
+            }
+            expired.forEach(store::delete);
+        }
+    }
+}
