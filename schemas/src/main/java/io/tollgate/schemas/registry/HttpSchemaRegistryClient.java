@@ -45,19 +45,28 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public int register(String subject, Schema schema) {
         JsonNode body = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema), subject);
-        return body.path("id").asInt();
+        return id(body, "registering under subject '" + subject + "'");
     }
 
     @Override
     public Schema getById(int id) {
         JsonNode body = send("GET", "/schemas/ids/" + id, null, "schema id " + id);
-        return new Schema.Parser().parse(body.path("schema").asText());
+        if (!body.path("schema").isTextual()) {
+            throw new SchemaRegistryException(Reason.SERVER_ERROR, "schema registry at " + baseUrl
+                    + " answered GET /schemas/ids/" + id + " without a 'schema' text: " + body);
+        }
+        try {
+            return new Schema.Parser().parse(body.get("schema").asText());
+        } catch (RuntimeException e) {
+            throw new SchemaRegistryException(Reason.INVALID_SCHEMA, "schema id " + id + " from " + baseUrl
+                    + " is not a valid Avro schema: " + e.getMessage(), e);
+        }
     }
 
     @Override
     public int lookup(String subject, Schema schema) {
         JsonNode body = send("POST", "/subjects/" + encode(subject), schemaBody(schema), subject);
-        return body.path("id").asInt();
+        return id(body, "looking up under subject '" + subject + "'");
     }
 
     @Override
@@ -122,6 +131,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             case 422 -> Reason.INVALID_SCHEMA;
             default -> Reason.SERVER_ERROR;
         }, message);
+    }
+
+    /** A 2xx answer without an integer id is a broken registry, not schema id 0. */
+    private int id(JsonNode body, String what) {
+        if (!body.path("id").canConvertToInt() || !body.path("id").isIntegralNumber()) {
+            throw new SchemaRegistryException(Reason.SERVER_ERROR, "schema registry at " + baseUrl
+                    + " answered without an integer 'id' when " + what + ": " + body);
+        }
+        return body.get("id").asInt();
     }
 
     private static JsonNode parse(String body, String what) {

@@ -74,13 +74,22 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         if (versions.isEmpty()) {
             return true;
         }
-        Schema latest = byId.get(versions.get(versions.size() - 1));
-        return switch (compatibility(subject)) {
-            case "NONE" -> true;
-            case "BACKWARD", "BACKWARD_TRANSITIVE" -> canRead(schema, latest);
-            case "FORWARD", "FORWARD_TRANSITIVE" -> canRead(latest, schema);
-            default -> canRead(schema, latest) && canRead(latest, schema);
-        };
+        String level = compatibility(subject);
+        // the _TRANSITIVE levels check against every version, the others against the latest only
+        List<Integer> checked = level.endsWith("_TRANSITIVE") ? versions : versions.subList(versions.size() - 1, versions.size());
+        for (int id : checked) {
+            Schema existing = byId.get(id);
+            boolean ok = switch (level) {
+                case "NONE" -> true;
+                case "BACKWARD", "BACKWARD_TRANSITIVE" -> canRead(schema, existing);
+                case "FORWARD", "FORWARD_TRANSITIVE" -> canRead(existing, schema);
+                default -> canRead(schema, existing) && canRead(existing, schema);
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -80,7 +80,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         try {
             writer = registry.getById(id);
         } catch (SchemaRegistryException e) {
-            throw new SerializationException("unknown schema id " + id + " at " + registry.url() + ": " + e.getMessage(), e);
+            // "unknown" only when the registry said so; an outage must not read as a bad record
+            String what = e.reason() == SchemaRegistryException.Reason.NOT_FOUND ? "unknown schema id " + id + " at "
+                    : "cannot fetch writer schema id " + id + " from ";
+            throw new SerializationException(what + registry.url() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new SerializationException("writer schema id " + id + " from " + registry.url()
+                    + " cannot be used: " + e.getMessage(), e);
         }
         if (!writer.getFullName().equals(readerSchema.getFullName())) {
             throw new SerializationException("schema id " + id + " is " + writer.getFullName() + ", not "

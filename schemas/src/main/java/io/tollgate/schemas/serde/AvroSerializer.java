@@ -24,7 +24,8 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
 
     private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
 
-    private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
+    /** Schema id per writer schema; one serializer writes one subject, so the schema alone is the key. */
+    private final Map<Schema, Integer> idBySchema = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<T>> writers = new ConcurrentHashMap<>();
     private SchemaRegistryClient registry;
     private boolean isKey;
@@ -59,7 +60,8 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         }
         Schema schema = record.getSchema();
         String subject = topic + (isKey ? "-key" : "-value");
-        int id = idBySubject.computeIfAbsent(subject + '\u0000' + schema.getFullName(), k -> resolveId(subject, schema));
+        // keyed by the schema itself (not its name), so two versions of a record never share an id
+        int id = idBySchema.computeIfAbsent(schema, s -> resolveId(subject, s));
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(WireFormat.MAGIC_BYTE);
         out.write(id >>> 24);
