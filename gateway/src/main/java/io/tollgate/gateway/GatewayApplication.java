@@ -1,0 +1,192 @@
+package io.tollgate.gateway;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.gateway.admission.Admission;
+import io.tollgate.gateway.auth.ApiKeyStore;
+import io.tollgate.gateway.auth.PolicyListener;
+import io.tollgate.gateway.call.CallExecutor;
+import io.tollgate.gateway.call.CallMetrics;
+import io.tollgate.gateway.catalog.BundledSource;
+import io.tollgate.gateway.catalog.ConfigModelSource;
+import io.tollgate.gateway.catalog.DiscoverySource;
+import io.tollgate.gateway.catalog.EnvModelSource;
+import io.tollgate.gateway.catalog.InferenceSource;
+import io.tollgate.gateway.catalog.ModelCatalog;
+import io.tollgate.gateway.catalog.ModelFileSource;
+import io.tollgate.gateway.catalog.ModelSource;
+import io.tollgate.gateway.config.GatewayConfig;
+import io.tollgate.gateway.config.GatewayConfigLoader;
+import io.tollgate.gateway.events.EventSink;
+import io.tollgate.gateway.events.KafkaEventSink;
+import io.tollgate.gateway.events.Spool;
+import io.tollgate.gateway.http.GatewayServer;
+import io.tollgate.gateway.resilience.UpstreamGuard;
+import io.tollgate.gateway.routing.Router;
+import io.tollgate.gateway.tokens.Tokenizers;
+import io.tollgate.gateway.upstream.Providers;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Wires the gateway and nothing else: catalog chain, providers, keys, event sink, request path,
+ * HTTP server. Usable as a library (the local-stack launcher): {@code new GatewayApplication(config)},
+ * {@link #start()}, {@link #port()}, {@link #close()}. Routing, admission and the upstream guard
+ * are pluggable through {@link #builder}; by default the gateway routes directly, admits
+ * everything and makes one attempt.
+ */
+public final class GatewayApplication implements AutoCloseable {
+
+    private final GatewayConfig config;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<DiscoverySource> discovery = new ArrayList<>();
+    private final ApiKeyStore keys;
+    private final ModelCatalog catalog;
+    private final EventSink events;
+    private final GatewayServer server;
+    private PolicyListener policyListener;
+
+    public GatewayApplication(GatewayConfig config) {
+        this(builder(config));
+    }
+
+    private GatewayApplication(Builder b) {
+        this.config = b.config;
+        TollgateConfig policy = config.policy();
+        AtomicReference<ModelCatalog> catalogRef = new AtomicReference<>();
+        List<ModelSource> chain = new ArrayList<>();
+        chain.add(new EnvModelSource(config.env()));
+        chain.add(new ConfigModelSource(config.policySource(), policy.models()));
+        chain.addAll(ModelFileSource.standardLocations(config.workingDir(), config.homeDir()));
+        for (TollgateConfig.Provider p : policy.providers()) {
+            String kind = p.discovery() == null ? "none" : p.discovery().toLowerCase(Locale.ROOT);
+            if (!kind.equals("none")) {
+                DiscoverySource source = new DiscoverySource(p.name(), p.baseUrl(),
+                        p.apiKeys().isEmpty() ? null : p.apiKeys().get(0),
+                        kind.equals("openrouter") ? DiscoverySource.Kind.OPENROUTER : DiscoverySource.Kind.OPENAI,
+                        config.discoveryTimeout(), config.discoveryTtl(), () -> {
+                            ModelCatalog c = catalogRef.get();
+                            if (c != null) {
+                                c.invalidate();
+                            }
+                        });
+                discovery.add(source);
+                chain.add(source);
+            }
+        }
+        chain.add(new InferenceSource());
+        chain.add(BundledSource.load());
+        this.catalog = new ModelCatalog(chain, config.catalogDefaults());
+        catalogRef.set(catalog);
+        this.keys = ApiKeyStore.fromConfig(policy.keys());
+        Topics topics = Topics.forRegistry(config.registryUrl());
+        this.events = b.events != null ? b.events : kafkaSink(topics);
+        Gauge.builder("tollgate.gateway.spool.depth", events, EventSink::pendingEvents)
+                .description("usage events accepted but not yet acknowledged by Kafka")
+                .register(metrics);
+        Gauge.builder("tollgate.gateway.api.keys", keys, ApiKeyStore::size).register(metrics);
+        CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
+                b.router, b.admission, b.guard, events, new CallMetrics(metrics), config.gatewayId(), config.maxWait(),
+                config.autoWait());
+        this.server = new GatewayServer(keys, catalog, executor, events, metrics, config.maxBodyBytes());
+        if (config.followPolicies() && config.kafkaEnabled()) {
+            this.policyListener = new PolicyListener(config.kafka(), topics, keys);
+        }
+    }
+
+    private EventSink kafkaSink(Topics topics) {
+        if (!config.kafkaEnabled()) {
+            throw new IllegalArgumentException("KAFKA_BOOTSTRAP_SERVERS is not set: the gateway publishes every call's "
+                    + "usage to Kafka; set it to the broker list, e.g. localhost:9092");
+        }
+        return new KafkaEventSink(new Spool(config.spoolDir(), 16L * 1024 * 1024), config.spoolMaxBytes(),
+                config.kafka(), topics);
+    }
+
+    public static Builder builder(GatewayConfig config) {
+        return new Builder(config);
+    }
+
+    /** Starts discovery (first fill, bounded by its timeout) and the HTTP server. */
+    public GatewayApplication start() {
+        discovery.forEach(DiscoverySource::start);
+        catalog.invalidate();
+        server.start(config.host(), config.port());
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public ModelCatalog catalog() {
+        return catalog;
+    }
+
+    public ApiKeyStore keys() {
+        return keys;
+    }
+
+    public EventSink events() {
+        return events;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        if (policyListener != null) {
+            policyListener.close();
+        }
+        discovery.forEach(DiscoverySource::close);
+        events.close();
+    }
+
+    public static void main(String[] args) {
+        GatewayConfig config = new GatewayConfigLoader(System.getenv()).load();
+        GatewayApplication app = new GatewayApplication(config).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "tollgate-gateway-shutdown"));
+        System.out.println("tollgate gateway listening on " + config.host() + ":" + app.port());
+    }
+
+    /** Plugs in routing, admission, the upstream guard and (for tests) the event sink. */
+    public static final class Builder {
+        private final GatewayConfig config;
+        private Router router = Router.direct();
+        private Admission admission = Admission.unlimited();
+        private UpstreamGuard guard = UpstreamGuard.none();
+        private EventSink events;
+
+        private Builder(GatewayConfig config) {
+            this.config = config;
+        }
+
+        public Builder router(Router router) {
+            this.router = router;
+            return this;
+        }
+
+        public Builder admission(Admission admission) {
+            this.admission = admission;
+            return this;
+        }
+
+        public Builder guard(UpstreamGuard guard) {
+            this.guard = guard;
+            return this;
+        }
+
+        public Builder eventSink(EventSink events) {
+            this.events = events;
+            return this;
+        }
+
+        public GatewayApplication build() {
+            return new GatewayApplication(this);
+        }
+    }
+}

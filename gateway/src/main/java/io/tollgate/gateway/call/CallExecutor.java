@@ -1,0 +1,337 @@
+package io.tollgate.gateway.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.gateway.admission.Admission;
+import io.tollgate.gateway.admission.AdmissionDecision;
+import io.tollgate.gateway.auth.KeyRecord;
+import io.tollgate.gateway.catalog.ModelCatalog;
+import io.tollgate.gateway.catalog.ResolvedModel;
+import io.tollgate.gateway.events.AttemptFacts;
+import io.tollgate.gateway.events.AttemptResult;
+import io.tollgate.gateway.events.EventSink;
+import io.tollgate.gateway.events.UsageEvents;
+import io.tollgate.gateway.resilience.UpstreamGuard;
+import io.tollgate.gateway.routing.Caller;
+import io.tollgate.gateway.routing.PromptFeatures;
+import io.tollgate.gateway.routing.RoutePlan;
+import io.tollgate.gateway.routing.Router;
+import io.tollgate.gateway.tokens.ChatTokenCounter;
+import io.tollgate.gateway.tokens.Tokenizer;
+import io.tollgate.gateway.tokens.Tokenizers;
+import io.tollgate.gateway.upstream.Provider;
+import io.tollgate.gateway.upstream.Providers;
+import io.tollgate.schemas.avro.Endpoint;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The request path of one metered call, after authentication and validation: route plan, then
+ * for each candidate model the context-window check, admission (auto-wait or cascade), the
+ * circuit breaker, and upstream attempts, each attempt framed by a REQUEST and a RESPONSE event.
+ * Runs on the caller's virtual thread; waits and retry delays park that thread only.
+ */
+public final class CallExecutor {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ModelCatalog catalog;
+    private final Tokenizers tokenizers;
+    private final Providers providers;
+    private final Router router;
+    private final Admission admission;
+    private final UpstreamGuard guard;
+    private final EventSink events;
+    private final CallMetrics metrics;
+    private final String gatewayId;
+    private final Duration maxWait;
+    private final boolean autoWait;
+
+    public CallExecutor(ModelCatalog catalog, Tokenizers tokenizers, Providers providers, Router router,
+                        Admission admission, UpstreamGuard guard, EventSink events, CallMetrics metrics,
+                        String gatewayId, Duration maxWait, boolean autoWait) {
+        this.catalog = catalog;
+        this.tokenizers = tokenizers;
+        this.providers = providers;
+        this.router = router;
+        this.admission = admission;
+        this.guard = guard;
+        this.events = events;
+        this.metrics = metrics;
+        this.gatewayId = gatewayId;
+        this.maxWait = maxWait;
+        this.autoWait = autoWait;
+    }
+
+    /** Runs the call and writes the answer to {@code out}; throws {@link GatewayError} when refusing it. */
+    public void execute(Endpoint endpoint, KeyRecord key, Caller caller, ChatRequest request, ClientResponse out) {
+        CallState state = new CallState(UUID.randomUUID().toString(), System.nanoTime());
+        try {
+            run(endpoint, key, caller, request, out, state);
+        } catch (GatewayError e) {
+            state.status = e.status();
+            throw e;
+        } finally {
+            metrics.request(state.status, state.model, state.provider);
+            metrics.overhead(System.nanoTime() - state.startNanos - state.upstreamNanos - state.parkedNanos);
+        }
+    }
+
+    private void run(Endpoint endpoint, KeyRecord key, Caller caller, ChatRequest request, ClientResponse out,
+                     CallState state) {
+        events.refusal().ifPresent(reason -> {
+            throw new GatewayError(503, "server_error", "event_spool_full", null, reason, Map.of("Retry-After", "5"));
+        });
+        if (!key.mayUse(request.model())) {
+            throw new GatewayError(403, "permission_error", "model_not_allowed", "model", "API key " + key.keyId()
+                    + " may not use model '" + request.model() + "'; it may use " + key.allowedModels() + ".", Map.of());
+        }
+        ResolvedModel requested = catalog.resolve(request.model());
+        Tokenizer tokenizer = tokenizers.forName(requested.tokenizer().value());
+        int promptTokens = countPrompt(endpoint, request, tokenizer);
+        PromptFeatures features = PromptAnalysis.features(request, promptTokens);
+        RoutePlan plan = router.plan(caller, request.model(), features);
+        List<String> skipped = new ArrayList<>();
+        for (RoutePlan.Candidate candidate : plan.candidates()) {
+            ResolvedModel model = candidate.model().equals(request.model()) ? requested : catalog.resolve(candidate.model());
+            Optional<Provider> provider = model.provider().flatMap(p -> providers.get(p.value()));
+            if (provider.isEmpty()) {
+                skipped.add(candidate.model() + " (no configured provider serves it)");
+                continue;
+            }
+            if (!key.mayUse(candidate.model())) {
+                skipped.add(candidate.model() + " (not allowed for key " + key.keyId() + ")");
+                continue;
+            }
+            Tokenizer candidateTokenizer = tokenizers.forName(model.tokenizer().value());
+            int prompt = candidateTokenizer.equals(tokenizer) ? promptTokens
+                    : countPrompt(endpoint, request, candidateTokenizer);
+            Optional<Long> completion = reserveCompletion(endpoint, request, model, prompt, state);
+            if (completion.isEmpty()) {
+                skipped.add(candidate.model() + " (context window)");
+                continue;
+            }
+            Target target = new Target(endpoint, caller, request, plan, candidate, model, provider.get(),
+                    candidateTokenizer, prompt, completion.get(), plan.candidates().get(0).model());
+            if (tryCandidate(target, out, state)) {
+                return;
+            }
+        }
+        fail(request, state, skipped, out);
+    }
+
+    private record Target(Endpoint endpoint, Caller caller, ChatRequest request, RoutePlan plan,
+                          RoutePlan.Candidate candidate, ResolvedModel model, Provider provider, Tokenizer tokenizer,
+                          int promptTokens, long completionTokens, String firstChoice) {
+    }
+
+    /** max_tokens, or the model's max output capped by the context left; empty when it cannot fit. */
+    private static Optional<Long> reserveCompletion(Endpoint endpoint, ChatRequest request, ResolvedModel model,
+                                                    int prompt, CallState state) {
+        int window = model.contextWindow().value();
+        long completion = endpoint == Endpoint.EMBEDDINGS ? 0
+                : request.maxTokens() != null ? request.maxTokens()
+                : Math.min(model.maxOutputTokens().value(), Math.max(0, window - prompt));
+        boolean noRoom = endpoint == Endpoint.CHAT_COMPLETIONS && completion == 0;
+        if (prompt + completion > window || noRoom) {
+            state.contextError = GatewayError.invalid("messages", "context_length_exceeded",
+                    "This model's maximum context length is " + window + " tokens (" + model.id() + ", "
+                            + model.contextWindow().source() + "). However, you requested " + (prompt + completion)
+                            + " tokens (" + prompt + " in the messages, " + completion
+                            + " in the completion). Please reduce the length of the messages or completion.");
+            return Optional.empty();
+        }
+        return Optional.of(completion);
+    }
+
+    /** True when the call is answered (success or an error to pass through); false to cascade. */
+    private boolean tryCandidate(Target t, ClientResponse out, CallState state) {
+        int candidateAttempt = 0;
+        while (true) {
+            AdmissionDecision.Admitted admitted = admit(t, state);
+            if (admitted == null) {
+                return false;
+            }
+            String providerName = t.provider().name();
+            String model = t.model().id();
+            if (!guard.allow(providerName, model, System.currentTimeMillis())) {
+                admission.settle(admitted.reservation(), 0, System.currentTimeMillis());
+                state.breakerOpen = providerName + "/" + model;
+                return false;
+            }
+            candidateAttempt++;
+            int attempt = ++state.attempts;
+            AttemptFacts facts = new AttemptFacts(state.callId, attempt, gatewayId, t.endpoint(), t.caller(),
+                    t.request().model(), t.model(), providerName, t.request().stream(), t.candidate().fallback(),
+                    t.candidate().fallback() ? t.firstChoice() : null, t.candidate().reason(),
+                    t.plan().complexityScore(), t.plan().tier(), t.promptTokens(), t.completionTokens());
+            events.publish(UsageEvents.request(facts, System.currentTimeMillis()));
+            state.model = model;
+            state.provider = providerName;
+            Map<String, String> headers = headers(state, t, admitted.remaining());
+            UpstreamCall.Result result = new UpstreamCall(t.provider(), t.tokenizer(), t.endpoint(), t.request(),
+                    t.model().upstreamName(), t.promptTokens()).run(out, headers);
+            state.upstreamNanos += result.upstreamNanos();
+            guard.record(providerName, model, result.outcome(), System.currentTimeMillis());
+            AttemptResult r = result.attempt();
+            events.publish(UsageEvents.response(facts, r, System.currentTimeMillis()));
+            admission.settle(admitted.reservation(), r.promptTokens() + r.completionTokens(), System.currentTimeMillis());
+            if (result.answered()) {
+                state.status = r.httpStatus();
+                return true;
+            }
+            if (result.outcome() == UpstreamGuard.Outcome.CLIENT_ERROR) {
+                // the provider judged the request itself: another attempt or model would not help
+                result.passThrough(out, headers);
+                state.status = r.httpStatus();
+                return true;
+            }
+            state.lastFailure = result;
+            state.lastFailureHeaders = headers;
+            Optional<Duration> delay = guard.retryDelay(candidateAttempt + 1, result.outcome(), result.retryAfter());
+            if (delay.isEmpty()) {
+                return false;
+            }
+            park(delay.get().toMillis(), state);
+        }
+    }
+
+    private AdmissionDecision.Admitted admit(Target t, CallState state) {
+        long waited = 0;
+        while (true) {
+            AdmissionDecision d = admission.tryAdmit(t.caller(), t.model().id(),
+                    t.promptTokens() + t.completionTokens(), System.currentTimeMillis());
+            switch (d) {
+                case AdmissionDecision.Admitted a -> {
+                    return a;
+                }
+                case AdmissionDecision.Wait w -> {
+                    if (autoWait && waited + w.waitMillis() <= maxWait.toMillis()) {
+                        park(w.waitMillis(), state);
+                        waited += w.waitMillis();
+                    } else {
+                        state.lastWait = w;
+                        return null;
+                    }
+                }
+                case AdmissionDecision.Refused r -> throw refused(r);
+            }
+        }
+    }
+
+    static GatewayError refused(AdmissionDecision.Refused r) {
+        boolean rateLimited = r.httpStatus() == 429;
+        return new GatewayError(r.httpStatus(), rateLimited ? "rate_limit_error" : "permission_error",
+                rateLimited ? "rate_limit_exceeded" : "call_refused", null,
+                r.reason() + " (limit: " + r.limit() + ")",
+                Map.of("Retry-After", Long.toString(Math.max(1, (r.retryAfterMillis() + 999) / 1000)),
+                        "X-Tollgate-Limit", r.limit()));
+    }
+
+    private void fail(ChatRequest request, CallState state, List<String> skipped, ClientResponse out) {
+        if (state.lastFailure != null) {
+            state.lastFailure.passThrough(out, state.lastFailureHeaders);
+            state.status = state.lastFailure.attempt().httpStatus();
+            return;
+        }
+        if (state.lastWait != null) {
+            AdmissionDecision.Wait w = state.lastWait;
+            throw new GatewayError(429, "rate_limit_error", "rate_limit_exceeded", null,
+                    "Rate limit reached (" + w.limit() + "); capacity frees up in " + w.waitMillis() + " ms.",
+                    Map.of("Retry-After", Long.toString(Math.max(1, (w.waitMillis() + 999) / 1000)),
+                            "X-Tollgate-Limit", w.limit()));
+        }
+        if (state.contextError != null) {
+            throw state.contextError;
+        }
+        if (state.breakerOpen != null) {
+            throw new GatewayError(503, "server_error", "upstream_unavailable", null,
+                    "No upstream is available for this call: the circuit of " + state.breakerOpen
+                            + " is open; tried " + skipped + ". Retry later.", Map.of("Retry-After", "5"));
+        }
+        throw new GatewayError(404, "invalid_request_error", "model_not_found", "model",
+                "The model '" + request.model() + "' does not exist or no configured provider serves it"
+                        + (skipped.isEmpty() ? "" : " (tried " + String.join(", ", skipped) + ")")
+                        + ". GET /v1/models lists the models you may use.", Map.of());
+    }
+
+    private Map<String, String> headers(CallState state, Target t, AdmissionDecision.Remaining remaining) {
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("X-Tollgate-Call-Id", state.callId);
+        h.put("X-Tollgate-Model", t.model().id());
+        h.put("X-Tollgate-Fallback", Boolean.toString(t.candidate().fallback()));
+        if (remaining != null) {
+            putIfKnown(h, "X-Tollgate-Remaining-Requests", remaining.requestsPerMinute());
+            putIfKnown(h, "X-Tollgate-Remaining-Tokens", remaining.tokensPerMinute());
+            putIfKnown(h, "X-Tollgate-Remaining-Requests-Today", remaining.requestsToday());
+            putIfKnown(h, "X-Tollgate-Limit-Requests-Today", remaining.requestsPerDayLimit());
+        }
+        return h;
+    }
+
+    private static void putIfKnown(Map<String, String> h, String name, long value) {
+        if (value >= 0) {
+            h.put(name, Long.toString(value));
+        }
+    }
+
+    private static void park(long millis, CallState state) {
+        long t0 = System.nanoTime();
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GatewayError(503, "server_error", "shutting_down", null, "The gateway is shutting down.",
+                    Map.of());
+        } finally {
+            state.parkedNanos += System.nanoTime() - t0;
+        }
+    }
+
+    /** Prompt tokens of a chat request (messages + tools) or of an embeddings input. */
+    public static int countPrompt(Endpoint endpoint, ChatRequest request, Tokenizer tokenizer) {
+        if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+            return ChatTokenCounter.countPrompt(tokenizer, request.messages(), request.tools());
+        }
+        JsonNode input = request.messages();
+        if (input.isTextual()) {
+            return tokenizer.count(input.textValue());
+        }
+        int n = 0;
+        for (JsonNode item : input) {
+            n += item.isTextual() ? tokenizer.count(item.textValue()) : item.isArray() ? item.size() : 1;
+        }
+        return n;
+    }
+
+    /** Mutable bookkeeping of one call; confined to the call's thread. */
+    private static final class CallState {
+        final String callId;
+        final long startNanos;
+        long upstreamNanos;
+        long parkedNanos;
+        int attempts;
+        int status = 200;
+        String model;
+        String provider;
+        UpstreamCall.Result lastFailure;
+        Map<String, String> lastFailureHeaders;
+        AdmissionDecision.Wait lastWait;
+        GatewayError contextError;
+        String breakerOpen;
+
+        CallState(String callId, long startNanos) {
+            this.callId = callId;
+            this.startNanos = startNanos;
+        }
+    }
+
+    static ObjectNode copy(ObjectNode body) {
+        return body.deepCopy();
+    }
+}

@@ -1,0 +1,219 @@
+package io.tollgate.gateway.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.gateway.events.AttemptResult;
+import io.tollgate.gateway.resilience.UpstreamGuard.Outcome;
+import io.tollgate.gateway.tokens.Tokenizer;
+import io.tollgate.gateway.upstream.Provider;
+import io.tollgate.gateway.upstream.SseRelay;
+import io.tollgate.gateway.upstream.Usage;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.Endpoint;
+import io.tollgate.schemas.avro.ErrorKind;
+import io.tollgate.schemas.avro.TokenSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One upstream attempt. A success, or an error the agent must see (4xx other than 429), is
+ * written to the agent at once; a retryable failure (429, 5xx, timeout, network) is kept so the
+ * executor can retry, cascade, or pass it through when nothing else is left. A stream is relayed
+ * chunk by chunk once the provider answered 200; from then on there is no retry.
+ */
+final class UpstreamCall {
+
+    /** How the attempt ended; {@code answered} = the agent has its answer. */
+    record Result(Outcome outcome, AttemptResult attempt, boolean answered, Optional<Duration> retryAfter,
+                  long upstreamNanos, byte[] errorBody, String errorContentType) {
+
+        void passThrough(ClientResponse out, Map<String, String> headers) {
+            Map<String, String> h = new LinkedHashMap<>(headers);
+            retryAfter.ifPresent(d -> h.put("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+            out.send(attempt.httpStatus(), errorContentType, h, errorBody);
+        }
+    }
+
+    private final Provider provider;
+    private final Tokenizer tokenizer;
+    private final Endpoint endpoint;
+    private final ChatRequest request;
+    private final String upstreamModel;
+    private final int promptTokens;
+
+    UpstreamCall(Provider provider, Tokenizer tokenizer, Endpoint endpoint, ChatRequest request, String upstreamModel,
+                 int promptTokens) {
+        this.provider = provider;
+        this.tokenizer = tokenizer;
+        this.endpoint = endpoint;
+        this.request = request;
+        this.upstreamModel = upstreamModel;
+        this.promptTokens = promptTokens;
+    }
+
+    Result run(ClientResponse out, Map<String, String> headers) {
+        long t0 = System.nanoTime();
+        HttpResponse<InputStream> response;
+        try {
+            response = provider.post(endpoint == Endpoint.EMBEDDINGS ? "/embeddings" : "/chat/completions", body());
+        } catch (HttpTimeoutException e) {
+            return failure(Outcome.TIMEOUT, ErrorKind.TIMEOUT, 504, t0, "upstream " + provider.name()
+                    + " did not answer within its request timeout", Optional.empty());
+        } catch (IOException e) {
+            return failure(Outcome.NETWORK_ERROR, ErrorKind.NETWORK, 502, t0, "upstream " + provider.name()
+                    + " could not be reached: " + e.getMessage(), Optional.empty());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failure(Outcome.NETWORK_ERROR, ErrorKind.CANCELLED, 499, t0, "call interrupted", Optional.empty());
+        }
+        int status = response.statusCode();
+        if (status != 200) {
+            return upstreamError(response, status, t0);
+        }
+        return request.stream() ? stream(response, out, headers, t0) : whole(response, out, headers, t0);
+    }
+
+    private byte[] body() {
+        boolean rename = !upstreamModel.equals(request.model());
+        if (!rename && !request.stream()) {
+            return request.raw();
+        }
+        ObjectNode body = request.body().deepCopy();
+        body.put("model", upstreamModel);
+        if (request.stream()) {
+            JsonNode options = body.get("stream_options");
+            ObjectNode o = options instanceof ObjectNode on ? on : body.putObject("stream_options");
+            o.put("include_usage", true);
+        }
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Result whole(HttpResponse<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
+        byte[] bytes;
+        try (InputStream in = response.body()) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            return failure(Outcome.NETWORK_ERROR, ErrorKind.NETWORK, 502, t0,
+                    "upstream " + provider.name() + " broke off its answer: " + e.getMessage(), Optional.empty());
+        }
+        long upstreamNanos = System.nanoTime() - t0;
+        JsonNode json = parseOrNull(bytes);
+        Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
+        String served = json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
+        AttemptResult result = usage
+                .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
+                        served, upstreamNanos, null))
+                .orElseGet(() -> success(promptTokens, 0, countCompletion(json), tokenizer.source(), served,
+                        upstreamNanos, null));
+        out.send(200, contentType(response), headers, bytes);
+        return new Result(Outcome.SUCCESS, result, true, Optional.empty(), upstreamNanos, null, null);
+    }
+
+    private Result stream(HttpResponse<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
+        Map<String, String> h = new LinkedHashMap<>(headers);
+        h.put("Cache-Control", "no-cache");
+        out.begin(200, "text/event-stream", h);
+        SseRelay.Outcome relayed;
+        try (InputStream in = response.body()) {
+            relayed = SseRelay.relay(in, out.body(), true);
+        } catch (IOException | UncheckedIOException e) {
+            long nanos = System.nanoTime() - t0;
+            // the agent went away or the provider broke off: meter what was reserved, mark it cancelled
+            AttemptResult cancelled = new AttemptResult(CallStatus.CANCELLED, ErrorKind.CANCELLED, 200, promptTokens,
+                    0, 0, tokenizer.source(), null, nanos / 1_000_000, null);
+            return new Result(Outcome.SUCCESS, cancelled, true, Optional.empty(), nanos, null, null);
+        }
+        long nanos = System.nanoTime() - t0;
+        Long ttft = relayed.firstChunkNanos() == null ? null : (relayed.firstChunkNanos() - t0) / 1_000_000;
+        AttemptResult result = relayed.usage()
+                .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
+                        relayed.servedModel(), nanos, ttft))
+                .orElseGet(() -> success(promptTokens, 0, tokenizer.count(relayed.completionText().toString()),
+                        tokenizer.source(), relayed.servedModel(), nanos, ttft));
+        return new Result(Outcome.SUCCESS, result, true, Optional.empty(), nanos, null, null);
+    }
+
+    private Result upstreamError(HttpResponse<InputStream> response, int status, long t0) {
+        byte[] body;
+        try (InputStream in = response.body()) {
+            body = in.readAllBytes();
+        } catch (IOException e) {
+            body = new byte[0];
+        }
+        long nanos = System.nanoTime() - t0;
+        Optional<Duration> retryAfter = response.headers().firstValue("Retry-After").flatMap(UpstreamCall::seconds);
+        Outcome outcome;
+        ErrorKind kind;
+        if (status == 429) {
+            outcome = Outcome.RATE_LIMITED;
+            kind = ErrorKind.RATE_LIMITED;
+        } else if (status == 408 || status == 504) {
+            outcome = Outcome.TIMEOUT;
+            kind = ErrorKind.TIMEOUT;
+        } else if (status >= 500) {
+            outcome = Outcome.SERVER_ERROR;
+            kind = ErrorKind.UPSTREAM_5XX;
+        } else {
+            outcome = Outcome.CLIENT_ERROR;
+            kind = ErrorKind.BAD_REQUEST;
+        }
+        AttemptResult result = AttemptResult.failed(kind, status, nanos / 1_000_000);
+        return new Result(outcome, result, false, retryAfter, nanos, body, contentType(response));
+    }
+
+    private Result failure(Outcome outcome, ErrorKind kind, int status, long t0, String message,
+                           Optional<Duration> retryAfter) {
+        long nanos = System.nanoTime() - t0;
+        byte[] body = OpenAiErrors.json(message, "server_error", kind.name().toLowerCase(), null);
+        return new Result(outcome, AttemptResult.failed(kind, status, nanos / 1_000_000), false, retryAfter, nanos,
+                body, "application/json");
+    }
+
+    private static JsonNode parseOrNull(byte[] bytes) {
+        try {
+            return CallExecutor.JSON.readTree(bytes);
+        } catch (IOException e) {
+            return null; // passed through as received; counted as if no usage came
+        }
+    }
+
+    private int countCompletion(JsonNode json) {
+        if (json == null || endpoint == Endpoint.EMBEDDINGS) {
+            return 0;
+        }
+        int n = 0;
+        for (JsonNode choice : json.path("choices")) {
+            JsonNode content = choice.path("message").path("content");
+            if (content.isTextual()) {
+                n += tokenizer.count(content.textValue());
+            }
+        }
+        return n;
+    }
+
+    private static AttemptResult success(long prompt, long cached, long completion, TokenSource source, String served,
+                                         long nanos, Long ttft) {
+        return new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, prompt, cached, completion, source, served,
+                nanos / 1_000_000, ttft);
+    }
+
+    private static String contentType(HttpResponse<?> response) {
+        return response.headers().firstValue("Content-Type").orElse("application/json");
+    }
+
+    private static Optional<Duration> seconds(String value) {
+        try {
+            return Optional.of(Duration.ofMillis(Math.round(Double.parseDouble(value.trim()) * 1000)));
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // an HTTP date: rare from LLM providers, treated as absent
+        }
+    }
+}

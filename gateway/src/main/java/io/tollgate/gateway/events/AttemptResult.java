@@ -1,0 +1,17 @@
+package io.tollgate.gateway.events;
+
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.ErrorKind;
+import io.tollgate.schemas.avro.TokenSource;
+
+/** How one upstream attempt ended: the actual figures for the RESPONSE event. */
+public record AttemptResult(CallStatus status, ErrorKind errorKind, int httpStatus, long promptTokens,
+                            long cachedPromptTokens, long completionTokens, TokenSource tokenSource,
+                            String servedModel, long latencyMs, Long timeToFirstTokenMs) {
+
+    /** An attempt that failed before any token was used. */
+    public static AttemptResult failed(ErrorKind kind, int httpStatus, long latencyMs) {
+        return new AttemptResult(kind == ErrorKind.CANCELLED ? CallStatus.CANCELLED : CallStatus.ERROR, kind,
+                httpStatus, 0, 0, 0, TokenSource.PROVIDER, null, latencyMs, null);
+    }
+}

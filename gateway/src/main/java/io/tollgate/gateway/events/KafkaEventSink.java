@@ -1,0 +1,178 @@
+package io.tollgate.gateway.events;
+
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Usage events to {@code tollgate.usage.v1} through the on-disk {@link Spool}: the request path
+ * appends (microseconds, no network), one sender thread drains the spool in order with an
+ * idempotent producer ({@code acks=all}) and commits only what Kafka acknowledged. While Kafka is
+ * unreachable the spool grows; when it returns the backlog is replayed in order. When the spool
+ * holds more than its bound, {@link #refusal()} tells the gateway to refuse new calls (events of
+ * calls already admitted are still accepted, so none is lost).
+ */
+public final class KafkaEventSink implements EventSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
+    private static final int BATCH = 500;
+
+    private final Spool spool;
+    private final long maxBytes;
+    private final String topic;
+    private final String bootstrap;
+    private final Producer<String, UsageEvent> producer;
+    private final Thread sender;
+    private volatile boolean running = true;
+    private volatile String lastError = "";
+
+    public KafkaEventSink(Spool spool, long maxBytes, Map<String, Object> kafkaProperties, Topics topics) {
+        this.spool = spool;
+        this.maxBytes = maxBytes;
+        Topics.Topic<String, UsageEvent> usage = topics.usage();
+        this.topic = usage.name();
+        this.bootstrap = String.valueOf(kafkaProperties.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
+        Map<String, Object> props = new HashMap<>(producerDefaults());
+        props.putAll(kafkaProperties);
+        Serializer<UsageEvent> valueSerializer = usage.valueSerde().serializer();
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), valueSerializer);
+        this.sender = Thread.ofPlatform().daemon().name("tollgate-event-sender").start(this::drain);
+    }
+
+    /** Settings the gateway relies on; KAFKA_* variables may tune, not weaken, them. */
+    static Map<String, Object> producerDefaults() {
+        return Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
+                ProducerConfig.CLIENT_ID_CONFIG, "tollgate-gateway");
+    }
+
+    @Override
+    public void publish(UsageEvent event) {
+        try {
+            ByteBuffer encoded = event.toByteBuffer();
+            byte[] value = new byte[encoded.remaining()];
+            encoded.get(value);
+            spool.append(event.getApiKeyId().getBytes(StandardCharsets.UTF_8), value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode usage event " + event.getEventId(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> refusal() {
+        long bytes = spool.pendingBytes();
+        if (bytes < maxBytes) {
+            return Optional.empty();
+        }
+        return Optional.of("usage event spool is full (" + spool.pendingRecords() + " events, " + bytes
+                + " bytes of " + maxBytes + " allowed in " + spool.dir() + ") because Kafka at " + bootstrap
+                + " is not acknowledging (" + lastError + "); new calls are refused until it is reachable");
+    }
+
+    @Override
+    public long pendingEvents() {
+        return spool.pendingRecords();
+    }
+
+    public long pendingBytes() {
+        return spool.pendingBytes();
+    }
+
+    private void drain() {
+        long backoff = 100;
+        while (running) {
+            Spool.Batch batch;
+            try {
+                batch = spool.read(BATCH, 200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (batch.isEmpty()) {
+                continue;
+            }
+            try {
+                send(batch);
+                spool.commit(batch);
+                backoff = 100;
+                lastError = "";
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                LOG.warn("usage events not acknowledged by Kafka at {} ({}); {} events spooled, retrying in {} ms",
+                        bootstrap, lastError, spool.pendingRecords(), backoff);
+                if (!sleep(backoff)) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    private void send(Spool.Batch batch) throws Exception {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(batch.entries().size());
+        for (Spool.Entry entry : batch.entries()) {
+            UsageEvent event = UsageEvent.fromByteBuffer(ByteBuffer.wrap(entry.value()));
+            acks.add(producer.send(new ProducerRecord<>(topic, new String(entry.key(), StandardCharsets.UTF_8), event)));
+        }
+        for (Future<RecordMetadata> ack : acks) {
+            ack.get();
+        }
+    }
+
+    private boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Stops after trying to deliver what is spooled for up to {@code drainMillis}; the rest stays on disk. */
+    public void close(long drainMillis) {
+        long deadline = System.currentTimeMillis() + drainMillis;
+        while (spool.pendingRecords() > 0 && System.currentTimeMillis() < deadline) {
+            if (!sleep(20)) {
+                break;
+            }
+        }
+        running = false;
+        sender.interrupt();
+        try {
+            sender.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(java.time.Duration.ofSeconds(2));
+        spool.close();
+    }
+
+    @Override
+    public void close() {
+        close(5_000);
+    }
+}

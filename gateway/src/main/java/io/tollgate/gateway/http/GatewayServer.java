@@ -1,0 +1,197 @@
+package io.tollgate.gateway.http;
+
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.gateway.auth.ApiKeyStore;
+import io.tollgate.gateway.auth.AuthResult;
+import io.tollgate.gateway.auth.KeyRecord;
+import io.tollgate.gateway.call.CallExecutor;
+import io.tollgate.gateway.call.ChatRequest;
+import io.tollgate.gateway.call.GatewayError;
+import io.tollgate.gateway.call.OpenAiErrors;
+import io.tollgate.gateway.catalog.ModelCatalog;
+import io.tollgate.gateway.catalog.ResolvedModel;
+import io.tollgate.gateway.events.EventSink;
+import io.tollgate.gateway.routing.Caller;
+import io.tollgate.schemas.avro.Endpoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP surface (Javalin on Jetty 12, one virtual thread per request):
+ * {@code POST /v1/chat/completions}, {@code POST /v1/embeddings}, {@code GET /v1/models},
+ * {@code GET /admin/models/{id}}, {@code GET /metrics}, {@code GET /health/live} and
+ * {@code /health/ready}. Every refusal is OpenAI's error JSON; nothing is forwarded before the
+ * key, the body and the model have been checked.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    private static final Pattern HEADER_VALUE = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,127}");
+
+    private final ApiKeyStore keys;
+    private final ModelCatalog catalog;
+    private final CallExecutor executor;
+    private final EventSink events;
+    private final PrometheusMeterRegistry metrics;
+    private final long maxBodyBytes;
+    private final Javalin app;
+    private volatile boolean ready;
+
+    public GatewayServer(ApiKeyStore keys, ModelCatalog catalog, CallExecutor executor, EventSink events,
+                         PrometheusMeterRegistry metrics, long maxBodyBytes) {
+        this.keys = keys;
+        this.catalog = catalog;
+        this.executor = executor;
+        this.events = events;
+        this.metrics = metrics;
+        this.maxBodyBytes = maxBodyBytes;
+        this.app = Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = maxBodyBytes;
+            config.http.compressionStrategy = CompressionStrategy.NONE;
+            config.startup.showJavalinBanner = false;
+            config.routes.post("/v1/chat/completions", ctx -> call(ctx, Endpoint.CHAT_COMPLETIONS, OpenAiRequests::chat));
+            config.routes.post("/v1/embeddings", ctx -> call(ctx, Endpoint.EMBEDDINGS, OpenAiRequests::embeddings));
+            config.routes.get("/v1/models", this::models);
+            config.routes.get("/admin/models/{id}", this::adminModel);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+            config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+            config.routes.get("/health/ready", this::readiness);
+            config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, new GatewayError(500, "server_error", "internal_error", null,
+                        "The gateway failed unexpectedly (" + e.getClass().getSimpleName() + "); the call was not metered"
+                                + " twice and may be retried.", Map.of()));
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().startsWith("{")) {
+                    error(ctx, new GatewayError(404, "invalid_request_error", "unknown_url", null,
+                            "Unknown request URL: " + ctx.method() + " " + ctx.path()
+                                    + ". This gateway serves /v1/chat/completions, /v1/embeddings and /v1/models.",
+                            Map.of()));
+                }
+            });
+        });
+    }
+
+    public GatewayServer start(String host, int port) {
+        app.start(host, port);
+        ready = true;
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void call(Context ctx, Endpoint endpoint, Function<byte[], ChatRequest> parse) {
+        KeyRecord key = authenticate(ctx);
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBodyBytes) {
+            throw tooLarge(declared);
+        }
+        byte[] raw = ctx.bodyAsBytes();
+        if (raw.length > maxBodyBytes) {
+            throw tooLarge(raw.length);
+        }
+        ChatRequest request = parse.apply(raw);
+        executor.execute(endpoint, key, caller(ctx, key), request, new JavalinClientResponse(ctx));
+    }
+
+    private GatewayError tooLarge(long bytes) {
+        return new GatewayError(413, "invalid_request_error", "request_too_large", null, "The request body has "
+                + bytes + " bytes; this gateway accepts at most " + maxBodyBytes + " (TOLLGATE_MAX_BODY_BYTES).",
+                Map.of());
+    }
+
+    private KeyRecord authenticate(Context ctx) {
+        return switch (keys.authenticate(ctx.header("Authorization"))) {
+            case AuthResult.Authenticated a -> a.key();
+            case AuthResult.Rejected r -> throw new GatewayError(r.status(),
+                    r.status() == 401 ? "authentication_error" : "permission_error", r.code(), null, r.message(),
+                    r.status() == 401 ? Map.of("WWW-Authenticate", "Bearer") : Map.of());
+        };
+    }
+
+    private static Caller caller(Context ctx, KeyRecord key) {
+        String conversation = optionalHeader(ctx, "X-Tollgate-Conversation");
+        String agent = optionalHeader(ctx, "X-Tollgate-Agent");
+        return new Caller(key.keyId(), key.tenant(), key.team(), agent == null ? key.agent() : agent, key.tier(),
+                conversation);
+    }
+
+    private static String optionalHeader(Context ctx, String name) {
+        String v = ctx.header(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (!HEADER_VALUE.matcher(v).matches()) {
+            throw GatewayError.invalid(null, "invalid_header", "Header " + name
+                    + " must be 1 to 128 printable ASCII characters; got " + v.length() + " characters.");
+        }
+        return v;
+    }
+
+    private void models(Context ctx) {
+        KeyRecord key = authenticate(ctx);
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (ResolvedModel m : catalog.servableModels()) {
+            if (key.mayUse(m.id())) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", m.id());
+                entry.put("object", "model");
+                entry.put("created", 0);
+                entry.put("owned_by", m.provider().orElseThrow().value());
+                entry.put("context_window", m.contextWindow().value());
+                entry.put("max_output_tokens", m.maxOutputTokens().value());
+                data.add(entry);
+            }
+        }
+        ctx.json(Map.of("object", "list", "data", data));
+    }
+
+    private void adminModel(Context ctx) {
+        ctx.json(catalog.resolve(ctx.pathParam("id")).describe());
+    }
+
+    private void readiness(Context ctx) {
+        var refusal = events.refusal();
+        if (!ready || refusal.isPresent()) {
+            ctx.status(503).json(Map.of("status", "DOWN", "reason", refusal.orElse("starting")));
+        } else {
+            ctx.json(Map.of("status", "UP", "spooledEvents", events.pendingEvents()));
+        }
+    }
+
+    private static GatewayError fromJavalin(HttpResponseException e) {
+        int status = e.getStatus();
+        String code = status == 413 ? "request_too_large" : "http_" + status;
+        return new GatewayError(status, status >= 500 ? "server_error" : "invalid_request_error", code, null,
+                e.getMessage(), Map.of());
+    }
+
+    private static void error(Context ctx, GatewayError e) {
+        ctx.status(e.status());
+        e.headers().forEach(ctx::header);
+        ctx.contentType("application/json");
+        ctx.result(OpenAiErrors.json(e));
+    }
+
+    @Override
+    public void close() {
+        ready = false;
+        app.stop();
+    }
+}

@@ -1,0 +1,43 @@
+package io.tollgate.gateway.tokens;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Maps a catalog tokenizer name to a {@link Tokenizer}. OpenAI encodings are exact. Other
+ * families are estimated from cl100k_base with a per-family factor: rough ratios of each family's
+ * token count to cl100k_base's on English prose and code (Claude's tokenizer yields more tokens,
+ * Llama 3 and DeepSeek use BPE vocabularies of similar size). They are estimates, not measurements
+ * of this build: events say ESTIMATED, and provider usage replaces them whenever it is reported.
+ */
+public final class Tokenizers {
+
+    private static final Map<String, Double> FAMILY_FACTORS = Map.of(
+            "claude", 1.20, "gemini", 1.05, "llama3", 1.00, "llama4", 1.00, "llama2", 1.15,
+            "mistral", 1.10, "qwen", 1.05, "qwen3", 1.05, "deepseek", 1.05, "other", 1.15);
+
+    private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+    private final Map<String, Tokenizer> exact;
+
+    public Tokenizers() {
+        exact = Map.of(
+                "o200k_base", new Tokenizer("o200k_base", registry.getEncoding(EncodingType.O200K_BASE), 1.0, true),
+                "cl100k_base", new Tokenizer("cl100k_base", registry.getEncoding(EncodingType.CL100K_BASE), 1.0, true),
+                "p50k_base", new Tokenizer("p50k_base", registry.getEncoding(EncodingType.P50K_BASE), 1.0, true),
+                "r50k_base", new Tokenizer("r50k_base", registry.getEncoding(EncodingType.R50K_BASE), 1.0, true));
+    }
+
+    /** The tokenizer for a catalog name; unknown names are estimated like "other". */
+    public Tokenizer forName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        Tokenizer t = exact.get(n);
+        if (t != null) {
+            return t;
+        }
+        double factor = FAMILY_FACTORS.getOrDefault(n, FAMILY_FACTORS.get("other"));
+        return new Tokenizer(n, exact.get("cl100k_base").encoding(), factor, false);
+    }
+}
