@@ -202,6 +202,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void format(Map<String, String> properties) {
+        if (Files.exists(logDir().resolve("meta.properties")) && Files.exists(metadataDir().resolve("meta.properties"))) {
+            return; // formatted by an earlier run: reuse it with its cluster id
+        }
         try {
             Files.createDirectories(logDir());
             Files.createDirectories(metadataDir());
@@ -214,8 +217,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .addDirectory(properties.get("log.dirs"))
                     .addDirectory(properties.get("metadata.log.dir"))
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                    // a data dir given by the caller is reused on purpose across runs
-                    .setIgnoreFormatted(true)
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("cannot format Kafka storage in " + dataDir + ": " + e.getMessage()
