@@ -114,9 +114,11 @@ public final class HealthState {
             for (int i = 0; i < COUNTERS; i++) {
                 counters[i] = in.getLong();
             }
-            int length = in.getInt();
+            byte[] compressed = new byte[in.getInt()];
+            in.get(compressed);
             try {
-                Histogram h = Histogram.decodeFromCompressedByteBuffer(in.slice(in.position(), length), MAX_LATENCY_MS);
+                // a fresh buffer: HdrHistogram reads the backing array without honouring a slice's offset
+                Histogram h = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(compressed), MAX_LATENCY_MS);
                 return new HealthState(new String(model, java.nio.charset.StandardCharsets.UTF_8), start, counters, h);
             } catch (java.util.zip.DataFormatException e) {
                 throw new org.apache.kafka.common.errors.SerializationException("corrupt latency histogram of model "

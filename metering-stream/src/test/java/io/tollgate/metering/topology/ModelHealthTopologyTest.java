@@ -1,0 +1,90 @@
+package io.tollgate.metering.topology;
+
+import static io.tollgate.metering.topology.TopologyFixture.request;
+import static io.tollgate.metering.topology.TopologyFixture.response;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.tollgate.metering.health.HealthState;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.ErrorKind;
+import io.tollgate.schemas.avro.ModelHealth;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ModelHealthTopologyTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+    private final TopologyFixture fx = new TopologyFixture();
+
+    @AfterEach
+    void close() {
+        fx.close();
+    }
+
+    private void respond(String call, Instant at, long latencyMs, CallStatus status, ErrorKind kind, boolean fallback) {
+        UsageEvent req = request(call, "k1", "gpt-4o", at.minusMillis(latencyMs), 100, 10);
+        fx.send(req);
+        fx.send(UsageEvent.newBuilder(response(req, at, 100, 10)).setLatencyMs(latencyMs).setStatus(status)
+                .setErrorKind(kind).setCompletionTokens(status == CallStatus.SUCCESS ? 50 : 0).setFallback(fallback).build());
+    }
+
+    @Test
+    void shouldCountOutcomesAndLatencyQuantilesWhenResponsesArrive() {
+        // Given 100 successes with latencies 10..1000 ms and four kinds of errors in one window
+        for (int i = 1; i <= 100; i++) {
+            respond("s" + i, T0.plusSeconds(1 + i), i * 10L, CallStatus.SUCCESS, ErrorKind.NONE, i % 10 == 0);
+        }
+        respond("e1", T0.plusSeconds(200), 5, CallStatus.ERROR, ErrorKind.RATE_LIMITED, false);
+        respond("e2", T0.plusSeconds(201), 5, CallStatus.ERROR, ErrorKind.TIMEOUT, false);
+        respond("e3", T0.plusSeconds(202), 5, CallStatus.ERROR, ErrorKind.UPSTREAM_5XX, false);
+        respond("e4", T0.plusSeconds(203), 5, CallStatus.ERROR, ErrorKind.BAD_REQUEST, false);
+        respond("e5", T0.plusSeconds(204), 5, CallStatus.ERROR, ErrorKind.NETWORK, false);
+
+        ModelHealth h = TopologyFixture.latest(fx.health).get("gpt-4o");
+        assertThat(h.getWindowStartMillis()).isEqualTo(T0.toEpochMilli());
+        assertThat(h.getWindowEndMillis()).isEqualTo(T0.toEpochMilli() + 300_000);
+        assertThat(h.getCalls()).isEqualTo(105);
+        assertThat(h.getSuccesses()).isEqualTo(100);
+        assertThat(List.of(h.getErrorsRateLimited(), h.getErrorsTimeout(), h.getErrorsUpstream5xx(),
+                h.getErrorsBadRequest(), h.getErrorsOther())).containsOnly(1L);
+        assertThat(h.getFallbacks()).isEqualTo(10);
+        assertThat(h.getCompletionTokens()).isEqualTo(5000);
+        // 5000 tokens over 50.5 s of summed latency
+        assertThat(h.getTokensPerSecond()).isCloseTo(5000 / 50.5, within(0.01));
+        assertThat(h.getLatencyP50Ms()).isBetween(495L, 505L);
+        assertThat(h.getLatencyP95Ms()).isBetween(945L, 955L);
+        assertThat(h.getLatencyP99Ms()).isBetween(985L, 995L);
+    }
+
+    @Test
+    void shouldStartNewWindowWhenFiveMinutesHavePassed() {
+        respond("a", T0.plusMillis(299_999), 100, CallStatus.SUCCESS, ErrorKind.NONE, false);
+        respond("b", T0.plusMillis(300_000), 100, CallStatus.SUCCESS, ErrorKind.NONE, false);
+
+        List<KeyValue<String, ModelHealth>> out = fx.health.readKeyValuesToList();
+        assertThat(out).extracting(kv -> kv.value.getWindowStartMillis())
+                .containsExactly(T0.toEpochMilli(), T0.toEpochMilli() + 300_000);
+        assertThat(out).extracting(kv -> kv.value.getCalls()).containsExactly(1L, 1L);
+        assertThat(fx.<HealthState>store(ModelHealthTopology.HEALTH_STORE).get(
+                ModelHealthTopology.windowKey("gpt-4o", T0.toEpochMilli()))).isNotNull();
+    }
+
+    @Test
+    void shouldKeepHistogramWhenStateIsSerializedAndRead() {
+        HealthState state = HealthState.empty("m", 0);
+        for (int i = 1; i <= 1000; i++) {
+            state.record(UsageEvent.newBuilder(request("c", "k", "m", T0, 1, 1)).setStatus(CallStatus.SUCCESS)
+                    .setLatencyMs(i).build());
+        }
+        byte[] bytes = HealthState.serde().serializer().serialize("", state);
+        HealthState read = HealthState.serde().deserializer().deserialize("", bytes);
+
+        assertThat(read.toAvro(0)).isEqualTo(state.toAvro(0));
+        assertThat(bytes.length).isLessThan(1000 * 8); // a histogram, not a list of samples
+    }
+}

@@ -1,0 +1,71 @@
+package io.tollgate.metering.topology;
+
+import static io.tollgate.metering.topology.TopologyFixture.request;
+import static io.tollgate.metering.topology.TopologyFixture.response;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tollgate.schemas.avro.QuotaStatus;
+import io.tollgate.schemas.avro.UsageBucket;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class QuotaStatusTopologyTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+    private final TopologyFixture fx = new TopologyFixture();
+
+    @AfterEach
+    void close() {
+        fx.close();
+    }
+
+    @Test
+    void shouldEmitKeyModelAndKeyAllStatusWhenEachEventIsCounted() {
+        UsageEvent req = request("c1", "k1", "gpt-4o", T0.plusMillis(250), 1000, 10);
+        fx.send(req);
+        fx.send(response(req, T0.plusMillis(2100), 300, 5));
+
+        List<KeyValue<String, QuotaStatus>> out = fx.quotaStatus.readKeyValuesToList();
+        assertThat(out).extracting(kv -> kv.key).containsExactly("k1|gpt-4o", "k1|*", "k1|gpt-4o", "k1|*");
+        QuotaStatus last = out.get(3).value;
+        assertThat(last.getModel()).isEqualTo("*");
+        assertThat(last.getBucketMillis()).isEqualTo(1000);
+        assertThat(last.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 1L, 1000L),
+                new UsageBucket(T0.toEpochMilli() + 2000, 0L, -700L));
+        assertThat(last.getDayKey()).isEqualTo("2026-11-21");
+        assertThat(last.getDayRequests()).isEqualTo(1);
+        assertThat(last.getDayTokens()).isEqualTo(300);
+        assertThat(last.getDayEndMillis() - last.getDayStartMillis()).isEqualTo(86_400_000L);
+        assertThat(last.getLastEventTime()).isEqualTo(T0.toEpochMilli() + 2100);
+    }
+
+    @Test
+    void shouldPublishOnlyTrailing120SecondsWhenOlderBucketsRemain() {
+        fx.send(request("c1", "k1", "m", T0, 1, 1));
+        fx.send(request("c2", "k1", "m", T0.plusSeconds(60), 2, 1));
+        fx.send(request("c3", "k1", "m", T0.plusSeconds(120), 4, 1));
+
+        QuotaStatus last = TopologyFixture.latest(fx.quotaStatus).get("k1|m");
+        // T0 is exactly 120 s before the partition's event time: outside (t - 120 s, t]
+        assertThat(last.getBuckets()).extracting(UsageBucket::getStartMillis)
+                .containsExactly(T0.toEpochMilli() + 60_000, T0.toEpochMilli() + 120_000);
+        assertThat(last.getDayTokens()).isEqualTo(7);
+    }
+
+    @Test
+    void shouldOmitBucketWhenCorrectionCancelsIt() {
+        UsageEvent req = request("c1", "k1", "m", T0, 100, 10);
+        fx.send(req);
+        fx.send(request("c2", "k1", "m", T0.plusMillis(1500), 1, 1));
+        // a response in the first bucket that returns every reserved token: tokens 0 but 1 request stays
+        fx.send(response(req, T0.plusMillis(900), 0, 0));
+
+        QuotaStatus last = TopologyFixture.latest(fx.quotaStatus).get("k1|m");
+        assertThat(last.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 1L, 0L),
+                new UsageBucket(T0.toEpochMilli() + 1000, 1L, 1L));
+    }
+}
