@@ -201,6 +201,10 @@ public final class Spool implements AutoCloseable {
                 }
             }
         }
+        if (segment < writeSegment && segments.containsKey(segment) && offset >= Files.size(segments.get(segment))) {
+            segment++; // the batch ended a segment: committing it lets that segment be deleted
+            offset = 0;
+        }
         return new Batch(entries, segment, offset, bytes);
     }
 

@@ -1,0 +1,67 @@
+package io.tollgate.gateway.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ApiKeyStoreTest {
+
+    private static KeyRecord key(String id, String secret, boolean revoked) {
+        return new KeyRecord(id, ApiKeyStore.sha256Hex(secret), "acme", "research", "planner", "tier1", List.of(),
+                revoked);
+    }
+
+    @Test
+    void shouldMatchTheDemoKeyHashOfTheExamplePolicyFileWhenHashingItsSecret() {
+        // tollgate.yaml: k-planner's secret is "tg-demo-planner"
+        assertThat(ApiKeyStore.sha256Hex("tg-demo-planner"))
+                .isEqualTo("c2ecf2cee4ddc986f366238c5075d84a76d8bf8e6f90530b5a9307c8a488d8dd");
+    }
+
+    @Test
+    void shouldAuthenticateWhenTheBearerSecretHashesToAKnownKey() {
+        ApiKeyStore store = new ApiKeyStore();
+        store.put(key("k-1", "s3cret", false));
+
+        assertThat(store.authenticate("Bearer s3cret"))
+                .isInstanceOfSatisfying(AuthResult.Authenticated.class, a -> assertThat(a.key().keyId()).isEqualTo("k-1"));
+    }
+
+    @Test
+    void shouldRefuseWith401WhenTheKeyIsMissingMalformedOrUnknown() {
+        ApiKeyStore store = new ApiKeyStore();
+        store.put(key("k-1", "s3cret", false));
+
+        assertThat(store.authenticate(null)).isEqualTo(new AuthResult.Rejected(401, "missing_api_key",
+                "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."));
+        assertThat(store.authenticate("Basic czNjcmV0")).extracting(r -> ((AuthResult.Rejected) r).code())
+                .isEqualTo("invalid_api_key");
+        assertThat(store.authenticate("Bearer wrong")).extracting(r -> ((AuthResult.Rejected) r).status())
+                .isEqualTo(401);
+    }
+
+    @Test
+    void shouldRefuseWith403WhenTheKeyIsRevoked() {
+        ApiKeyStore store = new ApiKeyStore();
+        store.put(key("k-1", "s3cret", true));
+
+        assertThat(store.authenticate("Bearer s3cret")).isInstanceOfSatisfying(AuthResult.Rejected.class, r -> {
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.message()).contains("k-1").contains("revoked");
+        });
+    }
+
+    @Test
+    void shouldStopAcceptingTheOldSecretWhenAKeyIsRotatedOrDeleted() {
+        ApiKeyStore store = new ApiKeyStore();
+        store.put(key("k-1", "old", false));
+        store.put(key("k-1", "new", false));
+
+        assertThat(store.authenticate("Bearer old")).isInstanceOf(AuthResult.Rejected.class);
+        assertThat(store.authenticate("Bearer new")).isInstanceOf(AuthResult.Authenticated.class);
+
+        store.remove("k-1");
+        assertThat(store.authenticate("Bearer new")).isInstanceOf(AuthResult.Rejected.class);
+    }
+}

@@ -1,0 +1,29 @@
+package io.tollgate.gateway.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CostTest {
+
+    @Test
+    void shouldChargeCachedPromptTokensAtTheCachedPriceWhenSomeArecached() {
+        // 1000 prompt (400 cached) at 2.50 / 1.25, 200 completion at 10.00 $/M:
+        // 600*2_500_000 + 400*1_250_000 + 200*10_000_000 = 4_000_000_000 -> 4000 micro-dollars
+        assertThat(Cost.micros(1000, 400, 200, 2_500_000, 1_250_000, 10_000_000)).isEqualTo(4000);
+    }
+
+    @Test
+    void shouldRoundHalfUpWhenTheCostEndsInHalfAMicroDollar() {
+        // 1 token at 0.50 $/M = 0.5 micro-dollars -> 1; 1 token at 0.49 $/M -> 0
+        assertThat(Cost.micros(1, 0, 0, 500_000, 0, 0)).isEqualTo(1);
+        assertThat(Cost.micros(1, 0, 0, 499_999, 0, 0)).isZero();
+        assertThat(Cost.micros(3, 0, 0, 500_000, 0, 0)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldNotOverflowWhenTokensTimesPriceExceedsALong() {
+        long micros = Cost.micros(0, 0, 4_000_000_000L, 0, 0, 75_000_000_000L);
+        assertThat(micros).isEqualTo(300_000_000_000_000L);
+    }
+}

@@ -1,0 +1,98 @@
+package io.tollgate.gateway.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolTest {
+
+    @TempDir
+    Path dir;
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> values(Spool.Batch batch) {
+        List<String> out = new ArrayList<>();
+        batch.entries().forEach(e -> out.add(new String(e.value(), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
+    void shouldReturnRecordsInOrderAcrossSegmentsWhenRead() throws Exception {
+        // Given segments of 64 bytes: each holds a few records
+        try (Spool spool = new Spool(dir, 64)) {
+            for (int i = 0; i < 20; i++) {
+                spool.append(b("k"), b("event-" + i));
+            }
+
+            // When
+            Spool.Batch batch = spool.read(100, 0);
+
+            // Then
+            assertThat(values(batch)).hasSize(20).startsWith("event-0", "event-1").endsWith("event-19");
+            assertThat(spool.pendingRecords()).isEqualTo(20);
+            spool.commit(batch);
+            assertThat(spool.pendingRecords()).isZero();
+            assertThat(spool.pendingBytes()).isZero();
+        }
+    }
+
+    @Test
+    void shouldResumeAfterTheCommittedPositionWhenReopened() throws Exception {
+        // Given 5 records, the first 3 committed
+        try (Spool spool = new Spool(dir, 1024)) {
+            for (int i = 0; i < 5; i++) {
+                spool.append(b("k"), b("e" + i));
+            }
+            spool.commit(spool.read(3, 0));
+        }
+
+        // When
+        try (Spool reopened = new Spool(dir, 1024)) {
+            // Then
+            assertThat(reopened.pendingRecords()).isEqualTo(2);
+            assertThat(values(reopened.read(10, 0))).containsExactly("e3", "e4");
+        }
+    }
+
+    @Test
+    void shouldDropATornFrameWhenTheProcessDiedMidAppend() throws Exception {
+        try (Spool spool = new Spool(dir, 1024)) {
+            spool.append(b("k"), b("whole"));
+        }
+        Path segment;
+        try (var files = Files.list(dir)) {
+            segment = files.filter(p -> p.toString().endsWith(".spool")).findFirst().orElseThrow();
+        }
+        Files.write(segment, new byte[] {0, 0, 0, 1, 'k', 0, 0, 0, 9, 'x'}, StandardOpenOption.APPEND);
+
+        try (Spool reopened = new Spool(dir, 1024)) {
+            assertThat(reopened.pendingRecords()).isEqualTo(1);
+            reopened.append(b("k"), b("after"));
+            assertThat(values(reopened.read(10, 0))).containsExactly("whole", "after");
+        }
+    }
+
+    @Test
+    void shouldDeleteFinishedSegmentsWhenCommitted() throws Exception {
+        try (Spool spool = new Spool(dir, 32)) {
+            for (int i = 0; i < 10; i++) {
+                spool.append(b("key"), b("value-" + i));
+            }
+            spool.commit(spool.read(9, 0));
+            try (var files = Files.list(dir)) {
+                assertThat(files.filter(p -> p.toString().endsWith(".spool")).count()).isEqualTo(1);
+            }
+            assertThat(values(spool.read(10, 0))).containsExactly("value-9");
+        }
+    }
+}

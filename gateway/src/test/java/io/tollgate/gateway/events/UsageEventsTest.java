@@ -1,0 +1,85 @@
+package io.tollgate.gateway.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tollgate.gateway.catalog.ResolvedModel;
+import io.tollgate.gateway.catalog.Sourced;
+import io.tollgate.gateway.routing.Caller;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.Endpoint;
+import io.tollgate.schemas.avro.ErrorKind;
+import io.tollgate.schemas.avro.Phase;
+import io.tollgate.schemas.avro.TokenSource;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class UsageEventsTest {
+
+    static final ResolvedModel SIM_LARGE = new ResolvedModel("sim-large", new Sourced<>(128_000, "config"),
+            new Sourced<>(16_384, "config"), new Sourced<>("o200k_base", "config"),
+            new Sourced<>(2_500_000L, "config tollgate.yaml"), new Sourced<>(10_000_000L, "config tollgate.yaml"),
+            new Sourced<>(1_250_000L, "config tollgate.yaml"), new Sourced<>("large", "config"),
+            Optional.of(new Sourced<>("simulated", "config")), "sim-large");
+
+    private final AttemptFacts facts = new AttemptFacts("call-1", 2, "gw-1", Endpoint.CHAT_COMPLETIONS,
+            new Caller("k-planner", "acme", "research", "planner", "tier1", "conv-9"), "sim-large", SIM_LARGE,
+            "simulated", true, true, "sim-xl", "cascade:rpm", 0.42, "large", 1_000, 500);
+
+    @Test
+    void shouldReserveThePromptPlusMaxTokensAtCatalogPricesWhenTheCallIsAdmitted() {
+        UsageEvent e = UsageEvents.request(facts, 1_700_000_000_000L);
+
+        assertThat(e.getPhase()).isEqualTo(Phase.REQUEST);
+        assertThat(e.getStatus()).isEqualTo(CallStatus.ADMITTED);
+        assertThat(e.getReservedPromptTokens()).isEqualTo(1_000);
+        assertThat(e.getReservedCompletionTokens()).isEqualTo(500);
+        assertThat(e.getReservedTokens()).isEqualTo(1_500);
+        // 1000 * 2.50 $/M + 500 * 10.00 $/M = 0.0025 + 0.005 $ = 7500 micro-dollars
+        assertThat(e.getReservedCostMicros()).isEqualTo(7_500);
+        assertThat(e.getTotalTokens()).isZero();
+        assertThat(e.getCostMicros()).isZero();
+        assertThat(e.getTimestamp()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+        assertThat(e.getAttempt()).isEqualTo(2);
+        assertThat(e.getFallback()).isTrue();
+        assertThat(e.getFallbackFrom()).isEqualTo("sim-xl");
+        assertThat(e.getRoutingReason()).isEqualTo("cascade:rpm");
+        assertThat(e.getConversationId()).isEqualTo("conv-9");
+        assertThat(e.getPriceSource()).isEqualTo("config tollgate.yaml");
+    }
+
+    @Test
+    void shouldCarryActualFiguresAndRepeatTheReservationWhenTheAttemptEnds() {
+        AttemptResult result = new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, 980, 200, 120,
+                TokenSource.PROVIDER, "sim-large-2026", 35, 7L);
+
+        UsageEvent e = UsageEvents.response(facts, result, 1_700_000_000_035L);
+
+        assertThat(e.getPhase()).isEqualTo(Phase.RESPONSE);
+        assertThat(e.getReservedTokens()).isEqualTo(1_500);
+        assertThat(e.getReservedCostMicros()).isEqualTo(7_500);
+        assertThat(e.getPromptTokens()).isEqualTo(980);
+        assertThat(e.getCachedPromptTokens()).isEqualTo(200);
+        assertThat(e.getCompletionTokens()).isEqualTo(120);
+        assertThat(e.getTotalTokens()).isEqualTo(1_100);
+        // 780 * 2.5 + 200 * 1.25 + 120 * 10 = 1950 + 250 + 1200 = 3400 micro-dollars
+        assertThat(e.getCostMicros()).isEqualTo(3_400);
+        assertThat(e.getTokenSource()).isEqualTo(TokenSource.PROVIDER);
+        assertThat(e.getServedModel()).isEqualTo("sim-large-2026");
+        assertThat(e.getLatencyMs()).isEqualTo(35);
+        assertThat(e.getTimeToFirstTokenMs()).isEqualTo(7L);
+        assertThat(e.getEventId()).isNotEqualTo(UsageEvents.request(facts, 0).getEventId());
+    }
+
+    @Test
+    void shouldHoldNoPromptOrCompletionTextWhenSerialised() throws Exception {
+        // the schema has no text field at all; make sure no string field could hold one by accident
+        UsageEvent e = UsageEvents.response(facts, AttemptResult.failed(ErrorKind.TIMEOUT, 504, 30_000), 0);
+        assertThat(e.getSchema().getFields()).extracting(f -> f.name())
+                .doesNotContain("prompt", "messages", "content", "completion", "text");
+        assertThat(e.getStatus()).isEqualTo(CallStatus.ERROR);
+        assertThat(e.getErrorKind()).isEqualTo(ErrorKind.TIMEOUT);
+        assertThat(e.getHttpStatus()).isEqualTo(504);
+    }
+}
