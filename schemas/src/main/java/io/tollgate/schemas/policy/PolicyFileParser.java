@@ -3,7 +3,6 @@ package io.tollgate.schemas.policy;
 import io.tollgate.schemas.policy.PolicyNode.Mapping;
 import io.tollgate.schemas.policy.TollgateConfig.ApiKey;
 import io.tollgate.schemas.policy.TollgateConfig.Budget;
-import io.tollgate.schemas.policy.TollgateConfig.ComplexityTier;
 import io.tollgate.schemas.policy.TollgateConfig.Limit;
 import io.tollgate.schemas.policy.TollgateConfig.Model;
 import io.tollgate.schemas.policy.TollgateConfig.Organisation;
@@ -12,18 +11,14 @@ import io.tollgate.schemas.policy.TollgateConfig.Routing;
 import io.tollgate.schemas.policy.TollgateConfig.Tenant;
 import io.tollgate.schemas.policy.TollgateConfig.Tier;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.DateTimeException;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,30 +58,16 @@ public final class PolicyFileParser {
     private static final List<String> LIMIT = List.of("model", "rpm", "tpm", "rpd", "tpd");
     private static final List<String> KEY = List.of("id", "hash", "tenant", "team", "agent", "tier",
             "allowed_models", "limits", "revoked");
-    private static final List<String> BUDGET = List.of("scope", "period", "zone", "limit_usd", "hard_limit_usd",
-            "thresholds", "action", "downgrade_to");
-    private static final List<String> ROUTING =
-            List.of("fallback_chains", "local_fallback", "complexity_tiers", "auto_wait", "max_wait_seconds");
-    private static final List<String> COMPLEXITY_TIER = List.of("tier", "max_score");
 
     private static final List<String> DISCOVERY = List.of("none", "openai", "openrouter");
-    private static final List<String> SCOPES = List.of("tenant", "team", "agent", "api_key", "conversation");
-    private static final List<String> PERIODS = List.of("day", "month", "lifetime");
-    private static final List<String> ACTIONS = List.of("alert", "downgrade", "block");
-    private static final List<Integer> DEFAULT_THRESHOLDS = List.of(50, 80, 100);
     private static final Pattern KEY_HASH = Pattern.compile("[0-9a-f]{64}");
 
     static final String DEFAULT_ZONE = "UTC";
     static final long DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
     static final long DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-    static final double DEFAULT_MAX_WAIT_SECONDS = 10;
 
     private final PolicyNode.Source source;
-    /** Declared names, in file order, for reference checks and "known ..." lists in errors. */
-    private final Set<String> providerNames = new LinkedHashSet<>();
-    private final Set<String> modelIds = new LinkedHashSet<>();
-    private final Set<String> modelTiers = new LinkedHashSet<>();
-    private final Set<String> tierNames = new LinkedHashSet<>();
+    private final DeclaredNames names = new DeclaredNames();
 
     private PolicyFileParser(String fileName, Function<String, String> env) {
         this.source = new PolicyNode.Source(fileName, env);
@@ -148,29 +129,24 @@ public final class PolicyFileParser {
                 .orElse(new Organisation(DEFAULT_ZONE, 0, 80));
         List<Tenant> tenants = list(top, "tenants", this::tenant, Tenant::name, "tenant");
         List<Provider> providers = list(top, "providers", this::provider, Provider::name, "provider");
-        providers.forEach(p -> providerNames.add(p.name()));
+        providers.forEach(p -> names.addProvider(p.name()));
         List<Model> models = list(top, "models", this::model, Model::id, "model");
-        models.forEach(m -> {
-            modelIds.add(m.id());
-            if (m.tier() != null) {
-                modelTiers.add(m.tier());
-            }
-        });
+        models.forEach(m -> names.addModel(m.id(), m.tier()));
         List<Tier> tiers = list(top, "tiers", this::tier, Tier::name, "tier");
-        tiers.forEach(t -> tierNames.add(t.name()));
+        tiers.forEach(t -> names.addTier(t.name()));
         List<ApiKey> keys = list(top, "keys", this::key, ApiKey::id, "key id");
         unique(top, "keys", keys, ApiKey::keyHash, "key hash", "hash");
-        List<Budget> budgets = list(top, "budgets", this::budget,
+        List<Budget> budgets = list(top, "budgets", node -> BudgetSection.read(node, names),
                 b -> b.scopeType() + ":" + b.scopeId() + " per " + b.period(), "budget for");
-        Routing routing = top.optional("routing").map(this::routing)
-                .orElse(new Routing(Map.of(), null, List.of(), false, DEFAULT_MAX_WAIT_SECONDS));
+        Routing routing = top.optional("routing").map(node -> RoutingSection.read(node, names))
+                .orElse(RoutingSection.defaults());
         return new TollgateConfig(organisation, tenants, providers, models, tiers, keys, budgets, routing);
     }
 
     private Organisation organisation(PolicyNode node) {
         Mapping map = node.mapping(ORGANISATION);
         return new Organisation(
-                map.optional("zone").map(this::zone).orElse(DEFAULT_ZONE),
+                map.optional("zone").map(PolicyNode::zone).orElse(DEFAULT_ZONE),
                 map.optional("reset_hour").map(n -> n.integer(0, 23)).orElse(0),
                 map.optional("quota_warning_percent").map(n -> n.integer(1, 100)).orElse(80));
     }
@@ -178,7 +154,7 @@ public final class PolicyFileParser {
     private Tenant tenant(PolicyNode node) {
         Mapping map = node.mapping(TENANT);
         return new Tenant(map.required("name").string(),
-                map.optional("zone").map(this::zone).orElse(null),
+                map.optional("zone").map(PolicyNode::zone).orElse(null),
                 map.optional("reset_hour").map(n -> n.integer(0, 23)).orElse(null));
     }
 
@@ -195,14 +171,14 @@ public final class PolicyFileParser {
                 .orElse(DEFAULT_CONNECT_TIMEOUT_MS);
         long request = map.optional("request_timeout_ms").map(n -> n.integer(1L, Long.MAX_VALUE))
                 .orElse(DEFAULT_REQUEST_TIMEOUT_MS);
-        String discovery = map.optional("discovery").map(n -> oneOf(n, DISCOVERY, "discovery")).orElse("none");
+        String discovery = map.optional("discovery").map(n -> n.oneOf(DISCOVERY, "discovery")).orElse("none");
         return new Provider(name, baseUrl, apiKeys, connect, request, discovery);
     }
 
     private Model model(PolicyNode node) {
         Mapping map = node.mapping(MODEL);
         String id = map.required("id").string();
-        String provider = reference(map.required("provider"), providerNames, "provider", "providers");
+        String provider = names.provider(map.required("provider"));
         Integer contextWindow = map.optional("context_window").map(n -> n.integer(1, Integer.MAX_VALUE)).orElse(null);
         Optional<PolicyNode> maxOutputNode = map.optional("max_output_tokens");
         Integer maxOutput = maxOutputNode.map(n -> n.integer(1, Integer.MAX_VALUE)).orElse(null);
@@ -240,7 +216,7 @@ public final class PolicyFileParser {
         Map<String, Integer> lineByModel = new LinkedHashMap<>();
         for (PolicyNode item : node.get().list()) {
             Mapping map = item.mapping(LIMIT);
-            String model = map.optional("model").map(this::modelOrAll).orElse("*");
+            String model = map.optional("model").map(names::modelOrAll).orElse("*");
             Integer first = lineByModel.putIfAbsent(model, item.line());
             if (first != null) {
                 throw item.error("a second limit for model '" + model + "' (first at line " + first
@@ -268,11 +244,11 @@ public final class PolicyFileParser {
         String tenant = map.required("tenant").string();
         String team = map.required("team").string();
         String agent = map.required("agent").string();
-        String tier = reference(map.required("tier"), tierNames, "tier", "tiers");
+        String tier = names.tier(map.required("tier"));
         List<String> allowed = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (PolicyNode model : map.optional("allowed_models").map(PolicyNode::list).orElse(List.of())) {
-            String modelId = reference(model, modelIds, "model", "models");
+            String modelId = names.model(model);
             if (!seen.add(modelId)) {
                 throw model.error("model '" + modelId + "' is listed twice");
             }
@@ -281,154 +257,6 @@ public final class PolicyFileParser {
         List<Limit> limits = limits(map.optional("limits"));
         boolean revoked = map.optional("revoked").map(PolicyNode::bool).orElse(false);
         return new ApiKey(id, hash, tenant, team, agent, tier, allowed, limits, revoked);
-    }
-
-    private Budget budget(PolicyNode node) {
-        Mapping map = node.mapping(BUDGET);
-        PolicyNode scopeNode = map.required("scope");
-        String scope = scopeNode.string().trim();
-        int colon = scope.indexOf(':');
-        String scopeType = colon < 0 ? scope : scope.substring(0, colon);
-        String scopeId = colon < 0 ? "" : scope.substring(colon + 1);
-        if (colon < 0 || !SCOPES.contains(scopeType) || scopeId.isBlank()) {
-            throw scopeNode.error("scope '" + scope + "' is not <scope>:<id> with scope one of "
-                    + String.join(", ", SCOPES) + " (e.g. team:research)");
-        }
-        PolicyNode periodNode = map.required("period");
-        String period = oneOf(periodNode, PERIODS, "period");
-        if (scopeType.equals("conversation") && !period.equals("lifetime")) {
-            throw periodNode.error("conversation budgets have period lifetime (a conversation has no calendar), got '"
-                    + period + "'");
-        }
-        String zone = map.optional("zone").map(this::zone).orElse(null);
-        PolicyNode limitNode = map.required("limit_usd");
-        long limit = limitNode.micros();
-        Optional<PolicyNode> hardNode = map.optional("hard_limit_usd");
-        Long hard = hardNode.map(PolicyNode::micros).orElse(null);
-        if (hard != null && hard < limit) {
-            throw hardNode.get().error("hard_limit_usd " + hardNode.get().text().trim()
-                    + " is below limit_usd " + limitNode.text().trim() + "; the hard limit must be at least the limit");
-        }
-        List<Integer> thresholds = map.optional("thresholds").map(this::thresholds).orElse(DEFAULT_THRESHOLDS);
-        String action = map.optional("action").map(n -> oneOf(n, ACTIONS, "action")).orElse("alert");
-        Optional<PolicyNode> downgradeNode = map.optional("downgrade_to");
-        String downgradeTo = null;
-        if (action.equals("downgrade")) {
-            downgradeTo = downgradeTarget(downgradeNode.orElseThrow(() -> new PolicyFileException(source.file(),
-                    node.line(), node.path() + ".downgrade_to",
-                    "action downgrade needs downgrade_to naming a model (" + String.join(", ", modelIds)
-                            + ") or a model tier (" + String.join(", ", modelTiers) + ")")));
-        } else if (downgradeNode.isPresent()) {
-            throw downgradeNode.get().error("downgrade_to is only used with action: downgrade (this budget's action is "
-                    + action + ")");
-        }
-        return new Budget(scopeType, scopeId, period, zone, limit, hard, thresholds, action, downgradeTo);
-    }
-
-    private List<Integer> thresholds(PolicyNode node) {
-        List<PolicyNode> items = node.list();
-        if (items.isEmpty()) {
-            throw node.error("thresholds must list at least one percentage (1..1000), e.g. [50, 80, 100]");
-        }
-        List<Integer> values = new ArrayList<>();
-        for (PolicyNode item : items) {
-            int value = item.integer(1, 1000);
-            if (!values.isEmpty() && value <= values.get(values.size() - 1)) {
-                throw item.error("thresholds must be strictly ascending; " + value + " follows "
-                        + values.get(values.size() - 1));
-            }
-            values.add(value);
-        }
-        return values;
-    }
-
-    private String downgradeTarget(PolicyNode node) {
-        String target = node.string().trim();
-        if (!modelIds.contains(target) && !modelTiers.contains(target)) {
-            throw node.error("unknown downgrade target '" + target + "'; known models: " + known(modelIds)
-                    + "; known model tiers: " + known(modelTiers));
-        }
-        return target;
-    }
-
-    private Routing routing(PolicyNode node) {
-        Mapping map = node.mapping(ROUTING);
-        Map<String, List<String>> chains = new LinkedHashMap<>();
-        Optional<PolicyNode> chainsNode = map.optional("fallback_chains");
-        if (chainsNode.isPresent()) {
-            chainsNode.get().entries().values().forEach((model, chainNode) -> {
-                if (!modelIds.contains(model)) {
-                    throw chainNode.error("fallback chain for unknown model '" + model + "'; known models: "
-                            + known(modelIds));
-                }
-                List<String> chain = new ArrayList<>();
-                for (PolicyNode step : chainNode.list()) {
-                    String target = reference(step, modelIds, "model", "models");
-                    if (target.equals(model) || chain.contains(target)) {
-                        throw step.error("model '" + target + "' appears twice in the fallback chain of '" + model + "'");
-                    }
-                    chain.add(target);
-                }
-                chains.put(model, List.copyOf(chain));
-            });
-        }
-        String localFallback = map.optional("local_fallback").map(n -> reference(n, modelIds, "model", "models"))
-                .orElse(null);
-        List<ComplexityTier> complexity = new ArrayList<>();
-        for (PolicyNode item : map.optional("complexity_tiers").map(PolicyNode::list).orElse(List.of())) {
-            Mapping tier = item.mapping(COMPLEXITY_TIER);
-            String name = reference(tier.required("tier"), modelTiers, "model tier", "model tiers");
-            PolicyNode scoreNode = tier.required("max_score");
-            double score = scoreNode.decimal(BigDecimal.ZERO, BigDecimal.ONE).doubleValue();
-            if (!complexity.isEmpty() && score <= complexity.get(complexity.size() - 1).maxScore()) {
-                throw scoreNode.error("complexity tiers must have strictly ascending max_score; " + score
-                        + " follows " + complexity.get(complexity.size() - 1).maxScore());
-            }
-            complexity.add(new ComplexityTier(name, score));
-        }
-        boolean autoWait = map.optional("auto_wait").map(PolicyNode::bool).orElse(false);
-        double maxWait = map.optional("max_wait_seconds").map(n -> n.decimal(BigDecimal.ZERO, null).doubleValue())
-                .orElse(DEFAULT_MAX_WAIT_SECONDS);
-        return new Routing(chains, localFallback, complexity, autoWait, maxWait);
-    }
-
-    private String zone(PolicyNode node) {
-        String zone = node.string().trim();
-        try {
-            ZoneId.of(zone);
-        } catch (DateTimeException e) {
-            throw node.error("unknown time zone '" + zone + "'; expected a region id such as UTC or Europe/Berlin");
-        }
-        return zone;
-    }
-
-    private String modelOrAll(PolicyNode node) {
-        String model = node.string().trim();
-        if (model.equals("*") || modelIds.contains(model)) {
-            return model;
-        }
-        throw node.error("unknown model '" + model + "'; expected \"*\" (all models) or one of the models: "
-                + known(modelIds));
-    }
-
-    private static String reference(PolicyNode node, Set<String> known, String what, String plural) {
-        String name = node.string().trim();
-        if (!known.contains(name)) {
-            throw node.error("unknown " + what + " '" + name + "'; known " + plural + ": " + known(known));
-        }
-        return name;
-    }
-
-    private static String oneOf(PolicyNode node, List<String> allowed, String what) {
-        String value = node.string().trim();
-        if (!allowed.contains(value)) {
-            throw node.error("unknown " + what + " '" + value + "'; expected one of " + String.join(", ", allowed));
-        }
-        return value;
-    }
-
-    private static String known(Set<String> names) {
-        return names.isEmpty() ? "(none declared)" : String.join(", ", names);
     }
 
     private static void checkHttpUrl(PolicyNode node, String url) {

@@ -2,6 +2,8 @@ package io.tollgate.schemas.policy;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -47,6 +49,10 @@ final class PolicyNode {
 
     String path() {
         return path;
+    }
+
+    Source source() {
+        return source;
     }
 
     int line() {
@@ -195,6 +201,40 @@ final class PolicyNode {
             return false;
         }
         throw error("expected true or false, got " + quoted(text));
+    }
+
+    /** One of {@code allowed} (e.g. a period or action), named {@code what} in the error. */
+    String oneOf(List<String> allowed, String what) {
+        String value = string().trim();
+        if (!allowed.contains(value)) {
+            throw error("unknown " + what + " '" + value + "'; expected one of " + String.join(", ", allowed));
+        }
+        return value;
+    }
+
+    /** A name declared elsewhere in the file; the error lists the declared ones. */
+    String reference(Collection<String> known, String what, String plural) {
+        String name = string().trim();
+        if (!known.contains(name)) {
+            throw error("unknown " + what + " '" + name + "'; known " + plural + ": " + listing(known));
+        }
+        return name;
+    }
+
+    /** A time-zone region id such as {@code Europe/Berlin}. */
+    String zone() {
+        String zone = string().trim();
+        try {
+            ZoneId.of(zone);
+        } catch (DateTimeException e) {
+            throw error("unknown time zone '" + zone + "'; expected a region id such as UTC or Europe/Berlin");
+        }
+        return zone;
+    }
+
+    /** Names for an error message, or a note that none are declared. */
+    static String listing(Collection<String> names) {
+        return names.isEmpty() ? "(none declared)" : String.join(", ", names);
     }
 
     private String substitute(String raw) {
