@@ -41,7 +41,9 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
         DeadLetters.put(headers, Topics.DLQ_SOURCE_TOPIC_HEADER, record.topic());
         DeadLetters.put(headers, Topics.DLQ_SOURCE_PARTITION_HEADER, Integer.toString(record.partition()));
         DeadLetters.put(headers, Topics.DLQ_SOURCE_OFFSET_HEADER, Long.toString(record.offset()));
-        return Response.resume(List.of(new ProducerRecord<>(Topics.DEAD_LETTER, null, record.timestamp(),
+        // a record without a timestamp (-1) gets the producer's time rather than failing the handler
+        Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
+        return Response.resume(List.of(new ProducerRecord<>(Topics.DEAD_LETTER, null, timestamp,
                 record.key(), record.value(), headers)));
     }
 }

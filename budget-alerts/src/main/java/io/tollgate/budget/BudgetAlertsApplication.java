@@ -1,0 +1,157 @@
+package io.tollgate.budget;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.budget.config.BudgetAlertsConfig;
+import io.tollgate.budget.config.ConfigLoader;
+import io.tollgate.budget.query.BudgetQueries;
+import io.tollgate.budget.query.HttpApi;
+import io.tollgate.budget.query.StoreAccess;
+import io.tollgate.budget.topology.BudgetTopology;
+import io.tollgate.budget.topology.DeadLetterHandler;
+import io.tollgate.budget.topology.TopologyMetrics;
+import io.tollgate.budget.webhook.WebhookDispatcher;
+import io.tollgate.budget.webhook.WebhookSink;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.serde.AvroSerdeConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * budget-alerts: wires the topology, the REST API, metrics and the webhook sink. Run with
+ * {@code main} (config from {@code --config <file>} and the environment) or embed with
+ * {@code new BudgetAlertsApplication(config).start()} (the local-stack launcher does).
+ */
+public final class BudgetAlertsApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BudgetAlertsApplication.class);
+
+    private final BudgetAlertsConfig config;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+    private HttpApi http;
+    private WebhookSink webhook;
+
+    public BudgetAlertsApplication(BudgetAlertsConfig config) {
+        this.config = config;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        BudgetAlertsConfig config = ConfigLoader.load(ConfigLoader.configFile(args, System.getenv()));
+        BudgetAlertsApplication app = new BudgetAlertsApplication(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "budget-alerts-shutdown"));
+        app.start();
+        stopped.await();
+    }
+
+    public synchronized BudgetAlertsApplication start() {
+        Topics topics = Topics.withSerdeConfig(serdeConfig());
+        StreamsBuilder builder = new StreamsBuilder();
+        BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, new TopologyMetrics(meters));
+        streams = new KafkaStreams(builder.build(), streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("budget-alerts stream thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(meters);
+        streams.start();
+
+        BudgetQueries queries = new BudgetQueries(this::store, config.defaultZone(), config.defaultQuotaWarningPercent());
+        http = new HttpApi(queries, meters::scrape, () -> streams.state() == KafkaStreams.State.RUNNING,
+                System::currentTimeMillis).start(config.httpHost(), config.httpPort());
+        if (config.webhook() != null) {
+            webhook = new WebhookSink(webhookConsumerProperties(), topics, new WebhookDispatcher(config.webhook(), meters)).start();
+        }
+        LOG.info("budget-alerts started: application {} on {}, REST on port {}{}", config.applicationId(),
+                config.bootstrapServers(), http.port(), config.webhook() == null ? "" : ", webhook " + config.webhook().url().getHost());
+        return this;
+    }
+
+    /** The bound REST port (after {@link #start()}). */
+    public int httpPort() {
+        return http.port();
+    }
+
+    public KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+    }
+
+    private Map<String, Object> serdeConfig() {
+        Map<String, Object> serde = new HashMap<>();
+        serde.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
+        config.kafka().forEach((k, v) -> {
+            if (k.startsWith("schema.registry.") || k.equals(AvroSerdeConfig.BASIC_AUTH_USER_INFO)
+                    || k.equals(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS)) {
+                serde.put(k, v);
+            }
+        });
+        return serde;
+    }
+
+    Properties streamsProperties() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve("budget-alerts").toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        props.putAll(serdeConfig());
+        props.putAll(config.kafka()); // KAFKA_* wins over the defaults above
+        return props;
+    }
+
+    private Map<String, Object> webhookConsumerProperties() {
+        Map<String, Object> props = new HashMap<>(serdeConfig());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        config.kafka().forEach((k, v) -> {
+            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                props.put(k, v);
+            }
+        });
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-webhook");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+        return props;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (webhook != null) {
+            webhook.close();
+            webhook = null;
+        }
+        if (http != null) {
+            http.close();
+            http = null;
+        }
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(10));
+            streamsMetrics.close();
+            streams = null;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.tollgate.budget.query;
+
+import io.tollgate.budget.topology.BudgetState;
+import io.tollgate.budget.topology.BudgetTerms;
+import io.tollgate.budget.topology.BudgetTopology;
+import io.tollgate.budget.topology.PolicyLookup;
+import io.tollgate.budget.topology.PublishedCommand;
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.Periods;
+import io.tollgate.schemas.avro.BudgetAlert;
+import io.tollgate.schemas.avro.BudgetPolicy;
+import io.tollgate.schemas.avro.Policy;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Answers the REST API from this instance's stores. With several instances each answers for the
+ * scopes whose partitions it owns (routing between instances is not implemented yet); budgets
+ * themselves come from the global policy store, which every instance holds whole.
+ */
+public final class BudgetQueries {
+
+    private final StoreAccess stores;
+    private final ZoneId defaultZone;
+    private final int defaultQuotaWarningPercent;
+
+    public BudgetQueries(StoreAccess stores, ZoneId defaultZone, int defaultQuotaWarningPercent) {
+        this.stores = stores;
+        this.defaultZone = defaultZone;
+        this.defaultQuotaWarningPercent = defaultQuotaWarningPercent;
+    }
+
+    /** Every budget whose scope starts with {@code scopePrefix} (empty = all), with the current period's spend. */
+    public List<BudgetView> budgets(String scopePrefix, long now) {
+        ReadOnlyKeyValueStore<String, Policy> policies = stores.store(BudgetTopology.POLICY_STORE);
+        ReadOnlyKeyValueStore<String, BudgetState> states = stores.store(BudgetTopology.BUDGET_STATE_STORE);
+        PolicyLookup lookup = new PolicyLookup(policies, defaultZone, defaultQuotaWarningPercent);
+        List<BudgetView> out = new ArrayList<>();
+        try (KeyValueIterator<String, Policy> it = policies.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value != null && kv.value.getPolicy() instanceof BudgetPolicy budget) {
+                    String scope = Keys.scope(budget.getScopeType(), budget.getScopeId());
+                    if (scope.startsWith(scopePrefix)) {
+                        out.add(view(scope, budget, lookup.terms(budget), states, now));
+                    }
+                }
+            });
+        }
+        out.sort(Comparator.comparing(BudgetView::scope).thenComparing(BudgetView::period));
+        return out;
+    }
+
+    private static BudgetView view(String scope, BudgetPolicy budget, BudgetTerms terms,
+                                   ReadOnlyKeyValueStore<String, BudgetState> states, long now) {
+        Periods.Period period = Periods.of(budget.getPeriod(), now, ZoneId.of(terms.zone()), terms.resetHour());
+        BudgetState state = states.get(Keys.spend(budget.getScopeType(), budget.getScopeId(), period.key()));
+        long spend = state == null ? 0 : state.spendMicros();
+        return new BudgetView(scope, budget.getPeriod().name(), period.key(), terms.zone(), period.endMillis(),
+                terms.limitMicros(), terms.hardLimitMicros(), spend, spend * 100.0 / terms.limitMicros(),
+                terms.action().name(), terms.downgradeTo(), terms.thresholdsPercent(),
+                state == null ? List.of() : state.thresholdsEmitted(),
+                state == null ? "NONE" : state.demand().name(),
+                state == null ? null : state.predictedExhaustionAt());
+    }
+
+    /** DOWNGRADE and BLOCK commands in force at {@code now}. */
+    public List<PublishedCommand> activeCommands(long now) {
+        ReadOnlyKeyValueStore<String, PublishedCommand> commands = stores.store(BudgetTopology.COMMAND_STORE);
+        List<PublishedCommand> out = new ArrayList<>();
+        try (KeyValueIterator<String, PublishedCommand> it = commands.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value.activeAt(now)) {
+                    out.add(kv.value);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Alerts (budget and quota) whose scope starts with {@code scopePrefix}, newest first, at most {@code limit}. */
+    public List<AlertView> alerts(String scopePrefix, int limit) {
+        List<AlertView> out = new ArrayList<>();
+        for (String name : List.of(BudgetTopology.ALERT_HISTORY_STORE, BudgetTopology.QUOTA_HISTORY_STORE)) {
+            ReadOnlyKeyValueStore<String, BudgetAlert> history = stores.store(name);
+            try (KeyValueIterator<String, BudgetAlert> it = history.all()) {
+                it.forEachRemaining(kv -> {
+                    AlertView view = AlertView.of(kv.value);
+                    if (view.scope().startsWith(scopePrefix)) {
+                        out.add(view);
+                    }
+                });
+            }
+        }
+        out.sort(Comparator.comparingLong(AlertView::timestamp).reversed().thenComparing(AlertView::alertId));
+        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+}
