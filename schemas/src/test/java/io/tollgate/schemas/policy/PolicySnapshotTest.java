@@ -3,17 +3,20 @@ package io.tollgate.schemas.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.TierPolicy;
+import io.tollgate.schemas.registry.SchemaRegistries;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 
 class PolicySnapshotTest {
@@ -115,5 +118,23 @@ class PolicySnapshotTest {
         assertThat(changes).containsOnlyKeys("tier:paid", "key:k-gone");
         assertThat(changes.get("tier:paid")).isSameAs(changed);
         assertThat(changes.get("key:k-gone")).isNull();
+    }
+
+    @Test
+    void shouldSeeNoChangesWhenTheTopicHoldsTheSameFileReadBackThroughTheSerde() {
+        // Given the example as published and read back from the topic (Avro lists and strings)
+        Serde<Policy> serde =
+                Topics.forRegistry("mock://policy-snapshot-test").policies().valueSerde();
+        PolicySnapshot snapshot = new PolicySnapshot();
+        examplePolicies().forEach((key, policy) ->
+                snapshot.apply(key, serde.deserializer().deserialize("p", serde.serializer().serialize("p", policy))));
+
+        // When the same file is applied again, later
+        Map<String, Policy> changes = snapshot.changesTo(
+                PolicyRecords.toPolicies(PolicyFileParser.parse(Path.of("../tollgate.yaml"), name -> null), "tollgate.yaml", 99L));
+
+        // Then
+        assertThat(changes).isEmpty();
+        SchemaRegistries.dropScope("policy-snapshot-test");
     }
 }
