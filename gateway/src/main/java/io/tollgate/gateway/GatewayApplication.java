@@ -90,10 +90,11 @@ public final class GatewayApplication implements AutoCloseable {
                 .description("usage events accepted but not yet acknowledged by Kafka")
                 .register(metrics);
         Gauge.builder("tollgate.gateway.api.keys", keys, ApiKeyStore::size).register(metrics);
+        CallMetrics callMetrics = new CallMetrics(metrics);
         CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
-                b.router, b.admission, b.guard, events, new CallMetrics(metrics), config.gatewayId(), config.maxWait(),
+                b.router, b.admission, b.guard, events, callMetrics, config.gatewayId(), config.maxWait(),
                 config.autoWait());
-        this.server = new GatewayServer(keys, catalog, executor, events, metrics, config.maxBodyBytes());
+        this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes());
         if (config.followPolicies() && config.kafkaEnabled()) {
             this.policyListener = new PolicyListener(config.kafka(), topics, keys);
         }

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -46,26 +47,45 @@ public final class PolicyListener implements AutoCloseable {
 
     private void run() {
         try {
-            while (running) {
-                List<TopicPartition> partitions = consumer.partitionsFor(Topics.POLICIES, Duration.ofSeconds(5)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                if (!partitions.isEmpty()) {
-                    consumer.assign(partitions);
-                    consumer.seekToBeginning(partitions);
-                    break;
-                }
+            while (running && !assign()) {
+                Thread.sleep(1_000);
             }
             while (running) {
-                for (ConsumerRecord<String, Policy> r : consumer.poll(Duration.ofMillis(500))) {
-                    apply(r.key(), r.value());
+                try {
+                    for (ConsumerRecord<String, Policy> r : consumer.poll(Duration.ofMillis(500))) {
+                        apply(r.key(), r.value());
+                    }
+                } catch (RecordDeserializationException e) {
+                    // a poison record must not freeze key updates: skip it, say where it was
+                    LOG.error("skipping unreadable policy record at {} offset {}: {}", e.topicPartition(), e.offset(),
+                            e.getMessage());
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             // closing
         } catch (RuntimeException e) {
             LOG.error("policy listener stopped: {}; API keys stay as last known", e.toString());
         } finally {
             consumer.close(Duration.ofSeconds(1));
+        }
+    }
+
+    /** Assigns every partition of the policy topic; false while it does not exist or Kafka is away. */
+    private boolean assign() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.POLICIES, Duration.ofSeconds(5)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            if (partitions.isEmpty()) {
+                return false;
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            return true;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            LOG.warn("policy topic {} not reachable yet ({}); keys from the policy file stay in force",
+                    Topics.POLICIES, e.getMessage());
+            return false;
         }
     }
 

@@ -177,6 +177,7 @@ public final class CallExecutor {
             UpstreamCall.Result result = new UpstreamCall(t.provider(), t.tokenizer(), t.endpoint(), t.request(),
                     t.model().upstreamName(), t.promptTokens()).run(out, headers);
             state.upstreamNanos += result.upstreamNanos();
+            metrics.upstream(providerName, model, result.upstreamNanos());
             guard.record(providerName, model, result.outcome(), System.currentTimeMillis());
             AttemptResult r = result.attempt();
             events.publish(UsageEvents.response(facts, r, System.currentTimeMillis()));

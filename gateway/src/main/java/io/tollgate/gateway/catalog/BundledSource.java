@@ -16,6 +16,8 @@ import java.util.List;
 public final class BundledSource implements ModelSource {
 
     public static final String RESOURCE = "bundled-models.json";
+    private static final java.util.regex.Pattern DATE_SUFFIX =
+            java.util.regex.Pattern.compile("-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4})$");
     private final ModelFileSource table;
 
     private BundledSource(ModelFileSource table) {
@@ -42,7 +44,13 @@ public final class BundledSource implements ModelSource {
     @Override
     public ModelFacts lookup(String modelId) {
         ModelFacts exact = table.lookup(modelId);
-        return exact.isEmpty() ? table.lookup(InferenceSource.baseName(modelId)) : exact;
+        if (!exact.isEmpty()) {
+            return exact;
+        }
+        String base = InferenceSource.baseName(modelId);
+        ModelFacts byBase = table.lookup(base);
+        // dated snapshots ("gpt-4o-2024-11-20", "claude-3-5-haiku-20241022") are priced like their family
+        return byBase.isEmpty() ? table.lookup(DATE_SUFFIX.matcher(base).replaceFirst("")) : byBase;
     }
 
     /** Bundled models are not listed as servable: the table says nothing about upstreams. */

@@ -9,6 +9,7 @@ import io.tollgate.gateway.auth.ApiKeyStore;
 import io.tollgate.gateway.auth.AuthResult;
 import io.tollgate.gateway.auth.KeyRecord;
 import io.tollgate.gateway.call.CallExecutor;
+import io.tollgate.gateway.call.CallMetrics;
 import io.tollgate.gateway.call.ChatRequest;
 import io.tollgate.gateway.call.GatewayError;
 import io.tollgate.gateway.call.OpenAiErrors;
@@ -43,17 +44,19 @@ public final class GatewayServer implements AutoCloseable {
     private final CallExecutor executor;
     private final EventSink events;
     private final PrometheusMeterRegistry metrics;
+    private final CallMetrics callMetrics;
     private final long maxBodyBytes;
     private final Javalin app;
     private volatile boolean ready;
 
     public GatewayServer(ApiKeyStore keys, ModelCatalog catalog, CallExecutor executor, EventSink events,
-                         PrometheusMeterRegistry metrics, long maxBodyBytes) {
+                         PrometheusMeterRegistry metrics, CallMetrics callMetrics, long maxBodyBytes) {
         this.keys = keys;
         this.catalog = catalog;
         this.executor = executor;
         this.events = events;
         this.metrics = metrics;
+        this.callMetrics = callMetrics;
         this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
@@ -97,17 +100,26 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private void call(Context ctx, Endpoint endpoint, Function<byte[], ChatRequest> parse) {
-        KeyRecord key = authenticate(ctx);
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > maxBodyBytes) {
-            throw tooLarge(declared);
+        KeyRecord key;
+        ChatRequest request;
+        Caller caller;
+        try {
+            key = authenticate(ctx);
+            long declared = ctx.req().getContentLengthLong();
+            if (declared > maxBodyBytes) {
+                throw tooLarge(declared);
+            }
+            byte[] raw = ctx.bodyAsBytes();
+            if (raw.length > maxBodyBytes) {
+                throw tooLarge(raw.length);
+            }
+            request = parse.apply(raw);
+            caller = caller(ctx, key);
+        } catch (GatewayError e) {
+            callMetrics.request(e.status(), null, null); // refused at the boundary: no model, no provider
+            throw e;
         }
-        byte[] raw = ctx.bodyAsBytes();
-        if (raw.length > maxBodyBytes) {
-            throw tooLarge(raw.length);
-        }
-        ChatRequest request = parse.apply(raw);
-        executor.execute(endpoint, key, caller(ctx, key), request, new JavalinClientResponse(ctx));
+        executor.execute(endpoint, key, caller, request, new JavalinClientResponse(ctx));
     }
 
     private GatewayError tooLarge(long bytes) {
