@@ -56,7 +56,7 @@ public final class MeteringConfigLoader {
         d.put("metering.create.topics", "true");
         d.put("metering.topic.partitions", "6");
         d.put("metering.topic.replication", "1");
-        return Map.copyOf(d);
+        return java.util.Collections.unmodifiableMap(d);
     }
 
     /** Reads {@code file} (may be null) and the process environment. */

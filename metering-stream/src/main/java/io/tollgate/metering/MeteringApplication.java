@@ -1,0 +1,113 @@
+package io.tollgate.metering;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.metering.config.MeteringConfig;
+import io.tollgate.metering.config.MeteringConfigLoader;
+import io.tollgate.metering.dlq.DeadLetterMetrics;
+import io.tollgate.metering.query.InstanceRouter;
+import io.tollgate.metering.query.LocalQueries;
+import io.tollgate.metering.query.QueryServer;
+import io.tollgate.metering.topics.TopicSetup;
+import io.tollgate.metering.topology.MeteringTopology;
+import io.tollgate.metering.topology.TopologySettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metering service: wires configuration, the topology, Kafka Streams, metrics and the query server.
+ * Usable as a library ({@code new MeteringApplication(config).start()}, then {@link #close()}) and as a
+ * process ({@link #main}: optional config file path as the only argument).
+ */
+public final class MeteringApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MeteringApplication.class);
+
+    private final MeteringConfig config;
+    private final Clock clock;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private QueryServer server;
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+    private URI advertisedUrl;
+
+    public MeteringApplication(MeteringConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    public MeteringApplication(MeteringConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Starts the HTTP server, then Kafka Streams (which needs the advertised address); returns at once. */
+    public synchronized MeteringApplication start() {
+        if (streams != null) {
+            throw new IllegalStateException("metering application " + config.applicationId() + " is already started");
+        }
+        if (config.createTopics()) {
+            TopicSetup.ensure(config);
+        }
+        server = new QueryServer(clock, metrics);
+        int port = server.start(config.httpHost(), config.httpPort());
+        advertisedUrl = config.advertisedUrl() != null ? config.advertisedUrl() : URI.create("http://localhost:" + port);
+        MeteringConfig effective = config.withAdvertisedUrl(advertisedUrl);
+        TopologySettings settings = TopologySettings.from(effective, new DeadLetterMetrics(metrics), clock);
+        streams = new KafkaStreams(MeteringTopology.build(settings), effective.streamsProperties());
+        streams.setStateListener((now, before) -> LOG.info("metering {} -> {}", before, now));
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        HostInfo self = new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
+        server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour()),
+                new InstanceRouter(streams, self)));
+        streams.start();
+        LOG.info("metering {} serving queries on port {} as {}", config.applicationId(), port, advertisedUrl);
+        return this;
+    }
+
+    public URI advertisedUrl() {
+        return advertisedUrl;
+    }
+
+    public KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        metrics.close();
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String file = args.length > 0 ? args[0] : System.getenv("TOLLGATE_METERING_CONFIG");
+        MeteringConfig config = MeteringConfigLoader.load(file == null || file.isBlank() ? null : Path.of(file));
+        MeteringApplication app = new MeteringApplication(config).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "metering-shutdown"));
+        stopped.await();
+    }
+}

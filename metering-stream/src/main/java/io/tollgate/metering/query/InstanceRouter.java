@@ -1,0 +1,87 @@
+package io.tollgate.metering.query;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Finds which instance hosts a key ({@code queryMetadataForKey}, fed by {@code application.server}) and
+ * forwards a query there over HTTP. A forwarded request carries {@link #FORWARDED_HEADER} so it is never
+ * forwarded twice (metadata that moved in between answers 503 instead of looping).
+ */
+public final class InstanceRouter {
+
+    public static final String FORWARDED_HEADER = "X-Tollgate-Forwarded";
+
+    /** Thrown while the owner of a key is not known (rebalancing, starting, restoring). */
+    public static final class Unavailable extends RuntimeException {
+        public Unavailable(String message) {
+            super(message);
+        }
+    }
+
+    /** A relayed answer. */
+    public record Relayed(int status, String contentType, String body) {
+    }
+
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public InstanceRouter(KafkaStreams streams, HostInfo self) {
+        this.streams = streams;
+        this.self = self;
+    }
+
+    public HostInfo self() {
+        return self;
+    }
+
+    /** The instance hosting the active copy of {@code key} in {@code store}; empty means this one. */
+    public Optional<HostInfo> remoteOwner(String store, String key) {
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            throw new Unavailable("metering is " + streams.state() + "; ownership of '" + key + "' is being assigned");
+        }
+        KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+        if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE) || metadata.activeHost() == null
+                || metadata.activeHost().port() < 0) {
+            throw new Unavailable("no instance hosts store " + store + " for key '" + key + "' yet");
+        }
+        return metadata.activeHost().equals(self) ? Optional.empty() : Optional.of(metadata.activeHost());
+    }
+
+    /** Every other instance that hosts {@code store}. */
+    public List<HostInfo> others(String store) {
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            throw new Unavailable("metering is " + streams.state());
+        }
+        return streams.streamsMetadataForStore(store).stream().map(StreamsMetadata::hostInfo)
+                .filter(h -> !h.equals(self)).distinct().toList();
+    }
+
+    /** GETs {@code pathAndQuery} from {@code host}; a host that cannot be reached reads as rebalancing. */
+    public Relayed forward(HostInfo host, String pathAndQuery) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ':' + host.port() + pathAndQuery))
+                .header(FORWARDED_HEADER, self.host() + ':' + self.port()).timeout(Duration.ofSeconds(10)).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Relayed(response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
+        } catch (IOException e) {
+            throw new Unavailable("owner " + host + " did not answer (" + e.getMessage() + "); it may be leaving the group");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted while asking " + host);
+        }
+    }
+}

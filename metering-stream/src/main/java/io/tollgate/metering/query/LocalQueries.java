@@ -1,0 +1,161 @@
+package io.tollgate.metering.query;
+
+import io.tollgate.metering.daily.DayTotals;
+import io.tollgate.metering.health.HealthState;
+import io.tollgate.metering.rates.Buckets;
+import io.tollgate.metering.rates.RateWindow;
+import io.tollgate.metering.spend.SpendState;
+import io.tollgate.metering.topology.DailyQuotaTopology;
+import io.tollgate.metering.topology.ModelHealthTopology;
+import io.tollgate.metering.topology.RatesTopology;
+import io.tollgate.metering.topology.SpendTopology;
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.Periods;
+import io.tollgate.schemas.avro.ModelHealth;
+import io.tollgate.schemas.avro.PeriodType;
+import io.tollgate.schemas.avro.ScopeType;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/** Answers from the stores this instance hosts; routing to the owner happens before these are called. */
+public final class LocalQueries {
+
+    private final KafkaStreams streams;
+    private final ZoneId zone;
+    private final int resetHour;
+
+    public LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour) {
+        this.streams = streams;
+        this.zone = zone;
+        this.resetHour = resetHour;
+    }
+
+    private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+    }
+
+    private Buckets buckets(String apiKeyId, String model) {
+        Buckets b = this.<Buckets>store(RatesTopology.RATES_STORE).get(Keys.quota(apiKeyId, model));
+        return b == null ? Buckets.EMPTY : b;
+    }
+
+    public QueryViews.Rate rate(String apiKeyId, String model, long now) {
+        RateWindow.Usage u = RateWindow.usage(buckets(apiKeyId, model), now);
+        return new QueryViews.Rate(apiKeyId, model, now, u.windowStartExclusive(), u.requests(), u.tokens());
+    }
+
+    public QueryViews.Wait waitTime(String apiKeyId, String model, long now, long tokens, Long rpm, Long tpm,
+                                    Long rpd, Long tpd) {
+        RateWindow.Wait minute = RateWindow.waitTime(buckets(apiKeyId, model), now, tokens, rpm, tpm);
+        RateWindow.Wait result = minute;
+        if (rpd != null || tpd != null) {
+            QueryViews.Day day = day(apiKeyId, model, null, now);
+            if (tpd != null && tokens > tpd) {
+                result = new RateWindow.Wait(false, 0, "request of " + tokens + " tokens exceeds the tpd limit " + tpd);
+            } else if ((rpd != null && day.requests() + 1 > rpd) || (tpd != null && day.tokens() + tokens > tpd)) {
+                result = new RateWindow.Wait(minute.fits(), Math.max(minute.waitMillis(), day.endMillis() - now),
+                        "daily limit reached; fits when day " + day.day() + " ends");
+            }
+        }
+        return new QueryViews.Wait(apiKeyId, model, now, tokens, rpm, tpm, rpd, tpd, result.fits(), result.waitMillis(),
+                result.waitMillis() / 1000.0, result.reason());
+    }
+
+    /** One day's totals: {@code day} given, or the stored day containing {@code now} (zero if none yet). */
+    public QueryViews.Day day(String apiKeyId, String model, String day, long now) {
+        String quota = Keys.quota(apiKeyId, model);
+        ReadOnlyKeyValueStore<String, DayTotals> store = store(DailyQuotaTopology.DAILY_STORE);
+        DayTotals totals = null;
+        if (day != null) {
+            totals = store.get(DailyQuotaTopology.dayKey(quota, day));
+        } else {
+            try (KeyValueIterator<String, DayTotals> it = store.prefixScan(quota + '@', Serdes.String().serializer())) {
+                while (it.hasNext()) {
+                    DayTotals d = it.next().value;
+                    if (now >= d.startMillis() && now < d.endMillis()) {
+                        totals = d;
+                    }
+                }
+            }
+        }
+        if (totals == null) {
+            Periods.Period p = Periods.day(now, zone, resetHour);
+            String key = day == null ? p.key() : day;
+            return new QueryViews.Day(apiKeyId, model, key, day == null ? p.startMillis() : 0, day == null ? p.endMillis() : 0, 0, 0);
+        }
+        return new QueryViews.Day(apiKeyId, model, totals.dayKey(), totals.startMillis(), totals.endMillis(),
+                totals.requests(), totals.tokens());
+    }
+
+    /** Spend of a scope: the given period key, or the period of {@code type} containing {@code now}. */
+    public Optional<QueryViews.Spend> spend(ScopeType type, String id, PeriodType period, String periodKey, long now) {
+        ReadOnlyKeyValueStore<String, SpendState> store = store(SpendTopology.SPEND_STORE);
+        if (periodKey != null) {
+            return Optional.ofNullable(store.get(Keys.spend(type, id, periodKey))).map(LocalQueries::view);
+        }
+        try (KeyValueIterator<String, SpendState> it = store.prefixScan(Keys.scope(type, id) + '@',
+                Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                SpendState s = it.next().value;
+                if (s.period() == period && now >= s.startMillis() && now < s.endMillis()) {
+                    return Optional.of(view(s));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The newest {@code windows} windows of one model, newest first. */
+    public List<QueryViews.Health> health(String model, int windows) {
+        List<QueryViews.Health> out = new ArrayList<>();
+        try (KeyValueIterator<String, HealthState> it = this.<HealthState>store(ModelHealthTopology.HEALTH_STORE)
+                .prefixScan(model + '@', Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                HealthState h = it.next().value;
+                if (h.model().equals(model)) {
+                    out.add(view(h.toAvro(0)));
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(QueryViews.Health::windowStartMillis).reversed());
+        return out.subList(0, Math.min(windows, out.size()));
+    }
+
+    /** The newest window of every model hosted here. */
+    public List<QueryViews.Health> latestHealth() {
+        Map<String, HealthState> latest = new LinkedHashMap<>();
+        try (KeyValueIterator<String, HealthState> it = this.<HealthState>store(ModelHealthTopology.HEALTH_STORE).all()) {
+            while (it.hasNext()) {
+                KeyValue<String, HealthState> kv = it.next();
+                latest.merge(kv.value.model(), kv.value, (a, b) -> a.windowStart() >= b.windowStart() ? a : b);
+            }
+        }
+        return latest.values().stream().map(h -> view(h.toAvro(0))).toList();
+    }
+
+    private static QueryViews.Spend view(SpendState s) {
+        return new QueryViews.Spend(Keys.scope(s.scopeType(), s.scopeId()), s.scopeType().name(), s.scopeId(),
+                s.period().name(), s.periodKey(), s.startMillis(), s.endMillis(), s.zone(), s.costMicros(),
+                s.inFlightMicros(), s.requests(), s.promptTokens(), s.completionTokens(), s.costByModel(),
+                s.costByAgent(), s.lastEventTime());
+    }
+
+    static QueryViews.Health view(ModelHealth h) {
+        return new QueryViews.Health(h.getModel(), h.getWindowStartMillis(), h.getWindowEndMillis(), h.getCalls(),
+                h.getSuccesses(), h.getErrorsRateLimited(), h.getErrorsTimeout(), h.getErrorsUpstream5xx(),
+                h.getErrorsBadRequest(), h.getErrorsOther(), h.getFallbacks(), h.getCompletionTokens(),
+                h.getTokensPerSecond(), h.getLatencyP50Ms(), h.getLatencyP95Ms(), h.getLatencyP99Ms());
+    }
+}

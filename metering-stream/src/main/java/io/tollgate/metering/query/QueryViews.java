@@ -1,0 +1,53 @@
+package io.tollgate.metering.query;
+
+import java.util.List;
+import java.util.Map;
+
+/** The JSON bodies of the interactive-query API (field names are the API; see the module README). */
+public final class QueryViews {
+
+    private QueryViews() {
+    }
+
+    /** Requests and tokens of the trailing minute (windowStart exclusive, at inclusive). */
+    public record Rate(String apiKeyId, String model, long at, long windowStartExclusive, long requestsPerMinute,
+                       long tokensPerMinute) {
+    }
+
+    /** When a request of {@code tokens} would fit under the given limits; null limits are unlimited. */
+    public record Wait(String apiKeyId, String model, long at, long tokens, Long rpm, Long tpm, Long rpd, Long tpd,
+                       boolean fits, long waitMillis, double waitSeconds, String reason) {
+    }
+
+    /** Requests and tokens of one quota day. */
+    public record Day(String apiKeyId, String model, String day, long startMillis, long endMillis, long requests,
+                      long tokens) {
+    }
+
+    /** Spend of one scope in one period, micro-dollars. */
+    public record Spend(String scope, String scopeType, String scopeId, String period, String periodKey,
+                        long startMillis, long endMillis, String zone, long costMicros, long inFlightMicros,
+                        long requests, long promptTokens, long completionTokens, Map<String, Long> costByModel,
+                        Map<String, Long> costByAgent, long lastEventTime) {
+    }
+
+    /** Health of one model in one 5-minute window. */
+    public record Health(String model, long windowStartMillis, long windowEndMillis, long calls, long successes,
+                         long errorsRateLimited, long errorsTimeout, long errorsUpstream5xx, long errorsBadRequest,
+                         long errorsOther, long fallbacks, long completionTokens, double tokensPerSecond,
+                         long latencyP50Ms, long latencyP95Ms, long latencyP99Ms) {
+    }
+
+    /** One instance of the application and what it hosts. */
+    public record Instance(String host, int port, boolean self, List<String> stores, List<String> activePartitions,
+                           List<String> standbyPartitions) {
+    }
+
+    /** The answer to GET /instances. */
+    public record Instances(String state, List<Instance> instances) {
+    }
+
+    /** An error body: what was wrong and what to do. */
+    public record Error(int status, String error) {
+    }
+}

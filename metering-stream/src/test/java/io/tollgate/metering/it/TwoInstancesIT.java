@@ -1,0 +1,156 @@
+package io.tollgate.metering.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tollgate.localstack.junit.KafkaExtension;
+import io.tollgate.localstack.junit.SharedKafka;
+import io.tollgate.metering.MeteringApplication;
+import io.tollgate.metering.config.MeteringConfig;
+import io.tollgate.metering.config.MeteringConfigLoader;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.Phase;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two metering instances in one JVM on the embedded broker: 100k events over 200 keys, every key asked of
+ * either instance gives exact totals; one instance stops, the other takes over, more events and repeats
+ * arrive, totals are still exact (nothing lost, nothing counted twice).
+ */
+@ExtendWith(KafkaExtension.class)
+class TwoInstancesIT {
+
+    private static final int KEYS = 200;
+    private static final int CALLS = 50_000; // a REQUEST and a RESPONSE each: 100k events
+    private static final Instant DAY_START = Instant.parse("2026-11-21T00:00:00Z");
+    private static final String DAY = "2026-11-21";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private final long[] requests = new long[KEYS];
+    private final long[] tokens = new long[KEYS];
+    private final long[] cost = new long[KEYS];
+    private final List<UsageEvent> sent = new ArrayList<>();
+    private long clock = DAY_START.toEpochMilli();
+
+    @Test
+    void shouldAnswerExactTotalsFromEitherInstanceAndAfterFailover(SharedKafka kafka, @TempDir Path stateA,
+                                                                  @TempDir Path stateB) throws Exception {
+        // Given two instances of one application
+        kafka.createTopics(4);
+        String appId = "metering-it-" + UUID.randomUUID().toString().substring(0, 8);
+        MeteringApplication a = new MeteringApplication(config(kafka, appId, stateA)).start();
+        MeteringApplication b = new MeteringApplication(config(kafka, appId, stateB)).start();
+        try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new StringSerializer(), kafka.topics().usage().valueSerde().serializer())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> a.state() == KafkaStreams.State.RUNNING
+                    && b.state() == KafkaStreams.State.RUNNING);
+
+            // When 100k events over 200 keys arrive
+            produceCalls(producer, 0, CALLS);
+
+            // Then both instances answer every key with exact day totals and spend
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertExactTotals(a.advertisedUrl()));
+            assertExactTotals(b.advertisedUrl());
+            JsonNode instances = get(a.advertisedUrl(), "/instances");
+            assertThat(instances.get("instances")).hasSize(2);
+
+            // When one instance stops and more events plus repeats of counted ones arrive
+            a.close();
+            produceCalls(producer, CALLS, 5_000);
+            for (UsageEvent repeat : sent.subList(0, 1_000)) {
+                producer.send(new ProducerRecord<>(Topics.USAGE, repeat.getApiKeyId(), repeat));
+            }
+            producer.flush();
+
+            // Then the survivor owns everything and every total is still exact
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertExactTotals(b.advertisedUrl()));
+            assertThat(b.metrics().get("tollgate.metering.duplicates").counter().count()).isGreaterThanOrEqualTo(1_000);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    private MeteringConfig config(SharedKafka kafka, String appId, Path stateDir) {
+        return MeteringConfigLoader.fromMaps(Map.of(
+                "application.id", appId,
+                "schema.registry.url", kafka.registryUrl(),
+                "metering.http.host", "127.0.0.1",
+                "metering.http.port", "0",
+                "state.dir", stateDir.toString(),
+                "metering.standby.replicas", "1",
+                "metering.create.topics", "false"),
+                Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    private void produceCalls(KafkaProducer<String, UsageEvent> producer, int from, int count) {
+        for (int call = from; call < from + count; call++) {
+            int key = call % KEYS;
+            long reserved = 100 + call % 37;
+            long actual = 20 + call % 151; // below and above the reservation: corrections of both signs
+            long reservedCost = reserved * 3;
+            long actualCost = actual * 3 + 1;
+            UsageEvent request = UsageEvent.newBuilder().setEventId(UUID.randomUUID().toString())
+                    .setCallId("call-" + call).setPhase(Phase.REQUEST).setTimestamp(Instant.ofEpochMilli(clock++))
+                    .setApiKeyId("key-" + key).setTenant("acme").setTeam("team-" + key % 7).setAgent("agent-" + key % 13)
+                    .setRequestedModel("m" + call % 3).setModel("m" + call % 3).setReservedPromptTokens(reserved / 2)
+                    .setReservedCompletionTokens(reserved - reserved / 2).setReservedTokens(reserved)
+                    .setReservedCostMicros(reservedCost).build();
+            UsageEvent response = UsageEvent.newBuilder(request).setEventId(UUID.randomUUID().toString())
+                    .setPhase(Phase.RESPONSE).setTimestamp(Instant.ofEpochMilli(clock++)).setTotalTokens(actual)
+                    .setPromptTokens(actual / 2).setCompletionTokens(actual - actual / 2).setCostMicros(actualCost)
+                    .setStatus(CallStatus.SUCCESS).setLatencyMs(50 + call % 500).build();
+            producer.send(new ProducerRecord<>(Topics.USAGE, request.getApiKeyId(), request));
+            producer.send(new ProducerRecord<>(Topics.USAGE, response.getApiKeyId(), response));
+            sent.add(request);
+            sent.add(response);
+            requests[key]++;
+            tokens[key] += actual;
+            cost[key] += actualCost;
+        }
+        producer.flush();
+    }
+
+    private void assertExactTotals(URI instance) throws IOException, InterruptedException {
+        for (int key = 0; key < KEYS; key++) {
+            JsonNode day = get(instance, "/v1/keys/key-" + key + "/daily?day=" + DAY);
+            assertThat(day.get("requests").asLong()).as("requests of key-%d", key).isEqualTo(requests[key]);
+            assertThat(day.get("tokens").asLong()).as("tokens of key-%d", key).isEqualTo(tokens[key]);
+            JsonNode spend = get(instance, "/v1/spend/api_key/key-" + key + "?period=DAY&key=" + DAY);
+            assertThat(spend.get("costMicros").asLong()).as("cost of key-%d", key).isEqualTo(cost[key]);
+            assertThat(spend.get("inFlightMicros").asLong()).as("in flight of key-%d", key).isZero();
+        }
+    }
+
+    private JsonNode get(URI instance, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(instance.resolve(path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s%s: %s", instance, path, response.body()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+}
