@@ -1,0 +1,132 @@
+package io.tollgate.budget.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tollgate.budget.topology.TopologyFixtures;
+import io.tollgate.schemas.avro.BudgetAction;
+import io.tollgate.schemas.avro.PeriodType;
+import io.tollgate.schemas.avro.ScopeType;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HttpApiTest {
+
+    private static final Instant NOON = Instant.parse("2026-11-21T12:00:00Z");
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyFixtures.Handle fixture;
+    private HttpApi api;
+    private final AtomicBoolean storesReady = new AtomicBoolean(true);
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        // Given team:acme blocked at $1.20 of $1 today, team:beta at 30 % of $10, agent:planner without spend
+        fixture = TopologyFixtures.open(stateDir, NOON);
+        fixture.budget(ScopeType.TEAM, "acme", PeriodType.DAY, 1_000_000, BudgetAction.BLOCK);
+        fixture.budget(ScopeType.TEAM, "beta", PeriodType.DAY, 10_000_000, BudgetAction.DOWNGRADE);
+        fixture.budget(ScopeType.AGENT, "planner", PeriodType.DAY, 200_000, BudgetAction.ALERT);
+        fixture.spend(ScopeType.TEAM, "acme", "2026-11-21", 1_200_000);
+        fixture.spend(ScopeType.TEAM, "beta", "2026-11-21", 3_000_000);
+        StoreAccess stores = new StoreAccess() {
+            @Override
+            public <V> org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, V> store(String name) {
+                if (!storesReady.get()) {
+                    throw new InvalidStateStoreException("store " + name + " is restoring");
+                }
+                return fixture.store(name);
+            }
+        };
+        api = new HttpApi(new BudgetQueries(stores, ZoneId.of("UTC"), 80), () -> "tollgate_up 1.0\n",
+                storesReady::get, NOON::toEpochMilli).start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+        fixture.close();
+    }
+
+    @Test
+    void shouldListBudgetsWithSpendAndShareWhenFilteredByScopePrefix() throws Exception {
+        JsonNode all = get("/budgets").body;
+        JsonNode teams = get("/budgets?scope=team:").body;
+
+        assertThat(all).hasSize(3);
+        assertThat(teams).hasSize(2);
+        JsonNode acme = teams.get(0);
+        assertThat(acme.get("scope").asText()).isEqualTo("team:acme");
+        assertThat(acme.get("periodKey").asText()).isEqualTo("2026-11-21");
+        assertThat(acme.get("spendMicros").asLong()).isEqualTo(1_200_000);
+        assertThat(acme.get("sharePercent").asDouble()).isEqualTo(120.0);
+        assertThat(acme.get("thresholdsReached").toString()).isEqualTo("[50,80,100]");
+        assertThat(acme.get("demand").asText()).isEqualTo("BLOCK");
+        assertThat(all.get(0).get("scope").asText()).isEqualTo("agent:planner");
+        assertThat(all.get(0).get("spendMicros").asLong()).isZero();
+    }
+
+    @Test
+    void shouldListActiveCommandsAndAlertHistoryByScope() throws Exception {
+        JsonNode commands = get("/commands").body;
+        JsonNode acmeAlerts = get("/alerts?scope=team:acme").body;
+        JsonNode limited = get("/alerts?limit=1").body;
+
+        assertThat(commands).hasSize(1);
+        assertThat(commands.get(0).get("scope").asText()).isEqualTo("team:acme");
+        assertThat(commands.get(0).get("action").asText()).isEqualTo("BLOCK");
+        assertThat(acmeAlerts).extracting(n -> n.get("alertId").asText()).containsExactlyInAnyOrder(
+                "team:acme@2026-11-21#BUDGET_THRESHOLD:50", "team:acme@2026-11-21#BUDGET_THRESHOLD:80",
+                "team:acme@2026-11-21#BUDGET_THRESHOLD:100");
+        assertThat(limited).hasSize(1);
+    }
+
+    @Test
+    void shouldAnswer400ForABadLimitAnd503WhileStoresAreNotQueryable() throws Exception {
+        Response bad = get("/alerts?limit=lots");
+        assertThat(bad.status).isEqualTo(400);
+        assertThat(bad.body.get("error").asText()).contains("'lots'");
+
+        storesReady.set(false);
+        assertThat(get("/budgets").status).isEqualTo(503);
+        assertThat(get("/readyz").status).isEqualTo(503);
+        assertThat(get("/healthz").status).isEqualTo(200);
+    }
+
+    @Test
+    void shouldServeMetricsAsPrometheusText() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(response.body()).contains("tollgate_up 1.0");
+    }
+
+    private record Response(int status, JsonNode body) {
+    }
+
+    private Response get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Response(response.statusCode(), new ObjectMapper().readTree(response.body()));
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + api.port() + path);
+    }
+
+}
