@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The request path of one metered call, after authentication and validation: route plan, then
@@ -70,7 +69,7 @@ public final class CallExecutor {
 
     /** Runs the call and writes the answer to {@code out}; throws {@link GatewayError} when refusing it. */
     public void execute(Endpoint endpoint, KeyRecord key, Caller caller, ChatRequest request, ClientResponse out) {
-        CallState state = new CallState(UUID.randomUUID().toString(), System.nanoTime());
+        CallState state = new CallState(io.tollgate.gateway.events.Ids.random(), System.nanoTime());
         try {
             run(endpoint, key, caller, request, out, state);
         } catch (GatewayError e) {

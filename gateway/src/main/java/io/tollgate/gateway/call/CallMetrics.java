@@ -14,6 +14,8 @@ public final class CallMetrics {
 
     private final MeterRegistry registry;
     private final Timer overhead;
+    private final java.util.concurrent.ConcurrentMap<String, Counter> requests = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentMap<String, Timer> upstream = new java.util.concurrent.ConcurrentHashMap<>();
 
     public CallMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -24,20 +26,18 @@ public final class CallMetrics {
     }
 
     public void request(int status, String model, String provider) {
-        Counter.builder("tollgate.gateway.requests")
-                .tag("status", Integer.toString(status))
-                .tag("model", model == null ? "none" : model)
-                .tag("provider", provider == null ? "none" : provider)
-                .register(registry)
-                .increment();
+        String m = model == null ? "none" : model;
+        String p = provider == null ? "none" : provider;
+        // meters are looked up once per label set: building and registering one per call costs more than the call
+        requests.computeIfAbsent(status + "|" + m + "|" + p, k -> Counter.builder("tollgate.gateway.requests")
+                .tag("status", Integer.toString(status)).tag("model", m).tag("provider", p)
+                .register(registry)).increment();
     }
 
     public void upstream(String provider, String model, long nanos) {
-        Timer.builder("tollgate.gateway.upstream.latency")
-                .tag("provider", provider)
-                .tag("model", model)
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
+        upstream.computeIfAbsent(provider + "|" + model, k -> Timer.builder("tollgate.gateway.upstream.latency")
+                .tag("provider", provider).tag("model", model)
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void overhead(long nanos) {

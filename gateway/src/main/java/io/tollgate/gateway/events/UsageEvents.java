@@ -5,7 +5,6 @@ import io.tollgate.schemas.avro.ErrorKind;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.TokenSource;
 import io.tollgate.schemas.avro.UsageEvent;
-import java.util.UUID;
 
 /**
  * Builds the REQUEST and RESPONSE events of an attempt. Both carry the reservation, so that a
@@ -49,7 +48,7 @@ public final class UsageEvents {
 
     private static UsageEvent.Builder base(AttemptFacts f, Phase phase, long nowMillis) {
         return UsageEvent.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
+                .setEventId(Ids.random())
                 .setCallId(f.callId())
                 .setAttempt(f.attempt())
                 .setPhase(phase)

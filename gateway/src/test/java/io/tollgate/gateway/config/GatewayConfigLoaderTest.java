@@ -1,0 +1,51 @@
+package io.tollgate.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tollgate.schemas.policy.PolicyFileParser;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigLoaderTest {
+
+    private static final TollgateConfig EXAMPLE = PolicyFileParser.parse(Path.of("..", "tollgate.yaml"), k -> null);
+
+    @Test
+    void shouldTurnKafkaVariablesIntoClientPropertiesWhenLoading() {
+        GatewayConfig config = new GatewayConfigLoader(Map.of("KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092",
+                "KAFKA_LINGER_MS", "20", "TOLLGATE_GATEWAY_PORT", "9999", "TOLLGATE_SPOOL_DIR", "/var/spool/tg",
+                "TOLLGATE_SCHEMA_REGISTRY_URL", "http://registry:8081")).load(EXAMPLE, "tollgate.yaml");
+
+        assertThat(config.kafka()).containsEntry("bootstrap.servers", "k1:9092,k2:9092").containsEntry("linger.ms", "20");
+        assertThat(config.port()).isEqualTo(9999);
+        assertThat(config.spoolDir()).isEqualTo(Path.of("/var/spool/tg"));
+        assertThat(config.registryUrl()).isEqualTo("http://registry:8081");
+        assertThat(config.kafkaEnabled()).isTrue();
+    }
+
+    @Test
+    void shouldTakeAutoWaitFromTheRoutingSectionWhenNoVariableOverridesIt() {
+        GatewayConfig config = new GatewayConfigLoader(Map.of()).load(EXAMPLE, "tollgate.yaml");
+
+        assertThat(config.autoWait()).isTrue();
+        assertThat(config.maxWait()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.maxBodyBytes()).isEqualTo(4L * 1024 * 1024);
+        assertThat(config.kafkaEnabled()).isFalse();
+    }
+
+    @Test
+    void shouldNameTheVariableWhenAValueIsNotANumber() {
+        assertThatThrownBy(() -> new GatewayConfigLoader(Map.of("TOLLGATE_GATEWAY_PORT", "eighty")).load(EXAMPLE, "x"))
+                .hasMessageContaining("TOLLGATE_GATEWAY_PORT='eighty'");
+    }
+
+    @Test
+    void shouldSayWhichFileIsMissingWhenTollgateConfigPointsNowhere() {
+        assertThatThrownBy(() -> new GatewayConfigLoader(Map.of("TOLLGATE_CONFIG", "/nope/tollgate.yaml")).load())
+                .hasMessageContaining("/nope/tollgate.yaml").hasMessageContaining("TOLLGATE_CONFIG");
+    }
+}
