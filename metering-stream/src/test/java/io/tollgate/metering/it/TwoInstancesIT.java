@@ -77,6 +77,16 @@ class TwoInstancesIT {
             assertExactTotals(b.advertisedUrl());
             JsonNode instances = get(a.advertisedUrl(), "/instances");
             assertThat(instances.get("instances")).hasSize(2);
+            assertRatesAndWaitTime(a.advertisedUrl());
+            assertRatesAndWaitTime(b.advertisedUrl());
+            JsonNode health = get(b.advertisedUrl(), "/v1/model-health");
+            assertThat(health).extracting(h -> h.get("model").asText()).containsExactly("m0", "m1", "m2");
+            // all 100 s of events fall into one 5-minute window; every third call went to m1
+            JsonNode m1 = get(a.advertisedUrl(), "/v1/model-health?model=m1&windows=3");
+            assertThat(m1).hasSize(1);
+            assertThat(m1.get(0).get("calls").asLong()).isEqualTo(CALLS / 3 + (CALLS % 3 > 1 ? 1 : 0));
+            assertThat(http.send(HttpRequest.newBuilder(a.advertisedUrl().resolve("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains("tollgate_metering_dead_letters_total");
 
             // When one instance stops and more events plus repeats of counted ones arrive
             a.close();
@@ -144,6 +154,30 @@ class TwoInstancesIT {
             JsonNode spend = get(instance, "/v1/spend/api_key/key-" + key + "?period=DAY&key=" + DAY);
             assertThat(spend.get("costMicros").asLong()).as("cost of key-%d", key).isEqualTo(cost[key]);
             assertThat(spend.get("inFlightMicros").asLong()).as("in flight of key-%d", key).isZero();
+        }
+    }
+
+    /** Trailing-minute figures at a fixed instant, recomputed here from what was sent, for a few keys. */
+    private void assertRatesAndWaitTime(URI instance) throws IOException, InterruptedException {
+        long at = clock - 1;
+        for (int key = 0; key < KEYS; key += 41) {
+            long expectRequests = 0;
+            long expectTokens = 0;
+            for (UsageEvent e : sent) {
+                long ts = e.getTimestamp().toEpochMilli();
+                long bucket = ts - ts % 1000;
+                if (e.getApiKeyId().equals("key-" + key) && bucket > at - 60_000 && bucket <= at) {
+                    boolean request = e.getPhase() == Phase.REQUEST;
+                    expectRequests += request ? 1 : 0;
+                    expectTokens += request ? e.getReservedTokens() : e.getTotalTokens() - e.getReservedTokens();
+                }
+            }
+            JsonNode rate = get(instance, "/v1/keys/key-" + key + "/rates?at=" + at);
+            assertThat(rate.get("requestsPerMinute").asLong()).isEqualTo(expectRequests);
+            assertThat(rate.get("tokensPerMinute").asLong()).isEqualTo(expectTokens);
+            JsonNode wait = get(instance, "/v1/keys/key-" + key + "/wait-time?at=" + at + "&tokens=10&rpm=" + expectRequests);
+            assertThat(wait.get("fits").asBoolean()).isTrue();
+            assertThat(wait.get("waitMillis").asLong()).isPositive().isLessThanOrEqualTo(60_000);
         }
     }
 

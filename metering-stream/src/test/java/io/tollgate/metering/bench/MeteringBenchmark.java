@@ -1,0 +1,266 @@
+package io.tollgate.metering.bench;
+
+import io.tollgate.localstack.EmbeddedKafka;
+import io.tollgate.metering.MeteringApplication;
+import io.tollgate.metering.config.MeteringConfigLoader;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.Phase;
+import io.tollgate.schemas.avro.QuotaStatus;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Throughput and status lag of the full metering topology on one instance against the embedded broker,
+ * with a plain deserializing consumer over the same events as the machine's ceiling. Not a test: run with
+ * the command in /work/coord/bench-metering-stream.md. Args: events per run (default 200000), runs (3).
+ */
+public final class MeteringBenchmark {
+
+    private static final String REGISTRY = "mock://metering-bench";
+    private static final int PARTITIONS = 4;
+    private static final int KEYS = 200;
+
+    private MeteringBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
+            kafka.createTopics(Topics.specs(), PARTITIONS);
+            Topics topics = Topics.forRegistry(REGISTRY);
+            long t0 = System.nanoTime();
+            produce(kafka, topics, events);
+            System.out.printf("produced %d events in %.1f s%n", events, (System.nanoTime() - t0) / 1e9);
+
+            List<Double> plain = new ArrayList<>();
+            List<Double> metering = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                plain.add(plainConsumer(kafka, topics, events));
+                metering.add(meteringRun(kafka, events, run));
+                System.out.printf("run %d: plain consumer %.0f events/s, metering %.0f events/s%n", run,
+                        plain.getLast(), metering.getLast());
+            }
+            double plainMedian = median(plain);
+            double meteringMedian = median(metering);
+            System.out.printf("MEDIAN plain consumer %.0f events/s, metering %.0f events/s, ratio %.2f%n", plainMedian,
+                    meteringMedian, meteringMedian / plainMedian);
+            lag(kafka, topics);
+        }
+    }
+
+    private static UsageEvent event(int i, long ts, String apiKey) {
+        boolean request = i % 2 == 0;
+        int call = i / 2;
+        UsageEvent.Builder b = UsageEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setCallId("call-" + call)
+                .setPhase(request ? Phase.REQUEST : Phase.RESPONSE).setTimestamp(Instant.ofEpochMilli(ts))
+                .setApiKeyId(apiKey).setTenant("acme").setTeam("team-" + call % 7).setAgent("agent-" + call % 13)
+                .setConversationId("conv-" + call % 500).setRequestedModel("m" + call % 3).setModel("m" + call % 3)
+                .setReservedPromptTokens(60).setReservedCompletionTokens(40).setReservedTokens(100)
+                .setReservedCostMicros(300);
+        if (!request) {
+            b.setPromptTokens(60).setCompletionTokens(call % 50).setTotalTokens(60 + call % 50).setCostMicros(200 + call % 90)
+                    .setStatus(CallStatus.SUCCESS).setLatencyMs(100 + call % 900);
+        }
+        return b.build();
+    }
+
+    private static void produce(EmbeddedKafka kafka, Topics topics, int events) {
+        Map<String, Object> props = producerProps(kafka);
+        props.put("linger.ms", "5");
+        props.put("batch.size", "65536");
+        long base = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
+                topics.usage().valueSerde().serializer())) {
+            for (int i = 0; i < events; i++) {
+                // both phases of a call go to one key; event time advances 1 ms per event
+                String key = "key-" + (i / 2) % KEYS;
+                producer.send(new ProducerRecord<>(Topics.USAGE, key, event(i, base + i, key)));
+            }
+        }
+    }
+
+    private static Map<String, Object> producerProps(EmbeddedKafka kafka) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("schema.registry.url", REGISTRY);
+        props.put("acks", "all");
+        props.put("enable.idempotence", "true");
+        return props;
+    }
+
+    /** The ceiling: a consumer that only deserializes every usage event. */
+    private static double plainConsumer(EmbeddedKafka kafka, Topics topics, int events) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("group.id", "plain-" + UUID.randomUUID());
+        props.put("auto.offset.reset", "earliest");
+        props.put("enable.auto.commit", "false");
+        var deserializer = topics.usage().valueSerde().deserializer();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.USAGE));
+            long read = 0;
+            long tokens = 0;
+            long start = 0;
+            while (read < events) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (start == 0) {
+                        start = System.nanoTime();
+                    }
+                    tokens += deserializer.deserialize(Topics.USAGE, r.value()).getReservedTokens();
+                    read++;
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (tokens == 0) {
+                throw new IllegalStateException("read nothing");
+            }
+            return read / seconds;
+        }
+    }
+
+    /** One fresh application over all events; time from RUNNING to input offsets committed at the end. */
+    private static double meteringRun(EmbeddedKafka kafka, int events, int run) throws Exception {
+        String appId = "metering-bench-" + run + "-" + UUID.randomUUID().toString().substring(0, 6);
+        Path state = Files.createTempDirectory("metering-bench");
+        try (MeteringApplication app = new MeteringApplication(MeteringConfigLoader.fromMaps(Map.of(
+                "application.id", appId, "schema.registry.url", REGISTRY, "metering.http.host", "127.0.0.1",
+                "metering.http.port", "0", "state.dir", state.toString(), "metering.create.topics", "false"),
+                Map.of("bootstrap.servers", kafka.bootstrapServers())));
+             Admin admin = Admin.create(kafka.adminProperties())) {
+            app.start();
+            while (app.state() != KafkaStreams.State.RUNNING) {
+                Thread.onSpinWait();
+            }
+            long start = System.nanoTime();
+            Map<TopicPartition, Long> ends = endOffsets(admin);
+            while (!caughtUp(admin, appId, ends)) {
+                Thread.sleep(50); // a benchmark loop, not a test: polling the committed offsets
+            }
+            return events / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            request.put(new TopicPartition(Topics.USAGE, p), OffsetSpec.latest());
+        }
+        ListOffsetsResult result = admin.listOffsets(request);
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        for (TopicPartition tp : request.keySet()) {
+            ends.put(tp, result.partitionResult(tp).get().offset());
+        }
+        return ends;
+    }
+
+    private static boolean caughtUp(Admin admin, String group, Map<TopicPartition, Long> ends) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get();
+        return ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                && committed.get(e.getKey()).offset() >= e.getValue());
+    }
+
+    /** Produce-to-quota-status lag: one event at a time at a steady pace, each on its own key. */
+    private static void lag(EmbeddedKafka kafka, Topics topics) throws Exception {
+        String appId = "metering-bench-lag-" + UUID.randomUUID().toString().substring(0, 6);
+        Path state = Files.createTempDirectory("metering-bench");
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        List<Long> lags = Collections.synchronizedList(new ArrayList<>());
+        Map<String, Object> consumerProps = new HashMap<>();
+        consumerProps.put("bootstrap.servers", kafka.bootstrapServers());
+        consumerProps.put("group.id", "lag-" + UUID.randomUUID());
+        consumerProps.put("auto.offset.reset", "latest");
+        consumerProps.put("isolation.level", "read_committed");
+        consumerProps.put("schema.registry.url", REGISTRY);
+        int count = 2_000;
+        try (MeteringApplication app = new MeteringApplication(MeteringConfigLoader.fromMaps(Map.of(
+                "application.id", appId, "schema.registry.url", REGISTRY, "metering.http.host", "127.0.0.1",
+                "metering.http.port", "0", "state.dir", state.toString(), "metering.create.topics", "false"),
+                Map.of("bootstrap.servers", kafka.bootstrapServers())));
+             KafkaConsumer<String, QuotaStatus> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+                     topics.quotaStatus().valueSerde().deserializer());
+             KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(producerProps(kafka), new StringSerializer(),
+                     topics.usage().valueSerde().serializer())) {
+            app.start();
+            consumer.subscribe(List.of(Topics.QUOTA_STATUS));
+            // the app first works through the backlog of the throughput runs; measure only after that
+            while (app.state() != KafkaStreams.State.RUNNING || consumer.assignment().isEmpty()) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            Admin admin = Admin.create(kafka.adminProperties());
+            Map<TopicPartition, Long> ends = endOffsets(admin);
+            while (!caughtUp(admin, appId, ends)) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            admin.close();
+            consumer.poll(Duration.ofMillis(500));
+            Thread reader = new Thread(() -> {
+                while (lags.size() < count) {
+                    for (ConsumerRecord<String, QuotaStatus> r : consumer.poll(Duration.ofMillis(50))) {
+                        Long sent = sentAt.remove(r.key());
+                        if (sent != null) {
+                            lags.add(System.nanoTime() - sent);
+                        }
+                    }
+                }
+            }, "lag-reader");
+            reader.setDaemon(true);
+            reader.start();
+            long next = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                String key = "lag-" + i;
+                UsageEvent e = event(0, System.currentTimeMillis(), key);
+                sentAt.put(statusKey(key), System.nanoTime());
+                producer.send(new ProducerRecord<>(Topics.USAGE, key, e));
+                next += 5_000_000; // 200 events/s
+                while (System.nanoTime() < next) {
+                    Thread.onSpinWait();
+                }
+            }
+            reader.join(Duration.ofSeconds(60).toMillis());
+        }
+        List<Long> sorted = lags.stream().sorted().collect(Collectors.toList());
+        System.out.printf("LAG produce -> quota-status (read_committed), %d of %d events seen: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                sorted.size(), count, pct(sorted, 50), pct(sorted, 99), sorted.getLast() / 1e6);
+    }
+
+    private static String statusKey(String apiKey) {
+        return io.tollgate.schemas.Keys.quota(apiKey, io.tollgate.schemas.Keys.ALL_MODELS);
+    }
+
+    private static double pct(List<Long> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)) / 1e6;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+}

@@ -1,0 +1,71 @@
+package io.tollgate.metering.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.metering.dlq.DeadLetterMetrics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP layer before Kafka Streams is attached: starting instances answer 503, bad input 400. */
+class QueryServerTest {
+
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final QueryServer server = new QueryServer(Clock.systemUTC(), metrics);
+    private final int port = server.start("127.0.0.1", 0);
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void close() {
+        server.close();
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldAnswer503WithRetryAfterWhenStreamsIsNotRunningYet() throws Exception {
+        HttpResponse<String> rates = get("/v1/keys/k1/rates");
+        assertThat(rates.statusCode()).isEqualTo(503);
+        assertThat(rates.headers().firstValue("Retry-After")).contains("1");
+        assertThat(rates.body()).contains("\"status\":503").contains("starting");
+
+        assertThat(get("/readyz").statusCode()).isEqualTo(503);
+        assertThat(get("/healthz").statusCode()).isEqualTo(200);
+        assertThat(get("/instances").statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void shouldAnswer400NamingTheParameterWhenQueryIsMalformed() throws Exception {
+        HttpResponse<String> tokens = get("/v1/keys/k1/wait-time?tokens=lots&rpm=10");
+        assertThat(tokens.statusCode()).isEqualTo(400);
+        assertThat(tokens.body()).contains("'tokens' is 'lots'");
+
+        assertThat(get("/v1/keys/k1/wait-time?rpm=10").body()).contains("'tokens' is missing");
+        HttpResponse<String> scope = get("/v1/spend/galaxy/x");
+        assertThat(scope.statusCode()).isEqualTo(400);
+        assertThat(scope.body()).contains("scope 'galaxy' is unknown").contains("team");
+        assertThat(get("/v1/spend/team/x?period=week").body()).contains("period 'week' is unknown");
+        assertThat(get("/v1/keys/k1/daily?day=21.11.2026").body()).contains("expected yyyy-MM-dd");
+    }
+
+    @Test
+    void shouldExposeDeadLetterCountersWhenMetricsAreScraped() throws Exception {
+        new DeadLetterMetrics(metrics).deadLetter(io.tollgate.metering.dlq.DeadLetterReason.LATE);
+
+        HttpResponse<String> scrape = get("/metrics");
+
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.body()).contains("tollgate_metering_dead_letters_total{reason=\"LATE\"} 1.0")
+                .contains("tollgate_metering_duplicates_total");
+    }
+}
