@@ -52,6 +52,9 @@ public final class KafkaEventSink implements EventSink {
         this.bootstrap = String.valueOf(kafkaProperties.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
         Map<String, Object> props = new HashMap<>(producerDefaults());
         props.putAll(kafkaProperties);
+        // what "nothing admitted is lost" rests on: not negotiable through KAFKA_* variables
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         Serializer<UsageEvent> valueSerializer = usage.valueSerde().serializer();
         this.producer = new KafkaProducer<>(props, new StringSerializer(), valueSerializer);
         this.sender = Thread.ofPlatform().daemon().name("tollgate-event-sender").start(this::drain);

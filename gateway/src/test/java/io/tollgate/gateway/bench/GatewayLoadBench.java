@@ -29,7 +29,8 @@ import org.HdrHistogram.Histogram;
  * run and one JVM; plus requests/s through the gateway. Closed loop: each client sends its next
  * request when the previous one is answered. Events go to a real embedded broker.
  *
- * <p>Args: {@code [seconds per phase (10)] [client counts (1,64,256)]}.
+ * <p>Args: {@code [seconds per phase (10)] [client counts (1,64,256)] [events: kafka (default) | none]};
+ * {@code none} replaces the Kafka event sink by one that drops events, to show what publishing costs.
  */
 public final class GatewayLoadBench {
 
@@ -41,6 +42,7 @@ public final class GatewayLoadBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         List<Integer> clients = args.length > 1
                 ? List.of(args[1].split(",")).stream().map(Integer::parseInt).toList() : List.of(1, 64, 256);
+        boolean kafkaEvents = args.length < 3 || !args[2].equals("none");
         Path dir = Files.createTempDirectory("tollgate-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start();
              SimulatedProvider provider = SimulatedProvider.start()) {
@@ -57,11 +59,16 @@ public final class GatewayLoadBench {
             env.put("TOLLGATE_POLICY_TOPIC", "false");
             TollgateConfig policy = PolicyFileParser.parse(Path.of("tollgate.yaml"), env::get);
             GatewayConfig config = new GatewayConfigLoader(env).load(policy, "tollgate.yaml");
-            try (GatewayApplication gateway = new GatewayApplication(config).start()) {
+            GatewayApplication.Builder builder = GatewayApplication.builder(config);
+            if (!kafkaEvents) {
+                builder.eventSink(new DroppingSink());
+            }
+            try (GatewayApplication gateway = builder.build().start()) {
                 URI direct = URI.create(provider.baseUrl() + "/chat/completions");
                 URI through = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions");
-                System.out.printf("machine: %d cores, JDK %s; %d s per phase%n",
-                        Runtime.getRuntime().availableProcessors(), Runtime.version(), seconds);
+                System.out.printf("machine: %d cores, JDK %s; %d s per phase; usage events: %s%n",
+                        Runtime.getRuntime().availableProcessors(), Runtime.version(), seconds,
+                        kafkaEvents ? "spool + Kafka (embedded broker, same JVM)" : "dropped");
                 System.out.println("clients | direct p50 ms | direct p99 ms | gateway p50 ms | gateway p99 ms |"
                         + " overhead p50 ms | overhead p99 ms | direct req/s | gateway req/s | errors");
                 for (int c : clients) {
@@ -72,13 +79,37 @@ public final class GatewayLoadBench {
                     System.out.printf("%7d | %13.3f | %13.3f | %14.3f | %14.3f | %15.3f | %15.3f | %12.0f | %13.0f | %d%n",
                             c, d.p50(), d.p99(), g.p50(), g.p99(), g.p50() - d.p50(), g.p99() - d.p99(),
                             d.rps(), g.rps(), d.errors() + g.errors());
+                    if (d.errors() + g.errors() > 0) {
+                        System.out.println("        errors direct " + d.kinds() + ", gateway " + g.kinds());
+                    }
                 }
                 System.out.println("spooled events not yet acknowledged at the end: " + gateway.events().pendingEvents());
             }
         }
     }
 
-    record Result(double p50, double p99, double rps, long errors) {
+    record Result(double p50, double p99, double rps, long errors, Map<String, Long> kinds) {
+    }
+
+    /** Drops events: isolates the proxy's own cost from publishing. */
+    private static final class DroppingSink implements io.tollgate.gateway.events.EventSink {
+        @Override
+        public void publish(io.tollgate.schemas.avro.UsageEvent event) {
+        }
+
+        @Override
+        public java.util.Optional<String> refusal() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public long pendingEvents() {
+            return 0;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static Result run(URI uri, String key, int clients, int seconds) throws InterruptedException {
@@ -90,6 +121,7 @@ public final class GatewayLoadBench {
                 .build();
         Recorder recorder = new Recorder(3);
         AtomicLong errors = new AtomicLong();
+        Map<String, Long> kinds = new java.util.concurrent.ConcurrentHashMap<>();
         AtomicLong done = new AtomicLong();
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         CountDownLatch finished = new CountDownLatch(clients);
@@ -103,9 +135,11 @@ public final class GatewayLoadBench {
                             HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
                             if (r.statusCode() != 200) {
                                 errors.incrementAndGet();
+                                kinds.merge("HTTP " + r.statusCode(), 1L, Long::sum);
                             }
                         } catch (Exception e) {
                             errors.incrementAndGet();
+                            kinds.merge(e.getClass().getSimpleName(), 1L, Long::sum);
                         }
                         recorder.recordValue((System.nanoTime() - t0) / 1_000);
                         done.incrementAndGet();
@@ -120,6 +154,6 @@ public final class GatewayLoadBench {
         Histogram h = recorder.getIntervalHistogram();
         http.close();
         return new Result(h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-                done.get() / elapsed, errors.get());
+                done.get() / elapsed, errors.get(), Map.copyOf(kinds));
     }
 }
