@@ -124,12 +124,11 @@ final class UpstreamCall {
         SseRelay.Outcome relayed;
         try (InputStream in = response.body()) {
             relayed = SseRelay.relay(in, out.body(), true);
+        } catch (SseRelay.BrokenStreamException e) {
+            return broken(e, t0);
         } catch (IOException | UncheckedIOException e) {
-            long nanos = System.nanoTime() - t0;
-            // the agent went away or the provider broke off: meter what was reserved, mark it cancelled
-            AttemptResult cancelled = new AttemptResult(CallStatus.CANCELLED, ErrorKind.CANCELLED, 200, promptTokens,
-                    0, 0, tokenizer.source(), null, nanos / 1_000_000, null);
-            return new Result(Outcome.SUCCESS, cancelled, true, Optional.empty(), nanos, null, null);
+            return broken(new SseRelay.BrokenStreamException(new SseRelay.ClientGoneException(
+                    e instanceof IOException io ? io : new IOException(e)), null), t0);
         }
         long nanos = System.nanoTime() - t0;
         Long ttft = relayed.firstChunkNanos() == null ? null : (relayed.firstChunkNanos() - t0) / 1_000_000;
@@ -139,6 +138,24 @@ final class UpstreamCall {
                 .orElseGet(() -> success(promptTokens, 0, tokenizer.count(relayed.completionText().toString()),
                         tokenizer.source(), relayed.servedModel(), nanos, ttft));
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), nanos, null, null);
+    }
+
+    /**
+     * The stream broke after the provider answered 200: meter what was relayed (counted, since the
+     * usage chunk never came) as CANCELLED when the agent left, as a NETWORK error when the provider
+     * broke off. Not retried: the agent already has part of an answer.
+     */
+    private Result broken(SseRelay.BrokenStreamException e, long t0) {
+        long nanos = System.nanoTime() - t0;
+        SseRelay.Outcome partial = e.partial();
+        long completion = partial == null ? 0 : tokenizer.count(partial.completionText().toString());
+        boolean gone = e.clientGone();
+        AttemptResult result = new AttemptResult(gone ? CallStatus.CANCELLED : CallStatus.ERROR,
+                gone ? ErrorKind.CANCELLED : ErrorKind.NETWORK, 200, promptTokens, 0, completion, tokenizer.source(),
+                partial == null ? null : partial.servedModel(), nanos / 1_000_000,
+                partial == null || partial.firstChunkNanos() == null ? null : (partial.firstChunkNanos() - t0) / 1_000_000);
+        return new Result(gone ? Outcome.SUCCESS : Outcome.NETWORK_ERROR, result, true, Optional.empty(), nanos, null,
+                null);
     }
 
     private Result upstreamError(HttpResponse<InputStream> response, int status, long t0) {

@@ -27,6 +27,31 @@ public final class SseRelay {
     private SseRelay() {
     }
 
+    /** The agent went away mid-stream (writing to it failed), as opposed to the provider breaking off. */
+    public static final class ClientGoneException extends IOException {
+        public ClientGoneException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Thrown when the stream breaks; carries what was relayed until then so it can still be metered. */
+    public static final class BrokenStreamException extends IOException {
+        private final transient Outcome partial;
+
+        public BrokenStreamException(IOException cause, Outcome partial) {
+            super(cause.getMessage(), cause);
+            this.partial = partial;
+        }
+
+        public Outcome partial() {
+            return partial;
+        }
+
+        public boolean clientGone() {
+            return getCause() instanceof ClientGoneException;
+        }
+    }
+
     public static Outcome relay(InputStream upstream, OutputStream client, boolean keepText) throws IOException {
         Optional<Usage> usage = Optional.empty();
         String served = null;
@@ -35,48 +60,68 @@ public final class SseRelay {
         boolean done = false;
         LineReader lines = new LineReader(upstream);
         byte[] line;
-        while ((line = lines.next()) != null) {
-            client.write(line);
-            client.write('\n');
-            if (line.length == 0) {
-                client.flush();
-                continue;
-            }
-            if (!startsWith(line, DATA)) {
-                continue;
-            }
-            if (first == null) {
-                first = System.nanoTime();
-            }
-            String payload = new String(line, DATA.length, line.length - DATA.length, StandardCharsets.UTF_8).trim();
-            if (payload.equals("[DONE]")) {
-                done = true;
-                continue;
-            }
-            JsonNode chunk;
-            try {
-                chunk = JSON.readTree(payload);
-            } catch (IOException e) {
-                continue; // not ours to judge: the agent receives it as the provider sent it
-            }
-            if (served == null && chunk.hasNonNull("model")) {
-                served = chunk.get("model").asText();
-            }
-            Optional<Usage> u = Usage.from(chunk.get("usage"));
-            if (u.isPresent()) {
-                usage = u;
-            }
-            if (keepText) {
-                for (JsonNode choice : chunk.path("choices")) {
-                    JsonNode content = choice.path("delta").path("content");
-                    if (content.isTextual()) {
-                        text.append(content.textValue());
+        try {
+            while ((line = lines.next()) != null) {
+                write(client, line);
+                if (line.length == 0) {
+                    flush(client);
+                    continue;
+                }
+                if (!startsWith(line, DATA)) {
+                    continue;
+                }
+                if (first == null) {
+                    first = System.nanoTime();
+                }
+                String payload = new String(line, DATA.length, line.length - DATA.length, StandardCharsets.UTF_8).trim();
+                if (payload.equals("[DONE]")) {
+                    done = true;
+                    continue;
+                }
+                JsonNode chunk;
+                try {
+                    chunk = JSON.readTree(payload);
+                } catch (IOException e) {
+                    continue; // not ours to judge: the agent receives it as the provider sent it
+                }
+                if (served == null && chunk.hasNonNull("model")) {
+                    served = chunk.get("model").asText();
+                }
+                Optional<Usage> u = Usage.from(chunk.get("usage"));
+                if (u.isPresent()) {
+                    usage = u;
+                }
+                if (keepText) {
+                    for (JsonNode choice : chunk.path("choices")) {
+                        JsonNode content = choice.path("delta").path("content");
+                        if (content.isTextual()) {
+                            text.append(content.textValue());
+                        }
                     }
                 }
             }
+            flush(client);
+        } catch (IOException e) {
+            throw new BrokenStreamException(e, new Outcome(usage, served, text, first, done));
         }
-        client.flush();
         return new Outcome(usage, served, text, first, done);
+    }
+
+    private static void write(OutputStream client, byte[] line) throws ClientGoneException {
+        try {
+            client.write(line);
+            client.write('\n');
+        } catch (IOException e) {
+            throw new ClientGoneException(e);
+        }
+    }
+
+    private static void flush(OutputStream client) throws ClientGoneException {
+        try {
+            client.flush();
+        } catch (IOException e) {
+            throw new ClientGoneException(e);
+        }
     }
 
     private static boolean startsWith(byte[] line, byte[] prefix) {

@@ -167,6 +167,24 @@ class GatewayIT {
     }
 
     @Test
+    void shouldMeterWhatWasRelayedWhenTheProviderBreaksOffMidStream() throws Exception {
+        // Given the provider cuts the connection after 3 of 8 content chunks
+        provider.scenario().set("sim-medium", Behaviour.DEFAULT.withFailStreamAfterChunks(3));
+
+        HttpResponse<String> response = post(http, gateway.port(), "/v1/chat/completions", PLANNER,
+                chat("sim-medium", "Break off", 8, true));
+
+        // Then the agent got the 3 chunks, and the RESPONSE meters 3 counted completion tokens as a network error
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).doesNotContain("[DONE]");
+        UsageEvent resp = eventsOf(response.headers().firstValue("X-Tollgate-Call-Id").orElseThrow(), 2).get(1);
+        assertThat(resp.getStatus()).isEqualTo(CallStatus.ERROR);
+        assertThat(resp.getErrorKind()).isEqualTo(ErrorKind.NETWORK);
+        assertThat(resp.getCompletionTokens()).isEqualTo(3);
+        assertThat(resp.getTokenSource()).isEqualTo(TokenSource.COUNTED);
+    }
+
+    @Test
     void shouldCountCompletionTokensWithJtokkitWhenTheProviderReportsNoUsage() throws Exception {
         provider.scenario().set("sim-small", Behaviour.DEFAULT.withOmitUsage(true));
 
