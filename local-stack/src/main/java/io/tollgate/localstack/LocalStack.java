@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -43,11 +45,12 @@ public final class LocalStack implements AutoCloseable {
     private final LocalStackOptions options;
     private final List<String> warnings = new ArrayList<>();
     private final List<Service> services = new ArrayList<>();
-    private final Duration kafkaStartTime;
-    private final int restoredSchemas;
     private final EmbeddedKafka kafka;
-    private final RegistryServer registry;
-    private final SimulatedProvider provider;
+    // set while starting; a failed start closes whatever was started
+    private Duration kafkaStartTime = Duration.ZERO;
+    private int restoredSchemas;
+    private RegistryServer registry;
+    private SimulatedProvider provider;
     private final CountDownLatch closed = new CountDownLatch(1);
 
     private LocalStack(LocalStackOptions options) {
@@ -59,20 +62,34 @@ public final class LocalStack implements AutoCloseable {
             EmbeddedKafka.wipe(dataDir.resolve("registry"));
         }
         boolean reused = Files.isDirectory(dataDir.resolve("kafka"));
-        long started = System.nanoTime();
         this.kafka = EmbeddedKafka.builder()
                 .dataDir(dataDir.resolve("kafka"))
                 .port(port("Kafka", options.kafkaPort()))
-                .start();
-        this.kafkaStartTime = Duration.ofNanos(System.nanoTime() - started);
+                .build();
+        // the broker takes seconds to start; the registry and the provider start meanwhile
+        CompletableFuture<Duration> kafkaStarted = CompletableFuture.supplyAsync(() -> {
+            long started = System.nanoTime();
+            kafka.start();
+            return Duration.ofNanos(System.nanoTime() - started);
+        }, task -> new Thread(task, "tollgate-kafka-start").start());
         try {
-            kafka.createTopics(Topics.specs(), options.partitions());
             this.restoredSchemas = restoreRegistry(reused);
             this.registry = RegistryServer.start(options.registryScope(), port("schema registry", options.registryPort()));
             this.provider = SimulatedProvider.builder().port(port("simulated provider", options.providerPort())).start();
+            this.kafkaStartTime = join(kafkaStarted);
+            kafka.createTopics(Topics.specs(), options.partitions());
         } catch (RuntimeException e) {
+            kafkaStarted.exceptionally(failure -> Duration.ZERO).join();
             closeQuietly();
             throw e;
+        }
+    }
+
+    private static Duration join(CompletableFuture<Duration> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
 
@@ -94,6 +111,7 @@ public final class LocalStack implements AutoCloseable {
             System.exit(2);
             return;
         }
+        quietLogging();
         long started = System.nanoTime();
         LocalStack stack = LocalStack.start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -103,6 +121,20 @@ public final class LocalStack implements AutoCloseable {
         }, "tollgate-local-stack-shutdown"));
         System.out.println(stack.banner(Duration.ofNanos(System.nanoTime() - started)));
         stack.awaitClose();
+    }
+
+    /** On the command line the banner matters, not Kafka's INFO lines; explicit -D settings still win. */
+    private static void quietLogging() {
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+        setIfAbsent("org.slf4j.simpleLogger.log.kafka", "error");
+        setIfAbsent("org.slf4j.simpleLogger.log.state.change.logger", "error");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     public String bootstrapServers() {
@@ -155,7 +187,8 @@ public final class LocalStack implements AutoCloseable {
     public synchronized String banner(Duration startTime) {
         StringBuilder text = new StringBuilder();
         text.append("\n  Tollgate local stack is up (").append(startTime.toMillis()).append(" ms)\n\n");
-        line(text, "Kafka broker", kafka.bootstrapServers(), "KRaft, data in " + kafka.dataDir());
+        line(text, "Kafka broker", kafka.bootstrapServers(), "KRaft, started in " + kafkaStartTime.toMillis()
+                + " ms, data in " + kafka.dataDir());
         line(text, "Schema registry", registry.url(), "Confluent REST API; in this JVM also " + registry.inProcessUrl());
         line(text, "Model provider", provider.baseUrl(), "simulated, OpenAI-compatible");
         for (Service service : services) {

@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param chunkDelay            wait between streamed chunks
  * @param errorRate             share of requests answered 500, drawn from the provider's seeded Random (0..1)
  * @param omitUsage             answer without {@code usage} (and without the final usage chunk when streaming)
- * @param failStreamAfterChunks cut the connection after this many content chunks, without {@code [DONE]}; -1 never
+ * @param failStreamAfterChunks end the TCP stream after this many content chunks, without the final chunk or
+ *                              {@code [DONE]}; -1 never. Note: the JDK HttpClient may report such a cut before
+ *                              it hands over the chunks that arrived just before it
  * @param completionTokens      completion length when the request sets neither the override header nor {@code max_tokens}
  */
 public record Behaviour(Duration latency, Duration chunkDelay, double errorRate, boolean omitUsage,

@@ -198,12 +198,16 @@ public final class SimulatedProvider implements AutoCloseable {
         out.flush();
     }
 
-    /** Cuts the TCP connection so the client sees a truncated stream, as when a provider dies midway. */
+    /**
+     * Ends the TCP stream without the final chunk, so the client sees a truncated response, as when a
+     * provider dies midway. A half-close (FIN) rather than a close: the FIN follows the chunks already
+     * written, whereas a reset could make the client's kernel drop them unread.
+     */
     private void abort(Context ctx, StreamPlan plan) throws IOException {
         counters.failed(plan.model(), plan.apiKey());
         ctx.res().getOutputStream().flush();
         ServletContextRequest.getServletContextRequest(ctx.req())
-                .getConnectionMetaData().getConnection().getEndPoint().close();
+                .getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
     }
 
     private void embeddings(Context ctx) throws IOException {
