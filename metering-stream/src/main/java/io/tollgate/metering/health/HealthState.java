@@ -2,7 +2,6 @@ package io.tollgate.metering.health;
 
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ModelHealth;
-import io.tollgate.schemas.avro.UsageEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.HdrHistogram.Histogram;
@@ -49,15 +48,15 @@ public final class HealthState {
     }
 
     /** Counts one completed attempt (a RESPONSE event); mutates this state. */
-    public HealthState record(UsageEvent e) {
+    public HealthState record(HealthSample e) {
         counters[0]++;
-        if (e.getStatus() == CallStatus.SUCCESS) {
+        if (e.status() == CallStatus.SUCCESS) {
             counters[1]++;
-            counters[8] += e.getCompletionTokens();
-            counters[9] += Math.max(0, e.getLatencyMs());
-            latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.getLatencyMs())));
-        } else if (e.getStatus() == CallStatus.ERROR) {
-            switch (e.getErrorKind()) {
+            counters[8] += e.completionTokens();
+            counters[9] += Math.max(0, e.latencyMs());
+            latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs())));
+        } else if (e.status() == CallStatus.ERROR) {
+            switch (e.errorKind()) {
                 case RATE_LIMITED -> counters[2]++;
                 case TIMEOUT -> counters[3]++;
                 case UPSTREAM_5XX -> counters[4]++;
@@ -65,7 +64,7 @@ public final class HealthState {
                 default -> counters[6]++;
             }
         }
-        if (e.getFallback()) {
+        if (e.fallback()) {
             counters[7]++;
         }
         return this;

@@ -1,11 +1,9 @@
 package io.tollgate.metering.spend;
 
-import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.schemas.Periods;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.SpendTotal;
-import io.tollgate.schemas.avro.UsageEvent;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -33,18 +31,13 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 zone, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0);
     }
 
-    /** Adds a REQUEST's reservation or a RESPONSE's correction (and closes its reservation). */
-    public SpendState add(MeteredEvent metered) {
-        UsageEvent e = metered.event();
-        boolean request = metered.isRequest();
-        long cost = metered.costDelta();
-        long prompt = request ? e.getReservedPromptTokens() : e.getPromptTokens() - e.getReservedPromptTokens();
-        long completion = request ? e.getReservedCompletionTokens()
-                : e.getCompletionTokens() - e.getReservedCompletionTokens();
-        return new SpendState(scopeType, scopeId, period, periodKey, startMillis, endMillis, zone, costMicros + cost,
-                inFlightMicros + metered.inFlightDelta(), requests + metered.requestDelta(), promptTokens + prompt,
-                completionTokens + completion, plus(costByModel, e.getModel(), cost), plus(costByAgent, e.getAgent(), cost),
-                Math.max(lastEventTime, e.getTimestamp().toEpochMilli()));
+    /** Adds a REQUEST's reservation or a RESPONSE's correction (which also closes its reservation). */
+    public SpendState add(SpendDelta d) {
+        return new SpendState(scopeType, scopeId, period, periodKey, startMillis, endMillis, zone,
+                costMicros + d.costMicros(), inFlightMicros + d.inFlightMicros(), requests + d.requests(),
+                promptTokens + d.promptTokens(), completionTokens + d.completionTokens(),
+                plus(costByModel, d.model(), d.costMicros()), plus(costByAgent, d.agent(), d.costMicros()),
+                Math.max(lastEventTime, d.eventTime()));
     }
 
     public SpendTotal toAvro(long updatedAt) {

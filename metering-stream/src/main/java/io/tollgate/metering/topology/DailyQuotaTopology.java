@@ -25,7 +25,7 @@ import org.apache.kafka.streams.state.Stores;
  * Requests and tokens per calendar day (tenant zone and reset hour; 23- and 25-hour days included) per
  * (key, model) and (key, *). A RESPONSE counts in its REQUEST's day, so a call across the reset hour
  * settles where it reserved. Input: accepted events keyed by API-key id. Store: {@value #DAILY_STORE}
- * (key {@code <apiKeyId>|<model>@<day>}, caching off; days that ended longer than the period retention
+ * (key {@code <apiKeyId>|<model>@<day>}, cached: the cache only coalesces changelog writes, status is forwarded from process(); days that ended longer than the period retention
  * ago are removed hourly). Output: the same events.
  */
 public final class DailyQuotaTopology {
@@ -43,7 +43,7 @@ public final class DailyQuotaTopology {
     public static KStream<String, MeteredEvent> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
                                                       TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DAILY_STORE),
-                Serdes.String(), DayTotals.serde()).withCachingDisabled());
+                Serdes.String(), DayTotals.serde()).withCachingEnabled());
         return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, MeteredEvent>() {
             private KeyValueStore<String, DayTotals> store;
             private PeriodResolver periods;

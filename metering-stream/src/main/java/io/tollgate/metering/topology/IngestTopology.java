@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores {@value #DEDUPE_STORE}
  * (eventIds, window store retained for the dedupe retention), {@value #CLOCK_STORE} (event-time
  * high-water mark per input partition) and {@value #PENDING_STORE} (open reservations by call and attempt).
- * All changelogged, so a restart under exactly-once neither forgets nor repeats.
+ * All changelogged, so a restart under exactly-once neither forgets nor repeats; cached, so a value written
+ * many times between commits reaches RocksDB and the changelog once.
  */
 public final class IngestTopology {
 
@@ -35,11 +36,11 @@ public final class IngestTopology {
         long retention = settings.dedupeRetention().toMillis();
         builder.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(DEDUPE_STORE, settings.dedupeRetention(), settings.dedupeRetention(), false),
-                Serdes.String(), Serdes.Long()));
+                Serdes.String(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK_STORE),
-                Serdes.Integer(), Serdes.Long()));
+                Serdes.Integer(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
-                Serdes.String(), Serdes.Long()));
+                Serdes.String(), Serdes.Long()).withCachingEnabled());
         assert retention > 0;
 
         KStream<String, IngestResult> results = builder

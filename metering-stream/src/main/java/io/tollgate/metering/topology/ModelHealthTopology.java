@@ -1,11 +1,16 @@
 package io.tollgate.metering.topology;
 
+import io.tollgate.metering.health.HealthSample;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ModelHealth;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -25,9 +30,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Per model and 5-minute event-time window (aligned to the epoch): calls, successes, errors by kind,
  * fallbacks, completion tokens per second and latency quantiles from an HdrHistogram. Input: RESPONSE
- * events re-keyed by model through {@value #REPARTITION}. Store: {@value #HEALTH_STORE} (key
- * {@code <model>@<13-digit window start>}, windows older than the health retention removed). Output:
- * {@code tollgate.model-health.v1}, keyed by model.
+ * events re-keyed by model through {@value #REPARTITION} as compact {@link HealthSample}s. Store:
+ * {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>}, windows older than the health
+ * retention removed). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed,
+ * once per emit interval.
  */
 public final class ModelHealthTopology {
 
@@ -44,12 +50,13 @@ public final class ModelHealthTopology {
 
     public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HEALTH_STORE),
-                Serdes.String(), HealthState.serde()));
+                Serdes.String(), HealthState.serde()).withCachingEnabled());
         events.filter((k, m) -> !m.isRequest(), Named.as("health-responses"))
-                .selectKey((k, m) -> m.event().getModel(), Named.as("health-by-model-key"))
-                .repartition(Repartitioned.<String, MeteredEvent>as(REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(MeteredEvent.serde()))
-                .process(() -> new ContextualProcessor<String, MeteredEvent, String, ModelHealth>() {
+                .map((k, m) -> KeyValue.pair(m.event().getModel(), HealthSample.of(m.event())), Named.as("health-samples"))
+                .repartition(Repartitioned.<String, HealthSample>as(REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(HealthSample.serde()))
+                .process(() -> new ContextualProcessor<String, HealthSample, String, ModelHealth>() {
+                    private final Set<String> dirty = new TreeSet<>(); // model, then window start: time order per model
                     private KeyValueStore<String, HealthState> store;
 
                     @Override
@@ -57,17 +64,52 @@ public final class ModelHealthTopology {
                         super.init(context);
                         store = context.getStateStore(HEALTH_STORE);
                         context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, now -> expire());
+                        context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
                     }
 
                     @Override
-                    public void process(Record<String, MeteredEvent> record) {
-                        long start = HealthState.windowStart(record.value().event().getTimestamp().toEpochMilli());
+                    public void process(Record<String, HealthSample> record) {
+                        long start = HealthState.windowStart(record.value().eventTime());
                         String key = windowKey(record.key(), start);
                         HealthState current = store.get(key);
                         HealthState next = (current == null ? HealthState.empty(record.key(), start) : current)
-                                .record(record.value().event());
+                                .record(record.value());
                         store.put(key, next);
-                        context().forward(record.withValue(next.toAvro(settings.clock().millis())));
+                        dirty.add(key);
+                    }
+
+                    /** Publishes changed windows oldest first, and ends each model on its newest window. */
+                    private void emit() {
+                        long now = settings.clock().millis();
+                        Map<String, Long> lastPublished = new HashMap<>();
+                        for (String key : dirty) {
+                            HealthState state = store.get(key);
+                            if (state != null) {
+                                context().forward(new Record<>(state.model(), state.toAvro(now), state.windowStart()));
+                                lastPublished.put(state.model(), state.windowStart());
+                            }
+                        }
+                        dirty.clear();
+                        lastPublished.forEach((model, start) -> {
+                            HealthState newest = newest(model);
+                            if (newest != null && newest.windowStart() > start) {
+                                context().forward(new Record<>(model, newest.toAvro(now), newest.windowStart()));
+                            }
+                        });
+                    }
+
+                    private HealthState newest(String model) {
+                        HealthState newest = null;
+                        try (KeyValueIterator<String, HealthState> it = store.prefixScan(model + '@',
+                                Serdes.String().serializer())) {
+                            while (it.hasNext()) {
+                                HealthState h = it.next().value;
+                                if (h.model().equals(model) && (newest == null || h.windowStart() > newest.windowStart())) {
+                                    newest = h;
+                                }
+                            }
+                        }
+                        return newest;
                     }
 
                     private void expire() {

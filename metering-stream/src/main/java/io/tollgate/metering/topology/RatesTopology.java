@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.Stores;
  * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one
  * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
  * Buckets are kept for the 120 s published in quota status plus the grace. Input: accepted events keyed by
- * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, caching off).
+ * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, cached: the cache only coalesces changelog writes, status is forwarded from process()).
  * Output: the same events, for the next step.
  */
 public final class RatesTopology {
@@ -29,7 +29,7 @@ public final class RatesTopology {
     public static KStream<String, MeteredEvent> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
                                                       TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RATES_STORE),
-                Serdes.String(), Buckets.serde()).withCachingDisabled());
+                Serdes.String(), Buckets.serde()).withCachingEnabled());
         long retention = settings.bucketRetentionMillis();
         return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, MeteredEvent>() {
             @Override

@@ -2,6 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendState;
 import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.Periods;
@@ -12,6 +13,8 @@ import io.tollgate.schemas.avro.SpendTotal;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -32,8 +35,10 @@ import org.apache.kafka.streams.state.Stores;
  * Spend in integer micro-dollars per tenant, team, agent, API key and conversation, per DAY and MONTH in the
  * tenant's calendar (conversations also LIFETIME), reservations included until their RESPONSE settles them.
  * Input: accepted events, re-keyed by scope ({@code team:acme}) through repartition topic
- * {@value #REPARTITION}. Store: {@value #SPEND_STORE} (key {@code team:acme@2026-11-21}). Output:
- * {@code tollgate.spend.v1} on every change.
+ * {@value #REPARTITION} as compact {@link SpendDelta}s. Store: {@value #SPEND_STORE} (key
+ * {@code team:acme@2026-11-21}). Output: {@code tollgate.spend.v1}, the latest total of every key that changed,
+ * once per emit interval (the commit interval): budgets need the current figure, not each step to it, and one
+ * event touches ten or more spend keys.
  */
 public final class SpendTopology {
 
@@ -45,11 +50,13 @@ public final class SpendTopology {
 
     public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE),
-                Serdes.String(), SpendState.serde()));
-        events.flatMap((apiKey, m) -> scopes(m.event()).stream().map(scope -> KeyValue.pair(scope, m)).toList(),
-                        Named.as("spend-scopes"))
-                .repartition(Repartitioned.<String, MeteredEvent>as(REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(MeteredEvent.serde()))
+                Serdes.String(), SpendState.serde()).withCachingEnabled());
+        events.flatMap((apiKey, m) -> {
+                    SpendDelta delta = SpendDelta.of(m);
+                    return scopes(m.event()).stream().map(scope -> KeyValue.pair(scope, delta)).toList();
+                }, Named.as("spend-scopes"))
+                .repartition(Repartitioned.<String, SpendDelta>as(REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(SpendDelta.serde()))
                 .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE)
                 .to(Topics.SPEND, Produced.with(Serdes.String(), settings.topics().spend().valueSerde())
                         .withName("spend-sink"));
@@ -67,11 +74,12 @@ public final class SpendTopology {
         return scopes;
     }
 
-    private static final class SpendProcessor extends ContextualProcessor<String, MeteredEvent, String, SpendTotal> {
+    private static final class SpendProcessor extends ContextualProcessor<String, SpendDelta, String, SpendTotal> {
         private static final List<PeriodType> CALENDAR = List.of(PeriodType.DAY, PeriodType.MONTH);
         private static final List<PeriodType> WITH_LIFETIME = List.of(PeriodType.DAY, PeriodType.MONTH, PeriodType.LIFETIME);
 
         private final TopologySettings settings;
+        private final Set<String> dirty = new LinkedHashSet<>();
         private KeyValueStore<String, SpendState> store;
         private PeriodResolver periods;
 
@@ -85,24 +93,36 @@ public final class SpendTopology {
             store = context.getStateStore(SPEND_STORE);
             periods = MeteringTopology.periodResolver(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
+            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
         }
 
         @Override
-        public void process(Record<String, MeteredEvent> record) {
+        public void process(Record<String, SpendDelta> record) {
             Keys.Scope scope = Keys.parseScope(record.key());
-            MeteredEvent m = record.value();
-            PeriodResolver.Calendar calendar = periods.calendar(m.event().getTenant());
-            long now = settings.clock().millis();
+            SpendDelta delta = record.value();
+            PeriodResolver.Calendar calendar = periods.calendar(delta.tenant());
             for (PeriodType type : scope.type() == ScopeType.CONVERSATION ? WITH_LIFETIME : CALENDAR) {
-                Periods.Period period = calendar.period(type, m.periodTime());
+                Periods.Period period = calendar.period(type, delta.periodTime());
                 String key = Keys.spend(scope.type(), scope.id(), period.key());
                 SpendState current = store.get(key);
                 SpendState next = (current == null
                         ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId())
-                        : current).add(m);
+                        : current).add(delta);
                 store.put(key, next);
-                context().forward(record.withKey(key).withValue(next.toAvro(now)));
+                dirty.add(key);
             }
+        }
+
+        /** Publishes what changed since the last emit; runs inside the task's transaction like process(). */
+        private void emit() {
+            long now = settings.clock().millis();
+            for (String key : dirty) {
+                SpendState state = store.get(key);
+                if (state != null) {
+                    context().forward(new Record<>(key, state.toAvro(now), state.lastEventTime()));
+                }
+            }
+            dirty.clear();
         }
 
         private void expire() {

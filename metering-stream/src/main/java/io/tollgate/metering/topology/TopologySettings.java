@@ -12,6 +12,7 @@ import java.time.ZoneId;
  * with a {@code mock://} registry and their own clock.
  *
  * @param clock wall clock for {@code updatedAt} fields and store clean-up
+ * @param emitInterval how often spend and model health publish the keys that changed (latest value each)
  */
 public record TopologySettings(
         String applicationId,
@@ -24,6 +25,7 @@ public record TopologySettings(
         Duration periodRetention,
         Duration healthRetention,
         Clock clock,
+        Duration emitInterval,
         DeadLetterMetrics metrics) {
 
     /** Trailing span of 1-second buckets published in quota status. */
@@ -32,7 +34,8 @@ public record TopologySettings(
     public static TopologySettings from(MeteringConfig config, DeadLetterMetrics metrics, Clock clock) {
         return new TopologySettings(config.applicationId(), Topics.forRegistry(config.schemaRegistryUrl()), config.zone(),
                 config.resetHour(), config.grace(), config.dedupeRetention(), config.pendingRetention(),
-                config.periodRetention(), config.healthRetention(), clock, metrics);
+                config.periodRetention(), config.healthRetention(), clock,
+                Duration.ofMillis(config.commitIntervalMs()), metrics);
     }
 
     /** How long buckets stay in the store: the published span plus the grace for late events. */

@@ -5,6 +5,7 @@ import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.tollgate.metering.health.HealthSample;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ErrorKind;
@@ -75,11 +76,42 @@ class ModelHealthTopologyTest {
     }
 
     @Test
+    void shouldEndOnNewestWindowWhenLateResponseUpdatesPreviousOne() {
+        // Given a response in a new window, then a late one (within grace) for the previous window
+        respond("a", T0.plusMillis(300_500), 100, CallStatus.SUCCESS, ErrorKind.NONE, false);
+        fx.health.readKeyValuesToList();
+        UsageEvent late = request("b", "k1", "gpt-4o", T0.plusMillis(299_000), 100, 10);
+        fx.send(late);
+        fx.send(response(late, T0.plusMillis(299_500), 100, 10));
+
+        // Then the previous window is published with the late call, and the model's last record is the newest window
+        List<KeyValue<String, ModelHealth>> out = fx.health.readKeyValuesToList();
+        assertThat(out).extracting(kv -> kv.value.getWindowStartMillis())
+                .containsExactly(T0.toEpochMilli(), T0.toEpochMilli() + 300_000);
+        assertThat(out.getFirst().value.getCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldPublishOnceWhenManyResponsesArriveWithinOneEmitInterval() {
+        for (int i = 0; i < 20; i++) {
+            UsageEvent req = request("c" + i, "k1", "gpt-4o", T0.plusMillis(i), 100, 10);
+            fx.usage.pipeInput(req.getApiKeyId(), req, req.getTimestamp());
+            UsageEvent res = response(req, T0.plusMillis(500 + i), 100, 10);
+            fx.usage.pipeInput(res.getApiKeyId(), res, res.getTimestamp());
+        }
+        fx.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+
+        List<KeyValue<String, ModelHealth>> out = fx.health.readKeyValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.getFirst().value.getCalls()).isEqualTo(20);
+    }
+
+    @Test
     void shouldKeepHistogramWhenStateIsSerializedAndRead() {
         HealthState state = HealthState.empty("m", 0);
         for (int i = 1; i <= 1000; i++) {
-            state.record(UsageEvent.newBuilder(request("c", "k", "m", T0, 1, 1)).setStatus(CallStatus.SUCCESS)
-                    .setLatencyMs(i).build());
+            state.record(HealthSample.of(UsageEvent.newBuilder(request("c", "k", "m", T0, 1, 1))
+                    .setStatus(CallStatus.SUCCESS).setLatencyMs(i).build()));
         }
         byte[] bytes = HealthState.serde().serializer().serialize("", state);
         HealthState read = HealthState.serde().deserializer().deserialize("", bytes);

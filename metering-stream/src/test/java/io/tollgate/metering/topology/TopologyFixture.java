@@ -35,6 +35,8 @@ import org.apache.kafka.streams.test.TestRecord;
 /** The full metering topology on a TopologyTestDriver with a fresh mock:// registry scope. */
 final class TopologyFixture implements AutoCloseable {
 
+    static final Duration EMIT_INTERVAL = Duration.ofMillis(100);
+
     final String scope = "metering-test-" + UUID.randomUUID();
     final Topics topics = Topics.forRegistry("mock://" + scope);
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -55,7 +57,7 @@ final class TopologyFixture implements AutoCloseable {
     TopologyFixture(ZoneId zone, int resetHour, Duration grace) {
         TopologySettings settings = new TopologySettings("tollgate-metering-test", topics, zone, resetHour, grace,
                 Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(40), Duration.ofHours(2),
-                Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC), metrics);
+                Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC), EMIT_INTERVAL, metrics);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tollgate-metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -79,9 +81,10 @@ final class TopologyFixture implements AutoCloseable {
                 Serdes.ByteArray().deserializer());
     }
 
-    /** Pipes an event with its record timestamp equal to its event time. */
+    /** Pipes an event with its record timestamp equal to its event time, then lets one emit interval pass. */
     void send(UsageEvent event) {
         usage.pipeInput(new TestRecord<>(event.getApiKeyId(), event, event.getTimestamp()));
+        driver.advanceWallClockTime(EMIT_INTERVAL);
     }
 
     <V> KeyValueStore<String, V> store(String name) {
