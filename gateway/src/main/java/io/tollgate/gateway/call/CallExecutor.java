@@ -2,7 +2,6 @@ package io.tollgate.gateway.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.AdmissionDecision;
 import io.tollgate.gateway.auth.KeyRecord;
@@ -329,9 +328,5 @@ public final class CallExecutor {
             this.callId = callId;
             this.startNanos = startNanos;
         }
-    }
-
-    static ObjectNode copy(ObjectNode body) {
-        return body.deepCopy();
     }
 }

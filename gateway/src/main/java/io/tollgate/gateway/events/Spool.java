@@ -53,6 +53,8 @@ public final class Spool implements AutoCloseable {
     private long readOffset;
     private long pendingRecords;
     private long pendingBytes;
+    private long positionWrittenNanos = System.nanoTime();
+    private static final long POSITION_INTERVAL_NANOS = 200_000_000L;
 
     public Spool(Path dir, long segmentBytes) {
         this.dir = dir;
@@ -226,10 +228,15 @@ public final class Spool implements AutoCloseable {
             readOffset = batch.endOffset();
             pendingRecords -= batch.entries().size();
             pendingBytes -= batch.bytes();
-            Path tmp = dir.resolve(POSITION_FILE + ".tmp");
-            Files.writeString(tmp, readSegment + " " + readOffset, StandardCharsets.US_ASCII);
-            Files.move(tmp, dir.resolve(POSITION_FILE), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            long now = System.nanoTime();
+            boolean segmentDone = !segments.headMap(readSegment).isEmpty();
+            // persisting the position costs a write and a rename: at most every 200 ms (and when a
+            // segment is finished, before it is deleted). A crash may replay up to that much, which
+            // consumers absorb by de-duplicating on eventId.
+            if (segmentDone || now - positionWrittenNanos > POSITION_INTERVAL_NANOS) {
+                writePosition();
+                positionWrittenNanos = now;
+            }
             var finished = segments.headMap(readSegment);
             finished.values().forEach(Spool::deleteQuietly);
             finished.clear();
@@ -238,6 +245,13 @@ public final class Spool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    private void writePosition() throws IOException {
+        Path tmp = dir.resolve(POSITION_FILE + ".tmp");
+        Files.writeString(tmp, readSegment + " " + readOffset, StandardCharsets.US_ASCII);
+        Files.move(tmp, dir.resolve(POSITION_FILE), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     public long pendingRecords() {
@@ -283,6 +297,7 @@ public final class Spool implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            writePosition();
             writer.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
