@@ -30,6 +30,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Kafka (KRaft, combined broker and controller) inside this JVM, built from
@@ -48,6 +50,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
     private final Path dataDir;
     private final boolean deleteOnClose;
@@ -83,6 +86,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("embedded broker was closed; build a new one");
         }
+        long started = System.nanoTime();
         Map<String, String> properties = brokerProperties();
         format(properties);
         KafkaRaftServer raftServer = new KafkaRaftServer(new KafkaConfig(properties, false), Time.SYSTEM);
@@ -94,6 +98,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     + " (data in " + dataDir + "): " + e.getMessage(), e);
         }
         server = raftServer;
+        LOG.info("embedded Kafka broker on {} started in {} ms (data in {})", bootstrapServers(),
+                (System.nanoTime() - started) / 1_000_000, dataDir);
         return this;
     }
 

@@ -26,6 +26,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedKafkaIT {
 
     private static final String COUNTS_TOPIC = "tollgate.it.counts-per-key";
+    private static SharedKafka injectedBeforeAll;
+
+    @BeforeAll
+    static void remember(SharedKafka kafka) {
+        injectedBeforeAll = kafka;
+    }
 
     @Test
     void shouldCountUsageEventsPerKeyExactlyOnceWhenProducedThroughTheAvroSerde(SharedKafka kafka, @TempDir Path stateDir) throws Exception {
@@ -102,6 +109,7 @@ class EmbeddedKafkaIT {
 
     @Test
     void shouldGiveEachTestClassItsOwnRegistryScopeWhenInjected(SharedKafka kafka) {
+        assertThat(kafka).isSameAs(injectedBeforeAll);
         assertThat(kafka.registryUrl()).startsWith("mock://tollgate-it-embeddedkafkait-");
         assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
     }
