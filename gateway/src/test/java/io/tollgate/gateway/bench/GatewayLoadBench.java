@@ -139,7 +139,7 @@ public final class GatewayLoadBench {
                             }
                         } catch (Exception e) {
                             errors.incrementAndGet();
-                            kinds.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+                            kinds.merge(e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).substring(0, Math.min(60, String.valueOf(e.getMessage()).length())), 1L, Long::sum);
                         }
                         recorder.recordValue((System.nanoTime() - t0) / 1_000);
                         done.incrementAndGet();
