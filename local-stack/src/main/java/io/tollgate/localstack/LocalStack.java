@@ -123,8 +123,11 @@ public final class LocalStack implements AutoCloseable {
         stack.awaitClose();
     }
 
-    /** On the command line the banner matters, not Kafka's INFO lines; explicit -D settings still win. */
-    private static void quietLogging() {
+    /**
+     * For command-line launchers (this {@code main}, {@code tollgate up}): the banner matters, not
+     * Kafka's INFO lines. Sets slf4j-simple levels unless given with -D; call before anything logs.
+     */
+    public static void quietLogging() {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setIfAbsent("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         setIfAbsent("org.slf4j.simpleLogger.log.kafka", "error");
