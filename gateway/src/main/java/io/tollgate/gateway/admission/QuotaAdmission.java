@@ -20,8 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Requests and tokens per minute are trailing sums over the view's buckets (1 s by default): a
  * bucket starting at {@code s} counts while {@code now < s + bucket + window}, so a request is never
  * forgotten before a full window has passed since it was made (at most one bucket longer). For each
- * bucket the count is {@code max(view, own)}, plus own admissions younger than the reflection bound
- * ({@link Settings#reflectionBoundMillis}) on top of the view, since the view may not show them yet.
+ * bucket the count is {@code max(view, own)}, or {@code view + own} while own admissions may still be
+ * missing from the view: younger than the reflection bound ({@link Settings#reflectionBoundMillis})
+ * and later than the last event the view has processed ({@code lastEventTime}). When only that
+ * caution stands in the way, the wait is until those admissions should be in the view.
  * Day totals come from the view's day plus own admissions the view does not show. Checked per
  * key + model and per key across models ({@code "*"}), against {@link LimitResolver}'s limits.
  *
@@ -132,8 +134,8 @@ public final class QuotaAdmission implements Admission {
     }
 
     /** Usage of one scope as this gateway sees it now. */
-    private record Usage(long viewRequests, long viewTokens, long requests, long tokens, long dayRequests,
-                         long dayTokens, long dayEndMillis, long youngestUnseenAgeOut) {
+    private record Usage(long viewRequests, long viewTokens, long requests, long tokens, long lowerRequests,
+                         long lowerTokens, long dayRequests, long dayTokens, long dayEndMillis, long firstUnseenAgeOut) {
         long unseenRequests() {
             return requests - viewRequests;
         }
@@ -255,6 +257,8 @@ public final class QuotaAdmission implements Admission {
         long dayStart = dayStart(snapshot, now);
         long extraRequests = 0;
         long extraTokens = 0;
+        long lowerRequests = 0;
+        long lowerTokens = 0;
         long dayExtraRequests = 0;
         long dayExtraTokens = 0;
         long ageOut = Long.MAX_VALUE;
@@ -272,13 +276,15 @@ public final class QuotaAdmission implements Admission {
                     vt = snapshot.bucketTokens()[vi];
                 }
             }
-            boolean young = own.lastAt(j) > youngAfter;
+            boolean young = unseen(own, j, snapshot, youngAfter);
             long r = own.requests(j);
             long t = own.tokens(j);
             long er = Math.max(vr + (young ? r : 0), r) - vr;
             long et = Math.max(vt + (young ? t : 0), t) - vt;
             extraRequests += er;
             extraTokens += et;
+            lowerRequests += Math.max(0, r - vr);
+            lowerTokens += Math.max(0, t - vt);
             if (start >= dayStart) {
                 dayExtraRequests += er;
                 dayExtraTokens += et;
@@ -292,7 +298,16 @@ public final class QuotaAdmission implements Admission {
         long dayTokens = (viewDay ? snapshot.dayTokens() : 0) + dayExtraTokens;
         long dayEnd = viewDay ? snapshot.dayEndMillis() : calendarDay(now).endMillis();
         return new Usage(viewRequests, viewTokens, viewRequests + extraRequests, viewTokens + extraTokens,
-                dayRequests, dayTokens, dayEnd, ageOut);
+                viewRequests + lowerRequests, viewTokens + lowerTokens, dayRequests, dayTokens, dayEnd, ageOut);
+    }
+
+    /**
+     * An own bucket may be missing from the view while its latest admission is younger than the
+     * reflection bound and later than the last event the view has processed for this scope.
+     */
+    private static boolean unseen(ReservationLedger own, int slot, QuotaSnapshot snapshot, long youngAfter) {
+        long lastAt = own.lastAt(slot);
+        return lastAt > youngAfter && (snapshot == null || lastAt > snapshot.lastEventTime());
     }
 
     private long dayStart(QuotaSnapshot snapshot, long now) {
@@ -335,8 +350,8 @@ public final class QuotaAdmission implements Admission {
             if (rpm == 0) {
                 return new AdmissionDecision.Refused("rpm " + scope + " 0", 0, 429, "no requests allowed per minute");
             }
-            byRequests = limitCheck("rpm " + scope + " " + rpm, rpm, usage.viewRequests(), usage.requests(), 1,
-                    usage, own, snapshot, false, now);
+            byRequests = limitCheck("rpm " + scope + " " + rpm, rpm, usage.viewRequests(), usage.requests(),
+                    usage.lowerRequests(), 1, usage, own, snapshot, false, now);
         }
         AdmissionDecision byTokens = null;
         Long tpm = limit.tokensPerMinute();
@@ -346,24 +361,29 @@ public final class QuotaAdmission implements Admission {
                         + reservedTokens + " tokens, more than the limit of " + tpm + " tokens per minute");
             }
             byTokens = limitCheck("tpm " + scope + " " + tpm, tpm, usage.viewTokens(), usage.tokens(),
-                    reservedTokens, usage, own, snapshot, true, now);
+                    usage.lowerTokens(), reservedTokens, usage, own, snapshot, true, now);
         }
         return longest(byRequests, byTokens);
     }
 
     /** Null when {@code need} more fits under {@code limit} (and within this instance's share). */
-    private AdmissionDecision limitCheck(String name, long limit, long viewCount, long count, long need, Usage usage,
-                                         ReservationLedger own, QuotaSnapshot snapshot, boolean tokens, long now) {
+    private AdmissionDecision limitCheck(String name, long limit, long viewCount, long count, long lowerCount,
+                                         long need, Usage usage, ReservationLedger own, QuotaSnapshot snapshot,
+                                         boolean tokens, long now) {
+        long ageOut = usage.firstUnseenAgeOut() == Long.MAX_VALUE
+                ? settings.bucketMillis() : Math.max(1, usage.firstUnseenAgeOut() - now);
         if (count + need > limit) {
             long wait = waitUntilFree(count + need - limit, own, snapshot, tokens, now);
+            if (lowerCount + need <= limit) {
+                // it fits unless the view has not shown our latest admissions yet: ask again once they should be in
+                wait = Math.min(wait, ageOut);
+            }
             return new AdmissionDecision.Wait(wait, name);
         }
         if (settings.instances() > 1) {
             long share = Math.ceilDiv(Math.max(0, limit - viewCount), settings.instances());
             if (count - viewCount + need > share) {
-                long wait = usage.youngestUnseenAgeOut() == Long.MAX_VALUE
-                        ? settings.bucketMillis() : Math.max(1, usage.youngestUnseenAgeOut() - now);
-                return new AdmissionDecision.Wait(wait, name + " (share of " + settings.instances() + " instances)");
+                return new AdmissionDecision.Wait(ageOut, name + " (share of " + settings.instances() + " instances)");
             }
         }
         return null;
@@ -391,7 +411,7 @@ public final class QuotaAdmission implements Admission {
             }
             long o = tokens ? own.tokens(j) : own.requests(j);
             long v = aligned ? counts.getOrDefault(start, 0L) : 0;
-            boolean young = own.lastAt(j) > youngAfter;
+            boolean young = unseen(own, j, snapshot, youngAfter);
             long merged = Math.max(v + (young ? o : 0), o);
             counts.put(start, aligned ? merged : counts.getOrDefault(start, 0L) + merged);
         }
