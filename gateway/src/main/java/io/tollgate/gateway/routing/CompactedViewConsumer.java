@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * New partitions are picked up every {@link #PARTITION_REFRESH}.
  *
  * <p>Kafka settings: {@code bootstrap.servers} (required) and any other consumer setting; the
- * defaults are {@code fetch.max.wait.ms=100} (the view's share of the admission lag) and
- * {@code auto.offset.reset=earliest}.
+ * defaults are {@code fetch.max.wait.ms=100} (the view's share of the admission lag),
+ * {@code isolation.level=read_committed} and {@code auto.offset.reset=earliest}.
  *
  * @param <V> the record value type
  */
@@ -72,6 +72,8 @@ public final class CompactedViewConsumer<V> implements AutoCloseable {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // the metering stream and the budget service write in transactions: never read aborted records
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "tollgate-gateway-" + name);
         config.putAll(kafkaConfig);
         // assign() without a group: nothing to commit, every instance reads everything
