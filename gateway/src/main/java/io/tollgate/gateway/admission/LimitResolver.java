@@ -40,12 +40,15 @@ public final class LimitResolver {
     private static final Logger LOG = LoggerFactory.getLogger(LimitResolver.class);
     private static final String DEFAULT_TIER = "free";
 
+    private record CacheKey(String keyId, String tier, String model) {
+    }
+
     private record KeyPolicy(String tier, Map<String, RateLimits> overrides) {
     }
 
     private final Map<String, Map<String, RateLimits>> tiers = new ConcurrentHashMap<>();
     private final Map<String, KeyPolicy> keys = new ConcurrentHashMap<>();
-    private final Map<String, EffectiveLimits> cache = new ConcurrentHashMap<>();
+    private final Map<CacheKey, EffectiveLimits> cache = new ConcurrentHashMap<>();
     private final Map<String, Boolean> warnedTiers = new ConcurrentHashMap<>();
 
     /** A resolver that knows only the seed tiers until policies are applied. */
@@ -114,7 +117,7 @@ public final class LimitResolver {
 
     /** The limits of {@code keyId} calling {@code model}; {@code callerTier} is used when no key policy names one. */
     public EffectiveLimits limitsFor(String keyId, String callerTier, String model) {
-        String cacheKey = keyId + '\u0000' + callerTier + '\u0000' + model;
+        CacheKey cacheKey = new CacheKey(keyId, callerTier, model);
         EffectiveLimits cached = cache.get(cacheKey);
         if (cached != null) {
             return cached;

@@ -133,6 +133,14 @@ public final class QuotaAdmission implements Admission {
         }
     }
 
+    /** Key and model a limit belongs to; named in decisions as {@code key=k-1 model=sim-large}. */
+    private record Scope(String keyId, String model) {
+        @Override
+        public String toString() {
+            return "key=" + keyId + " model=" + model;
+        }
+    }
+
     /** Usage of one scope as this gateway sees it now. */
     private record Usage(long viewRequests, long viewTokens, long requests, long tokens, long lowerRequests,
                          long lowerTokens, long dayRequests, long dayTokens, long dayEndMillis, long firstUnseenAgeOut) {
@@ -186,10 +194,12 @@ public final class QuotaAdmission implements Admission {
         KeyLedgers own = ledgers.computeIfAbsent(keyId, k -> new KeyLedgers());
         synchronized (own) {
             ReservationLedger modelLedger = own.model(model);
-            Usage modelUsage = usage(view.get(keyId, model), modelLedger, nowMillis);
-            Usage allUsage = usage(view.get(keyId, Keys.ALL_MODELS), own.acrossModels, nowMillis);
-            String modelScope = "key=" + keyId + " model=" + model;
-            String allScope = "key=" + keyId + " model=*";
+            QuotaSnapshot modelView = view.get(keyId, model);
+            QuotaSnapshot allView = view.get(keyId, Keys.ALL_MODELS);
+            Usage modelUsage = usage(modelView, modelLedger, nowMillis);
+            Usage allUsage = usage(allView, own.acrossModels, nowMillis);
+            Scope modelScope = new Scope(keyId, model);
+            Scope allScope = new Scope(keyId, Keys.ALL_MODELS);
 
             AdmissionDecision refusal = firstNonNull(
                     dayCheck(effective.perModel(), modelUsage, modelScope, reservedTokens, nowMillis),
@@ -198,10 +208,10 @@ public final class QuotaAdmission implements Admission {
                 return refusal;
             }
             AdmissionDecision limited = longest(
-                    windowCheck(effective.perModel(), modelUsage, modelLedger, view.get(keyId, model), modelScope,
+                    windowCheck(effective.perModel(), modelUsage, modelLedger, modelView, modelScope,
                             reservedTokens, nowMillis),
-                    windowCheck(effective.acrossModels(), allUsage, own.acrossModels,
-                            view.get(keyId, Keys.ALL_MODELS), allScope, reservedTokens, nowMillis));
+                    windowCheck(effective.acrossModels(), allUsage, own.acrossModels, allView, allScope,
+                            reservedTokens, nowMillis));
             if (limited != null) {
                 return limited;
             }
@@ -326,7 +336,7 @@ public final class QuotaAdmission implements Admission {
         return day;
     }
 
-    private static AdmissionDecision dayCheck(RateLimits limit, Usage usage, String scope, long reservedTokens,
+    private static AdmissionDecision dayCheck(RateLimits limit, Usage usage, Scope scope, long reservedTokens,
                                               long now) {
         Long rpd = limit.requestsPerDay();
         if (rpd != null && usage.dayRequests() + 1 > rpd) {
@@ -343,14 +353,14 @@ public final class QuotaAdmission implements Admission {
     }
 
     private AdmissionDecision windowCheck(RateLimits limit, Usage usage, ReservationLedger own,
-                                          QuotaSnapshot snapshot, String scope, long reservedTokens, long now) {
+                                          QuotaSnapshot snapshot, Scope scope, long reservedTokens, long now) {
         AdmissionDecision byRequests = null;
         Long rpm = limit.requestsPerMinute();
         if (rpm != null) {
             if (rpm == 0) {
                 return new AdmissionDecision.Refused("rpm " + scope + " 0", 0, 429, "no requests allowed per minute");
             }
-            byRequests = limitCheck("rpm " + scope + " " + rpm, rpm, usage.viewRequests(), usage.requests(),
+            byRequests = limitCheck("rpm", scope, rpm, usage.viewRequests(), usage.requests(),
                     usage.lowerRequests(), 1, usage, own, snapshot, false, now);
         }
         AdmissionDecision byTokens = null;
@@ -360,14 +370,14 @@ public final class QuotaAdmission implements Admission {
                 return new AdmissionDecision.Refused("tpm " + scope + " " + tpm, 0, 429, "the call needs "
                         + reservedTokens + " tokens, more than the limit of " + tpm + " tokens per minute");
             }
-            byTokens = limitCheck("tpm " + scope + " " + tpm, tpm, usage.viewTokens(), usage.tokens(),
+            byTokens = limitCheck("tpm", scope, tpm, usage.viewTokens(), usage.tokens(),
                     usage.lowerTokens(), reservedTokens, usage, own, snapshot, true, now);
         }
         return longest(byRequests, byTokens);
     }
 
     /** Null when {@code need} more fits under {@code limit} (and within this instance's share). */
-    private AdmissionDecision limitCheck(String name, long limit, long viewCount, long count, long lowerCount,
+    private AdmissionDecision limitCheck(String kind, Scope scope, long limit, long viewCount, long count, long lowerCount,
                                          long need, Usage usage, ReservationLedger own, QuotaSnapshot snapshot,
                                          boolean tokens, long now) {
         long ageOut = usage.firstUnseenAgeOut() == Long.MAX_VALUE
@@ -378,12 +388,13 @@ public final class QuotaAdmission implements Admission {
                 // it fits unless the view has not shown our latest admissions yet: ask again once they should be in
                 wait = Math.min(wait, ageOut);
             }
-            return new AdmissionDecision.Wait(wait, name);
+            return new AdmissionDecision.Wait(wait, kind + " " + scope + " " + limit);
         }
         if (settings.instances() > 1) {
             long share = Math.ceilDiv(Math.max(0, limit - viewCount), settings.instances());
             if (count - viewCount + need > share) {
-                return new AdmissionDecision.Wait(ageOut, name + " (share of " + settings.instances() + " instances)");
+                return new AdmissionDecision.Wait(ageOut, kind + " " + scope + " " + limit + " (share of "
+                        + settings.instances() + " instances)");
             }
         }
         return null;

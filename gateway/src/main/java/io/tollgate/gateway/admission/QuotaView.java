@@ -2,6 +2,7 @@ package io.tollgate.gateway.admission;
 
 import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.avro.QuotaStatus;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class QuotaView {
 
-    private final ConcurrentHashMap<String, QuotaSnapshot> snapshots = new ConcurrentHashMap<>();
+    // key id -> model -> snapshot: looked up without building the record key on every call
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, QuotaSnapshot>> snapshots =
+            new ConcurrentHashMap<>();
     private final AtomicLong lastUpdatedAt = new AtomicLong(Long.MIN_VALUE);
 
     /**
@@ -28,7 +31,13 @@ public final class QuotaView {
             throw new IllegalArgumentException("quota status record without a key; expected '<apiKeyId>|<model>'");
         }
         if (value == null) {
-            snapshots.remove(recordKey);
+            int bar = recordKey.lastIndexOf('|');
+            if (bar > 0) {
+                Map<String, QuotaSnapshot> models = snapshots.get(recordKey.substring(0, bar));
+                if (models != null) {
+                    models.remove(recordKey.substring(bar + 1));
+                }
+            }
             return;
         }
         String expected = Keys.quota(value.getApiKeyId().toString(), value.getModel().toString());
@@ -38,13 +47,15 @@ public final class QuotaView {
         }
         QuotaSnapshot snapshot = QuotaSnapshot.of(value);
         // a compacted topic replays in offset order; an older snapshot arriving later is ignored
-        snapshots.merge(recordKey, snapshot, (old, neu) -> neu.updatedAt() >= old.updatedAt() ? neu : old);
+        snapshots.computeIfAbsent(snapshot.apiKeyId(), k -> new ConcurrentHashMap<>())
+                .merge(snapshot.model(), snapshot, (old, neu) -> neu.updatedAt() >= old.updatedAt() ? neu : old);
         lastUpdatedAt.accumulateAndGet(snapshot.updatedAt(), Math::max);
     }
 
     /** The snapshot of {@code apiKeyId} for {@code model} ({@link Keys#ALL_MODELS} for the total), or null. */
     public QuotaSnapshot get(String apiKeyId, String model) {
-        return snapshots.get(Keys.quota(apiKeyId, model));
+        Map<String, QuotaSnapshot> models = snapshots.get(apiKeyId);
+        return models == null ? null : models.get(model);
     }
 
     /** Milliseconds since the newest applied {@code updatedAt}; {@link Long#MAX_VALUE} before the first record. */
@@ -54,6 +65,6 @@ public final class QuotaView {
     }
 
     public int size() {
-        return snapshots.size();
+        return snapshots.values().stream().mapToInt(Map::size).sum();
     }
 }
