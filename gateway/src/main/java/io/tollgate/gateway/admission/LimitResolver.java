@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,8 @@ public final class LimitResolver {
     private final Map<String, KeyPolicy> keys = new ConcurrentHashMap<>();
     private final Map<CacheKey, EffectiveLimits> cache = new ConcurrentHashMap<>();
     private final Map<String, Boolean> warnedTiers = new ConcurrentHashMap<>();
+    // bumped on every policy change, so a lookup racing with a change never caches the old answer
+    private final AtomicLong generation = new AtomicLong();
 
     /** A resolver that knows only the seed tiers until policies are applied. */
     public LimitResolver() {
@@ -96,23 +99,23 @@ public final class LimitResolver {
     /** Sets a tier's limits per model ({@code "*"} = across models), replacing earlier ones. */
     public void putTier(String name, Map<String, RateLimits> limitsByModel) {
         tiers.put(requireName("tier", name), Map.copyOf(limitsByModel));
-        cache.clear();
+        changed();
     }
 
     /** Sets a key's tier (may be null: the caller's) and its overrides per model. */
     public void putKey(String keyId, String tier, Map<String, RateLimits> overridesByModel) {
         keys.put(requireName("key id", keyId), new KeyPolicy(tier, Map.copyOf(overridesByModel)));
-        cache.clear();
+        changed();
     }
 
     public void removeTier(String name) {
         tiers.remove(name);
-        cache.clear();
+        changed();
     }
 
     public void removeKey(String keyId) {
         keys.remove(keyId);
-        cache.clear();
+        changed();
     }
 
     /** The limits of {@code keyId} calling {@code model}; {@code callerTier} is used when no key policy names one. */
@@ -122,9 +125,20 @@ public final class LimitResolver {
         if (cached != null) {
             return cached;
         }
+        long before = generation.get();
         EffectiveLimits resolved = resolve(keyId, callerTier, model);
-        cache.put(cacheKey, resolved);
+        if (generation.get() == before) {
+            cache.put(cacheKey, resolved);
+            if (generation.get() != before) {
+                cache.remove(cacheKey, resolved);
+            }
+        }
         return resolved;
+    }
+
+    private void changed() {
+        generation.incrementAndGet();
+        cache.clear();
     }
 
     private EffectiveLimits resolve(String keyId, String callerTier, String model) {

@@ -178,6 +178,9 @@ public final class QuotaAdmission implements Admission {
     public AdmissionDecision tryAdmit(Caller caller, String model, long reservedTokens, long nowMillis) {
         Objects.requireNonNull(caller, "caller");
         Objects.requireNonNull(model, "model");
+        if (caller.keyId() == null) {
+            throw new IllegalArgumentException("caller " + caller + " has no key id; admission counts per API key");
+        }
         if (reservedTokens < 0) {
             throw new IllegalArgumentException("reservedTokens is " + reservedTokens + "; expected >= 0");
         }

@@ -22,6 +22,10 @@ public final class CommandView {
     private static final ScopeType[] NARROWEST_FIRST = {
             ScopeType.CONVERSATION, ScopeType.API_KEY, ScopeType.AGENT, ScopeType.TEAM, ScopeType.TENANT};
 
+    /** {@code team:} etc. by scope ordinal, as {@link Keys#scope} spells them, built once. */
+    private static final String[] PREFIXES = java.util.Arrays.stream(ScopeType.values())
+            .map(type -> Keys.scope(type, "")).toArray(String[]::new);
+
     private final ConcurrentHashMap<String, RoutingCommand> inForce = new ConcurrentHashMap<>();
 
     /**
@@ -88,7 +92,7 @@ public final class CommandView {
             if (id == null || id.isEmpty()) {
                 continue;
             }
-            RoutingCommand command = inForce.get(Keys.scope(type, id));
+            RoutingCommand command = inForce.get(PREFIXES[type.ordinal()].concat(id));
             if (command != null && command.getAction() == action && !lapsed(command, now)) {
                 return Optional.of(command);
             }
