@@ -118,7 +118,20 @@ class ControlViewsIT {
                     () -> view.block(caller, System.currentTimeMillis()).isEmpty()));
             assertThat(admission.tryAdmit(caller, "sim-large", 0, System.currentTimeMillis()))
                     .isInstanceOf(AdmissionDecision.Admitted.class);
-            System.out.printf("[bench] routing command produced -> in force (us): %s%n", applyMicros);
+
+            // And a series of DOWNGRADE / RESTORE on the agent, each in force before the next is sent
+            for (int i = 0; i < 20; i++) {
+                boolean downgrade = i % 2 == 0;
+                RoutingCommand next = downgrade ? Commands.downgrade(ScopeType.AGENT, "planner-it", "sim-local")
+                        : Commands.restore(ScopeType.AGENT, "planner-it");
+                applyMicros.add(sendAndAwait(producer, next, () -> downgrade
+                        == "sim-local".equals(view.downgrade(caller, System.currentTimeMillis())
+                        .map(RoutingCommand::getDowngradeTo).orElse(null))));
+            }
+            List<Long> sorted = new ArrayList<>(applyMicros);
+            sorted.sort(null);
+            System.out.printf("[bench] routing command produced -> in force, %d commands: median %d us, max %d us, all %s%n",
+                    sorted.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), applyMicros);
         }
     }
 
