@@ -259,13 +259,8 @@ public final class QuotaAdmission implements Admission {
         long viewRequests = 0;
         long viewTokens = 0;
         if (snapshot != null) {
-            long[] starts = snapshot.bucketStarts();
-            for (int i = 0; i < starts.length; i++) {
-                if (starts[i] > cutoff) {
-                    viewRequests += snapshot.bucketRequests()[i];
-                    viewTokens += snapshot.bucketTokens()[i];
-                }
-            }
+            viewRequests = snapshot.requestsAfter(cutoff);
+            viewTokens = snapshot.tokensAfter(cutoff);
         }
         long dayStart = dayStart(snapshot, now);
         long extraRequests = 0;

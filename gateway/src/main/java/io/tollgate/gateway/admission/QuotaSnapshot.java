@@ -40,6 +40,27 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
                 status.getDayTokens(), status.getLastEventTime(), status.getUpdatedAt());
     }
 
+    /** Requests of the buckets starting after {@code cutoffMillis}. */
+    long requestsAfter(long cutoffMillis) {
+        return sumAfter(bucketRequests, cutoffMillis);
+    }
+
+    /** Tokens of the buckets starting after {@code cutoffMillis}. */
+    long tokensAfter(long cutoffMillis) {
+        return sumAfter(bucketTokens, cutoffMillis);
+    }
+
+    private long sumAfter(long[] values, long cutoffMillis) {
+        // buckets are sorted: the first one inside the window is found by binary search
+        int from = Arrays.binarySearch(bucketStarts, cutoffMillis);
+        from = from >= 0 ? from + 1 : -from - 1;
+        long sum = 0;
+        for (int i = from; i < values.length; i++) {
+            sum += values[i];
+        }
+        return sum;
+    }
+
     /** Index of the bucket starting at {@code startMillis}, or a negative number when there is none. */
     int indexOf(long startMillis) {
         return Arrays.binarySearch(bucketStarts, startMillis);
