@@ -4,9 +4,7 @@ import io.tollgate.gateway.routing.Caller;
 import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.Periods;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -152,6 +150,8 @@ public final class QuotaAdmission implements Admission {
             return tokens - viewTokens;
         }
     }
+
+    private static final long[] NO_BUCKETS = {};
 
     private final QuotaView view;
     private final LimitResolver limits;
@@ -398,43 +398,46 @@ public final class QuotaAdmission implements Admission {
         return null;
     }
 
-    /** Time until the oldest counted buckets holding {@code excess} leave the window. */
+    /**
+     * Time until the oldest counted buckets holding {@code excess} leave the window: walks the
+     * window's buckets oldest first, counting each as {@link #usage} does, without allocating.
+     */
     private long waitUntilFree(long excess, ReservationLedger own, QuotaSnapshot snapshot, boolean tokens, long now) {
-        long cutoff = now - settings.windowMillis() - settings.bucketMillis();
+        long bucket = settings.bucketMillis();
+        long cutoff = now - settings.windowMillis() - bucket;
         long youngAfter = now - settings.reflectionBoundMillis();
-        Map<Long, Long> counts = new HashMap<>();
-        if (snapshot != null) {
-            long[] starts = snapshot.bucketStarts();
-            for (int i = 0; i < starts.length; i++) {
-                if (starts[i] > cutoff) {
-                    counts.merge(starts[i], tokens ? snapshot.bucketTokens()[i] : snapshot.bucketRequests()[i],
-                            Long::sum);
-                }
-            }
+        boolean aligned = snapshot == null || snapshot.bucketMillis() == bucket;
+        long[] viewStarts = snapshot == null ? NO_BUCKETS : snapshot.bucketStarts();
+        long[] viewCounts = snapshot == null ? NO_BUCKETS : tokens ? snapshot.bucketTokens() : snapshot.bucketRequests();
+        int v = 0;
+        while (v < viewStarts.length && viewStarts[v] <= cutoff) {
+            v++;
         }
-        boolean aligned = snapshot == null || snapshot.bucketMillis() == settings.bucketMillis();
+        // buckets ahead of this clock (another machine's, or an earlier call's) still count
+        long last = Math.max(now, viewStarts.length == 0 ? now : viewStarts[viewStarts.length - 1]);
         for (int j = 0; j < own.slots(); j++) {
-            long start = own.start(j);
-            if (start <= cutoff) {
-                continue;
-            }
-            long o = tokens ? own.tokens(j) : own.requests(j);
-            long v = aligned ? counts.getOrDefault(start, 0L) : 0;
-            boolean young = unseen(own, j, snapshot, youngAfter);
-            long merged = Math.max(v + (young ? o : 0), o);
-            counts.put(start, aligned ? merged : counts.getOrDefault(start, 0L) + merged);
+            last = Math.max(last, own.start(j));
         }
-        List<Long> starts = new ArrayList<>(counts.keySet());
-        starts.sort(null);
         long freed = 0;
-        for (long start : starts) {
-            freed += counts.get(start);
+        for (long start = Math.floorDiv(cutoff, bucket) * bucket + bucket; start <= last; start += bucket) {
+            long viewCount = 0;
+            while (v < viewStarts.length && viewStarts[v] < start + bucket) {
+                viewCount += viewCounts[v++];
+            }
+            long ownCount = 0;
+            boolean young = false;
+            int j = own.indexOf(start);
+            if (j >= 0) {
+                ownCount = tokens ? own.tokens(j) : own.requests(j);
+                young = unseen(own, j, snapshot, youngAfter);
+            }
+            freed += aligned ? Math.max(viewCount + (young ? ownCount : 0), ownCount) : viewCount + ownCount;
             if (freed >= excess) {
-                return Math.max(1, start + settings.bucketMillis() + settings.windowMillis() - now);
+                return Math.max(1, start + bucket + settings.windowMillis() - now);
             }
         }
         // more than the whole window holds: the call can only fit once everything has left
-        return settings.windowMillis() + settings.bucketMillis();
+        return settings.windowMillis() + bucket;
     }
 
     private static AdmissionDecision.Remaining remaining(EffectiveLimits effective, Usage modelUsage,

@@ -54,6 +54,12 @@ final class ReservationLedger {
         }
     }
 
+    /** The ring index holding the bucket that starts at {@code start}, or -1. */
+    int indexOf(long start) {
+        int i = slot(start);
+        return starts[i] == start ? i : -1;
+    }
+
     int slots() {
         return slots;
     }
