@@ -4,6 +4,7 @@ import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.avro.ScopeType;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,11 +23,16 @@ public final class CommandView {
     private static final ScopeType[] NARROWEST_FIRST = {
             ScopeType.CONVERSATION, ScopeType.API_KEY, ScopeType.AGENT, ScopeType.TEAM, ScopeType.TENANT};
 
-    /** {@code team:} etc. by scope ordinal, as {@link Keys#scope} spells them, built once. */
-    private static final String[] PREFIXES = java.util.Arrays.stream(ScopeType.values())
-            .map(type -> Keys.scope(type, "")).toArray(String[]::new);
+    // one map of scope id -> command per scope type (by ordinal): lookups build no key strings
+    @SuppressWarnings("unchecked")
+    private final ConcurrentHashMap<String, RoutingCommand>[] inForce =
+            new ConcurrentHashMap[ScopeType.values().length];
 
-    private final ConcurrentHashMap<String, RoutingCommand> inForce = new ConcurrentHashMap<>();
+    public CommandView() {
+        for (int i = 0; i < inForce.length; i++) {
+            inForce[i] = new ConcurrentHashMap<>();
+        }
+    }
 
     /**
      * Applies one record. Throws when the record key is not the scope the command names, so a
@@ -37,7 +43,8 @@ public final class CommandView {
             throw new IllegalArgumentException("routing command without a key; expected a scope such as 'team:acme'");
         }
         if (command == null) {
-            inForce.remove(scopeKey);
+            Keys.Scope scope = Keys.parseScope(scopeKey);
+            inForce[scope.type().ordinal()].remove(scope.id());
             return;
         }
         String expected = Keys.scope(command.getScopeType(), command.getScopeId());
@@ -50,10 +57,11 @@ public final class CommandView {
             throw new IllegalArgumentException("DOWNGRADE command " + command.getCommandId() + " for " + scopeKey
                     + " has no downgradeTo; expected a model or tier name");
         }
+        Map<String, RoutingCommand> byId = inForce[command.getScopeType().ordinal()];
         if (command.getAction() == CommandAction.RESTORE) {
-            inForce.remove(scopeKey);
+            byId.remove(command.getScopeId());
         } else {
-            inForce.put(scopeKey, command);
+            byId.put(command.getScopeId(), command);
         }
     }
 
@@ -75,24 +83,26 @@ public final class CommandView {
 
     /** The command in force for one scope key, if any and not lapsed. */
     public Optional<RoutingCommand> forScope(String scopeKey, long nowMillis) {
-        RoutingCommand command = inForce.get(scopeKey);
+        Keys.Scope scope = Keys.parseScope(scopeKey);
+        RoutingCommand command = inForce[scope.type().ordinal()].get(scope.id());
         return command != null && !lapsed(command, nowMillis) ? Optional.of(command) : Optional.empty();
     }
 
     public int size() {
-        return inForce.size();
+        int size = 0;
+        for (Map<String, RoutingCommand> byId : inForce) {
+            size += byId.size();
+        }
+        return size;
     }
 
     private Optional<RoutingCommand> find(Caller caller, CommandAction action, long now) {
-        if (inForce.isEmpty()) {
-            return Optional.empty();
-        }
         for (ScopeType type : NARROWEST_FIRST) {
             String id = idOf(caller, type);
             if (id == null || id.isEmpty()) {
                 continue;
             }
-            RoutingCommand command = inForce.get(PREFIXES[type.ordinal()].concat(id));
+            RoutingCommand command = inForce[type.ordinal()].get(id);
             if (command != null && command.getAction() == action && !lapsed(command, now)) {
                 return Optional.of(command);
             }
