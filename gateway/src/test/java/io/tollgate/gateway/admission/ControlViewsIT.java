@@ -58,6 +58,7 @@ class ControlViewsIT {
              KafkaProducer<String, QuotaStatus> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), topics.quotaStatus().valueSerde().serializer())) {
             assertThat(consumer.awaitCaughtUp(PATIENCE)).isTrue();
+            producer.partitionsFor(Topics.QUOTA_STATUS); // metadata first: time the view, not the producer's start
             long now = System.currentTimeMillis();
             assertThat(admission.tryAdmit(caller, "sim-large", 0, now)).isInstanceOf(AdmissionDecision.Admitted.class);
 
@@ -95,6 +96,7 @@ class ControlViewsIT {
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(kafka.producerProperties(), new StringSerializer(),
                      new ByteArraySerializer())) {
             assertThat(consumer.awaitCaughtUp(PATIENCE)).isTrue();
+            producer.partitionsFor(Topics.COMMANDS); // metadata first: time the views, not the producer's start
 
             // When a poison record and then a DOWNGRADE on the team arrive
             raw.send(new ProducerRecord<>(Topics.COMMANDS, "team:research-it", new byte[] {1, 2, 3})).get();
