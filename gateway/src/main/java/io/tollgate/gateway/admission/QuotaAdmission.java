@@ -142,6 +142,8 @@ public final class QuotaAdmission implements Admission {
     /** Usage of one scope as this gateway sees it now. */
     private record Usage(long viewRequests, long viewTokens, long requests, long tokens, long lowerRequests,
                          long lowerTokens, long dayRequests, long dayTokens, long dayEndMillis, long firstUnseenAgeOut) {
+        static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MAX_VALUE);
+
         long unseenRequests() {
             return requests - viewRequests;
         }
@@ -199,8 +201,10 @@ public final class QuotaAdmission implements Admission {
             ReservationLedger modelLedger = own.model(model);
             QuotaSnapshot modelView = view.get(keyId, model);
             QuotaSnapshot allView = view.get(keyId, Keys.ALL_MODELS);
-            Usage modelUsage = usage(modelView, modelLedger, nowMillis);
-            Usage allUsage = usage(allView, own.acrossModels, nowMillis);
+            // most tiers limit only across models: skip the sums nobody checks
+            Usage modelUsage = effective.perModel().unlimited() ? Usage.NONE : usage(modelView, modelLedger, nowMillis);
+            Usage allUsage = effective.acrossModels().unlimited() ? Usage.NONE
+                    : usage(allView, own.acrossModels, nowMillis);
             Scope modelScope = new Scope(keyId, model);
             Scope allScope = new Scope(keyId, Keys.ALL_MODELS);
 

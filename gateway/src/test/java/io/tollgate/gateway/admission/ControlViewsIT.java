@@ -8,6 +8,11 @@ import io.tollgate.gateway.routing.Caller;
 import io.tollgate.gateway.routing.CommandConsumer;
 import io.tollgate.gateway.routing.CommandView;
 import io.tollgate.gateway.routing.Commands;
+import io.tollgate.gateway.routing.ComplexityScorer;
+import io.tollgate.gateway.routing.ConfigModelDirectory;
+import io.tollgate.gateway.routing.ModelInfo;
+import io.tollgate.gateway.routing.PolicyRouter;
+import io.tollgate.gateway.routing.PromptFeatures;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.schemas.Keys;
@@ -84,18 +89,25 @@ class ControlViewsIT {
     }
 
     @Test
-    void shouldApplyRoutingCommandsAndSkipPoisonWhenProduced(SharedKafka kafka) throws Exception {
+    void shouldApplyRoutingCommandsToAdmissionAndRouterWhenProduced(SharedKafka kafka) throws Exception {
         // Given a running command consumer
         CommandView view = new CommandView();
         Caller caller = new Caller("k-it-cmd", "acme-it", "research-it", "planner-it", "tier1", null);
         Topics topics = kafka.topics();
         List<Long> applyMicros = new ArrayList<>();
+        PolicyRouter router = new PolicyRouter(new ConfigModelDirectory(List.of(
+                new ModelInfo("sim-large", "simulated", "large", 128_000, 16_384, 2_500_000L, 10_000_000L),
+                new ModelInfo("sim-small", "simulated", "small", 128_000, 16_384, 150_000L, 600_000L))),
+                view, new ComplexityScorer(), new PolicyRouter.Settings(List.of(), Map.of(), null),
+                System::currentTimeMillis);
+        PromptFeatures features = new PromptFeatures(100, 1, 0, false, 0, 0, 0, 0);
         try (CommandConsumer consumer = new CommandConsumer(consumerConfig(kafka), topics, view).start();
              KafkaProducer<String, RoutingCommand> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), topics.commands().valueSerde().serializer());
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(kafka.producerProperties(), new StringSerializer(),
                      new ByteArraySerializer())) {
             assertThat(consumer.awaitCaughtUp(PATIENCE)).isTrue();
+            assertThat(router.plan(caller, "sim-large", features).candidates().get(0).model()).isEqualTo("sim-large");
             producer.partitionsFor(Topics.COMMANDS); // metadata first: time the views, not the producer's start
 
             // When a poison record and then a DOWNGRADE on the team arrive
@@ -103,10 +115,11 @@ class ControlViewsIT {
             applyMicros.add(sendAndAwait(producer, Commands.downgrade(ScopeType.TEAM, "research-it", "sim-small"),
                     () -> view.downgrade(caller, System.currentTimeMillis()).isPresent()));
 
-            // Then the poison is skipped and the downgrade is in force
+            // Then the poison is skipped, the downgrade is in force and the router serves the cheaper model
             assertThat(consumer.rejected()).isEqualTo(1);
             assertThat(view.inForce(caller, System.currentTimeMillis())).get()
                     .extracting(RoutingCommand::getDowngradeTo).isEqualTo("sim-small");
+            assertThat(router.plan(caller, "sim-large", features).candidates().get(0).model()).isEqualTo("sim-small");
 
             // When a BLOCK on the tenant arrives, it beats the narrower DOWNGRADE
             applyMicros.add(sendAndAwait(producer, Commands.block(ScopeType.TENANT, "acme-it", "tenant budget", null, 403),
