@@ -155,7 +155,7 @@ public final class CompactedViewConsumer<V> implements AutoCloseable {
     private void readForever(KafkaConsumer<String, byte[]> c) {
         Set<TopicPartition> assigned = new HashSet<>();
         Map<TopicPartition, Long> startEnds = null;
-        long nextRefresh = 0;
+        long nextRefresh = System.nanoTime(); // nanoTime may be negative: compare differences only
         while (running) {
             if (System.nanoTime() - nextRefresh >= 0) {
                 assignNewPartitions(c, assigned);
@@ -163,7 +163,7 @@ public final class CompactedViewConsumer<V> implements AutoCloseable {
                 if (assigned.isEmpty()) {
                     LOG.info("view {}: topic {} has no partitions yet; retrying in {}", name, topic, RETRY_PAUSE);
                     pause();
-                    nextRefresh = 0;
+                    nextRefresh = System.nanoTime();
                     continue;
                 }
                 if (startEnds == null) {
