@@ -1,0 +1,125 @@
+package io.tollgate.gateway.admission;
+
+import io.tollgate.gateway.routing.Caller;
+import io.tollgate.gateway.routing.CommandView;
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.avro.CommandAction;
+import io.tollgate.schemas.avro.QuotaStatus;
+import io.tollgate.schemas.avro.RoutingCommand;
+import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.avro.UsageBucket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Admission cost per call: {@link QuotaAdmission} over a view with a full 60-bucket minute for each
+ * of 1000 keys (per model and across models), against {@code Admission.unlimited()} as the baseline.
+ * Not part of {@code mvn verify}; the exact command is in /work/coord/bench-gateway-control.md
+ * (javac with the JMH annotation processor over these sources, then {@code org.openjdk.jmh.Main}).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class AdmissionBenchmark {
+
+    static final int KEYS = 1_000;
+    static final String MODEL = "sim-large";
+    static final long BASE = 1_800_000_000_000L;
+
+    @State(Scope.Benchmark)
+    public static class Shared {
+        Admission unlimited;
+        QuotaAdmission quota;
+        QuotaAdmission quotaFull;
+        Admission commandAware;
+        Caller[] callers;
+        Caller fullCaller;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            QuotaView view = new QuotaView();
+            LimitResolver limits = new LimitResolver();
+            limits.putTier("bench", Map.of(MODEL, new RateLimits(1_000_000_000L, 1_000_000_000_000L, null, null),
+                    "*", new RateLimits(1_000_000_000L, 1_000_000_000_000L, 1_000_000_000_000L, null)));
+            limits.putTier("full", Map.of("*", new RateLimits(60L, null, null, null)));
+            callers = new Caller[KEYS];
+            for (int k = 0; k < KEYS; k++) {
+                String key = "k-" + k;
+                callers[k] = new Caller(key, "acme", "team-" + (k % 10), "agent-" + k, "bench", null);
+                view.apply(Keys.quota(key, MODEL), status(key, MODEL, 1));
+                view.apply(Keys.quota(key, "*"), status(key, "*", 1));
+            }
+            fullCaller = new Caller("k-full", "acme", "t", "a", "full", null);
+            view.apply(Keys.quota("k-full", "*"), status("k-full", "*", 1));
+            unlimited = Admission.unlimited();
+            quota = new QuotaAdmission(view, limits, QuotaAdmission.Settings.defaults());
+            quotaFull = new QuotaAdmission(view, limits, QuotaAdmission.Settings.defaults());
+            CommandView commands = new CommandView();
+            for (int t = 0; t < 50; t++) {
+                RoutingCommand c = RoutingCommand.newBuilder().setCommandId("c-" + t).setAction(CommandAction.DOWNGRADE)
+                        .setScopeType(ScopeType.TEAM).setScopeId("other-" + t).setDowngradeTo("small").setReason("r")
+                        .setIssuedAt(1).build();
+                commands.apply(Keys.scope(ScopeType.TEAM, "other-" + t), c);
+            }
+            commandAware = new CommandAwareAdmission(quota, commands);
+        }
+
+        /** One bucket per second of the minute before BASE, {@code perSecond} requests each. */
+        private static QuotaStatus status(String key, String model, long perSecond) {
+            List<UsageBucket> buckets = new ArrayList<>();
+            for (int s = 60; s >= 1; s--) {
+                buckets.add(UsageBucket.newBuilder().setStartMillis(BASE - s * 1000L).setRequests(perSecond)
+                        .setTokens(perSecond * 100).build());
+            }
+            return QuotaStatus.newBuilder().setApiKeyId(key).setModel(model).setBucketMillis(1000).setBuckets(buckets)
+                    .setDayKey("d").setDayStartMillis(BASE - 3_600_000).setDayEndMillis(BASE + 3_600_000)
+                    .setDayRequests(500).setDayTokens(50_000).setLastEventTime(BASE - 500).setUpdatedAt(BASE).build();
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Cursor {
+        long i;
+
+        Caller next(Shared shared) {
+            i++;
+            return shared.callers[(int) (i % KEYS)];
+        }
+
+        /** Time moves through one second and starts over: the view's minute stays in the window. */
+        long now() {
+            return BASE + (i / KEYS) % 1_000;
+        }
+    }
+
+    @Benchmark
+    public AdmissionDecision baselineUnlimited(Shared shared, Cursor cursor) {
+        return shared.unlimited.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+    }
+
+    @Benchmark
+    public AdmissionDecision quotaAdmitted(Shared shared, Cursor cursor) {
+        return shared.quota.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+    }
+
+    @Benchmark
+    public AdmissionDecision quotaAdmittedBehindCommands(Shared shared, Cursor cursor) {
+        return shared.commandAware.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+    }
+
+    /** A key whose minute is full: every call computes a Wait from the buckets. */
+    @Benchmark
+    public AdmissionDecision quotaWaitComputed(Shared shared, Cursor cursor) {
+        cursor.i++;
+        return shared.quotaFull.tryAdmit(shared.fullCaller, MODEL, 500, cursor.now());
+    }
+}

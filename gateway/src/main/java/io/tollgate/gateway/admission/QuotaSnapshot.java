@@ -1,0 +1,92 @@
+package io.tollgate.gateway.admission;
+
+import io.tollgate.schemas.avro.QuotaStatus;
+import io.tollgate.schemas.avro.UsageBucket;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One {@code QuotaStatus} record as the gateway reads it: the fine-grained buckets of the trailing
+ * window as sorted primitive arrays (admission reads them on every call) and the day's totals.
+ * Immutable; a newer record for the same key replaces the whole snapshot.
+ */
+public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, long[] bucketStarts,
+                            long[] bucketRequests, long[] bucketTokens, String dayKey, long dayStartMillis,
+                            long dayEndMillis, long dayRequests, long dayTokens, long lastEventTime,
+                            long updatedAt) {
+
+    /** Converts a record, sorting its buckets by start; rejects what admission could not use. */
+    public static QuotaSnapshot of(QuotaStatus status) {
+        if (status.getBucketMillis() <= 0) {
+            throw new IllegalArgumentException("quota status " + status.getApiKeyId() + "|" + status.getModel()
+                    + " has bucketMillis " + status.getBucketMillis() + "; expected a positive width such as 1000");
+        }
+        List<UsageBucket> buckets = status.getBuckets().stream()
+                .sorted((a, b) -> Long.compare(a.getStartMillis(), b.getStartMillis()))
+                .toList();
+        int n = buckets.size();
+        long[] starts = new long[n];
+        long[] requests = new long[n];
+        long[] tokens = new long[n];
+        for (int i = 0; i < n; i++) {
+            UsageBucket b = buckets.get(i);
+            starts[i] = b.getStartMillis();
+            requests[i] = b.getRequests();
+            tokens[i] = b.getTokens();
+        }
+        return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(),
+                status.getBucketMillis(), starts, requests, tokens, status.getDayKey().toString(),
+                status.getDayStartMillis(), status.getDayEndMillis(), status.getDayRequests(),
+                status.getDayTokens(), status.getLastEventTime(), status.getUpdatedAt());
+    }
+
+    /** Requests of the buckets starting after {@code cutoffMillis}. */
+    long requestsAfter(long cutoffMillis) {
+        return sumAfter(bucketRequests, cutoffMillis);
+    }
+
+    /** Tokens of the buckets starting after {@code cutoffMillis}. */
+    long tokensAfter(long cutoffMillis) {
+        return sumAfter(bucketTokens, cutoffMillis);
+    }
+
+    private long sumAfter(long[] values, long cutoffMillis) {
+        // buckets are sorted: the first one inside the window is found by binary search
+        int from = Arrays.binarySearch(bucketStarts, cutoffMillis);
+        from = from >= 0 ? from + 1 : -from - 1;
+        long sum = 0;
+        for (int i = from; i < values.length; i++) {
+            sum += values[i];
+        }
+        return sum;
+    }
+
+    /** Index of the bucket starting at {@code startMillis}, or a negative number when there is none. */
+    int indexOf(long startMillis) {
+        return Arrays.binarySearch(bucketStarts, startMillis);
+    }
+
+    /** True while {@code nowMillis} lies in the calendar day this snapshot's day totals belong to. */
+    boolean dayCovers(long nowMillis) {
+        return dayEndMillis > dayStartMillis && nowMillis >= dayStartMillis && nowMillis < dayEndMillis;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof QuotaSnapshot s && apiKeyId.equals(s.apiKeyId) && model.equals(s.model)
+                && updatedAt == s.updatedAt && Arrays.equals(bucketStarts, s.bucketStarts)
+                && Arrays.equals(bucketRequests, s.bucketRequests) && Arrays.equals(bucketTokens, s.bucketTokens)
+                && dayRequests == s.dayRequests && dayTokens == s.dayTokens;
+    }
+
+    @Override
+    public int hashCode() {
+        return apiKeyId.hashCode() * 31 + model.hashCode() + Long.hashCode(updatedAt);
+    }
+
+    @Override
+    public String toString() {
+        return "QuotaSnapshot[" + apiKeyId + "|" + model + ", buckets=" + bucketStarts.length + ", day=" + dayKey
+                + " " + dayRequests + " req " + dayTokens + " tok, updatedAt=" + updatedAt + "]";
+    }
+}

@@ -1,0 +1,71 @@
+package io.tollgate.gateway.admission;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tollgate.gateway.routing.CompactedViewConsumer;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.QuotaStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Keeps a {@link QuotaView} up to date from {@code tollgate.quota-status.v1}: every partition from
+ * the beginning, on a daemon thread. Meters: {@value #STALENESS_GAUGE} (seconds since the newest
+ * {@code updatedAt} applied; NaN before the first record) and {@value #RECORDS_COUNTER}
+ * ({@code outcome=applied|rejected}).
+ */
+public final class QuotaViewConsumer implements AutoCloseable {
+
+    public static final String STALENESS_GAUGE = "tollgate.gateway.quota.view.staleness";
+    public static final String RECORDS_COUNTER = "tollgate.gateway.quota.view.records";
+
+    private final CompactedViewConsumer<QuotaStatus> consumer;
+
+    /**
+     * @param kafkaConfig consumer settings; needs {@code bootstrap.servers}
+     * @param topics      serdes of the schema registry in use
+     * @param view        the view to fill
+     * @param registry    where the staleness gauge goes
+     * @param clock       wall clock for the staleness
+     */
+    public QuotaViewConsumer(Map<String, Object> kafkaConfig, Topics topics, QuotaView view, MeterRegistry registry,
+                             Clock clock) {
+        this.consumer = new CompactedViewConsumer<>("quota-view", kafkaConfig, Topics.QUOTA_STATUS,
+                topics.quotaStatus().valueSerde().deserializer(), view::apply);
+        Gauge.builder(STALENESS_GAUGE, view, v -> {
+                    long millis = v.stalenessMillis(clock.millis());
+                    return millis == Long.MAX_VALUE ? Double.NaN : millis / 1000.0;
+                })
+                .baseUnit("seconds")
+                .description("Time since the newest quota status the gateway has applied")
+                .register(registry);
+        FunctionCounter.builder(RECORDS_COUNTER, consumer, CompactedViewConsumer::applied)
+                .tag("outcome", "applied").register(registry);
+        FunctionCounter.builder(RECORDS_COUNTER, consumer, CompactedViewConsumer::rejected)
+                .tag("outcome", "rejected").register(registry);
+    }
+
+    public QuotaViewConsumer start() {
+        consumer.start();
+        return this;
+    }
+
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return consumer.awaitCaughtUp(timeout);
+    }
+
+    public long applied() {
+        return consumer.applied();
+    }
+
+    public long rejected() {
+        return consumer.rejected();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,48 @@
+package io.tollgate.gateway.routing;
+
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.RoutingCommand;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Keeps a {@link CommandView} up to date from {@code tollgate.commands.v1}: every partition from the
+ * beginning, on a daemon thread. A new command is in force as soon as it is polled (the consumer
+ * waits at most {@code fetch.max.wait.ms}, 100 ms by default, for new records).
+ */
+public final class CommandConsumer implements AutoCloseable {
+
+    private final CompactedViewConsumer<RoutingCommand> consumer;
+
+    /**
+     * @param kafkaConfig consumer settings; needs {@code bootstrap.servers}
+     * @param topics      serdes of the schema registry in use
+     * @param view        the view to fill
+     */
+    public CommandConsumer(Map<String, Object> kafkaConfig, Topics topics, CommandView view) {
+        this.consumer = new CompactedViewConsumer<>("command-view", kafkaConfig, Topics.COMMANDS,
+                topics.commands().valueSerde().deserializer(), view::apply);
+    }
+
+    public CommandConsumer start() {
+        consumer.start();
+        return this;
+    }
+
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return consumer.awaitCaughtUp(timeout);
+    }
+
+    public long applied() {
+        return consumer.applied();
+    }
+
+    public long rejected() {
+        return consumer.rejected();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * Routing: which models to try for a call, in which order, and why.
+ *
+ * <ul>
+ *   <li>{@link io.tollgate.gateway.routing.PolicyRouter} implements {@code Router} from the
+ *       {@code routing} section of {@code tollgate.yaml}: {@code complexity_tiers} for
+ *       {@code model: "auto"} and tier names, {@code fallback_chains}, {@code local_fallback}, and
+ *       DOWNGRADE commands.</li>
+ *   <li>{@link io.tollgate.gateway.routing.ComplexityScorer} scores a prompt 0..1 from
+ *       {@code PromptFeatures} (weights documented there).</li>
+ *   <li>{@link io.tollgate.gateway.routing.ModelDirectory} / {@link io.tollgate.gateway.routing.ModelInfo}:
+ *       the little routing needs from the catalog (tier, context, prices);
+ *       {@link io.tollgate.gateway.routing.ConfigModelDirectory} reads the policy file's models.</li>
+ *   <li>{@link io.tollgate.gateway.routing.CommandView} holds {@code tollgate.commands.v1} with the
+ *       precedence rules; {@link io.tollgate.gateway.routing.CommandConsumer} keeps it current.</li>
+ *   <li>{@link io.tollgate.gateway.routing.CompactedViewConsumer} reads a compacted topic from the
+ *       beginning into a view on a daemon thread (used for quota status and commands).</li>
+ * </ul>
+ */
+package io.tollgate.gateway.routing;

@@ -1,0 +1,208 @@
+package io.tollgate.gateway.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class PolicyRouterTest {
+
+    private static final Caller CALLER = new Caller("k-planner", "acme", "research", "planner", "tier1", "conv-1");
+    private static final PromptFeatures SIMPLE = new PromptFeatures(20, 1, 0, false, 0, 0, 0, 0);
+    private static final PromptFeatures MEDIUM = new PromptFeatures(400, 2, 0, false, 2, 0, 1, 1_000);
+    private static final PromptFeatures HARD = new PromptFeatures(6_000, 3, 1, false, 6, 0, 3, 4_000);
+    private static final PromptFeatures HUGE = new PromptFeatures(60_000, 2, 0, false, 0, 0, 0, 1_000);
+
+    private static final ModelDirectory MODELS = new ConfigModelDirectory(List.of(
+            model("sim-large", "large", 128_000, 16_384, 2_500_000, 10_000_000),
+            model("sim-medium", "medium", 128_000, 16_384, 400_000, 1_600_000),
+            model("sim-small", "small", 128_000, 16_384, 150_000, 600_000),
+            model("sim-small-dear", "small", 128_000, 16_384, 200_000, 800_000),
+            model("sim-small-short", "small", 4_096, 1_024, 50_000, 200_000),
+            model("sim-local", "local", 32_768, 4_096, 0, 0)));
+
+    private final CommandView commands = new CommandView();
+    private final AtomicLong now = new AtomicLong(1_000);
+    private final PolicyRouter router = new PolicyRouter(MODELS, commands, new ComplexityScorer(),
+            new PolicyRouter.Settings(
+                    List.of(new TollgateConfig.ComplexityTier("small", 0.35), new TollgateConfig.ComplexityTier("medium", 0.70),
+                            new TollgateConfig.ComplexityTier("large", 1.0)),
+                    Map.of("sim-large", List.of("sim-medium", "sim-small"), "sim-medium", List.of("sim-small")),
+                    "sim-local"),
+            now::get);
+
+    private static ModelInfo model(String id, String tier, int context, int maxOut, long in, long out) {
+        return new ModelInfo(id, "simulated", tier, context, maxOut, in, out);
+    }
+
+    private static List<String> models(RoutePlan plan) {
+        return plan.candidates().stream().map(RoutePlan.Candidate::model).toList();
+    }
+
+    @Test
+    void shouldServeRequestedModelThenItsChainThenLocalWhenNoCommand() {
+        RoutePlan plan = router.plan(CALLER, "sim-large", SIMPLE);
+
+        assertThat(models(plan)).containsExactly("sim-large", "sim-medium", "sim-small", "sim-local");
+        assertThat(plan.candidates()).extracting(RoutePlan.Candidate::fallback).containsExactly(false, true, true, true);
+        assertThat(plan.candidates().get(1).reason()).isEqualTo("fallback of sim-large");
+        assertThat(plan.reason()).isEqualTo("requested");
+        assertThat(plan.complexityScore()).isNull();
+        assertThat(plan.tier()).isEqualTo("large");
+    }
+
+    @Test
+    void shouldPickCheapestFittingModelOfSmallTierWhenAutoAndPromptSimple() {
+        RoutePlan plan = router.plan(CALLER, "auto", SIMPLE);
+
+        // sim-small-short is the cheapest small model and fits 20 tokens
+        assertThat(models(plan)).containsExactly("sim-small-short", "sim-local");
+        assertThat(plan.tier()).isEqualTo("small");
+        assertThat(plan.complexityScore()).isZero();
+        assertThat(plan.reason()).isEqualTo("auto: complexity 0.00 -> tier small");
+    }
+
+    @Test
+    void shouldSkipModelsThatDoNotFitWhenChoosingCheapest() {
+        PromptFeatures longSimple = new PromptFeatures(5_000, 1, 0, false, 0, 0, 0, 0);
+
+        RoutePlan plan = router.plan(CALLER, "small", longSimple);
+
+        assertThat(plan.candidates().get(0).model()).isEqualTo("sim-small");
+    }
+
+    @Test
+    void shouldPickTierByScoreWhenAuto() {
+        assertThat(router.plan(CALLER, "auto", MEDIUM).candidates().get(0).model()).isEqualTo("sim-medium");
+        RoutePlan hard = router.plan(CALLER, "auto", HARD);
+        assertThat(models(hard)).containsExactly("sim-large", "sim-medium", "sim-small", "sim-local");
+        assertThat(hard.reason()).startsWith("auto: complexity 0.7").endsWith("-> tier large");
+        assertThat(hard.complexityScore()).isGreaterThan(0.70);
+    }
+
+    @Test
+    void shouldNotGoAboveRequestedTierWhenTierNameRequested() {
+        RoutePlan plan = router.plan(CALLER, "medium", HARD);
+
+        assertThat(plan.candidates().get(0).model()).isEqualTo("sim-medium");
+        assertThat(plan.reason()).startsWith("tier medium requested, complexity");
+        assertThat(router.plan(CALLER, "large", SIMPLE).candidates().get(0).model()).isEqualTo("sim-small-short");
+    }
+
+    @Test
+    void shouldServeTierOutsideComplexityTiersWhenNamed() {
+        RoutePlan plan = router.plan(CALLER, "local", SIMPLE);
+
+        assertThat(models(plan)).containsExactly("sim-local");
+        assertThat(plan.reason()).isEqualTo("tier local requested");
+    }
+
+    @Test
+    void shouldMoveToLargerTierWhenNoModelOfScoredTierFits() {
+        // Given a small tier whose only model takes at most 1 024 output tokens
+        ModelDirectory shortSmall = new ConfigModelDirectory(List.of(
+                model("sim-small-short", "small", 4_096, 1_024, 50_000, 200_000),
+                model("sim-medium", "medium", 128_000, 16_384, 400_000, 1_600_000)));
+        PolicyRouter router = new PolicyRouter(shortSmall, commands, new ComplexityScorer(),
+                new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("small", 0.35),
+                        new TollgateConfig.ComplexityTier("medium", 1.0)), Map.of(), null), now::get);
+
+        // When a simple prompt asks for 2 000 output tokens
+        RoutePlan plan = router.plan(CALLER, "auto", new PromptFeatures(100, 1, 0, false, 0, 0, 0, 2_000));
+
+        // Then the medium tier serves it, and the reason says why
+        assertThat(models(plan)).containsExactly("sim-medium");
+        assertThat(plan.reason()).endsWith("-> tier small (no model of tier small fits, took medium)");
+    }
+
+    @Test
+    void shouldServeLargestContextWhenNothingFits() {
+        RoutePlan plan = router.plan(CALLER, "auto", new PromptFeatures(200_000, 1, 0, false, 0, 0, 0, 0));
+
+        assertThat(plan.candidates().get(0).model()).isEqualTo("sim-large");
+        assertThat(plan.reason()).contains("no model fits 200000+0 tokens; largest context");
+    }
+
+    @Test
+    void shouldLeaveOutFallbacksThatDoNotFitContext() {
+        RoutePlan plan = router.plan(CALLER, "sim-large", HUGE);
+
+        // sim-local's 32 768 tokens cannot hold the 61 000
+        assertThat(models(plan)).containsExactly("sim-large", "sim-medium", "sim-small");
+    }
+
+    @Test
+    void shouldServeDowngradeModelWhenCommandInForce() {
+        Commands.apply(commands, Commands.downgrade(ScopeType.TEAM, "research", "sim-small"));
+
+        RoutePlan plan = router.plan(CALLER, "sim-large", SIMPLE);
+
+        assertThat(models(plan)).containsExactly("sim-small", "sim-local");
+        assertThat(plan.reason()).isEqualTo("downgrade by command DOWNGRADE-TEAM-research on team:research: budget reached");
+        assertThat(plan.tier()).isEqualTo("small");
+    }
+
+    @Test
+    void shouldServeCheapestOfTierWhenDowngradeNamesTier() {
+        Commands.apply(commands, Commands.downgrade(ScopeType.AGENT, "planner", "medium"));
+
+        RoutePlan plan = router.plan(CALLER, "sim-large", SIMPLE);
+
+        assertThat(models(plan)).containsExactly("sim-medium", "sim-small", "sim-local");
+    }
+
+    @Test
+    void shouldKeepCheaperChoiceWhenDowngradeWouldBeDearer() {
+        Commands.apply(commands, Commands.downgrade(ScopeType.TEAM, "research", "sim-medium"));
+
+        RoutePlan plan = router.plan(CALLER, "sim-small", SIMPLE);
+
+        assertThat(plan.candidates().get(0).model()).isEqualTo("sim-small");
+        assertThat(plan.reason()).isEqualTo("requested");
+    }
+
+    @Test
+    void shouldDropDearerFallbacksWhenDowngraded() {
+        // a chain that would climb back above the downgrade target
+        PolicyRouter climbing = new PolicyRouter(MODELS, commands, new ComplexityScorer(),
+                new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("large", 1.0)),
+                        Map.of("sim-small", List.of("sim-large", "sim-small-short")), null), now::get);
+        Commands.apply(commands, Commands.downgrade(ScopeType.TEAM, "research", "sim-small"));
+
+        assertThat(models(climbing.plan(CALLER, "sim-large", SIMPLE))).containsExactly("sim-small", "sim-small-short");
+    }
+
+    @Test
+    void shouldServeRequestedAgainWhenDowngradeLapses() {
+        Commands.apply(commands, Commands.command(io.tollgate.schemas.avro.CommandAction.DOWNGRADE, ScopeType.TEAM,
+                "research", "sim-small", "daily budget", 5_000L, 403));
+        assertThat(router.plan(CALLER, "sim-large", SIMPLE).candidates().get(0).model()).isEqualTo("sim-small");
+
+        now.set(5_000);
+
+        assertThat(router.plan(CALLER, "sim-large", SIMPLE).candidates().get(0).model()).isEqualTo("sim-large");
+    }
+
+    @Test
+    void shouldRejectThresholdsWhenNotAscending() {
+        assertThatThrownBy(() -> new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("a", 0.8),
+                new TollgateConfig.ComplexityTier("b", 0.3)), Map.of(), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'b'").hasMessageContaining("0.3");
+    }
+
+    @Test
+    void shouldReadSettingsWhenBuiltFromPolicyFileRouting() {
+        TollgateConfig.Routing routing = new TollgateConfig.Routing(Map.of("a", List.of("b")), "c",
+                List.of(new TollgateConfig.ComplexityTier("small", 0.5)), true, 10);
+
+        PolicyRouter.Settings settings = PolicyRouter.Settings.from(routing);
+
+        assertThat(settings.fallbackChains()).containsEntry("a", List.of("b"));
+        assertThat(settings.localFallback()).isEqualTo("c");
+    }
+}
