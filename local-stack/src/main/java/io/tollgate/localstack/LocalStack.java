@@ -4,6 +4,7 @@ import io.tollgate.localstack.provider.SimulatedProvider;
 import io.tollgate.localstack.registry.RegistryServer;
 import io.tollgate.localstack.registry.RegistrySnapshot;
 import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.registry.InMemorySchemaRegistry;
 import io.tollgate.schemas.registry.SchemaRegistries;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Tollgate's infrastructure in one JVM, with nothing installed: the embedded KRaft broker with every
@@ -38,6 +42,8 @@ public final class LocalStack implements AutoCloseable {
               --partitions N     partitions of each Tollgate topic (default 3; env TOLLGATE_PARTITIONS)
             A taken port falls back to a free one with a warning.""";
 
+    private static final long SNAPSHOT_SECONDS = 2;
+
     /** A service started alongside the stack, for the banner and for shutdown. */
     public record Service(String name, String address, AutoCloseable closeable) {
     }
@@ -52,6 +58,13 @@ public final class LocalStack implements AutoCloseable {
     private RegistryServer registry;
     private SimulatedProvider provider;
     private final CountDownLatch closed = new CountDownLatch(1);
+    // saves the registry soon after it changes, so a killed JVM loses at most a few seconds of schemas
+    private final ScheduledExecutorService snapshots = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "tollgate-registry-snapshot");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private long savedFingerprint = Long.MIN_VALUE;
 
     private LocalStack(LocalStackOptions options) {
         this.options = options;
@@ -78,6 +91,7 @@ public final class LocalStack implements AutoCloseable {
             this.provider = SimulatedProvider.builder().port(port("simulated provider", options.providerPort())).start();
             this.kafkaStartTime = join(kafkaStarted);
             kafka.createTopics(Topics.specs(), options.partitions());
+            snapshots.scheduleWithFixedDelay(this::saveSnapshotIfChanged, SNAPSHOT_SECONDS, SNAPSHOT_SECONDS, TimeUnit.SECONDS);
         } catch (RuntimeException e) {
             kafkaStarted.exceptionally(failure -> Duration.ZERO).join();
             closeQuietly();
@@ -243,6 +257,7 @@ public final class LocalStack implements AutoCloseable {
         if (provider != null) {
             stop("simulated provider", provider);
         }
+        snapshots.shutdownNow();
         if (registry != null) {
             stop("schema registry", registry);
             stop("registry snapshot", () -> RegistrySnapshot.save(SchemaRegistries.inMemory(options.registryScope()), snapshotFile()));
@@ -264,6 +279,24 @@ public final class LocalStack implements AutoCloseable {
         } catch (RuntimeException e) {
             warn("could not restore schemas from " + snapshot + ": " + e.getMessage());
             return 0;
+        }
+    }
+
+    private void saveSnapshotIfChanged() {
+        InMemorySchemaRegistry inMemory = SchemaRegistries.inMemory(options.registryScope());
+        long fingerprint = inMemory.compatibility(null).hashCode();
+        for (String subject : inMemory.subjects()) {
+            fingerprint = 31 * fingerprint + subject.hashCode() * 17L + inMemory.versions(subject).size()
+                    + inMemory.compatibility(subject).hashCode();
+        }
+        if (fingerprint == savedFingerprint) {
+            return;
+        }
+        try {
+            RegistrySnapshot.save(inMemory, snapshotFile());
+            savedFingerprint = fingerprint;
+        } catch (RuntimeException e) {
+            System.err.println("local-stack: " + e.getMessage());
         }
     }
 

@@ -58,6 +58,10 @@ class LocalStackIT {
                     HttpRequest.newBuilder(URI.create(stack.providerUrl() + "/models")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(models.statusCode()).isEqualTo(200);
             registryUrlOfFirstRun = stack.registryUrl();
+            // the snapshot follows registrations while running, not only at close
+            Path snapshot = dir.resolve("registry").resolve("schemas.json");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(snapshot).isRegularFile().content().contains(Topics.USAGE + "-value"));
         }
 
         // Then nothing is left running
