@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
-import io.tollgate.localstack.Ports;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +59,7 @@ public final class SimulatedProvider implements AutoCloseable {
             config.routes.get("/v1/models", this::listModels);
             config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, 400, e.getMessage(), "invalid_request_error", e.param));
         });
-        app.start("127.0.0.1", Ports.resolve(builder.port));
+        app.start("127.0.0.1", builder.port); // 0: Jetty binds a free port, no race
     }
 
     public static Builder builder() {
@@ -439,6 +438,9 @@ public final class SimulatedProvider implements AutoCloseable {
 
         /** Port on 127.0.0.1; 0 (default) picks a free one. */
         public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0 (any free port) or 1..65535, got " + port);
+            }
             this.port = port;
             return this;
         }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
-import io.tollgate.localstack.Ports;
 import io.tollgate.schemas.registry.InMemorySchemaRegistry;
 import io.tollgate.schemas.registry.SchemaRegistries;
 import io.tollgate.schemas.registry.SchemaRegistryException;
@@ -69,7 +68,7 @@ public final class RegistryServer implements AutoCloseable {
                 }
             });
         });
-        app.start("127.0.0.1", Ports.resolve(port));
+        app.start("127.0.0.1", port); // 0: Jetty binds a free port, no race
     }
 
     /** Serves {@code mock://<scope>} on 127.0.0.1:{@code port} (0 = a free port). */
