@@ -141,7 +141,7 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-webhook");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return props;
     }
 

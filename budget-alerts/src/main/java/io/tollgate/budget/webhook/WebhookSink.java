@@ -4,9 +4,13 @@ import io.tollgate.budget.query.AlertView;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.BudgetAlert;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -20,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * hands alerts to the {@link WebhookDispatcher}. It is separate from the stream on purpose: a slow
  * or failing webhook fills the dispatcher's queue, which pauses this consumer, never the stream.
  * Offsets are committed once alerts are queued, so a crash can lose queued alerts; receivers
- * recognise repeats by {@code alertId}.
+ * recognise repeats by {@code alertId}. A new group starts at the latest alert (no flood of old
+ * alerts) and commits that position at once, so later restarts resume where it stopped.
  */
 public final class WebhookSink implements AutoCloseable {
 
@@ -45,7 +50,22 @@ public final class WebhookSink implements AutoCloseable {
 
     private void run() {
         try {
-            consumer.subscribe(List.of(Topics.ALERTS));
+            consumer.subscribe(List.of(Topics.ALERTS), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // pin the starting position at once, so alerts written while this service is
+                    // down later are delivered after the restart instead of skipped by "latest"
+                    Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+                    partitions.forEach(tp -> start.put(tp, new OffsetAndMetadata(consumer.position(tp))));
+                    consumer.commitSync(start);
+                    LOG.info("webhook consumer starts at {}", start);
+                }
+
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    consumer.commitSync();
+                }
+            });
             while (running) {
                 if (!consumer.paused().isEmpty() && dispatcher.remainingCapacity() > 0) {
                     consumer.resume(consumer.paused());
@@ -66,6 +86,9 @@ public final class WebhookSink implements AutoCloseable {
                 }
                 if (full) {
                     consumer.pause(consumer.assignment());
+                }
+                if (!records.isEmpty()) {
+                    consumer.commitAsync(); // positions: what was queued, or where a full queue sought back to
                 }
             }
         } catch (WakeupException e) {
