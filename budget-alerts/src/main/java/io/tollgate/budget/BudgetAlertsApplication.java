@@ -125,6 +125,7 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         props.put(StreamsConfig.POLL_MS_CONFIG, "10");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.putAll(serdeConfig());
         props.putAll(config.kafka()); // KAFKA_* wins over the defaults above
         return props;

@@ -47,7 +47,7 @@ class WebhookAndDeadLetterIT {
     Path stateDir;
 
     @Test
-    void shouldDeliverToAWebhookThatFailsFirstWhileTheTopicGetsEveryAlert(SharedKafka kafka) throws Exception {
+    void shouldDeliverInOrderToAWebhookThatFailsFirstWhenRetried(SharedKafka kafka) throws Exception {
         // Given a webhook on 127.0.0.1 that fails its first two calls, and a budget for team:hooked
         kafka.createTopics(1);
         AtomicInteger calls = new AtomicInteger();

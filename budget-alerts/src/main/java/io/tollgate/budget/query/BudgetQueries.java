@@ -44,8 +44,10 @@ public final class BudgetQueries {
             it.forEachRemaining(kv -> {
                 if (kv.value != null && kv.value.getPolicy() instanceof BudgetPolicy budget) {
                     String scope = Keys.scope(budget.getScopeType(), budget.getScopeId());
-                    if (scope.startsWith(scopePrefix)) {
-                        out.add(view(scope, budget, lookup.terms(budget), states, now));
+                    BudgetTerms terms = lookup.terms(budget);
+                    // a budget the evaluator ignores (e.g. an unknown zone) is not shown as if in force
+                    if (scope.startsWith(scopePrefix) && terms.problem() == null) {
+                        out.add(view(scope, budget, terms, states, now));
                     }
                 }
             });

@@ -23,7 +23,15 @@ public record BudgetTerms(long limitMicros, Long hardLimitMicros, List<Integer> 
     }
 
     /** Why these terms cannot be applied, or null when they can. */
-    String problem() {
+    public String problem() {
+        try {
+            java.time.ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            return "zone '" + zone + "' is not a time-zone id such as UTC or Europe/Berlin";
+        }
+        if (resetHour < 0 || resetHour > 23) {
+            return "reset hour " + resetHour + " is outside 0..23";
+        }
         if (limitMicros <= 0) {
             return "limitMicros is " + limitMicros + "; expected a positive amount of micro-dollars";
         }

@@ -333,6 +333,22 @@ class BudgetTopologyTest {
         assertThat(fixture.alerts.readValuesToList()).extracting(BudgetAlert::getThresholdPercent).containsExactly(50);
     }
 
+    @Test
+    void shouldIgnoreABudgetWithAnUnknownZoneAndKeepServingOthers() {
+        // Given a budget whose zone does not exist, and a valid one for another team
+        fixture = new TopologyFixture(stateDir, NOON);
+        fixture.budget(ScopeType.TEAM, "acme", PeriodType.DAY, DOLLAR, null, List.of(50), BudgetAction.BLOCK, null, "Mars/Base");
+        fixture.budget(ScopeType.TEAM, "beta", PeriodType.DAY, DOLLAR, null, List.of(50), BudgetAction.BLOCK, null, "UTC");
+
+        // When both teams spend
+        fixture.pipe(fixture.teamSpend(DAY, 2 * DOLLAR, 1));
+        fixture.pipe(TopologyFixture.spendTotal(ScopeType.TEAM, "beta", PeriodType.DAY, DAY, 600_000, 1));
+
+        // Then the bad budget is ignored (and counted), and the stream goes on for the other
+        assertThat(fixture.alerts.readValuesToList()).extracting(BudgetAlert::getScopeId).containsExactly("beta");
+        assertThat(fixture.meters.counter("tollgate.budget.policies.invalid").count()).isGreaterThanOrEqualTo(1.0);
+    }
+
     private static String header(TestRecord<byte[], byte[]> record, String name) {
         var h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);

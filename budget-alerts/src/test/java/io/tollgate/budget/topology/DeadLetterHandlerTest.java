@@ -9,6 +9,8 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.junit.jupiter.api.Test;
 
 class DeadLetterHandlerTest {
@@ -35,6 +37,33 @@ class DeadLetterHandlerTest {
         assertThat(header(dead, Topics.DLQ_SOURCE_PARTITION_HEADER)).isEqualTo("3");
         assertThat(header(dead, Topics.DLQ_SOURCE_OFFSET_HEADER)).isEqualTo("42");
         assertThat(header(dead, Topics.DLQ_APPLICATION_HEADER)).isEqualTo("budget-x");
+    }
+
+    @Test
+    void shouldDeadLetterTheSourceBytesWhenProcessingARecordThrows() {
+        DeadLetterHandler handler = new DeadLetterHandler();
+        handler.configure(Map.of("application.id", "budget-x"));
+        ErrorHandlerContext context = new ErrorHandlerContext() {
+            public String topic() { return "budget-x-spend-by-scope-repartition"; }
+            public int partition() { return 1; }
+            public long offset() { return 7L; }
+            public org.apache.kafka.common.header.Headers headers() { return new org.apache.kafka.common.header.internals.RecordHeaders(); }
+            public String processorNodeId() { return "budget-evaluator"; }
+            public org.apache.kafka.streams.processor.TaskId taskId() { return new org.apache.kafka.streams.processor.TaskId(1, 1); }
+            public long timestamp() { return 1_000L; }
+            public byte[] sourceRawKey() { return "team:acme".getBytes(StandardCharsets.UTF_8); }
+            public byte[] sourceRawValue() { return new byte[] {0, 0, 0, 0, 1, 9}; }
+        };
+
+        ProcessingExceptionHandler.Response response = handler.handleError(context,
+                new org.apache.kafka.streams.processor.api.Record<>("team:acme", "x", 1_000L), new IllegalStateException("boom"));
+
+        assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
+        var dead = response.deadLetterQueueRecords().getFirst();
+        assertThat(dead.value()).containsExactly(0, 0, 0, 0, 1, 9);
+        assertThat(header(dead, Topics.DLQ_REASON_HEADER)).isEqualTo("processing-failed");
+        assertThat(header(dead, Topics.DLQ_DETAIL_HEADER)).contains("boom");
+        assertThat(header(dead, Topics.DLQ_SOURCE_OFFSET_HEADER)).isEqualTo("7");
     }
 
     @Test
