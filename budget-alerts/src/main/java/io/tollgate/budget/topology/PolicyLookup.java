@@ -1,6 +1,5 @@
 package io.tollgate.budget.topology;
 
-import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetPolicy;
 import io.tollgate.schemas.avro.ModelLimit;
@@ -10,6 +9,7 @@ import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.TierPolicy;
+import io.tollgate.schemas.policy.PolicyRecords;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +21,6 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 public final class PolicyLookup {
 
-    static final String ORG_SETTINGS_KEY = "org:settings";
-
     private final ReadOnlyKeyValueStore<String, Policy> policies;
     private final ZoneId defaultZone;
     private final int defaultQuotaWarningPercent;
@@ -33,9 +31,9 @@ public final class PolicyLookup {
         this.defaultQuotaWarningPercent = defaultQuotaWarningPercent;
     }
 
-    /** Policy-topic key of a budget: {@code budget:team:acme@DAY}. */
+    /** Policy-topic key of a budget: {@code budget:team:acme@DAY} (the spelling PolicyRecords writes). */
     public static String budgetKey(ScopeType type, String id, PeriodType period) {
-        return "budget:" + Keys.scope(type, id) + '@' + period.name();
+        return PolicyRecords.budgetKey(type, id, period);
     }
 
     /** The budget of a scope and period type, or empty when there is none (or it was deleted). */
@@ -51,7 +49,7 @@ public final class PolicyLookup {
     public BudgetTerms terms(BudgetPolicy budget) {
         Optional<OrgSettings> org = org();
         Optional<TenantPolicy> tenant = budget.getScopeType() == ScopeType.TENANT
-                ? policy("tenant:" + budget.getScopeId(), TenantPolicy.class) : Optional.empty();
+                ? policy(PolicyRecords.tenantKey(budget.getScopeId()), TenantPolicy.class) : Optional.empty();
         String zone = budget.getZone() != null ? budget.getZone().toString()
                 : tenant.map(TenantPolicy::getZone).map(CharSequence::toString)
                         .or(() -> org.map(o -> o.getZone().toString()))
@@ -72,7 +70,7 @@ public final class PolicyLookup {
      * override first, then its tier's limit for exactly that model; empty when unlimited or unknown.
      */
     public Optional<Long> requestsPerDay(String apiKeyId, String model) {
-        Optional<ApiKeyPolicy> key = policy("key:" + apiKeyId, ApiKeyPolicy.class);
+        Optional<ApiKeyPolicy> key = policy(PolicyRecords.apiKeyKey(apiKeyId), ApiKeyPolicy.class);
         if (key.isEmpty()) {
             return Optional.empty();
         }
@@ -80,7 +78,7 @@ public final class PolicyLookup {
         if (override.isPresent()) {
             return override;
         }
-        return policy("tier:" + key.get().getTier(), TierPolicy.class)
+        return policy(PolicyRecords.tierKey(key.get().getTier()), TierPolicy.class)
                 .flatMap(tier -> requestsPerDay(tier.getLimits(), model));
     }
 
@@ -92,7 +90,7 @@ public final class PolicyLookup {
     }
 
     private Optional<OrgSettings> org() {
-        return policy(ORG_SETTINGS_KEY, OrgSettings.class);
+        return policy(PolicyRecords.ORG_SETTINGS_KEY, OrgSettings.class);
     }
 
     private <T> Optional<T> policy(String key, Class<T> type) {
