@@ -2,40 +2,193 @@ package io.tollgate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import org.junit.jupiter.api.io.TempDir;
 
 class TollgateCliTest {
 
-    @Test
-    void shouldListSubcommandsWhenAskedForHelp() {
-        // Given
-        StringWriter out = new StringWriter();
-        CommandLine cli = TollgateCli.commandLine();
-        cli.setOut(new PrintWriter(out));
+    @TempDir
+    Path dir;
 
+    @Test
+    void shouldListEverySubcommandWhenAskedForHelp() {
         // When
-        int exit = cli.execute("--help");
+        CliRunner run = CliRunner.run("--help");
 
         // Then
-        assertThat(exit).isZero();
-        assertThat(out.toString()).contains("up", "Exit codes");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("up", "policy", "usage", "alerts", "commands", "models", "keys", "Exit codes");
     }
 
     @Test
     void shouldExitWithUsageErrorWhenAnOptionIsUnknown() {
-        // Given
-        StringWriter err = new StringWriter();
-        CommandLine cli = TollgateCli.commandLine();
-        cli.setErr(new PrintWriter(err));
-
         // When
-        int exit = cli.execute("up", "--no-such-option");
+        CliRunner run = CliRunner.run("up", "--no-such-option");
 
         // Then
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("--no-such-option");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--no-such-option");
+    }
+
+    @Test
+    void shouldExitTwoWithFileLineAndFieldWhenThePolicyFileIsInvalid() throws IOException {
+        // Given a tier limit with a negative rpm on line 3
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "tiers:\n  - name: free\n    limits: [{model: \"*\", rpm: -5}]\n");
+
+        // When
+        CliRunner run = CliRunner.run("policy", "validate", "-f", file.toString());
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("bad.yaml:3");
+    }
+
+    @Test
+    void shouldExitTwoWhenThePolicyFileDoesNotExist() {
+        // When
+        CliRunner run = CliRunner.run("policy", "apply", "-f", dir.resolve("missing.yaml").toString());
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("missing.yaml", "does not exist");
+    }
+
+    @Test
+    void shouldValidateTheExampleFileWhenItIsWellFormed() {
+        // When
+        CliRunner run = CliRunner.run("policy", "validate", "-f", exampleFile().toString(), "--json");
+
+        // Then
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("\"valid\" : true", "\"keys\" : 10");
+    }
+
+    @Test
+    void shouldExitTwoWhenTheUsageSubjectIsUnknown() {
+        // When
+        CliRunner run = CliRunner.run("usage", "project", "x");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("project", "key", "team", "agent", "conversation");
+    }
+
+    @Test
+    void shouldExitTwoWhenALifetimePeriodIsAskedForATeam() {
+        // When
+        CliRunner run = CliRunner.run("usage", "team", "research", "--period", "lifetime");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("lifetime applies to conversations only");
+    }
+
+    @Test
+    void shouldExitTwoWhenThePeriodIsNotKnown() {
+        // When
+        CliRunner run = CliRunner.run("usage", "team", "research", "--period", "week");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("week");
+    }
+
+    @Test
+    void shouldExitOneNamingTheUrlWhenMeteringDoesNotAnswer() throws IOException {
+        // Given a port nothing listens on
+        int port = freePort();
+
+        // When
+        CliRunner run = CliRunner.run("usage", "key", "k-planner", "--metering-url", "http://127.0.0.1:" + port);
+
+        // Then
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("127.0.0.1:" + port);
+    }
+
+    @Test
+    void shouldExitTwoWhenAKeyIdIsNotAValidName() {
+        // When
+        CliRunner run = CliRunner.run("keys", "create", "--id", "bad id", "--tenant", "acme", "--team", "t",
+                "--agent", "a", "--tier", "free", "--bootstrap-servers", "127.0.0.1:1");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--id 'bad id' is not a valid name");
+    }
+
+    @Test
+    void shouldExitTwoWhenARequiredKeyOptionIsMissing() {
+        // When
+        CliRunner run = CliRunner.run("keys", "create", "--id", "k-1");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--tenant");
+    }
+
+    @Test
+    void shouldExitTwoWhenTheAlertLimitIsNotPositive() {
+        // When
+        CliRunner run = CliRunner.run("alerts", "tail", "--limit", "0");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--limit is 0");
+    }
+
+    @Test
+    void shouldExitTwoWhenTheModelIdIsBlank() {
+        // When
+        CliRunner run = CliRunner.run("models", "explain", " ");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("model id is empty");
+    }
+
+    @Test
+    void shouldExitOneWhenTheGatewayDoesNotAnswer() throws IOException {
+        // When
+        CliRunner run = CliRunner.run("models", "explain", "sim-large", "--gateway-url", "http://127.0.0.1:" + freePort());
+
+        // Then
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("/admin/models/sim-large");
+    }
+
+    @Test
+    void shouldExitTwoWhenTheErrorRateIsOutOfRange() {
+        // When
+        CliRunner run = CliRunner.run("up", "--error-rate", "1.5", "--config", exampleFile().toString());
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("1.5");
+    }
+
+    @Test
+    void shouldExitTwoWhenTheFleetHasNoAgents() {
+        // When
+        CliRunner run = CliRunner.run("up", "--agents", "0", "--config", exampleFile().toString());
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--agents is 0");
+    }
+
+    static Path exampleFile() {
+        return Path.of("..", "tollgate.yaml").toAbsolutePath().normalize();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 }

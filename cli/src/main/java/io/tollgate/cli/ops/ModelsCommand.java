@@ -1,0 +1,128 @@
+package io.tollgate.cli.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.tollgate.schemas.policy.PolicyFileParser;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tollgate models list|explain}: the gateway's catalog values and where each came from. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "The gateway's model catalog: context window, max output, tokenizer, prices, tier and provider,"
+                + " each with the source it came from (env, config, model file, discovery, inference, bundled, default).",
+        subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Explain.class})
+public final class ModelsCommand {
+
+    static final class GatewayOption {
+        @Option(names = "--gateway-url", paramLabel = "URL", description = "The gateway (default: ${DEFAULT-VALUE}).")
+        String gatewayUrl = "http://localhost:8080";
+    }
+
+    static JsonNode describe(ServiceHttp http, String gatewayUrl, String model) {
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("the model id is empty; expected e.g. sim-large or gpt-4o-mini");
+        }
+        return http.get(gatewayUrl, "/admin/models/" + ServiceHttp.encode(model));
+    }
+
+    static String value(JsonNode described, String field) {
+        JsonNode node = described.path(field);
+        return node.isObject() ? node.path("value").asText() : node.asText("");
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"The models of the policy file as the gateway resolves them.",
+                    "Example:  tollgate models list -f tollgate.yaml"})
+    public static final class ListModels implements Callable<Integer> {
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Policy file naming the models (default: ${DEFAULT-VALUE}).")
+        Path file = Path.of("tollgate.yaml");
+
+        @Option(names = "--json", description = "Print the catalog entries as JSON.")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        GatewayOption gateway = new GatewayOption();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("policy file " + file + " does not exist; pass it with -f");
+            }
+            TollgateConfig config = PolicyFileParser.parse(file);
+            ServiceHttp http = new ServiceHttp(Duration.ofSeconds(10));
+            ArrayNode all = ServiceHttp.json().createArrayNode();
+            for (TollgateConfig.Model m : config.models()) {
+                all.add(describe(http, gateway.gatewayUrl, m.id()));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(ServiceHttp.json().writerWithDefaultPrettyPrinter().writeValueAsString(all));
+                return 0;
+            }
+            out.printf("%-20s %-8s %-12s %9s %9s %14s %14s%n", "MODEL", "TIER", "PROVIDER", "CONTEXT", "MAX OUT",
+                    "IN $/M", "OUT $/M");
+            for (JsonNode d : all) {
+                out.printf("%-20s %-8s %-12s %9s %9s %14s %14s%n", d.path("id").asText(), value(d, "tier"),
+                        value(d, "provider"), value(d, "context_window"), value(d, "max_output_tokens"),
+                        Money.usd(d.path("input_price_micros_per_million").path("value").asLong()),
+                        Money.usd(d.path("output_price_micros_per_million").path("value").asLong()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true,
+            description = {"Every catalog value of one model and the source that supplied it.",
+                    "Example:  tollgate models explain sim-large"})
+    public static final class Explain implements Callable<Integer> {
+        @Parameters(paramLabel = "MODEL", description = "Model id as agents send it.")
+        String model;
+
+        @Option(names = "--json", description = "Print the catalog entry as JSON.")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        GatewayOption gateway = new GatewayOption();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode d = describe(new ServiceHttp(Duration.ofSeconds(10)), gateway.gatewayUrl, model);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(ServiceHttp.json().writerWithDefaultPrettyPrinter().writeValueAsString(d));
+                return 0;
+            }
+            out.println(d.path("id").asText());
+            for (Iterator<Map.Entry<String, JsonNode>> it = d.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().equals("id")) {
+                    continue;
+                }
+                JsonNode v = e.getValue();
+                String shown = v.isObject() ? v.path("value").asText() : v.asText();
+                if (e.getKey().endsWith("_micros_per_million") && v.path("value").isNumber()) {
+                    shown = Money.usd(v.path("value").asLong()) + " per million tokens";
+                }
+                out.printf("  %-40s %-28s %s%n", e.getKey(), shown, v.isObject() ? "from " + v.path("source").asText() : "");
+            }
+            return 0;
+        }
+    }
+}
