@@ -33,7 +33,6 @@ public final class IngestTopology {
 
     /** Adds the ingest step and returns the stream of accepted events, keyed by API-key id. */
     public static KStream<String, MeteredEvent> build(StreamsBuilder builder, TopologySettings settings) {
-        long retention = settings.dedupeRetention().toMillis();
         builder.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(DEDUPE_STORE, settings.dedupeRetention(), settings.dedupeRetention(), false),
                 Serdes.String(), Serdes.Long()).withCachingEnabled());
@@ -41,7 +40,6 @@ public final class IngestTopology {
                 Serdes.Integer(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), Serdes.Long()).withCachingEnabled());
-        assert retention > 0;
 
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))

@@ -56,6 +56,12 @@ public final class MeteringBenchmark {
             Topics topics = Topics.forRegistry(REGISTRY);
             long t0 = System.nanoTime();
             produce(kafka, topics, events);
+            try (Admin admin = Admin.create(kafka.adminProperties())) {
+                long inTopic = endOffsets(admin).values().stream().mapToLong(Long::longValue).sum();
+                if (inTopic != events) {
+                    throw new IllegalStateException("usage topic holds " + inTopic + " events, expected " + events);
+                }
+            }
             System.out.printf("produced %d events in %.1f s%n", events, (System.nanoTime() - t0) / 1e9);
 
             List<Double> plain = new ArrayList<>();
@@ -94,14 +100,23 @@ public final class MeteringBenchmark {
         Map<String, Object> props = producerProps(kafka);
         props.put("linger.ms", "5");
         props.put("batch.size", "65536");
+        props.put("delivery.timeout.ms", "600000"); // a loaded machine must slow the run, not lose events
         long base = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
                 topics.usage().valueSerde().serializer())) {
             for (int i = 0; i < events; i++) {
                 // both phases of a call go to one key; event time advances 1 ms per event
                 String key = "key-" + (i / 2) % KEYS;
-                producer.send(new ProducerRecord<>(Topics.USAGE, key, event(i, base + i, key)));
+                producer.send(new ProducerRecord<>(Topics.USAGE, key, event(i, base + i, key)), (meta, error) -> {
+                    if (error != null) {
+                        failed.compareAndSet(null, error);
+                    }
+                });
             }
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("producing the benchmark events failed", failed.get());
         }
     }
 
