@@ -69,6 +69,8 @@ public final class CallExecutor {
     /** Runs the call and writes the answer to {@code out}; throws {@link GatewayError} when refusing it. */
     public void execute(Endpoint endpoint, KeyRecord key, Caller caller, ChatRequest request, ClientResponse out) {
         CallState state = new CallState(io.tollgate.gateway.events.Ids.random(), System.nanoTime());
+        state.keyId = key.keyId();
+        state.allowedModels = key.allowedModels();
         try {
             run(endpoint, key, caller, request, out, state);
         } catch (GatewayError e) {
@@ -85,12 +87,10 @@ public final class CallExecutor {
         events.refusal().ifPresent(reason -> {
             throw new GatewayError(503, "server_error", "event_spool_full", null, reason, Map.of("Retry-After", "5"));
         });
-        if (!key.mayUse(request.model())) {
-            throw new GatewayError(403, "permission_error", "model_not_allowed", "model", "API key " + key.keyId()
-                    + " may not use model '" + request.model() + "'; it may use " + key.allowedModels() + ".", Map.of());
-        }
         ResolvedModel requested = catalog.resolve(request.model());
-        Tokenizer tokenizer = tokenizers.forName(requested.tokenizer().value());
+        // "auto" and tier names are no catalog model: routing features are counted in o200k_base
+        Tokenizer tokenizer = tokenizers.forName(requested.provider().isPresent()
+                ? requested.tokenizer().value() : "o200k_base");
         int promptTokens = countPrompt(endpoint, request, tokenizer);
         PromptFeatures features = PromptAnalysis.features(request, promptTokens);
         RoutePlan plan = router.plan(caller, request.model(), features);
@@ -104,6 +104,7 @@ public final class CallExecutor {
             }
             if (!key.mayUse(candidate.model())) {
                 skipped.add(candidate.model() + " (not allowed for key " + key.keyId() + ")");
+                state.notAllowed = true;
                 continue;
             }
             Tokenizer candidateTokenizer = tokenizers.forName(model.tokenizer().value());
@@ -248,6 +249,11 @@ public final class CallExecutor {
         if (state.contextError != null) {
             throw state.contextError;
         }
+        if (state.notAllowed && skipped.stream().allMatch(reason -> reason.contains("not allowed"))) {
+            throw new GatewayError(403, "permission_error", "model_not_allowed", "model", "API key "
+                    + state.keyId + " may not use model '" + request.model() + "'; it may use "
+                    + state.allowedModels + ".", Map.of());
+        }
         if (state.breakerOpen != null) {
             throw new GatewayError(503, "server_error", "upstream_unavailable", null,
                     "No upstream is available for this call: the circuit of " + state.breakerOpen
@@ -323,6 +329,9 @@ public final class CallExecutor {
         AdmissionDecision.Wait lastWait;
         GatewayError contextError;
         String breakerOpen;
+        boolean notAllowed;
+        String keyId;
+        List<String> allowedModels;
 
         CallState(String callId, long startNanos) {
             this.callId = callId;
