@@ -88,20 +88,12 @@ public final class GatewayServer implements AutoCloseable {
             config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
             config.routes.get("/health/ready", this::readiness);
             config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e));
-            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e, ctx)));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, new GatewayError(500, "server_error", "internal_error", null,
-                        "The gateway failed unexpectedly (" + e.getClass().getSimpleName() + "); the call was not metered"
-                                + " twice and may be retried.", Map.of()));
-            });
-            config.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().startsWith("{")) {
-                    error(ctx, new GatewayError(404, "invalid_request_error", "unknown_url", null,
-                            "Unknown request URL: " + ctx.method() + " " + ctx.path()
-                                    + ". This gateway serves /v1/chat/completions, /v1/embeddings and /v1/models.",
-                            Map.of()));
-                }
+                        "The gateway failed unexpectedly (" + e.getClass().getSimpleName()
+                                + "); the gateway log has the details.", Map.of()));
             });
         });
     }
@@ -204,8 +196,14 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    private static GatewayError fromJavalin(HttpResponseException e) {
+    private static GatewayError fromJavalin(HttpResponseException e, Context ctx) {
         int status = e.getStatus();
+        if (status == 404 || status == 405) {
+            return new GatewayError(status, "invalid_request_error", "unknown_url", null, "Unknown request URL: "
+                    + ctx.method() + " " + ctx.path()
+                    + ". This gateway serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.",
+                    Map.of());
+        }
         String code = status == 413 ? "request_too_large" : "http_" + status;
         return new GatewayError(status, status >= 500 ? "server_error" : "invalid_request_error", code, null,
                 e.getMessage(), Map.of());

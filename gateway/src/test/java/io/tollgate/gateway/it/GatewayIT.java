@@ -344,6 +344,35 @@ class GatewayIT {
     }
 
     @Test
+    void shouldAttributeToConversationAndAgentAndReserveTheModelsMaxOutputWhenHeadersAreSentWithoutMaxTokens()
+            throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                        + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + PLANNER)
+                .header("X-Tollgate-Conversation", "conv-42")
+                .header("X-Tollgate-Agent", "planner-sub-1")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("sim-large", "hi", null, false)))
+                .build();
+
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        UsageEvent req = eventsOf(response.headers().firstValue("X-Tollgate-Call-Id").orElseThrow(), 2).get(0);
+        assertThat(req.getConversationId()).isEqualTo("conv-42");
+        assertThat(req.getAgent()).isEqualTo("planner-sub-1");
+        // no max_tokens: sim-large's max output (16384) fits in the 128000 window left by the prompt
+        assertThat(req.getReservedCompletionTokens()).isEqualTo(16_384);
+    }
+
+    @Test
+    void shouldAnswerUnknownUrlsInOpenAiErrorShape() throws Exception {
+        HttpResponse<String> response = post(http, gateway.port(), "/v1/completions", PLANNER, "{}");
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("unknown_url");
+    }
+
+    @Test
     void shouldListOnlyTheModelsAKeyMayUseWhenAskedForModels() throws Exception {
         HttpResponse<String> response = get(http, gateway.port(), "/v1/models", DEPLOYER);
 
