@@ -119,7 +119,7 @@ public final class Spool implements AutoCloseable {
         long segment = readSegment;
         long offset = readOffset;
         while (true) {
-            Batch b = readFrom(segment, offset, Integer.MAX_VALUE);
+            Batch b = readFrom(new TreeMap<>(segments), segment, offset, writeSegment, writeOffset, 10_000);
             if (b.isEmpty()) {
                 return;
             }
@@ -160,32 +160,52 @@ public final class Spool implements AutoCloseable {
         writeOffset = 0;
     }
 
-    /** Up to {@code maxRecords} records from the committed position; waits up to {@code waitMillis} for one. */
+    /**
+     * Up to {@code maxRecords} records from the committed position; waits up to {@code waitMillis}
+     * for one. Only the positions are taken under the lock: the bytes up to the write position
+     * never change, so the disk reads run without holding up appends on the request path.
+     */
     public Batch read(int maxRecords, long waitMillis) throws InterruptedException {
+        long segment;
+        long offset;
+        long lastSegment;
+        long lastOffset;
+        TreeMap<Long, Path> files;
         lock.lock();
         try {
             if (pendingRecords == 0) {
                 appended.await(waitMillis, TimeUnit.MILLISECONDS);
             }
-            return readFrom(readSegment, readOffset, maxRecords);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read event spool " + dir + ": " + e.getMessage(), e);
+            segment = readSegment;
+            offset = readOffset;
+            lastSegment = writeSegment;
+            lastOffset = writeOffset;
+            files = new TreeMap<>(segments.tailMap(readSegment));
         } finally {
             lock.unlock();
         }
+        try {
+            return readFrom(files, segment, offset, lastSegment, lastOffset, maxRecords);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read event spool " + dir + ": " + e.getMessage(), e);
+        }
     }
 
-    private Batch readFrom(long segment, long offset, int maxRecords) throws IOException {
+    private static final int READ_CHUNK = 1 << 20;
+
+    /** Reads whole frames between (segment, offset) and (lastSegment, lastOffset), one read per chunk. */
+    private static Batch readFrom(TreeMap<Long, Path> files, long segment, long offset, long lastSegment,
+                                  long lastOffset, int maxRecords) throws IOException {
         List<Entry> entries = new ArrayList<>();
         long bytes = 0;
         while (entries.size() < maxRecords) {
-            Path path = segments.get(segment);
+            Path path = files.get(segment);
             if (path == null) {
                 break;
             }
-            long end = segment == writeSegment ? writeOffset : Files.size(path);
+            long end = segment == lastSegment ? lastOffset : Files.size(path);
             if (offset >= end) {
-                if (segment >= writeSegment) {
+                if (segment >= lastSegment) {
                     break;
                 }
                 segment++;
@@ -194,30 +214,63 @@ public final class Spool implements AutoCloseable {
             }
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
                 while (offset < end && entries.size() < maxRecords) {
-                    byte[] key = readBlock(ch, offset);
-                    byte[] value = readBlock(ch, offset + 4 + key.length);
-                    entries.add(new Entry(key, value));
-                    long frame = 8L + key.length + value.length;
-                    offset += frame;
-                    bytes += frame;
+                    ByteBuffer chunk = readFully(ch, offset, (int) Math.min(end - offset, READ_CHUNK));
+                    int parsed = 0;
+                    while (entries.size() < maxRecords && chunk.remaining() >= 4) {
+                        int start = chunk.position();
+                        int keyLength = chunk.getInt();
+                        if (chunk.remaining() < keyLength + 4) {
+                            chunk.position(start);
+                            break;
+                        }
+                        byte[] key = new byte[keyLength];
+                        chunk.get(key);
+                        int valueLength = chunk.getInt();
+                        if (chunk.remaining() < valueLength) {
+                            chunk.position(start);
+                            break;
+                        }
+                        byte[] value = new byte[valueLength];
+                        chunk.get(value);
+                        entries.add(new Entry(key, value));
+                        parsed += 8 + keyLength + valueLength;
+                    }
+                    if (parsed == 0) {
+                        // one frame larger than a chunk: read exactly that frame
+                        ByteBuffer header = readFully(ch, offset, 4);
+                        int keyLength = header.getInt();
+                        int valueLength = readFully(ch, offset + 4 + keyLength, 4).getInt();
+                        ByteBuffer frame = readFully(ch, offset, 8 + keyLength + valueLength);
+                        byte[] key = new byte[keyLength];
+                        frame.position(4);
+                        frame.get(key);
+                        frame.getInt();
+                        byte[] value = new byte[valueLength];
+                        frame.get(value);
+                        entries.add(new Entry(key, value));
+                        parsed = 8 + keyLength + valueLength;
+                    }
+                    offset += parsed;
+                    bytes += parsed;
                 }
             }
         }
-        if (segment < writeSegment && segments.containsKey(segment) && offset >= Files.size(segments.get(segment))) {
+        Path current = files.get(segment);
+        if (segment < lastSegment && current != null && offset >= Files.size(current)) {
             segment++; // the batch ended a segment: committing it lets that segment be deleted
             offset = 0;
         }
         return new Batch(entries, segment, offset, bytes);
     }
 
-    private static byte[] readBlock(FileChannel ch, long at) throws IOException {
-        ByteBuffer len = ByteBuffer.allocate(4);
-        ch.read(len, at);
-        ByteBuffer data = ByteBuffer.allocate(len.flip().getInt());
-        while (data.hasRemaining()) {
-            ch.read(data, at + 4 + data.position());
+    private static ByteBuffer readFully(FileChannel ch, long at, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            if (ch.read(buffer, at + buffer.position()) < 0) {
+                throw new IOException("spool segment ends inside a frame at " + (at + buffer.position()));
+            }
         }
-        return data.array();
+        return buffer.flip();
     }
 
     /** The batch reached Kafka: move the committed position past it and drop finished segments. */

@@ -95,4 +95,28 @@ class SpoolTest {
             assertThat(values(spool.read(10, 0))).containsExactly("value-9");
         }
     }
+
+    @Test
+    void shouldReadARecordLargerThanOneReadChunkWhenItIsBetweenSmallOnes() throws Exception {
+        byte[] big = new byte[(1 << 20) + 123];
+        big[big.length - 1] = 7;
+        try (Spool spool = new Spool(dir, 8L << 20)) {
+            spool.append(b("k"), b("small-1"));
+            spool.append(b("k"), big);
+            spool.append(b("k"), b("small-2"));
+
+            Spool.Batch first = spool.read(10, 0);
+            spool.commit(first);
+            Spool.Batch rest = spool.read(10, 0);
+
+            List<byte[]> all = new ArrayList<>();
+            first.entries().forEach(e -> all.add(e.value()));
+            rest.entries().forEach(e -> all.add(e.value()));
+            assertThat(all).hasSize(3);
+            assertThat(all.get(1)).hasSize(big.length).endsWith((byte) 7);
+            assertThat(new String(all.get(2), StandardCharsets.UTF_8)).isEqualTo("small-2");
+            spool.commit(rest);
+            assertThat(spool.pendingRecords()).isZero();
+        }
+    }
 }
