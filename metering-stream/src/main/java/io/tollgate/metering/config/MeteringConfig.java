@@ -17,6 +17,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * from a properties/YAML file plus {@code TOLLGATE_*} / {@code KAFKA_*} environment variables; every key is
  * listed in the module README.
  *
+ * @param statusPerCommit quota status once per commit interval per changed key ({@code per-commit}) rather than
+ *                        for every event ({@code every-event}, the default)
  * @param kafka extra Kafka properties ({@code bootstrap.servers}, security, ...) passed to Streams as is
  */
 public record MeteringConfig(
@@ -39,6 +41,7 @@ public record MeteringConfig(
         boolean createTopics,
         int topicPartitions,
         short topicReplication,
+        boolean statusPerCommit,
         Map<String, String> kafka) {
 
     /** Quota status must reach the gateway quickly: its view lags by at most one commit interval. */
@@ -70,7 +73,7 @@ public record MeteringConfig(
     public MeteringConfig withAdvertisedUrl(URI url) {
         return new MeteringConfig(applicationId, schemaRegistryUrl, httpHost, httpPort, url, stateDir, zone, resetHour,
                 grace, dedupeRetention, pendingRetention, periodRetention, healthRetention, standbyReplicas,
-                streamThreads, commitIntervalMs, createTopics, topicPartitions, topicReplication, kafka);
+                streamThreads, commitIntervalMs, createTopics, topicPartitions, topicReplication, statusPerCommit, kafka);
     }
 
     /** Kafka Streams properties: Tollgate's fixed choices first, then the {@code kafka} map may add to them. */

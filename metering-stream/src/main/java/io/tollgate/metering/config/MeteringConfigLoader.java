@@ -56,6 +56,7 @@ public final class MeteringConfigLoader {
         d.put("metering.create.topics", "true");
         d.put("metering.topic.partitions", "6");
         d.put("metering.topic.replication", "1");
+        d.put("metering.status.emit", "every-event");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -119,6 +120,7 @@ public final class MeteringConfigLoader {
                 bool(v, "metering.create.topics"),
                 integer(v, "metering.topic.partitions"),
                 (short) integer(v, "metering.topic.replication"),
+                statusPerCommit(v.get("metering.status.emit")),
                 kafka);
     }
 
@@ -207,6 +209,15 @@ public final class MeteringConfigLoader {
             throw new IllegalArgumentException("metering config '" + key + "' is '" + v.get(key) + "'; expected true or false");
         }
         return Boolean.parseBoolean(s);
+    }
+
+    private static boolean statusPerCommit(String text) {
+        return switch (text) {
+            case "every-event" -> false;
+            case "per-commit" -> true;
+            default -> throw new IllegalArgumentException("metering config 'metering.status.emit' is '" + text
+                    + "'; expected every-event or per-commit");
+        };
     }
 
     private static ZoneId zone(String text) {

@@ -10,7 +10,10 @@ import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.UsageBucket;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -26,7 +29,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the totals of the day that contains that time. Reads {@link RatesTopology#RATES_STORE} and
  * {@link DailyQuotaTopology#DAILY_STORE}. The status is forwarded from {@code process()} for every event, so
  * it never waits for a cache flush (the stores' caches only coalesce their changelog writes); it reaches
- * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. Output:
+ * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With
+ * {@code metering.status.emit=per-commit} it instead publishes the latest status of each changed key once per
+ * commit interval, in the same transaction (identical to what read_committed consumers end up with). Output:
  * {@code tollgate.quota-status.v1}.
  */
 public final class QuotaStatusTopology {
@@ -39,10 +44,14 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private PeriodResolver periods;
+            private final Map<String, Record<String, MeteredEvent>> pending = new LinkedHashMap<>();
 
             @Override
             public void init(ProcessorContext<String, QuotaStatus> context) {
                 super.init(context);
+                if (settings.statusPerCommit()) {
+                    context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
+                }
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
                 periods = MeteringTopology.periodResolver(context, settings);
@@ -51,13 +60,27 @@ public final class QuotaStatusTopology {
             @Override
             public void process(Record<String, MeteredEvent> record) {
                 MeteredEvent m = record.value();
-                String apiKey = record.key();
-                Periods.Period day = periods.calendar(m.event().getTenant()).period(PeriodType.DAY, m.streamTime());
-                long now = settings.clock().millis();
-                for (String model : new String[] {m.event().getModel(), Keys.ALL_MODELS}) {
-                    String key = Keys.quota(apiKey, model);
-                    context().forward(record.withKey(key).withValue(status(apiKey, model, key, day, m, now)));
+                if (settings.statusPerCommit()) {
+                    pending.put(Keys.quota(record.key(), m.event().getModel()), record);
+                    pending.put(Keys.quota(record.key(), Keys.ALL_MODELS), record);
+                    return;
                 }
+                for (String model : new String[] {m.event().getModel(), Keys.ALL_MODELS}) {
+                    forward(Keys.quota(record.key(), model), model, record);
+                }
+            }
+
+            private void forward(String key, String model, Record<String, MeteredEvent> record) {
+                MeteredEvent m = record.value();
+                Periods.Period day = periods.calendar(m.event().getTenant()).period(PeriodType.DAY, m.streamTime());
+                context().forward(record.withKey(key)
+                        .withValue(status(record.key(), model, key, day, m, settings.clock().millis())));
+            }
+
+            /** per-commit mode: the latest status of every key that changed, in the same transaction. */
+            private void emitPending() {
+                pending.forEach((key, record) -> forward(key, key.substring(record.key().length() + 1), record));
+                pending.clear();
             }
 
             private QuotaStatus status(String apiKey, String model, String key, Periods.Period day, MeteredEvent m,

@@ -13,6 +13,7 @@ import java.time.ZoneId;
  *
  * @param clock wall clock for {@code updatedAt} fields and store clean-up
  * @param emitInterval how often spend and model health publish the keys that changed (latest value each)
+ * @param statusPerCommit publish quota status once per emit interval per changed key instead of per event
  */
 public record TopologySettings(
         String applicationId,
@@ -26,6 +27,7 @@ public record TopologySettings(
         Duration healthRetention,
         Clock clock,
         Duration emitInterval,
+        boolean statusPerCommit,
         DeadLetterMetrics metrics) {
 
     /** Trailing span of 1-second buckets published in quota status. */
@@ -35,7 +37,7 @@ public record TopologySettings(
         return new TopologySettings(config.applicationId(), Topics.forRegistry(config.schemaRegistryUrl()), config.zone(),
                 config.resetHour(), config.grace(), config.dedupeRetention(), config.pendingRetention(),
                 config.periodRetention(), config.healthRetention(), clock,
-                Duration.ofMillis(config.commitIntervalMs()), metrics);
+                Duration.ofMillis(config.commitIntervalMs()), config.statusPerCommit(), metrics);
     }
 
     /** How long buckets stay in the store: the published span plus the grace for late events. */

@@ -57,6 +57,24 @@ class QuotaStatusTopologyTest {
     }
 
     @Test
+    void shouldPublishLatestStatusPerKeyOncePerIntervalWhenModeIsPerCommit() {
+        try (TopologyFixture perCommit = new TopologyFixture(java.time.ZoneOffset.UTC, 0, java.time.Duration.ofSeconds(10), true)) {
+            for (int i = 0; i < 10; i++) {
+                UsageEvent e = request("c" + i, "k1", "m", T0.plusMillis(100L * i), 10, 1);
+                perCommit.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp());
+            }
+            assertThat(perCommit.quotaStatus.isEmpty()).isTrue();
+
+            perCommit.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+
+            List<KeyValue<String, QuotaStatus>> out = perCommit.quotaStatus.readKeyValuesToList();
+            assertThat(out).extracting(kv -> kv.key).containsExactly("k1|m", "k1|*");
+            assertThat(out.get(1).value.getDayRequests()).isEqualTo(10);
+            assertThat(out.get(1).value.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 10L, 100L));
+        }
+    }
+
+    @Test
     void shouldOmitBucketWhenCorrectionCancelsIt() {
         UsageEvent req = request("c1", "k1", "m", T0, 100, 10);
         fx.send(req);

@@ -55,9 +55,13 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     TopologyFixture(ZoneId zone, int resetHour, Duration grace) {
+        this(zone, resetHour, grace, false);
+    }
+
+    TopologyFixture(ZoneId zone, int resetHour, Duration grace, boolean statusPerCommit) {
         TopologySettings settings = new TopologySettings("tollgate-metering-test", topics, zone, resetHour, grace,
                 Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(40), Duration.ofHours(2),
-                Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC), EMIT_INTERVAL, metrics);
+                Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC), EMIT_INTERVAL, statusPerCommit, metrics);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tollgate-metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
