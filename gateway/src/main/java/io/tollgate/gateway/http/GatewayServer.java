@@ -83,7 +83,7 @@ public final class GatewayServer implements AutoCloseable {
             config.routes.post("/v1/chat/completions", ctx -> call(ctx, Endpoint.CHAT_COMPLETIONS, OpenAiRequests::chat));
             config.routes.post("/v1/embeddings", ctx -> call(ctx, Endpoint.EMBEDDINGS, OpenAiRequests::embeddings));
             config.routes.get("/v1/models", this::models);
-            config.routes.get("/admin/models/{id}", this::adminModel);
+            config.routes.get("/admin/models/<id>", this::adminModel); // <id>: ids like openai/gpt-4o contain slashes
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
             config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
             config.routes.get("/health/ready", this::readiness);

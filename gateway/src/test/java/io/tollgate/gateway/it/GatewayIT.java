@@ -390,6 +390,9 @@ class GatewayIT {
         JsonNode unknown = JSON.readTree(get(http, gateway.port(), "/admin/models/gpt-4o-2024-11-20", null).body());
         assertThat(unknown.at("/context_window/source").asText()).isEqualTo("inference");
         assertThat(unknown.at("/input_price_micros_per_million/source").asText()).isEqualTo("bundled");
+        JsonNode routed = JSON.readTree(get(http, gateway.port(), "/admin/models/anthropic/claude-sonnet-4-5", null).body());
+        assertThat(routed.at("/id").asText()).isEqualTo("anthropic/claude-sonnet-4-5");
+        assertThat(routed.at("/tokenizer/value").asText()).isEqualTo("claude");
     }
 
     @Test
