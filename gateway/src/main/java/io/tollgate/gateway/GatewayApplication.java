@@ -18,27 +18,34 @@ import io.tollgate.gateway.catalog.ModelFileSource;
 import io.tollgate.gateway.catalog.ModelSource;
 import io.tollgate.gateway.config.GatewayConfig;
 import io.tollgate.gateway.config.GatewayConfigLoader;
+import io.tollgate.gateway.control.ControlPlane;
+import io.tollgate.gateway.control.ControlSettings;
 import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.events.KafkaEventSink;
 import io.tollgate.gateway.events.Spool;
 import io.tollgate.gateway.http.GatewayServer;
+import io.tollgate.gateway.resilience.ControlStats;
+import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.resilience.UpstreamGuard;
+import io.tollgate.gateway.admission.QuotaWarning;
 import io.tollgate.gateway.routing.Router;
 import io.tollgate.gateway.tokens.Tokenizers;
 import io.tollgate.gateway.upstream.Providers;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Wires the gateway and nothing else: catalog chain, providers, keys, event sink, request path,
  * HTTP server. Usable as a library (the local-stack launcher): {@code new GatewayApplication(config)},
- * {@link #start()}, {@link #port()}, {@link #close()}. Routing, admission and the upstream guard
- * are pluggable through {@link #builder}; by default the gateway routes directly, admits
- * everything and makes one attempt.
+ * {@link #start()}, {@link #port()}, {@link #close()}. By default routing, admission and the
+ * upstream guard are the {@link ControlPlane}'s (policy router, quota and command admission,
+ * retries with a circuit breaker); {@link #builder} can replace each of them (tests).
  */
 public final class GatewayApplication implements AutoCloseable {
 
@@ -49,6 +56,8 @@ public final class GatewayApplication implements AutoCloseable {
     private final ModelCatalog catalog;
     private final EventSink events;
     private final GatewayServer server;
+    private final ControlStats stats;
+    private final ControlPlane control;
     private PolicyListener policyListener;
 
     public GatewayApplication(GatewayConfig config) {
@@ -91,13 +100,35 @@ public final class GatewayApplication implements AutoCloseable {
                 .register(metrics);
         Gauge.builder("tollgate.gateway.api.keys", keys, ApiKeyStore::size).register(metrics);
         CallMetrics callMetrics = new CallMetrics(metrics);
+        this.stats = new ControlStats(metrics);
+        ControlSettings controlSettings = ControlSettings.from(policy, config.env());
+        this.control = b.router != null && b.admission != null && b.guard != null ? null
+                : new ControlPlane(policy, controlSettings, catalog, config.kafka(), topics, metrics, stats);
+        Router router = b.router != null ? b.router : control.router();
+        Admission admission = b.admission != null ? b.admission : control.admission();
+        UpstreamGuard guard = b.guard != null ? b.guard : control.guard();
         CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
-                b.router, b.admission, b.guard, events, callMetrics, config.gatewayId(), config.maxWait(),
-                config.autoWait());
-        this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes());
+                router, admission, guard, events, callMetrics, config.gatewayId(), config.maxWait(),
+                config.autoWait(), stats, controlSettings.admission().quotaWarning());
+        this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes(),
+                () -> adminStats(guard));
         if (config.followPolicies() && config.kafkaEnabled()) {
             this.policyListener = new PolicyListener(config.kafka(), topics, keys);
         }
+    }
+
+    private Map<String, Object> adminStats(UpstreamGuard guard) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("stats", stats.snapshot());
+        if (control != null) {
+            out.put("control", control.describe());
+        }
+        if (guard instanceof RetryingCircuitGuard breakers && (control == null || breakers != control.guard())) {
+            Map<String, String> states = new LinkedHashMap<>();
+            breakers.states().forEach((k, v) -> states.put(k, v.name()));
+            out.put("breakers", states);
+        }
+        return out;
     }
 
     private EventSink kafkaSink(Topics topics) {
@@ -117,6 +148,9 @@ public final class GatewayApplication implements AutoCloseable {
     public GatewayApplication start() {
         discovery.forEach(DiscoverySource::start);
         catalog.invalidate();
+        if (control != null) {
+            control.start();
+        }
         server.start(config.host(), config.port());
         return this;
     }
@@ -137,9 +171,21 @@ public final class GatewayApplication implements AutoCloseable {
         return events;
     }
 
+    /** The wired control components; empty when the builder replaced routing, admission and guard. */
+    public java.util.Optional<ControlPlane> control() {
+        return java.util.Optional.ofNullable(control);
+    }
+
+    public ControlStats stats() {
+        return stats;
+    }
+
     @Override
     public void close() {
         server.close();
+        if (control != null) {
+            control.close();
+        }
         if (policyListener != null) {
             policyListener.close();
         }
@@ -154,12 +200,15 @@ public final class GatewayApplication implements AutoCloseable {
         System.out.println("tollgate gateway listening on " + config.host() + ":" + app.port());
     }
 
-    /** Plugs in routing, admission, the upstream guard and (for tests) the event sink. */
+    /**
+     * Replaces routing, admission, the upstream guard or (for tests) the event sink. Unset ones come
+     * from the {@link ControlPlane}; {@link #withoutControl()} restores the proxy-only behaviour.
+     */
     public static final class Builder {
         private final GatewayConfig config;
-        private Router router = Router.direct();
-        private Admission admission = Admission.unlimited();
-        private UpstreamGuard guard = UpstreamGuard.none();
+        private Router router;
+        private Admission admission;
+        private UpstreamGuard guard;
         private EventSink events;
 
         private Builder(GatewayConfig config) {
@@ -179,6 +228,11 @@ public final class GatewayApplication implements AutoCloseable {
         public Builder guard(UpstreamGuard guard) {
             this.guard = guard;
             return this;
+        }
+
+        /** Routes directly, admits everything, makes one attempt: the gateway as a plain metering proxy. */
+        public Builder withoutControl() {
+            return router(Router.direct()).admission(Admission.unlimited()).guard(UpstreamGuard.none());
         }
 
         public Builder eventSink(EventSink events) {

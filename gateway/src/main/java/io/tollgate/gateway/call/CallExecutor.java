@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.AdmissionDecision;
+import io.tollgate.gateway.admission.QuotaWarning;
 import io.tollgate.gateway.auth.KeyRecord;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.catalog.ResolvedModel;
@@ -11,6 +12,7 @@ import io.tollgate.gateway.events.AttemptFacts;
 import io.tollgate.gateway.events.AttemptResult;
 import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.events.UsageEvents;
+import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.UpstreamGuard;
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.gateway.routing.PromptFeatures;
@@ -33,6 +35,12 @@ import java.util.Optional;
  * for each candidate model the context-window check, admission (auto-wait or cascade), the
  * circuit breaker, and upstream attempts, each attempt framed by a REQUEST and a RESPONSE event.
  * Runs on the caller's virtual thread; waits and retry delays park that thread only.
+ *
+ * <p>Admission rules: Wait within {@code max_wait} (auto-wait on) parks and asks again, a longer
+ * wait cascades; Refused by a BLOCK command ({@code blocked ...}) is answered at once with the
+ * command's status, reason and until; any other Refused cascades. When no candidate was admitted
+ * the answer is 429 with the shortest Retry-After of the limits hit and that limit in
+ * {@code X-Tollgate-Limit}. An open breaker cascades with reason {@code breaker_open}.
  */
 public final class CallExecutor {
 
@@ -49,10 +57,13 @@ public final class CallExecutor {
     private final String gatewayId;
     private final Duration maxWait;
     private final boolean autoWait;
+    private final ControlStats stats;
+    private final QuotaWarning quotaWarning;
 
     public CallExecutor(ModelCatalog catalog, Tokenizers tokenizers, Providers providers, Router router,
                         Admission admission, UpstreamGuard guard, EventSink events, CallMetrics metrics,
-                        String gatewayId, Duration maxWait, boolean autoWait) {
+                        String gatewayId, Duration maxWait, boolean autoWait, ControlStats stats,
+                        QuotaWarning quotaWarning) {
         this.catalog = catalog;
         this.tokenizers = tokenizers;
         this.providers = providers;
@@ -64,6 +75,8 @@ public final class CallExecutor {
         this.gatewayId = gatewayId;
         this.maxWait = maxWait;
         this.autoWait = autoWait;
+        this.stats = stats;
+        this.quotaWarning = quotaWarning;
     }
 
     /** Runs the call and writes the answer to {@code out}; throws {@link GatewayError} when refusing it. */
@@ -95,7 +108,14 @@ public final class CallExecutor {
         PromptFeatures features = PromptAnalysis.features(request, promptTokens);
         RoutePlan plan = router.plan(caller, request.model(), features);
         List<String> skipped = new ArrayList<>();
+        state.routeHeader = routeHeader(plan);
         for (RoutePlan.Candidate candidate : plan.candidates()) {
+            if (state.leftModel != null && !state.leftModel.equals(candidate.model())) {
+                stats.cascaded(key.keyId(), state.leftModel, candidate.model(), state.leftReason);
+                state.cascadedFrom = state.leftModel;
+                state.cascadeReason = state.leftReason;
+                state.leftModel = null;
+            }
             ResolvedModel model = candidate.model().equals(request.model()) ? requested : catalog.resolve(candidate.model());
             Optional<Provider> provider = model.provider().flatMap(p -> providers.get(p.value()));
             if (provider.isEmpty()) {
@@ -121,7 +141,7 @@ public final class CallExecutor {
                 return;
             }
         }
-        fail(request, state, skipped, out);
+        fail(request, state, skipped, out, key.keyId());
     }
 
     private record Target(Endpoint endpoint, Caller caller, ChatRequest request, RoutePlan plan,
@@ -161,13 +181,14 @@ public final class CallExecutor {
             if (!guard.allow(providerName, model, System.currentTimeMillis())) {
                 admission.settle(admitted.reservation(), 0, System.currentTimeMillis());
                 state.breakerOpen = providerName + "/" + model;
+                state.leave(model, "breaker_open");
                 return false;
             }
             candidateAttempt++;
             int attempt = ++state.attempts;
             AttemptFacts facts = new AttemptFacts(state.callId, attempt, gatewayId, t.endpoint(), t.caller(),
                     t.request().model(), t.model(), providerName, t.request().stream(), t.candidate().fallback(),
-                    t.candidate().fallback() ? t.firstChoice() : null, t.candidate().reason(),
+                    t.candidate().fallback() ? t.firstChoice() : null, routingReason(t, state),
                     t.plan().complexityScore(), t.plan().tier(), t.promptTokens(), t.completionTokens());
             events.publish(UsageEvents.request(facts, System.currentTimeMillis()));
             state.model = model;
@@ -183,6 +204,7 @@ public final class CallExecutor {
             admission.settle(admitted.reservation(), r.promptTokens() + r.completionTokens(), System.currentTimeMillis());
             if (result.answered()) {
                 state.status = r.httpStatus();
+                stats.served(state.keyId, model, t.candidate().fallback());
                 return true;
             }
             if (result.outcome() == UpstreamGuard.Outcome.CLIENT_ERROR) {
@@ -195,6 +217,7 @@ public final class CallExecutor {
             state.lastFailureHeaders = headers;
             Optional<Duration> delay = guard.retryDelay(candidateAttempt + 1, result.outcome(), result.retryAfter());
             if (delay.isEmpty()) {
+                state.leave(model, "upstream_" + result.outcome().name().toLowerCase(java.util.Locale.ROOT));
                 return false;
             }
             park(delay.get().toMillis(), state);
@@ -214,12 +237,24 @@ public final class CallExecutor {
                     if (autoWait && waited + w.waitMillis() <= maxWait.toMillis()) {
                         park(w.waitMillis(), state);
                         waited += w.waitMillis();
+                        stats.waited(state.keyId, t.model().id(), w.waitMillis());
                     } else {
-                        state.lastWait = w;
+                        state.limitHit(w.limit(), w.waitMillis(), 429,
+                                "Rate limit reached (" + w.limit() + "); capacity frees up in " + w.waitMillis() + " ms.");
+                        state.leave(t.model().id(), ControlStats.reasonOf(w.limit()));
                         return null;
                     }
                 }
-                case AdmissionDecision.Refused r -> throw refused(r);
+                case AdmissionDecision.Refused r -> {
+                    if (r.limit() != null && r.limit().startsWith("blocked")) {
+                        // a BLOCK covers the caller, not the model: another model would be blocked too
+                        stats.refused(state.keyId, t.model().id(), "blocked");
+                        throw refused(r);
+                    }
+                    state.limitHit(r.limit(), r.retryAfterMillis(), r.httpStatus(), r.reason() + " (limit: " + r.limit() + ")");
+                    state.leave(t.model().id(), ControlStats.reasonOf(r.limit()));
+                    return null;
+                }
             }
         }
     }
@@ -233,18 +268,20 @@ public final class CallExecutor {
                         "X-Tollgate-Limit", r.limit()));
     }
 
-    private void fail(ChatRequest request, CallState state, List<String> skipped, ClientResponse out) {
+    private void fail(ChatRequest request, CallState state, List<String> skipped, ClientResponse out, String keyId) {
         if (state.lastFailure != null) {
             state.lastFailure.passThrough(out, state.lastFailureHeaders);
             state.status = state.lastFailure.attempt().httpStatus();
             return;
         }
-        if (state.lastWait != null) {
-            AdmissionDecision.Wait w = state.lastWait;
-            throw new GatewayError(429, "rate_limit_error", "rate_limit_exceeded", null,
-                    "Rate limit reached (" + w.limit() + "); capacity frees up in " + w.waitMillis() + " ms.",
-                    Map.of("Retry-After", Long.toString(Math.max(1, (w.waitMillis() + 999) / 1000)),
-                            "X-Tollgate-Limit", w.limit()));
+        if (state.shortestLimit != null) {
+            // nothing admitted: the limit that frees up first tells the agent when to come back
+            stats.refused(keyId, request.model(), ControlStats.reasonOf(state.shortestLimit));
+            int status = state.limitStatus == 429 || state.limitStatus == 403 ? 429 : state.limitStatus;
+            throw new GatewayError(status, status == 429 ? "rate_limit_error" : "server_error",
+                    status == 429 ? "rate_limit_exceeded" : "admission_unavailable", null, state.limitMessage,
+                    Map.of("Retry-After", Long.toString(Math.max(1, (state.shortestRetryMillis + 999) / 1000)),
+                            "X-Tollgate-Limit", state.shortestLimit));
         }
         if (state.contextError != null) {
             throw state.contextError;
@@ -270,13 +307,38 @@ public final class CallExecutor {
         h.put("X-Tollgate-Call-Id", state.callId);
         h.put("X-Tollgate-Model", t.model().id());
         h.put("X-Tollgate-Fallback", Boolean.toString(t.candidate().fallback()));
+        h.put("X-Tollgate-Route", state.routeHeader);
         if (remaining != null) {
+            quotaWarning.header(remaining).ifPresent(v -> h.put(QuotaWarning.HEADER, v));
             putIfKnown(h, "X-Tollgate-Remaining-Requests", remaining.requestsPerMinute());
             putIfKnown(h, "X-Tollgate-Remaining-Tokens", remaining.tokensPerMinute());
             putIfKnown(h, "X-Tollgate-Remaining-Requests-Today", remaining.requestsToday());
             putIfKnown(h, "X-Tollgate-Limit-Requests-Today", remaining.requestsPerDayLimit());
         }
         return h;
+    }
+
+    /** {@code tier=small; score=0.12; reason=auto: complexity 0.12 -> tier small}, printable ASCII only. */
+    static String routeHeader(RoutePlan plan) {
+        StringBuilder b = new StringBuilder();
+        if (plan.tier() != null) {
+            b.append("tier=").append(plan.tier()).append("; ");
+        }
+        if (plan.complexityScore() != null) {
+            b.append("score=").append(String.format(java.util.Locale.ROOT, "%.2f", plan.complexityScore())).append("; ");
+        }
+        b.append("reason=").append(plan.reason());
+        String value = b.toString().replaceAll("[^\\x20-\\x7e]", "?");
+        return value.length() > 512 ? value.substring(0, 512) : value;
+    }
+
+    /** The candidate's reason, plus why the previous model was left when this is a cascade. */
+    private static String routingReason(Target t, CallState state) {
+        String reason = t.candidate().reason();
+        if (state.cascadedFrom == null || !t.candidate().fallback()) {
+            return reason;
+        }
+        return reason + " (" + state.cascadedFrom + ": " + state.cascadeReason + ")";
     }
 
     private static void putIfKnown(Map<String, String> h, String name, long value) {
@@ -326,7 +388,15 @@ public final class CallExecutor {
         String provider;
         UpstreamCall.Result lastFailure;
         Map<String, String> lastFailureHeaders;
-        AdmissionDecision.Wait lastWait;
+        String shortestLimit;
+        long shortestRetryMillis = Long.MAX_VALUE;
+        int limitStatus;
+        String limitMessage;
+        String leftModel;
+        String leftReason;
+        String cascadedFrom;
+        String cascadeReason;
+        String routeHeader;
         GatewayError contextError;
         String breakerOpen;
         boolean notAllowed;
@@ -336,6 +406,22 @@ public final class CallExecutor {
         CallState(String callId, long startNanos) {
             this.callId = callId;
             this.startNanos = startNanos;
+        }
+
+        /** Keeps the limit that frees up first, for the 429 when no candidate is admitted. */
+        void limitHit(String limit, long retryMillis, int status, String message) {
+            if (shortestLimit == null || retryMillis < shortestRetryMillis) {
+                shortestLimit = limit;
+                shortestRetryMillis = retryMillis;
+                limitStatus = status;
+                limitMessage = message;
+            }
+        }
+
+        /** The call leaves {@code model} for the next candidate, for {@code reason}. */
+        void leave(String model, String reason) {
+            leftModel = model;
+            leftReason = reason;
         }
     }
 }

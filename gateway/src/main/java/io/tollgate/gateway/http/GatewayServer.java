@@ -54,7 +54,8 @@ public final class GatewayServer implements AutoCloseable {
     private volatile boolean ready;
 
     public GatewayServer(ApiKeyStore keys, ModelCatalog catalog, CallExecutor executor, EventSink events,
-                         PrometheusMeterRegistry metrics, CallMetrics callMetrics, long maxBodyBytes) {
+                         PrometheusMeterRegistry metrics, CallMetrics callMetrics, long maxBodyBytes,
+                         java.util.function.Supplier<Map<String, Object>> adminStats) {
         this.keys = keys;
         this.catalog = catalog;
         this.executor = executor;
@@ -84,6 +85,7 @@ public final class GatewayServer implements AutoCloseable {
             config.routes.post("/v1/embeddings", ctx -> call(ctx, Endpoint.EMBEDDINGS, OpenAiRequests::embeddings));
             config.routes.get("/v1/models", this::models);
             config.routes.get("/admin/models/<id>", this::adminModel); // <id>: ids like openai/gpt-4o contain slashes
+            config.routes.get("/admin/stats", ctx -> ctx.json(adminStats.get()));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
             config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
             config.routes.get("/health/ready", this::readiness);

@@ -59,7 +59,8 @@ public final class GatewayLoadBench {
             env.put("TOLLGATE_POLICY_TOPIC", "false");
             TollgateConfig policy = PolicyFileParser.parse(Path.of("tollgate.yaml"), env::get);
             GatewayConfig config = new GatewayConfigLoader(env).load(policy, "tollgate.yaml");
-            GatewayApplication.Builder builder = GatewayApplication.builder(config);
+            // the proxy alone, as measured before the control plane was wired (its cost: AdmissionBenchmark)
+            GatewayApplication.Builder builder = GatewayApplication.builder(config).withoutControl();
             if (!kafkaEvents) {
                 builder.eventSink(new DroppingSink());
             }

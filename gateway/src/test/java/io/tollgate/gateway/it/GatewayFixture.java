@@ -109,7 +109,8 @@ final class GatewayFixture {
         }
     }
 
+    /** The proxy without the control plane: these tests count exact attempts and events of one model. */
     static GatewayApplication start(GatewayConfig config) {
-        return new GatewayApplication(config).start();
+        return GatewayApplication.builder(config).withoutControl().build().start();
     }
 }

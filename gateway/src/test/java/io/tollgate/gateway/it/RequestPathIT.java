@@ -124,7 +124,7 @@ class RequestPathIT {
         UsageEvent last = events.list.get(5);
         assertThat(last.getFallback()).isTrue();
         assertThat(last.getFallbackFrom()).isEqualTo("sim-large");
-        assertThat(last.getRoutingReason()).isEqualTo("cascade");
+        assertThat(last.getRoutingReason()).isEqualTo("cascade (sim-large: upstream_server_error)");
         assertThat(last.getComplexityScore()).isEqualTo(0.5);
         assertThat(events.list.get(1).getErrorKind()).isEqualTo(ErrorKind.UPSTREAM_5XX);
         assertThat(settled).hasSize(3).endsWith(last.getTotalTokens());
@@ -158,8 +158,12 @@ class RequestPathIT {
     }
 
     @Test
-    void shouldAnswer429WithRetryAfterAndTheLimitAndForwardNothingWhenAdmissionRefuses() throws Exception {
+    void shouldAnswer429WithTheShortestRetryAfterAndItsLimitAndForwardNothingWhenNoCandidateIsAdmitted()
+            throws Exception {
+        // Given the requested model is out of its daily quota and the fallback waits longer than max_wait
         decisions.add(new AdmissionDecision.Refused("rpd key=k-planner 10000", 3_600_000, 429, "Daily quota used up"));
+        decisions.add(new AdmissionDecision.Refused("rpd key=k-planner model=sim-medium 10", 7_200_000, 429,
+                "Daily quota of sim-medium used up"));
 
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
 
@@ -169,6 +173,32 @@ class RequestPathIT {
         assertThat(r.body()).contains("\"type\":\"rate_limit_error\"").contains("Daily quota used up");
         assertThat(provider.counters().total().requests()).isZero();
         assertThat(events.list).isEmpty();
+    }
+
+    @Test
+    void shouldAnswerABlockAtOnceWithItsStatusAndReasonWithoutTryingTheFallback() throws Exception {
+        decisions.add(new AdmissionDecision.Refused("blocked team:research by command c-1", 0, 403,
+                "budget used up (until 2026-11-23T00:00:00Z)"));
+
+        HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
+
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(r.body()).contains("budget used up (until 2026-11-23T00:00:00Z)").contains("call_refused");
+        assertThat(r.headers().firstValue("X-Tollgate-Limit")).contains("blocked team:research by command c-1");
+        assertThat(decisions).isEmpty();
+        assertThat(provider.counters().total().requests()).isZero();
+    }
+
+    @Test
+    void shouldCascadeWhenARefusalIsNotABlock() throws Exception {
+        decisions.add(new AdmissionDecision.Refused("rpd key=k-planner model=sim-large 10", 3_600_000, 429, "daily"));
+
+        HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Tollgate-Model")).contains("sim-medium");
+        assertThat(r.headers().firstValue("X-Tollgate-Route").orElseThrow()).isEqualTo("tier=large; score=0.50; reason=test");
+        assertThat(events.list.get(0).getRoutingReason()).isEqualTo("cascade (sim-large: rpd)");
     }
 
     @Test

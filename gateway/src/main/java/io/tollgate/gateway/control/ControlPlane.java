@@ -1,0 +1,174 @@
+package io.tollgate.gateway.control;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tollgate.gateway.admission.Admission;
+import io.tollgate.gateway.admission.CommandAwareAdmission;
+import io.tollgate.gateway.admission.LimitResolver;
+import io.tollgate.gateway.admission.QuotaAdmission;
+import io.tollgate.gateway.admission.QuotaView;
+import io.tollgate.gateway.admission.QuotaViewConsumer;
+import io.tollgate.gateway.catalog.ModelCatalog;
+import io.tollgate.gateway.resilience.ControlStats;
+import io.tollgate.gateway.resilience.RetryingCircuitGuard;
+import io.tollgate.gateway.routing.CatalogModelDirectory;
+import io.tollgate.gateway.routing.CommandConsumer;
+import io.tollgate.gateway.routing.CommandView;
+import io.tollgate.gateway.routing.CompactedViewConsumer;
+import io.tollgate.gateway.routing.ComplexityScorer;
+import io.tollgate.gateway.routing.PolicyRouter;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.Policy;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's control components wired together, started and closed with the gateway:
+ * <ul>
+ *   <li>a {@link QuotaView} fed by {@link QuotaViewConsumer} from {@code tollgate.quota-status.v1};</li>
+ *   <li>a {@link LimitResolver} from the policy file's tiers and keys, then live from
+ *       {@code tollgate.policies.v1} ({@code tier:} and {@code key:} records);</li>
+ *   <li>a {@link CommandView} fed by {@link CommandConsumer} from {@code tollgate.commands.v1};</li>
+ *   <li>admission = {@link CommandAwareAdmission} (BLOCK first) over {@link QuotaAdmission};</li>
+ *   <li>the {@link PolicyRouter} over the gateway's catalog ({@link CatalogModelDirectory});</li>
+ *   <li>a {@link RetryingCircuitGuard} reporting breaker transitions to {@link ControlStats}.</li>
+ * </ul>
+ * Without Kafka the views stay empty: admission counts this gateway's own calls against the policy
+ * file's limits, and no command applies.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final ControlSettings settings;
+    private final QuotaView quotaView = new QuotaView();
+    private final CommandView commands = new CommandView();
+    private final LimitResolver limits;
+    private final QuotaAdmission quota;
+    private final Admission admission;
+    private final PolicyRouter router;
+    private final RetryingCircuitGuard guard;
+    private final ControlStats stats;
+    private final List<AutoCloseable> consumers = new ArrayList<>();
+    private QuotaViewConsumer quotaConsumer;
+    private CommandConsumer commandConsumer;
+    private CompactedViewConsumer<Policy> limitsConsumer;
+
+    /**
+     * @param kafka Kafka client settings; empty (no {@code bootstrap.servers}) = no views from topics
+     */
+    public ControlPlane(TollgateConfig policy, ControlSettings settings, ModelCatalog catalog,
+                        Map<String, Object> kafka, Topics topics, MeterRegistry metrics, ControlStats stats) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.stats = Objects.requireNonNull(stats, "stats");
+        this.limits = LimitResolver.fromConfig(policy);
+        this.quota = new QuotaAdmission(quotaView, limits, settings.admission());
+        this.admission = new CommandAwareAdmission(quota, commands);
+        this.router = new PolicyRouter(new CatalogModelDirectory(catalog, 5_000, System::currentTimeMillis), commands,
+                new ComplexityScorer(), settings.routing(), System::currentTimeMillis);
+        this.guard = new RetryingCircuitGuard(settings.guard(), new Random(), stats);
+        if (kafka.containsKey("bootstrap.servers")) {
+            quotaConsumer = new QuotaViewConsumer(kafka, topics, quotaView, metrics, Clock.systemUTC());
+            commandConsumer = new CommandConsumer(kafka, topics, commands);
+            limitsConsumer = new CompactedViewConsumer<>("limits-view", kafka, Topics.POLICIES,
+                    topics.policies().valueSerde().deserializer(), limits::apply);
+        }
+    }
+
+    /** Starts the views and waits, up to {@code catchUp}, until they have read their topics. */
+    public ControlPlane start() {
+        if (quotaConsumer == null) {
+            return this;
+        }
+        consumers.add(quotaConsumer.start());
+        consumers.add(commandConsumer.start());
+        consumers.add(limitsConsumer.start());
+        try {
+            long deadline = System.nanoTime() + settings.catchUp().toNanos();
+            boolean quotaReady = quotaConsumer.awaitCaughtUp(remaining(deadline));
+            boolean commandsReady = commandConsumer.awaitCaughtUp(remaining(deadline));
+            boolean limitsReady = limitsConsumer.awaitCaughtUp(remaining(deadline));
+            if (!(quotaReady && commandsReady && limitsReady)) {
+                // serving on a partial view is the fail-open choice; the staleness gauge shows it
+                LOG.warn("control views not caught up after {} (quota {}, commands {}, limits {}); serving anyway",
+                        settings.catchUp(), quotaReady, commandsReady, limitsReady);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return this;
+    }
+
+    private static java.time.Duration remaining(long deadlineNanos) {
+        return java.time.Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    public Admission admission() {
+        return admission;
+    }
+
+    public PolicyRouter router() {
+        return router;
+    }
+
+    public RetryingCircuitGuard guard() {
+        return guard;
+    }
+
+    public QuotaAdmission quota() {
+        return quota;
+    }
+
+    public QuotaView quotaView() {
+        return quotaView;
+    }
+
+    public CommandView commands() {
+        return commands;
+    }
+
+    public LimitResolver limits() {
+        return limits;
+    }
+
+    public ControlStats stats() {
+        return stats;
+    }
+
+    public ControlSettings settings() {
+        return settings;
+    }
+
+    /** Breaker states and view sizes, for {@code GET /admin/stats}. */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, String> breakers = new LinkedHashMap<>();
+        guard.states().forEach((k, s) -> breakers.put(k, s.name()));
+        out.put("breakers", breakers);
+        out.put("quotaViewEntries", quotaView.size());
+        long staleness = quotaView.stalenessMillis(System.currentTimeMillis());
+        out.put("quotaViewStalenessMillis", staleness == Long.MAX_VALUE ? null : staleness);
+        out.put("commandsInView", commands.size());
+        out.put("gatewayInstances", settings.admission().instances());
+        out.put("failMode", settings.admission().failMode().name());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : consumers.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing a control view failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.tollgate.gateway.control;
+
+import io.tollgate.gateway.admission.QuotaAdmission;
+import io.tollgate.gateway.admission.QuotaWarning;
+import io.tollgate.gateway.resilience.RetryingCircuitGuard;
+import io.tollgate.gateway.routing.PolicyRouter;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The control plane's settings: {@code tollgate.yaml} ({@code organisation}, {@code routing}) with
+ * environment overrides. Every variable is optional:
+ * <ul>
+ *   <li>{@code TOLLGATE_GATEWAY_INSTANCES} (1): gateways sharing the limits, see
+ *       {@link QuotaAdmission.Settings#withInstances}.</li>
+ *   <li>{@code TOLLGATE_ADMISSION_FAIL_MODE} ({@code open} | {@code closed}) and
+ *       {@code TOLLGATE_ADMISSION_STALE_AFTER_MS} (30000).</li>
+ *   <li>{@code TOLLGATE_ADMISSION_REFLECTION_MS} (2000): how long an own admission may be missing from the view.</li>
+ *   <li>{@code TOLLGATE_QUOTA_WARNING_PERCENT} ({@code organisation.quota_warning_percent}, 80).</li>
+ *   <li>{@code TOLLGATE_RETRY_MAX_ATTEMPTS} (3), {@code TOLLGATE_RETRY_BASE_DELAY_MS} (250),
+ *       {@code TOLLGATE_RETRY_MAX_DELAY_MS} (8000), {@code TOLLGATE_RETRY_MAX_RETRY_AFTER_MS} (30000).</li>
+ *   <li>{@code TOLLGATE_BREAKER_FAILURE_THRESHOLD} (5), {@code TOLLGATE_BREAKER_COOL_DOWN_MS} (30000).</li>
+ *   <li>{@code TOLLGATE_CONTROL_CATCH_UP_MS} (10000): how long start-up waits for the views to read their topics.</li>
+ * </ul>
+ */
+public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuitGuard.Settings guard,
+                              PolicyRouter.Settings routing, Duration catchUp) {
+
+    public static ControlSettings from(TollgateConfig policy, Map<String, String> env) {
+        TollgateConfig.Organisation org = policy.organisation();
+        int warning = (int) number(env, "TOLLGATE_QUOTA_WARNING_PERCENT",
+                org == null ? QuotaWarning.DEFAULT.percent() : org.quotaWarningPercent());
+        QuotaAdmission.Settings defaults = QuotaAdmission.Settings.defaults();
+        QuotaAdmission.FailMode failMode = failMode(env.get("TOLLGATE_ADMISSION_FAIL_MODE"));
+        QuotaAdmission.Settings admission = new QuotaAdmission.Settings(defaults.windowMillis(), defaults.bucketMillis(),
+                number(env, "TOLLGATE_ADMISSION_REFLECTION_MS", defaults.reflectionBoundMillis()),
+                (int) number(env, "TOLLGATE_GATEWAY_INSTANCES", 1), failMode,
+                number(env, "TOLLGATE_ADMISSION_STALE_AFTER_MS", defaults.staleAfterMillis()),
+                org == null ? defaults.zone() : zone(org.zone()), org == null ? 0 : org.resetHour(),
+                new QuotaWarning(warning));
+        RetryingCircuitGuard.Settings g = RetryingCircuitGuard.Settings.defaults();
+        RetryingCircuitGuard.Settings guard = new RetryingCircuitGuard.Settings(
+                (int) number(env, "TOLLGATE_RETRY_MAX_ATTEMPTS", g.maxAttempts()),
+                millis(env, "TOLLGATE_RETRY_BASE_DELAY_MS", g.baseDelay()),
+                millis(env, "TOLLGATE_RETRY_MAX_DELAY_MS", g.maxDelay()),
+                millis(env, "TOLLGATE_RETRY_MAX_RETRY_AFTER_MS", g.maxRetryAfter()),
+                (int) number(env, "TOLLGATE_BREAKER_FAILURE_THRESHOLD", g.failureThreshold()),
+                millis(env, "TOLLGATE_BREAKER_COOL_DOWN_MS", g.coolDown()));
+        PolicyRouter.Settings routing = policy.routing() == null
+                ? new PolicyRouter.Settings(List.of(), Map.of(), null)
+                : PolicyRouter.Settings.from(policy.routing());
+        return new ControlSettings(admission, guard, routing,
+                millis(env, "TOLLGATE_CONTROL_CATCH_UP_MS", Duration.ofSeconds(10)));
+    }
+
+    private static QuotaAdmission.FailMode failMode(String value) {
+        if (value == null || value.isBlank()) {
+            return QuotaAdmission.FailMode.OPEN;
+        }
+        try {
+            return QuotaAdmission.FailMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("TOLLGATE_ADMISSION_FAIL_MODE='" + value
+                    + "' is not a fail mode; expected open or closed", e);
+        }
+    }
+
+    private static ZoneId zone(String zone) {
+        return zone == null || zone.isBlank() ? ZoneId.of("UTC") : ZoneId.of(zone);
+    }
+
+    private static Duration millis(Map<String, String> env, String name, Duration fallback) {
+        return Duration.ofMillis(number(env, name, fallback.toMillis()));
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "='" + v + "' is not a whole number", e);
+        }
+    }
+}
