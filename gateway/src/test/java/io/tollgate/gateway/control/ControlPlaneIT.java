@@ -1,0 +1,346 @@
+package io.tollgate.gateway.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tollgate.gateway.GatewayApplication;
+import io.tollgate.gateway.config.GatewayConfigLoader;
+import io.tollgate.gateway.resilience.RetryingCircuitGuard;
+import io.tollgate.gateway.routing.Commands;
+import io.tollgate.localstack.junit.KafkaExtension;
+import io.tollgate.localstack.junit.SharedKafka;
+import io.tollgate.localstack.provider.SimulatedProvider;
+import io.tollgate.metering.MeteringApplication;
+import io.tollgate.metering.config.MeteringConfigLoader;
+import io.tollgate.schemas.Keys;
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.RoutingCommand;
+import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.policy.PolicyFileParser;
+import io.tollgate.schemas.policy.TollgateConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway with its default control plane on the embedded broker, the real metering stream
+ * (usage events -> {@code tollgate.quota-status.v1}) and the simulated provider.
+ *
+ * <p>Over-admission bound: with one gateway the limit is exact (its own ledger holds every
+ * admission it made, so a lagging view cannot hide any); with N gateways and
+ * {@code TOLLGATE_GATEWAY_INSTANCES=N} each takes at most {@code ceil(free / N)} of the capacity
+ * the shared view shows free until the view reflects it, so together they admit at most
+ * {@code limit + N - 1} per window (one extra call per additional instance, from the rounding).
+ * The burst tests assert exactly these bounds: 60 with one gateway, 61 with two.
+ */
+@ExtendWith(KafkaExtension.class)
+class ControlPlaneIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final HexFormat HEX = HexFormat.of();
+
+    @TempDir
+    static Path dir;
+    private static SharedKafka kafka;
+    private static SimulatedProvider provider;
+    private static MeteringApplication metering;
+    private static final AtomicInteger GATEWAYS = new AtomicInteger();
+    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+
+    @BeforeAll
+    static void start(SharedKafka shared) {
+        kafka = shared;
+        kafka.createTopics(1);
+        provider = SimulatedProvider.start();
+        Map<String, String> keys = new HashMap<>();
+        keys.put("schema.registry.url", kafka.registryUrl());
+        keys.put("application.id", "tollgate-metering-control-it");
+        keys.put("metering.http.port", "0");
+        keys.put("state.dir", dir.resolve("metering-state").toString());
+        metering = new MeteringApplication(MeteringConfigLoader.fromMaps(keys,
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        metering.close();
+        provider.close();
+    }
+
+    /** A policy file with one key per test, so tests sharing the broker never share a limit. */
+    static TollgateConfig policy(String keyId, String tier, boolean autoWait, double maxWaitSeconds) {
+        String yaml = """
+                organisation: {zone: UTC, reset_hour: 0, quota_warning_percent: 80}
+                providers:
+                  - name: simulated
+                    base_url: %s
+                    api_keys: [sim-key-1]
+                    discovery: none
+                models:
+                  - {id: sim-large, provider: simulated, context_window: 128000, max_output_tokens: 16384,
+                     tokenizer: o200k_base, price: {input: 2.50, output: 10.00}, tier: large}
+                  - {id: sim-small, provider: simulated, context_window: 128000, max_output_tokens: 16384,
+                     tokenizer: o200k_base, price: {input: 0.15, output: 0.60}, tier: small}
+                  - {id: sim-local, provider: simulated, context_window: 32768, max_output_tokens: 4096,
+                     tokenizer: cl100k_base, price: {input: 0, output: 0}, tier: local}
+                tiers:
+                  - name: burst-it
+                    limits:
+                      - {model: "*", rpm: 60}
+                  - name: open-it
+                    limits:
+                      - {model: "*", rpm: 100000}
+                keys:
+                  - {id: %s, hash: %s, tenant: acme-it, team: team-%s, agent: agent-%s, tier: %s}
+                routing:
+                  local_fallback: sim-local
+                  complexity_tiers:
+                    - {tier: small, max_score: 0.5}
+                    - {tier: large, max_score: 1.0}
+                  auto_wait: %s
+                  max_wait_seconds: %s
+                """.formatted(provider.baseUrl(), keyId, sha256(secret(keyId)), keyId, keyId, tier, autoWait,
+                maxWaitSeconds);
+        return PolicyFileParser.parse(yaml, "control-it.yaml");
+    }
+
+    static String secret(String keyId) {
+        return "tg-" + keyId;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static GatewayApplication gateway(TollgateConfig policy, Map<String, String> extra) {
+        int n = GATEWAYS.incrementAndGet();
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("TOLLGATE_SCHEMA_REGISTRY_URL", kafka.registryUrl());
+        env.put("TOLLGATE_GATEWAY_PORT", "0");
+        env.put("TOLLGATE_GATEWAY_HOST", "127.0.0.1");
+        env.put("TOLLGATE_GATEWAY_ID", "gw-control-it-" + n);
+        env.put("TOLLGATE_SPOOL_DIR", dir.resolve("spool-" + n).toString());
+        env.put("TOLLGATE_WORKING_DIR", dir.toString());
+        env.put("HOME", dir.toString());
+        env.putAll(extra);
+        return new GatewayApplication(new GatewayConfigLoader(env).load(policy, "control-it.yaml")).start();
+    }
+
+    private HttpResponse<String> chat(GatewayApplication gateway, String keyId, String model) throws Exception {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + secret(keyId))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String adminStats(GatewayApplication gateway) throws Exception {
+        return get(gateway, "/admin/stats");
+    }
+
+    private String get(GatewayApplication gateway, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Admitted (200) calls and their completion times, from a burst of {@code calls} from {@code clients}. */
+    private record Burst(List<Long> admittedAt, int refused, List<HttpResponse<String>> refusals) {
+    }
+
+    private Burst burst(List<GatewayApplication> gateways, String keyId, int calls, int clients) throws Exception {
+        List<Long> admittedAt = Collections.synchronizedList(new ArrayList<>());
+        List<HttpResponse<String>> refusals = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                done.add(pool.submit(() -> {
+                    int i;
+                    while ((i = next.getAndIncrement()) < calls) {
+                        HttpResponse<String> r = chat(gateways.get(i % gateways.size()), keyId, "sim-small");
+                        if (r.statusCode() == 200) {
+                            admittedAt.add(System.currentTimeMillis());
+                        } else {
+                            refusals.add(r);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+        return new Burst(admittedAt, refusals.size(), refusals);
+    }
+
+    /** The most admissions inside any 60-second window. */
+    private static int maxInAnyWindow(List<Long> times) {
+        List<Long> sorted = new ArrayList<>(times);
+        Collections.sort(sorted);
+        int best = 0;
+        for (int i = 0, j = 0; i < sorted.size(); i++) {
+            while (sorted.get(i) - sorted.get(j) >= 60_000) {
+                j++;
+            }
+            best = Math.max(best, i - j + 1);
+        }
+        return best;
+    }
+
+    @Test
+    void shouldAdmitAtMostTheLimitWhenOneGatewayTakesABurstFrom32Clients() throws Exception {
+        // Given a key with rpm 60; waits up to 3 s (view catch-up) are taken, a full minute is not
+        String key = "k-burst-one";
+        provider.counters().reset();
+        try (GatewayApplication gateway = gateway(policy(key, "burst-it", true, 3), Map.of())) {
+            // When 200 calls arrive from 32 clients at once
+            Burst burst = burst(List.of(gateway), key, 200, 32);
+
+            // Then no 60-second window holds more than 60 admissions, and the provider served only those
+            System.out.printf("[bench] 1 gateway: %d admitted of 200, %d refused%n", burst.admittedAt().size(),
+                    burst.refused());
+            assertThat(maxInAnyWindow(burst.admittedAt())).isLessThanOrEqualTo(60);
+            assertThat(burst.admittedAt()).isNotEmpty();
+            assertThat(provider.counters().total().requests()).isEqualTo(burst.admittedAt().size());
+            HttpResponse<String> refusal = burst.refusals().get(0);
+            assertThat(refusal.statusCode()).isEqualTo(429);
+            assertThat(refusal.headers().firstValue("X-Tollgate-Limit").orElseThrow()).startsWith("rpm key=" + key);
+            assertThat(Long.parseLong(refusal.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 61L);
+            assertThat(adminStats(gateway)).contains("\"rpm\"");
+        }
+    }
+
+    @Test
+    void shouldAdmitAtMostTheLimitPlusOneWhenTwoGatewaysShareTheBurst() throws Exception {
+        // Given two gateways that know they share the limits (TOLLGATE_GATEWAY_INSTANCES=2)
+        String key = "k-burst-two";
+        provider.counters().reset();
+        Map<String, String> two = Map.of("TOLLGATE_GATEWAY_INSTANCES", "2");
+        try (GatewayApplication a = gateway(policy(key, "burst-it", true, 3), two);
+             GatewayApplication b = gateway(policy(key, "burst-it", true, 3), two)) {
+            // When 200 calls from 32 clients are spread over both
+            Burst burst = burst(List.of(a, b), key, 200, 32);
+
+            // Then together they over-admit by at most N - 1 = 1
+            System.out.printf("[bench] 2 gateways: %d admitted of 200 (limit 60, bound 61), %d refused%n",
+                    burst.admittedAt().size(), burst.refused());
+            assertThat(maxInAnyWindow(burst.admittedAt())).isLessThanOrEqualTo(61);
+            assertThat(provider.counters().total().requests()).isEqualTo(burst.admittedAt().size());
+        }
+    }
+
+    @Test
+    void shouldServeTheLocalFallbackWhileTheBreakerIsOpenAndReturnAfterTheProbe() throws Exception {
+        // Given a breaker that opens after 3 failures for 1 s, and no retries
+        String key = "k-breaker";
+        Map<String, String> env = Map.of("TOLLGATE_BREAKER_FAILURE_THRESHOLD", "3",
+                "TOLLGATE_BREAKER_COOL_DOWN_MS", "1000", "TOLLGATE_RETRY_MAX_ATTEMPTS", "1");
+        try (GatewayApplication gateway = gateway(policy(key, "open-it", false, 0), env)) {
+            provider.counters().reset();
+            provider.scenario().serverErrorNext("sim-large", 3);
+
+            // When sim-large fails three times
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = chat(gateway, key, "sim-large");
+                // Then each call is still answered, by the local fallback
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.headers().firstValue("X-Tollgate-Model")).contains("sim-local");
+                assertThat(r.headers().firstValue("X-Tollgate-Fallback")).contains("true");
+            }
+            RetryingCircuitGuard guard = gateway.control().orElseThrow().guard();
+            assertThat(guard.state("simulated", "sim-large")).isEqualTo(RetryingCircuitGuard.State.OPEN);
+
+            // and while open, sim-large is not even tried
+            HttpResponse<String> whileOpen = chat(gateway, key, "sim-large");
+            assertThat(whileOpen.headers().firstValue("X-Tollgate-Model")).contains("sim-local");
+            assertThat(provider.counters().forModel("sim-large").requests()).isEqualTo(3);
+            assertThat(adminStats(gateway)).contains("\"simulated/sim-large\":\"OPEN\"");
+            assertThat(get(gateway, "/metrics")).containsPattern("tollgate_gateway_cascades_total\\{[^}]*reason=\"breaker_open\"");
+
+            // Then after the cool-down the half-open probe succeeds and the primary serves again
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
+                    chat(gateway, key, "sim-large").headers().firstValue("X-Tollgate-Model").orElse("").equals("sim-large"));
+            assertThat(guard.state("simulated", "sim-large")).isEqualTo(RetryingCircuitGuard.State.CLOSED);
+            HttpResponse<String> after = chat(gateway, key, "sim-large");
+            assertThat(after.headers().firstValue("X-Tollgate-Fallback")).contains("false");
+            assertThat(adminStats(gateway)).contains("HALF_OPEN->CLOSED");
+        }
+    }
+
+    @Test
+    void shouldDowngradeWithinOneSecondBlockWithTheReasonAndRestoreWhenCommandsAreProduced() throws Exception {
+        String key = "k-commands";
+        Topics topics = kafka.topics();
+        try (GatewayApplication gateway = gateway(policy(key, "open-it", false, 0), Map.of());
+             KafkaProducer<String, RoutingCommand> producer = new KafkaProducer<>(kafka.producerProperties(),
+                     new StringSerializer(), topics.commands().valueSerde().serializer())) {
+            producer.partitionsFor(Topics.COMMANDS); // metadata first: time the command, not the producer's start
+            assertThat(chat(gateway, key, "sim-large").headers().firstValue("X-Tollgate-Model")).contains("sim-large");
+
+            // When a DOWNGRADE to sim-small is produced for the key
+            send(producer, Commands.downgrade(ScopeType.API_KEY, key, "sim-small"));
+            long producedAt = System.nanoTime();
+
+            // Then within a second calls for sim-large are served by sim-small
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() ->
+                    chat(gateway, key, "sim-large").headers().firstValue("X-Tollgate-Model").orElse("").equals("sim-small"));
+            System.out.printf("[bench] DOWNGRADE produced -> first call served by sim-small: %d ms%n",
+                    (System.nanoTime() - producedAt) / 1_000_000);
+            HttpResponse<String> downgraded = chat(gateway, key, "sim-large");
+            assertThat(downgraded.headers().firstValue("X-Tollgate-Route").orElseThrow()).contains("downgrade by command");
+
+            // When the key's team is blocked
+            send(producer, Commands.block(ScopeType.TEAM, "team-" + key, "team budget used up", null, 403));
+
+            // Then calls get 403 with the reason, and nothing more reaches the provider
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() ->
+                    chat(gateway, key, "sim-large").statusCode() == 403);
+            HttpResponse<String> blocked = chat(gateway, key, "sim-large");
+            assertThat(blocked.body()).contains("team budget used up").contains("call_refused");
+            assertThat(blocked.headers().firstValue("X-Tollgate-Limit").orElseThrow())
+                    .startsWith("blocked team:team-" + key);
+
+            // When both are restored, the requested model is served again
+            send(producer, Commands.restore(ScopeType.TEAM, "team-" + key));
+            send(producer, Commands.restore(ScopeType.API_KEY, key));
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> {
+                HttpResponse<String> r = chat(gateway, key, "sim-large");
+                return r.statusCode() == 200 && r.headers().firstValue("X-Tollgate-Model").orElse("").equals("sim-large");
+            });
+        }
+    }
+
+    private static void send(KafkaProducer<String, RoutingCommand> producer, RoutingCommand command) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.COMMANDS, Keys.scope(command.getScopeType(), command.getScopeId()),
+                command)).get();
+    }
+}
