@@ -27,6 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole of Tollgate in this JVM: the local stack's broker, registry and simulated provider, the
@@ -37,6 +42,15 @@ public final class TollgateStack implements AutoCloseable {
 
     /** Environment variable the example policy file uses for the simulated provider's address. */
     public static final String PROVIDER_URL_VARIABLE = "TOLLGATE_SIMULATED_PROVIDER_URL";
+
+    /**
+     * Kafka Streams does not leave its consumer group on close, so a restarted service waits for
+     * the previous member's session to expire before it gets its partitions: 45 s with Kafka's
+     * default, measured as 60 s from {@code up} to ready on reused data. One local instance per
+     * service can afford a shorter session; the heartbeat stays at a third of it.
+     */
+    static final Map<String, String> RESTART_FRIENDLY_GROUPS = Map.of("session.timeout.ms", "10000",
+            "heartbeat.interval.ms", "3000");
 
     private final LocalStack infrastructure;
     private final TollgateConfig policy;
@@ -78,22 +92,34 @@ public final class TollgateStack implements AutoCloseable {
             List<PolicyChange> applied = PolicyCommand.apply(policy, source, connection, Duration.ofSeconds(30), true,
                     false, progress);
 
-            progress.accept("starting metering-stream and budget-alerts");
-            MeteringApplication metering = new MeteringApplication(MeteringConfigLoader.fromMaps(
-                    meteringKeys(settings, stack, policy), Map.of("bootstrap.servers", stack.bootstrapServers()))).start();
-            stack.addService("Metering queries", metering.advertisedUrl().toString(), metering);
-            BudgetAlertsApplication budget = new BudgetAlertsApplication(ConfigLoader.load(null,
-                    budgetEnvironment(settings, stack, policy))).start();
-            String budgetUrl = "http://127.0.0.1:" + budget.httpPort();
-            stack.addService("Budget REST", budgetUrl, budget);
-
-            progress.accept("starting the gateway");
+            // the three services only meet through Kafka: start them side by side
+            progress.accept("starting metering-stream, budget-alerts and the gateway");
+            Map<String, String> meteringKafka = new HashMap<>(RESTART_FRIENDLY_GROUPS);
+            meteringKafka.put("bootstrap.servers", stack.bootstrapServers());
             GatewayConfig gatewayConfig = new GatewayConfigLoader(gatewayEnvironment(settings, stack)).load(policy, source);
-            GatewayControls controls = GatewayControls.start(gatewayConfig, new SimpleMeterRegistry(), Duration.ofSeconds(10));
-            stack.addService("Gateway controls", "quota, command and policy views", controls);
-            GatewayApplication gateway = controls.applyTo(GatewayApplication.builder(gatewayConfig)).build().start();
-            String gatewayUrl = "http://127.0.0.1:" + gateway.port();
-            stack.addService("Gateway", gatewayUrl + "/v1", gateway);
+            MeteringApplication metering;
+            BudgetAlertsApplication budget;
+            GatewayParts gatewayParts;
+            List<String> failures = new java.util.ArrayList<>();
+            try (ExecutorService starters = Executors.newFixedThreadPool(3)) {
+                Future<MeteringApplication> m = starters.submit(() -> new MeteringApplication(
+                        MeteringConfigLoader.fromMaps(meteringKeys(settings, stack, policy), meteringKafka)).start());
+                Future<BudgetAlertsApplication> b = starters.submit(() -> new BudgetAlertsApplication(
+                        ConfigLoader.load(null, budgetEnvironment(settings, stack, policy))).start());
+                Future<GatewayParts> g = starters.submit(() -> GatewayParts.start(gatewayConfig));
+                // joined in this order and registered at once, so whatever started is stopped on a failure
+                metering = joined(m, started -> stack.addService("Metering queries", started.advertisedUrl().toString(), started), failures);
+                budget = joined(b, started -> stack.addService("Budget REST", "http://127.0.0.1:" + started.httpPort(), started), failures);
+                gatewayParts = joined(g, started -> {
+                    stack.addService("Gateway controls", "quota, command and policy views", started.controls());
+                    stack.addService("Gateway", "http://127.0.0.1:" + started.gateway().port() + "/v1", started.gateway());
+                }, failures);
+            }
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("could not start the stack: " + String.join("; ", failures));
+            }
+            String budgetUrl = "http://127.0.0.1:" + budget.httpPort();
+            String gatewayUrl = "http://127.0.0.1:" + gatewayParts.gateway().port();
 
             String meteringUrl = metering.advertisedUrl().toString();
             awaitReady(List.of(meteringUrl + "/readyz", budgetUrl + "/readyz", gatewayUrl + "/health/ready"),
@@ -102,6 +128,33 @@ public final class TollgateStack implements AutoCloseable {
         } catch (RuntimeException | InterruptedException e) {
             stack.close();
             throw e;
+        }
+    }
+
+    /** The gateway with its control components; the controls are closed if the gateway fails to start. */
+    private record GatewayParts(GatewayControls controls, GatewayApplication gateway) {
+        static GatewayParts start(GatewayConfig config) throws InterruptedException {
+            GatewayControls controls = GatewayControls.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(10));
+            try {
+                return new GatewayParts(controls, controls.applyTo(GatewayApplication.builder(config)).build().start());
+            } catch (RuntimeException e) {
+                controls.close();
+                throw e;
+            }
+        }
+    }
+
+    /** The started service, registered with {@code register}; null (reported) when it failed to start. */
+    private static <T> T joined(Future<T> future, Consumer<T> register, List<String> failures)
+            throws InterruptedException {
+        try {
+            T started = future.get();
+            register.accept(started);
+            return started;
+        } catch (ExecutionException e) {
+            LoggerFactory.getLogger(TollgateStack.class).error("a service failed to start", e.getCause());
+            failures.add(String.valueOf(e.getCause().getMessage()));
+            return null;
         }
     }
 
@@ -117,12 +170,16 @@ public final class TollgateStack implements AutoCloseable {
     }
 
     private static Map<String, String> budgetEnvironment(StackSettings settings, LocalStack stack, TollgateConfig policy) {
-        return Map.of("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers(),
-                "TOLLGATE_SCHEMA_REGISTRY_URL", stack.registryUrl(),
-                "TOLLGATE_BUDGET_HTTP_PORT", String.valueOf(settings.budgetPort()),
-                "TOLLGATE_STATE_DIR", settings.dataDir().resolve("budget-state").toString(),
-                "TOLLGATE_ZONE", policy.organisation().zone(),
-                "TOLLGATE_QUOTA_WARNING_PERCENT", String.valueOf(policy.organisation().quotaWarningPercent()));
+        Map<String, String> env = new HashMap<>();
+        RESTART_FRIENDLY_GROUPS.forEach((property, value) ->
+                env.put("KAFKA_" + property.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), value));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers());
+        env.put("TOLLGATE_SCHEMA_REGISTRY_URL", stack.registryUrl());
+        env.put("TOLLGATE_BUDGET_HTTP_PORT", String.valueOf(settings.budgetPort()));
+        env.put("TOLLGATE_STATE_DIR", settings.dataDir().resolve("budget-state").toString());
+        env.put("TOLLGATE_ZONE", policy.organisation().zone());
+        env.put("TOLLGATE_QUOTA_WARNING_PERCENT", String.valueOf(policy.organisation().quotaWarningPercent()));
+        return env;
     }
 
     private static Map<String, String> gatewayEnvironment(StackSettings settings, LocalStack stack) {
