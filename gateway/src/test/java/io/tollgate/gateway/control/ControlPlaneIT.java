@@ -36,7 +36,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.tollgate.schemas.avro.UsageEvent;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -113,6 +117,9 @@ class ControlPlaneIT {
                   - name: open-it
                     limits:
                       - {model: "*", rpm: 100000}
+                  - name: daily-it
+                    limits:
+                      - {model: "*", rpm: 100000, rpd: 10}
                 keys:
                   - {id: %s, hash: %s, tenant: acme-it, team: team-%s, agent: agent-%s, tier: %s}
                 routing:
@@ -336,6 +343,77 @@ class ControlPlaneIT {
                 HttpResponse<String> r = chat(gateway, key, "sim-large");
                 return r.statusCode() == 200 && r.headers().firstValue("X-Tollgate-Model").orElse("").equals("sim-large");
             });
+        }
+    }
+
+    @Test
+    void shouldRouteAutoByComplexityIntoEventAndHeaderAndWarnAtTheDailyShare() throws Exception {
+        // Given a key with 10 requests a day (warning at 80 %)
+        String key = "k-daily";
+        Topics topics = kafka.topics();
+        try (GatewayApplication gateway = gateway(policy(key, "daily-it", false, 0), Map.of());
+             KafkaConsumer<String, UsageEvent> usage = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                     kafka.bootstrapServers(), "enable.auto.commit", "false", "isolation.level", "read_committed"),
+                     new StringDeserializer(), topics.usage().valueSerde().deserializer())) {
+            List<TopicPartition> parts = usage.partitionsFor(Topics.USAGE).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            usage.assign(parts);
+            usage.seekToBeginning(parts);
+
+            // When a short question is sent as model "auto"
+            HttpResponse<String> first = chat(gateway, key, "auto");
+
+            // Then the small tier serves it, and the header and the events say why
+            assertThat(first.statusCode()).isEqualTo(200);
+            assertThat(first.headers().firstValue("X-Tollgate-Model")).contains("sim-small");
+            assertThat(first.headers().firstValue("X-Tollgate-Route").orElseThrow())
+                    .startsWith("tier=small; score=").contains("reason=auto: complexity");
+            assertThat(first.headers().firstValue("X-Tollgate-Remaining-Requests-Today")).contains("9");
+            assertThat(first.headers().firstValue("X-Tollgate-Quota-Warning")).isEmpty();
+            String callId = first.headers().firstValue("X-Tollgate-Call-Id").orElseThrow();
+            List<UsageEvent> events = new ArrayList<>();
+            await().atMost(PATIENCE).until(() -> {
+                usage.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.value() != null && callId.equals(r.value().getCallId())) {
+                        events.add(r.value());
+                    }
+                });
+                return events.size() == 2;
+            });
+            assertThat(events).allSatisfy(e -> {
+                assertThat(e.getRoutedTier()).isEqualTo("small");
+                assertThat(e.getComplexityScore()).isBetween(0.0, 0.5);
+                assertThat(e.getRoutingReason()).startsWith("auto: complexity");
+                assertThat(e.getFallback()).isFalse();
+            });
+
+            // When the key uses its daily requests, the answer warns by the 8th of 10 (80 %); while the
+            // view lags, admission counts a bucket's own calls on top of the view (caution), so the
+            // warning may come one call early, never late
+            int warnedAt = 0;
+            String warning = null;
+            for (int i = 2; i <= 8 && warning == null; i++) {
+                warning = chat(gateway, key, "sim-small").headers().firstValue("X-Tollgate-Quota-Warning").orElse(null);
+                warnedAt = i;
+            }
+            assertThat(warning).isNotNull().matches("\\d+ of 10 daily requests used \\(\\d+%\\)");
+            assertThat(warnedAt).isBetween(7, 8);
+
+            // and once 10 are used, nothing is admitted: 429 naming the daily limit, never an 11th call
+            int admitted = warnedAt;
+            HttpResponse<String> refused = null;
+            while (refused == null && admitted <= 10) {
+                HttpResponse<String> r = chat(gateway, key, "sim-small");
+                if (r.statusCode() == 200) {
+                    admitted++;
+                } else {
+                    refused = r;
+                }
+            }
+            assertThat(admitted).isLessThanOrEqualTo(10);
+            assertThat(refused).isNotNull();
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("X-Tollgate-Limit").orElseThrow()).startsWith("rpd");
         }
     }
 
