@@ -32,9 +32,10 @@ import picocli.CommandLine.Option;
                 + " simulated fleet of agents through the gateway and show live usage, budgets, alerts and commands."
                 + " Ctrl-C stops everything cleanly and prints a summary.",
                 "Examples:",
-                "  tollgate up                                 ten demo agents' keys, 20 agents, 10 calls/s",
+                "  tollgate up                  20 agents on the ten demo keys, 10 calls/s",
+                "  tollgate up --fresh          the same, starting from empty topics",
                 "  tollgate up --agents 50 --rate 40 --error-rate 0.02 --latency-ms 200",
-                "  tollgate up --no-fleet                      just the stack; the gateway on port 8080 for your agents"})
+                "  tollgate up --no-fleet       only the stack: gateway on :8080 for your agents"})
 final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Policy file (default: ${DEFAULT-VALUE}).")
