@@ -36,6 +36,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.tollgate.localstack.provider.Behaviour;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.ErrorKind;
 import io.tollgate.schemas.avro.UsageEvent;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -414,6 +417,67 @@ class ControlPlaneIT {
             assertThat(refused).isNotNull();
             assertThat(refused.statusCode()).isEqualTo(429);
             assertThat(refused.headers().firstValue("X-Tollgate-Limit").orElseThrow()).startsWith("rpd");
+        }
+    }
+
+    @Test
+    void shouldEndABrokenStreamCleanlyMeterWhatWasRelayedAndNotRetryItWithTheDefaultControlPlane() throws Exception {
+        // Given sim-large cuts the stream after 3 of its chunks
+        String key = "k-stream";
+        try (GatewayApplication gateway = gateway(policy(key, "open-it", false, 0), Map.of())) {
+            provider.counters().reset();
+            provider.scenario().set("sim-large", Behaviour.DEFAULT.withFailStreamAfterChunks(3));
+            try {
+                // When the agent streams
+                String body = "{\"model\":\"sim-large\",\"stream\":true,\"max_tokens\":8,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Break off\"}]}";
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer " + secret(key)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+
+                // Then the stream ends without [DONE], was not retried (the agent already has chunks),
+                // and the RESPONSE meters exactly the relayed tokens as a network error
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).doesNotContain("[DONE]");
+                assertThat(provider.counters().forModel("sim-large").requests()).isEqualTo(1);
+                com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+                long relayed = 0;
+                for (String line : r.body().lines().filter(l -> l.startsWith("data: {")).toList()) {
+                    if (!json.readTree(line.substring("data: ".length())).at("/choices/0/delta/content").asText("").isEmpty()) {
+                        relayed++;
+                    }
+                }
+                List<UsageEvent> events = eventsOf(r.headers().firstValue("X-Tollgate-Call-Id").orElseThrow(), 2);
+                UsageEvent response = events.get(1);
+                assertThat(response.getStatus()).isEqualTo(CallStatus.ERROR);
+                assertThat(response.getErrorKind()).isEqualTo(ErrorKind.NETWORK);
+                assertThat(response.getCompletionTokens()).isEqualTo(relayed).isLessThanOrEqualTo(3);
+            } finally {
+                provider.scenario().reset();
+            }
+        }
+    }
+
+    /** The usage events of one call, read from the beginning of the usage topic. */
+    private List<UsageEvent> eventsOf(String callId, int expected) {
+        try (KafkaConsumer<String, UsageEvent> usage = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "enable.auto.commit", "false", "isolation.level", "read_committed"),
+                new StringDeserializer(), kafka.topics().usage().valueSerde().deserializer())) {
+            List<TopicPartition> parts = usage.partitionsFor(Topics.USAGE).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            usage.assign(parts);
+            usage.seekToBeginning(parts);
+            List<UsageEvent> events = new ArrayList<>();
+            await().atMost(PATIENCE).until(() -> {
+                usage.poll(Duration.ofMillis(200)).forEach(rec -> {
+                    if (rec.value() != null && callId.equals(rec.value().getCallId())) {
+                        events.add(rec.value());
+                    }
+                });
+                return events.size() >= expected;
+            });
+            return events;
         }
     }
 
