@@ -179,7 +179,7 @@
     table.appendChild(head);
     list.forEach(function (h) {
       var tr = el('tr');
-      tr.appendChild(el('td', {}, h.model + ' · ' + fmtTime(h.windowStartMillis).substring(11, 16) + '–' + fmtTime(h.windowEndMillis).substring(11, 16)));
+      tr.appendChild(el('td', {}, h.model + ' · ' + fmtTime(h.windowStartMillis).substring(5, 16) + '–' + fmtTime(h.windowEndMillis).substring(11, 16)));
       cols.forEach(function (c) {
         var v = c[1] ? h[c[1]] : h.errorsRateLimited + h.errorsTimeout + h.errorsUpstream5xx + h.errorsBadRequest + h.errorsOther;
         var id = c[0] === 'tokens/s' ? 'tps' : c[0];

@@ -147,8 +147,14 @@ public final class DashboardFeed implements AutoCloseable {
     }
 
     private List<TopicPartition> partitions(String topic) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-        return infos == null ? List.of() : infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+            return infos == null ? List.of() : infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            // broker not reachable yet: try again on the next round rather than give up on the dashboard
+            LOG.info("dashboard feed cannot see {} yet ({})", topic, e.getMessage());
+            return List.of();
+        }
     }
 
     private synchronized void apply(ConsumerRecord<String, byte[]> r) {
