@@ -35,6 +35,7 @@ public final class MeteringApplication implements AutoCloseable {
     private final Clock clock;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private QueryServer server;
+    private io.tollgate.metering.dashboard.DashboardFeed dashboardFeed;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private URI advertisedUrl;
@@ -57,6 +58,8 @@ public final class MeteringApplication implements AutoCloseable {
             TopicSetup.ensure(config);
         }
         server = new QueryServer(clock, metrics);
+        dashboardFeed = io.tollgate.metering.dashboard.DashboardFeed.start(config);
+        server.dashboardFeed(dashboardFeed);
         int port = server.start(config.httpHost(), config.httpPort());
         advertisedUrl = config.advertisedUrl() != null ? config.advertisedUrl() : URI.create("http://localhost:" + port);
         MeteringConfig effective = config.withAdvertisedUrl(advertisedUrl);
@@ -95,6 +98,9 @@ public final class MeteringApplication implements AutoCloseable {
         }
         if (server != null) {
             server.close();
+        }
+        if (dashboardFeed != null) {
+            dashboardFeed.close();
         }
         metrics.close();
     }

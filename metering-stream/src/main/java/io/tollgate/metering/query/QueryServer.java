@@ -45,6 +45,7 @@ public final class QueryServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private volatile Backend backend;
     private Javalin app;
+    private io.tollgate.metering.dashboard.DashboardFeed dashboardFeed;
 
     public QueryServer(Clock clock, PrometheusMeterRegistry metrics) {
         this.clock = clock;
@@ -65,6 +66,7 @@ public final class QueryServer implements AutoCloseable {
             config.routes.get("/v1/keys/{apiKeyId}/daily", this::daily);
             config.routes.get("/v1/spend/{scope}/{id}", this::spend);
             config.routes.get("/v1/model-health", this::health);
+            io.tollgate.metering.dashboard.DashboardRoutes.register(config.routes, () -> backend, clock, dashboardFeed);
             config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             config.routes.exception(InstanceRouter.Unavailable.class, (e, ctx) -> unavailable(ctx, e.getMessage()));
             config.routes.exception(InvalidStateStoreException.class, (e, ctx) -> unavailable(ctx,
@@ -75,6 +77,11 @@ public final class QueryServer implements AutoCloseable {
             });
         }).start(host, port);
         return app.port();
+    }
+
+    /** Budgets and alerts for the dashboard; call before {@link #start}. */
+    public void dashboardFeed(io.tollgate.metering.dashboard.DashboardFeed feed) {
+        this.dashboardFeed = feed;
     }
 
     /** Connects the server to the running Streams application. */
