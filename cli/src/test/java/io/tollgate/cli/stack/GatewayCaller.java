@@ -1,0 +1,39 @@
+package io.tollgate.cli.stack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Plain non-streaming chat calls to the gateway, one at a time, as an agent would make them. */
+public final class GatewayCaller {
+
+    /** What one call was answered; {@code model} is the X-Tollgate-Model header (empty on a refusal). */
+    public record Answer(int status, String model, String callId, String body, long sentAtMillis, long answeredAtMillis) {
+    }
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String gatewayUrl;
+
+    public GatewayCaller(String gatewayUrl) {
+        this.gatewayUrl = gatewayUrl;
+    }
+
+    /** Asks {@code model} for exactly {@code completionTokens} tokens (the simulated provider answers max_tokens). */
+    public Answer call(String team, String model, int completionTokens) throws IOException, InterruptedException {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":" + completionTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"How much budget is left?\"}]}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + TeamsPolicyFile.secret(team))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        long sent = System.currentTimeMillis();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.headers().firstValue("X-Tollgate-Model").orElse(""),
+                response.headers().firstValue("X-Tollgate-Call-Id").orElse(""), response.body(), sent,
+                System.currentTimeMillis());
+    }
+}
