@@ -23,8 +23,14 @@ public final class GatewayCaller {
 
     /** Asks {@code model} for exactly {@code completionTokens} tokens (the simulated provider answers max_tokens). */
     public Answer call(String team, String model, int completionTokens) throws IOException, InterruptedException {
+        return call(team, model, completionTokens, "How much budget is left?");
+    }
+
+    /** As {@link #call(String, String, int)} with this prompt (plain text, no quotes or backslashes). */
+    public Answer call(String team, String model, int completionTokens, String prompt)
+            throws IOException, InterruptedException {
         String body = "{\"model\":\"" + model + "\",\"max_tokens\":" + completionTokens
-                + ",\"messages\":[{\"role\":\"user\",\"content\":\"How much budget is left?\"}]}";
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + TeamsPolicyFile.secret(team))

@@ -33,10 +33,10 @@ public final class TeamsPolicyFile {
 
     /** Writes the file and returns its path. */
     public static Path write(Path file, List<Team> teams) throws IOException {
-        String example = Files.readString(Path.of("..", "tollgate.yaml"));
+        String example = Files.readString(exampleFile());
         int keysAt = example.indexOf("# API keys");
         if (keysAt < 0) {
-            throw new IllegalStateException("../tollgate.yaml has no '# API keys' section to cut before");
+            throw new IllegalStateException("tollgate.yaml has no '# API keys' section to cut before");
         }
         StringBuilder yaml = new StringBuilder(example.substring(0, keysAt)).append("keys:\n");
         for (Team team : teams) {
@@ -51,6 +51,17 @@ public final class TeamsPolicyFile {
         }
         Files.writeString(file, yaml);
         return file;
+    }
+
+    /** The repository's tollgate.yaml, from the cli module (tests) or the repository root (benchmarks). */
+    private static Path exampleFile() {
+        for (Path root : List.of(Path.of(".."), Path.of("."))) {
+            if (Files.exists(root.resolve("cli").resolve("pom.xml"))) {
+                return root.resolve("tollgate.yaml");
+            }
+        }
+        throw new IllegalStateException("run from the repository root or the cli module: no cli/pom.xml in "
+                + Path.of("").toAbsolutePath() + " or its parent");
     }
 
     private static String sha256(String secret) {
