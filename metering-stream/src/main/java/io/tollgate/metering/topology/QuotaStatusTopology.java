@@ -25,8 +25,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The snapshot the gateway consults, emitted on every counted event for (key, model) and (key, *): the
- * non-empty 1-second buckets of the trailing 120 s (ending at the partition's event time), oldest first, and
- * the totals of the day that contains that time. Reads {@link RatesTopology#RATES_STORE} and
+ * non-empty 1-second buckets of the trailing 65 s (ending at the partition's event time), oldest first, and
+ * the totals of the day that contains that time (the gateway reads the trailing 61 s; see
+ * {@link TopologySettings#STATUS_SPAN}). Reads {@link RatesTopology#RATES_STORE} and
  * {@link DailyQuotaTopology#DAILY_STORE}. The status is forwarded from {@code process()} for every event, so
  * it never waits for a cache flush (the stores' caches only coalesce their changelog writes); it reaches
  * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With

@@ -15,7 +15,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one
  * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
- * Buckets are kept for the 120 s published in quota status plus the grace. Input: accepted events keyed by
+ * Buckets are kept for 120 s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by
  * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, cached: the cache only coalesces changelog writes, status is forwarded from process()).
  * Output: the same events, for the next step.
  */

@@ -30,8 +30,16 @@ public record TopologySettings(
         boolean statusPerCommit,
         DeadLetterMetrics metrics) {
 
-    /** Trailing span of 1-second buckets published in quota status. */
-    public static final Duration STATUS_SPAN = Duration.ofSeconds(120);
+    /**
+     * Trailing span of 1-second buckets published in quota status. The gateway counts the buckets starting
+     * after {@code now - 60 s - 1 bucket} (its fixed per-minute window plus one bucket, see
+     * {@code QuotaAdmission}); 4 s more cover clock skew between the gateway writing an event's time and the
+     * gateway reading the status. Was 120 s: twice the buckets per status record for nothing read.
+     */
+    public static final Duration STATUS_SPAN = Duration.ofSeconds(65);
+
+    /** Trailing span of buckets kept in the rates store: two minutes, so {@code at=} queries can look back a minute. */
+    public static final Duration BUCKET_SPAN = Duration.ofSeconds(120);
 
     public static TopologySettings from(MeteringConfig config, DeadLetterMetrics metrics, Clock clock) {
         return new TopologySettings(config.applicationId(), Topics.forRegistry(config.schemaRegistryUrl()), config.zone(),
@@ -40,8 +48,8 @@ public record TopologySettings(
                 Duration.ofMillis(config.commitIntervalMs()), config.statusPerCommit(), metrics);
     }
 
-    /** How long buckets stay in the store: the published span plus the grace for late events. */
+    /** How long buckets stay in the store: the kept span plus the grace for late events. */
     public long bucketRetentionMillis() {
-        return STATUS_SPAN.toMillis() + grace.toMillis();
+        return BUCKET_SPAN.toMillis() + grace.toMillis();
     }
 }

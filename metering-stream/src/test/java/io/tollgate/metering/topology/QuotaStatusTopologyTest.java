@@ -44,15 +44,15 @@ class QuotaStatusTopologyTest {
     }
 
     @Test
-    void shouldPublishOnlyTrailing120SecondsWhenOlderBucketsRemain() {
+    void shouldPublishOnlyTrailing65SecondsWhenOlderBucketsRemain() {
         fx.send(request("c1", "k1", "m", T0, 1, 1));
-        fx.send(request("c2", "k1", "m", T0.plusSeconds(60), 2, 1));
-        fx.send(request("c3", "k1", "m", T0.plusSeconds(120), 4, 1));
+        fx.send(request("c2", "k1", "m", T0.plusSeconds(1), 2, 1));
+        fx.send(request("c3", "k1", "m", T0.plusSeconds(65), 4, 1));
 
         QuotaStatus last = TopologyFixture.latest(fx.quotaStatus).get("k1|m");
-        // T0 is exactly 120 s before the partition's event time: outside (t - 120 s, t]
+        // T0 is exactly 65 s before the partition's event time: outside (t - 65 s, t]; T0 + 1 s is inside
         assertThat(last.getBuckets()).extracting(UsageBucket::getStartMillis)
-                .containsExactly(T0.toEpochMilli() + 60_000, T0.toEpochMilli() + 120_000);
+                .containsExactly(T0.toEpochMilli() + 1_000, T0.toEpochMilli() + 65_000);
         assertThat(last.getDayTokens()).isEqualTo(7);
     }
 
