@@ -53,6 +53,16 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * Told about every call the gateway answered (any status), from the agent's thread: for checks that
+     * need each call, such as every answered call being metered. {@code callId} is the gateway's
+     * X-Tollgate-Call-Id ("" when absent), {@code model} its X-Tollgate-Model ("" on a refusal).
+     */
+    @FunctionalInterface
+    public interface AnswerListener {
+        void answered(AgentIdentity identity, int status, String callId, String model);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> MODELS = List.of("sim-large", "sim-medium", "sim-small", "auto");
 
@@ -64,6 +74,7 @@ public final class Fleet implements AutoCloseable {
     private final HttpClient http;
     private final ExecutorService agents = Executors.newVirtualThreadPerTaskExecutor();
     private final java.util.concurrent.CountDownLatch stopSignal = new java.util.concurrent.CountDownLatch(1);
+    private volatile AnswerListener listener = (identity, status, callId, model) -> { };
 
     public Fleet(String gatewayUrl, List<AgentIdentity> identities, Prices prices, Settings settings) {
         if (identities.isEmpty()) {
@@ -75,6 +86,12 @@ public final class Fleet implements AutoCloseable {
         this.prices = prices;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    /** Set before {@link #start()}; the live view does not need one, tests do. */
+    public Fleet onAnswer(AnswerListener answerListener) {
+        this.listener = answerListener;
+        return this;
     }
 
     public Fleet start() {
@@ -144,6 +161,8 @@ public final class Fleet implements AutoCloseable {
     private void handle(AgentIdentity identity, HttpResponse<InputStream> response, InputStream in, boolean stream)
             throws IOException {
         int status = response.statusCode();
+        listener.answered(identity, status, response.headers().firstValue("X-Tollgate-Call-Id").orElse(""),
+                response.headers().firstValue("X-Tollgate-Model").orElse(""));
         if (status != 200) {
             JsonNode error = parseQuietly(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             String code = error.path("error").path("code").asText("http_" + status);

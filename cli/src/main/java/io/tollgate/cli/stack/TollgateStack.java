@@ -108,7 +108,12 @@ public final class TollgateStack implements AutoCloseable {
                         ConfigLoader.load(null, budgetEnvironment(settings, stack, policy))).start());
                 Future<GatewayParts> g = starters.submit(() -> GatewayParts.start(gatewayConfig));
                 // joined in this order and registered at once, so whatever started is stopped on a failure
-                metering = joined(m, started -> stack.addService("Metering queries", started.advertisedUrl().toString(), started), failures);
+                metering = joined(m, started -> {
+                    String queries = withoutTrailingSlash(started.advertisedUrl().toString());
+                    stack.addService("Metering queries", queries, started);
+                    // the dashboard is a page of the query server: listed for people, nothing of its own to stop
+                    stack.addService("Dashboard", queries + "/dashboard", () -> { });
+                }, failures);
                 budget = joined(b, started -> stack.addService("Budget REST", "http://127.0.0.1:" + started.httpPort(), started), failures);
                 gatewayParts = joined(g, started -> {
                     stack.addService("Gateway controls", "quota, command and policy views", started.controls());
@@ -121,7 +126,7 @@ public final class TollgateStack implements AutoCloseable {
             String budgetUrl = "http://127.0.0.1:" + budget.httpPort();
             String gatewayUrl = "http://127.0.0.1:" + gatewayParts.gateway().port();
 
-            String meteringUrl = metering.advertisedUrl().toString();
+            String meteringUrl = withoutTrailingSlash(metering.advertisedUrl().toString());
             awaitReady(List.of(meteringUrl + "/readyz", budgetUrl + "/readyz", gatewayUrl + "/health/ready"),
                     Duration.ofSeconds(120), progress);
             return new TollgateStack(stack, policy, applied, gatewayUrl, meteringUrl, budgetUrl);
@@ -156,6 +161,10 @@ public final class TollgateStack implements AutoCloseable {
             failures.add(String.valueOf(e.getCause().getMessage()));
             return null;
         }
+    }
+
+    private static String withoutTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static Map<String, String> meteringKeys(StackSettings settings, LocalStack stack, TollgateConfig policy) {

@@ -10,6 +10,10 @@ import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.avro.UsageEvent;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +52,15 @@ class BudgetEndToEndIT {
                 "limit_usd: 0.02, hard_limit_usd: 0.05, action: downgrade, downgrade_to: sim-small")));
         try (TollgateStack stack = TollgateStack.start(StackSettings.ephemeral(policyFile, dir.resolve("data")), step -> { });
              Recorders recorders = new Recorders(stack)) {
+            // (tollgate up's banner lists the dashboard, and it is served there)
+            String dashboard = stack.meteringUrl() + "/dashboard";
+            assertThat(stack.infrastructure().banner(Duration.ZERO)).contains(dashboard);
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(dashboard)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.body()).containsIgnoringCase("<html");
+            }
             GatewayCaller gateway = new GatewayCaller(stack.gatewayUrl());
             List<GatewayCaller.Answer> answers = new ArrayList<>();
 

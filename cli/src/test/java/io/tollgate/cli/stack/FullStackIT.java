@@ -20,7 +20,15 @@ import io.tollgate.schemas.policy.TollgateConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.Phase;
+import io.tollgate.schemas.avro.UsageEvent;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,7 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole stack in this JVM on free ports, 20 simulated agents over HTTP until the gateway has
  * answered 300 calls, then: the metering stores hold exactly what the simulated provider served,
- * spend is the price table applied call by call, and every alert was published once.
+ * spend is the price table applied call by call, every alert was published once, nothing was lost
+ * (each answered call has exactly one REQUEST and one RESPONSE per attempt on the usage topic, and
+ * the topic holds no other call), and downgrades took effect (every call routed by a DOWNGRADE was
+ * served by its target, and a call made now on each downgraded scope is served by the target; on
+ * each blocked scope it is refused).
  */
 class FullStackIT {
 
@@ -52,8 +64,15 @@ class FullStackIT {
 
         try (TollgateStack stack = TollgateStack.start(StackSettings.ephemeral(policyFile, dir.resolve("data")), step -> { })) {
             TollgateConfig policy = stack.policy();
+            Map<String, Integer> answered = new ConcurrentHashMap<>();
+            Map<String, String> servedBy = new ConcurrentHashMap<>();
             Fleet fleet = new Fleet(stack.gatewayUrl(), AgentIdentity.demoAgents(policy), new Prices(policy),
-                    new Fleet.Settings(20, 25, 0.3, 0.4, 128, 7)).start();
+                    new Fleet.Settings(20, 25, 0.3, 0.4, 128, 7)).onAnswer((identity, status, callId, model) -> {
+                        if (!callId.isEmpty()) {
+                            answered.put(callId, status);
+                            servedBy.put(callId, model);
+                        }
+                    }).start();
 
             // When the fleet has been answered 300 times
             await().atMost(Duration.ofSeconds(90)).until(() -> fleet.stats().totalCalls() >= 300);
@@ -111,7 +130,113 @@ class FullStackIT {
             Map<String, Integer> alertCounts = alertIds(connection, topics);
             assertThat(alertCounts).containsKey("team:research@" + researchDay(stack, http) + "#BUDGET_THRESHOLD:50");
             assertThat(alertCounts).allSatisfy((id, count) -> assertThat(count).as(id).isEqualTo(1));
+
+            try (TopicRecorder<UsageEvent> usage = new TopicRecorder<>(connection, Topics.USAGE,
+                    topics.usage().valueSerde().deserializer())) {
+                // And nothing was lost: one REQUEST and one RESPONSE (by event id) per attempt of every answered call
+                assertThat(answered).as("calls answered with a call id").hasSizeGreaterThanOrEqualTo(300);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        assertNothingLost(answered, servedBy, usage.all().stream().map(TopicRecorder.Received::value).toList()));
+
+                // And downgrades took effect: calls the router sent elsewhere by a DOWNGRADE went to its target...
+                List<RoutingCommand> history = new ArrayList<>();
+                try (TopicRecorder<RoutingCommand> commands = new TopicRecorder<>(connection, Topics.COMMANDS,
+                        topics.commands().valueSerde().deserializer())) {
+                    Map<String, RoutingCommand> latest = CompactedTopic.read(connection, Topics.COMMANDS,
+                            topics.commands().valueSerde().deserializer(), Duration.ofSeconds(10), p -> { });
+                    await().atMost(Duration.ofSeconds(10)).until(() -> commands.all().size() >= latest.size());
+                    commands.all().forEach(r -> history.add(r.value()));
+                    assertThat(history).as("DOWNGRADE of the research team (budget $0.02)")
+                            .anyMatch(c -> c.getAction() == CommandAction.DOWNGRADE && c.getScopeId().equals("research"));
+                    Map<String, RoutingCommand> byId = new HashMap<>();
+                    history.forEach(c -> byId.put(c.getCommandId(), c));
+                    List<UsageEvent> downgraded = usage.all().stream().map(TopicRecorder.Received::value)
+                            .filter(e -> e.getRoutingReason() != null && e.getRoutingReason().startsWith("downgrade by command "))
+                            .toList();
+                    assertThat(downgraded).as("usage events routed by a DOWNGRADE").isNotEmpty();
+                    for (UsageEvent event : downgraded) {
+                        String commandId = event.getRoutingReason().substring("downgrade by command ".length()).split(" ")[0];
+                        assertThat(byId).as("command named by " + event.getEventId()).containsKey(commandId);
+                        assertThat(servesTarget(policy, byId.get(commandId), event.getModel()))
+                                .as(event.getModel() + " for " + byId.get(commandId)).isTrue();
+                    }
+
+                    // ...and a call made now on each scope with a command in force obeys it
+                    GatewayCaller caller = new GatewayCaller(stack.gatewayUrl());
+                    for (RoutingCommand command : latest.values()) {
+                        if (command.getAction() == CommandAction.RESTORE) {
+                            continue;
+                        }
+                        AgentIdentity agent = agentIn(policy, command);
+                        GatewayCaller.Answer answer = caller.callWithSecret(agent.secret(), "sim-large", 16, "Status?");
+                        if (command.getAction() == CommandAction.BLOCK) {
+                            assertThat(answer.status()).as(answer.body()).isEqualTo(command.getBlockStatus());
+                            assertThat(answer.body()).contains(command.getReason());
+                        } else {
+                            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+                            assertThat(servesTarget(policy, command, answer.model())).as(answer.model() + " for " + command)
+                                    .isTrue();
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /** Every answered call's attempts each have exactly one REQUEST and one RESPONSE; no call is unknown. */
+    private static void assertNothingLost(Map<String, Integer> answered, Map<String, String> servedBy, List<UsageEvent> events) {
+        Map<String, Map<Integer, Map<Phase, Set<String>>>> byCall = new HashMap<>();
+        for (UsageEvent e : events) {
+            byCall.computeIfAbsent(e.getCallId(), c -> new TreeMap<>()).computeIfAbsent(e.getAttempt(), a -> new HashMap<>())
+                    .computeIfAbsent(e.getPhase(), p -> new HashSet<>()).add(e.getEventId());
+        }
+        assertThat(answered.keySet()).as("calls on the usage topic").containsAll(byCall.keySet());
+        answered.forEach((callId, status) -> {
+            Map<Integer, Map<Phase, Set<String>>> attempts = byCall.getOrDefault(callId, Map.of());
+            if (status == 200) {
+                assertThat(attempts).as("attempts of served call " + callId).isNotEmpty();
+            }
+            attempts.forEach((attempt, phases) -> {
+                assertThat(phases.getOrDefault(Phase.REQUEST, Set.of())).as("REQUEST of " + callId + "#" + attempt).hasSize(1);
+                assertThat(phases.getOrDefault(Phase.RESPONSE, Set.of())).as("RESPONSE of " + callId + "#" + attempt).hasSize(1);
+            });
+            if (!attempts.isEmpty()) {
+                assertThat(attempts.keySet()).as("attempt numbers of " + callId).startsWith(1).hasSize(
+                        ((TreeMap<Integer, ?>) attempts).lastKey());
+            }
+        });
+        Map<String, String> lastModel = new HashMap<>();
+        events.stream().filter(e -> e.getPhase() == Phase.RESPONSE && e.getStatus() == CallStatus.SUCCESS)
+                .forEach(e -> lastModel.put(e.getCallId(), e.getModel()));
+        answered.forEach((callId, status) -> {
+            if (status == 200) {
+                assertThat(lastModel.get(callId)).as("model of the successful attempt of " + callId)
+                        .isEqualTo(servedBy.get(callId));
+            }
+        });
+    }
+
+    /** The command's target model, or a model of its target tier (the router picks the cheapest fitting one). */
+    private static boolean servesTarget(TollgateConfig policy, RoutingCommand command, String model) {
+        String target = command.getDowngradeTo();
+        return target.equals(model) || policy.models().stream()
+                .anyMatch(m -> m.id().equals(model) && target.equals(m.tier()));
+    }
+
+    /** A demo agent inside the command's scope that may ask for sim-large. */
+    private static AgentIdentity agentIn(TollgateConfig policy, RoutingCommand command) {
+        Map<String, TollgateConfig.ApiKey> keys = new HashMap<>();
+        policy.keys().forEach(k -> keys.put(k.id(), k));
+        return AgentIdentity.demoAgents(policy).stream()
+                .filter(a -> a.allowedModels().isEmpty() || a.allowedModels().contains("sim-large"))
+                .filter(a -> switch (command.getScopeType()) {
+                    case TENANT -> keys.get(a.keyId()).tenant().equals(command.getScopeId());
+                    case TEAM -> a.team().equals(command.getScopeId());
+                    case AGENT -> a.agent().equals(command.getScopeId());
+                    case API_KEY -> a.keyId().equals(command.getScopeId());
+                    default -> false;
+                })
+                .findFirst().orElseThrow(() -> new AssertionError("no demo agent may call sim-large in " + command));
     }
 
     private static String researchDay(TollgateStack stack, ServiceHttp http) {

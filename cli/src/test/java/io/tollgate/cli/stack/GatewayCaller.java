@@ -29,11 +29,17 @@ public final class GatewayCaller {
     /** As {@link #call(String, String, int)} with this prompt (plain text, no quotes or backslashes). */
     public Answer call(String team, String model, int completionTokens, String prompt)
             throws IOException, InterruptedException {
+        return callWithSecret(TeamsPolicyFile.secret(team), model, completionTokens, prompt);
+    }
+
+    /** A call with any key's secret, e.g. a demo key of the example policy file ({@code tg-demo-<agent>}). */
+    public Answer callWithSecret(String secret, String model, int completionTokens, String prompt)
+            throws IOException, InterruptedException {
         String body = "{\"model\":\"" + model + "\",\"max_tokens\":" + completionTokens
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + TeamsPolicyFile.secret(team))
+                .header("Authorization", "Bearer " + secret)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long sent = System.currentTimeMillis();
