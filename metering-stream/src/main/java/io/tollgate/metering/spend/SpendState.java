@@ -31,12 +31,12 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 zone, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0);
     }
 
-    /** Adds a REQUEST's reservation or a RESPONSE's correction (which also closes its reservation). */
+    /** Adds REQUEST reservations and RESPONSE corrections (which also close their reservations), summed or single. */
     public SpendState add(SpendDelta d) {
         return new SpendState(scopeType, scopeId, period, periodKey, startMillis, endMillis, zone,
                 costMicros + d.costMicros(), inFlightMicros + d.inFlightMicros(), requests + d.requests(),
                 promptTokens + d.promptTokens(), completionTokens + d.completionTokens(),
-                plus(costByModel, d.model(), d.costMicros()), plus(costByAgent, d.agent(), d.costMicros()),
+                SpendDelta.merge(costByModel, d.costByModel()), SpendDelta.merge(costByAgent, d.costByAgent()),
                 Math.max(lastEventTime, d.eventTime()));
     }
 
@@ -47,15 +47,6 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 .setPromptTokens(promptTokens).setCompletionTokens(completionTokens)
                 .setCostByModel(Map.copyOf(costByModel)).setCostByAgent(Map.copyOf(costByAgent))
                 .setLastEventTime(lastEventTime).setUpdatedAt(updatedAt).build();
-    }
-
-    private static Map<String, Long> plus(Map<String, Long> map, String name, long amount) {
-        if (amount == 0) {
-            return map;
-        }
-        Map<String, Long> copy = new TreeMap<>(map);
-        copy.merge(name, amount, Long::sum);
-        return copy;
     }
 
     public static Serde<SpendState> serde() {

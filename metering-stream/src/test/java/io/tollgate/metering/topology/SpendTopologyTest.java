@@ -86,4 +86,52 @@ class SpendTopologyTest {
                     .isEqualTo(Instant.parse("2026-10-31T23:00:00Z"));
         }
     }
+
+    @Test
+    void shouldPublishSameTotalsWhenEventsOfOneIntervalAreSummedBeforeRepartition() {
+        UsageEvent a = request("c1", "k1", "gpt-4o", T0, 10, 1000);
+        UsageEvent b = UsageEvent.newBuilder(request("c2", "k2", "claude", T0.plusSeconds(1), 10, 700))
+                .setAgent("writer").build();
+        UsageEvent c = request("c3", "k1", "mini", T0.plusSeconds(2), 10, 300);
+        java.util.List<UsageEvent> events = java.util.List.of(a, b, c, response(a, T0.plusSeconds(3), 10, 1200),
+                response(c, T0.plusSeconds(4), 10, 0)); // c settles at 0: its model sums to 0 but stays listed
+        Map<String, SpendTotal> oneByOne;
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given the events sent one interval apart (one repartition record per scope and event)
+            events.forEach(fx::send);
+            oneByOne = TopologyFixture.latest(fx.spend);
+        }
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // When the same events arrive within one interval (one summed record per scope and day)
+            events.forEach(e -> fx.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp()));
+            fx.passEmitIntervals();
+            Map<String, SpendTotal> summed = TopologyFixture.latest(fx.spend);
+
+            // Then every total equals the one-by-one figure
+            SpendTotal tenant = summed.get("tenant:acme@2026-11-21");
+            assertThat(tenant.getCostMicros()).isEqualTo(1900).isEqualTo(oneByOne.get("tenant:acme@2026-11-21").getCostMicros());
+            assertThat(tenant.getInFlightMicros()).isEqualTo(700);
+            assertThat(tenant.getRequests()).isEqualTo(3).isEqualTo(oneByOne.get("tenant:acme@2026-11-21").getRequests());
+            assertThat(tenant.getCostByModel()).containsExactlyInAnyOrderEntriesOf(
+                    Map.of("gpt-4o", 1200L, "claude", 700L, "mini", 0L));
+            assertThat(tenant.getCostByModel()).isEqualTo(oneByOne.get("tenant:acme@2026-11-21").getCostByModel());
+            for (String key : java.util.List.of("team:search@2026-11-21", "api_key:k1@2026-11", "agent:writer@2026-11-21")) {
+                SpendTotal one = oneByOne.get(key);
+                SpendTotal sum = summed.get(key);
+                assertThat(sum.getCostMicros()).as(key).isEqualTo(one.getCostMicros());
+                assertThat(sum.getInFlightMicros()).as(key).isEqualTo(one.getInFlightMicros());
+                assertThat(sum.getPromptTokens()).as(key).isEqualTo(one.getPromptTokens());
+                assertThat(sum.getCompletionTokens()).as(key).isEqualTo(one.getCompletionTokens());
+                assertThat(sum.getCostByAgent()).as(key).isEqualTo(one.getCostByAgent());
+                assertThat(sum.getLastEventTime()).as(key).isEqualTo(one.getLastEventTime());
+            }
+            assertThat(fx.<Object>store(SpendTopology.PENDING_STORE).approximateNumEntries()).isZero();
+        }
+    }
+
+    @Test
+    void shouldRecoverScopeWhenTenantHoldsSeparators() {
+        String key = SpendTopology.pendingKey("team:a/b", "t/1@x", "2026-11-21");
+        assertThat(SpendTopology.scopeOf(key)).isEqualTo("team:a/b");
+    }
 }

@@ -85,9 +85,18 @@ final class TopologyFixture implements AutoCloseable {
                 Serdes.ByteArray().deserializer());
     }
 
-    /** Pipes an event with its record timestamp equal to its event time, then lets one emit interval pass. */
+    /**
+     * Pipes an event with its record timestamp equal to its event time, then lets two emit intervals pass:
+     * spend takes two (the pre-aggregated sums leave on one, the totals they change are published on the next).
+     */
     void send(UsageEvent event) {
         usage.pipeInput(new TestRecord<>(event.getApiKeyId(), event, event.getTimestamp()));
+        passEmitIntervals();
+    }
+
+    /** Lets two emit intervals pass (see {@link #send}). */
+    void passEmitIntervals() {
+        driver.advanceWallClockTime(EMIT_INTERVAL);
         driver.advanceWallClockTime(EMIT_INTERVAL);
     }
 
