@@ -84,13 +84,14 @@ class BudgetEndToEndIT {
             RoutingCommand downgrade = recorders.commands(CommandAction.DOWNGRADE).getFirst();
             assertThat(downgrade.getDowngradeTo()).isEqualTo("sim-small");
 
-            // And its usage events say so: the model served and the routing reason naming the command.
-            // (The gateway reports a downgrade as the router's first choice: fallback=false, fallbackFrom=null,
-            // although UsageEvent.avsc lists downgrade among fallbacks; reported to the gateway's owner.)
+            // And its usage events say so: the model served, a fallback from the requested model, and the
+            // routing reason naming the command.
             await().atMost(Duration.ofSeconds(15)).until(() -> recorders.events(downgraded.callId()).size() == 2);
             for (UsageEvent event : recorders.events(downgraded.callId())) {
                 assertThat(event.getRequestedModel()).isEqualTo("sim-large");
                 assertThat(event.getModel()).isEqualTo("sim-small");
+                assertThat(event.getFallback()).isTrue();
+                assertThat(event.getFallbackFrom()).isEqualTo("sim-large");
                 assertThat(event.getRoutingReason()).contains("downgrade").contains(downgrade.getCommandId())
                         .contains("team:" + TEAM);
             }

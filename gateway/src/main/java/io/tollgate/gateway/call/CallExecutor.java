@@ -188,7 +188,7 @@ public final class CallExecutor {
             int attempt = ++state.attempts;
             AttemptFacts facts = new AttemptFacts(state.callId, attempt, gatewayId, t.endpoint(), t.caller(),
                     t.request().model(), t.model(), providerName, t.request().stream(), t.candidate().fallback(),
-                    t.candidate().fallback() ? t.firstChoice() : null, routingReason(t, state),
+                    fallbackFrom(t), routingReason(t, state),
                     t.plan().complexityScore(), t.plan().tier(), t.promptTokens(), t.completionTokens());
             events.publish(UsageEvents.request(facts, System.currentTimeMillis()));
             state.model = model;
@@ -333,6 +333,14 @@ public final class CallExecutor {
     }
 
     /** The candidate's reason, plus why the previous model was left when this is a cascade. */
+    /** The model this attempt stands in for: the downgraded choice, else the plan's first candidate. */
+    private static String fallbackFrom(Target t) {
+        if (!t.candidate().fallback()) {
+            return null;
+        }
+        return t.candidate().fallbackFrom() != null ? t.candidate().fallbackFrom() : t.firstChoice();
+    }
+
     private static String routingReason(Target t, CallState state) {
         String reason = t.candidate().reason();
         if (state.cascadedFrom == null || !t.candidate().fallback()) {

@@ -85,16 +85,19 @@ public final class PolicyRouter implements Router {
                 : new Choice(requestedModel, "requested" + (fits(requestedModel, features) ? "" : " (exceeds its context)"),
                         null);
         Long costCeiling = null;
+        String downgradedFrom = null;
         Optional<RoutingCommand> downgrade = commands.downgrade(caller, clock.getAsLong());
         if (downgrade.isPresent()) {
             Choice downgraded = downgradeTo(downgrade.get(), choice, features);
             if (downgraded != choice) {
+                downgradedFrom = choice.model();
                 choice = downgraded;
                 costCeiling = cost(choice.model(), features);
             }
         }
         List<RoutePlan.Candidate> candidates = new ArrayList<>();
-        candidates.add(new RoutePlan.Candidate(choice.model(), false, choice.reason()));
+        // a downgrade's target is a fallback too (UsageEvent.fallback): not what the agent would have got
+        candidates.add(new RoutePlan.Candidate(choice.model(), downgradedFrom != null, choice.reason(), downgradedFrom));
         Set<String> seen = new LinkedHashSet<>();
         seen.add(choice.model());
         for (String fallback : settings.fallbackChains().getOrDefault(choice.model(), List.of())) {

@@ -16,8 +16,17 @@ public record RoutePlan(List<Candidate> candidates, String reason, Double comple
         candidates = List.copyOf(candidates);
     }
 
-    /** One model to try; {@code fallback} is true for anything but the first choice. */
-    public record Candidate(String model, boolean fallback, String reason) {
+    /**
+     * One model to try; {@code fallback} is true for anything but the model the agent's request
+     * would have been served by (cascades, the local fallback, and a DOWNGRADE's target).
+     * {@code fallbackFrom} names that model when it differs from the plan's first candidate
+     * (a downgrade replaces the first choice); null means "the plan's first candidate".
+     */
+    public record Candidate(String model, boolean fallback, String reason, String fallbackFrom) {
+
+        public Candidate(String model, boolean fallback, String reason) {
+            this(model, fallback, reason, null);
+        }
     }
 
     /** The plan without routing: the requested model only. */

@@ -145,6 +145,8 @@ class PolicyRouterTest {
         assertThat(models(plan)).containsExactly("sim-small", "sim-local");
         assertThat(plan.reason()).isEqualTo("downgrade by command DOWNGRADE-TEAM-research on team:research: budget reached");
         assertThat(plan.tier()).isEqualTo("small");
+        assertThat(plan.candidates().get(0).fallback()).as("a downgrade target is a fallback").isTrue();
+        assertThat(plan.candidates().get(0).fallbackFrom()).isEqualTo("sim-large");
     }
 
     @Test
@@ -163,6 +165,7 @@ class PolicyRouterTest {
         RoutePlan plan = router.plan(CALLER, "sim-small", SIMPLE);
 
         assertThat(plan.candidates().get(0).model()).isEqualTo("sim-small");
+        assertThat(plan.candidates().get(0).fallback()).isFalse();
         assertThat(plan.reason()).isEqualTo("requested");
     }
 
