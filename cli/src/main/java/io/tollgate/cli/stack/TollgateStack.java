@@ -1,6 +1,5 @@
 package io.tollgate.cli.stack;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tollgate.budget.BudgetAlertsApplication;
 import io.tollgate.budget.config.ConfigLoader;
 import io.tollgate.cli.ops.ConnectionOptions;
@@ -99,14 +98,15 @@ public final class TollgateStack implements AutoCloseable {
             GatewayConfig gatewayConfig = new GatewayConfigLoader(gatewayEnvironment(settings, stack)).load(policy, source);
             MeteringApplication metering;
             BudgetAlertsApplication budget;
-            GatewayParts gatewayParts;
+            GatewayApplication gateway;
             List<String> failures = new java.util.ArrayList<>();
             try (ExecutorService starters = Executors.newFixedThreadPool(3)) {
                 Future<MeteringApplication> m = starters.submit(() -> new MeteringApplication(
                         MeteringConfigLoader.fromMaps(meteringKeys(settings, stack, policy), meteringKafka)).start());
                 Future<BudgetAlertsApplication> b = starters.submit(() -> new BudgetAlertsApplication(
                         ConfigLoader.load(null, budgetEnvironment(settings, stack, policy))).start());
-                Future<GatewayParts> g = starters.submit(() -> GatewayParts.start(gatewayConfig));
+                // the gateway wires its own control plane (quota, command and policy views) and waits for it
+                Future<GatewayApplication> g = starters.submit(() -> new GatewayApplication(gatewayConfig).start());
                 // joined in this order and registered at once, so whatever started is stopped on a failure
                 metering = joined(m, started -> {
                     String queries = withoutTrailingSlash(started.advertisedUrl().toString());
@@ -115,16 +115,14 @@ public final class TollgateStack implements AutoCloseable {
                     stack.addService("Dashboard", queries + "/dashboard", () -> { });
                 }, failures);
                 budget = joined(b, started -> stack.addService("Budget REST", "http://127.0.0.1:" + started.httpPort(), started), failures);
-                gatewayParts = joined(g, started -> {
-                    stack.addService("Gateway controls", "quota, command and policy views", started.controls());
-                    stack.addService("Gateway", "http://127.0.0.1:" + started.gateway().port() + "/v1", started.gateway());
-                }, failures);
+                gateway = joined(g, started -> stack.addService("Gateway", "http://127.0.0.1:" + started.port() + "/v1", started),
+                        failures);
             }
             if (!failures.isEmpty()) {
                 throw new IllegalStateException("could not start the stack: " + String.join("; ", failures));
             }
             String budgetUrl = "http://127.0.0.1:" + budget.httpPort();
-            String gatewayUrl = "http://127.0.0.1:" + gatewayParts.gateway().port();
+            String gatewayUrl = "http://127.0.0.1:" + gateway.port();
 
             String meteringUrl = withoutTrailingSlash(metering.advertisedUrl().toString());
             awaitReady(List.of(meteringUrl + "/readyz", budgetUrl + "/readyz", gatewayUrl + "/health/ready"),
@@ -133,19 +131,6 @@ public final class TollgateStack implements AutoCloseable {
         } catch (RuntimeException | InterruptedException e) {
             stack.close();
             throw e;
-        }
-    }
-
-    /** The gateway with its control components; the controls are closed if the gateway fails to start. */
-    private record GatewayParts(GatewayControls controls, GatewayApplication gateway) {
-        static GatewayParts start(GatewayConfig config) throws InterruptedException {
-            GatewayControls controls = GatewayControls.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(10));
-            try {
-                return new GatewayParts(controls, controls.applyTo(GatewayApplication.builder(config)).build().start());
-            } catch (RuntimeException e) {
-                controls.close();
-                throw e;
-            }
         }
     }
 
