@@ -75,7 +75,7 @@ class PolicyApplyIT {
         assertThat(recordCount() - before).isEqualTo(published);
 
         // When one budget is raised and one key removed
-        String edited = yaml.replace("limit_usd: 0.50, action: downgrade", "limit_usd: 0.75, action: downgrade")
+        String edited = yaml.replace("limit_usd: 0.08, action: downgrade", "limit_usd: 0.75, action: downgrade")
                 .replaceAll("(?m)^  - \\{id: k-escalation.*\\n", "");
         assertThat(edited).isNotEqualTo(yaml);
         Files.writeString(file, edited);

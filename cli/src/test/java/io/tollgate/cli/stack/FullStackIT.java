@@ -56,9 +56,11 @@ class FullStackIT {
     void shouldMeterExactlyWhatTheProviderServedWhenAFleetRunsThroughTheWholeStack() throws Exception {
         // Given the example policy with budgets small enough to trip within seconds
         String yaml = Files.readString(Path.of("..", "tollgate.yaml"))
-                .replace("limit_usd: 0.50, action: downgrade", "limit_usd: 0.02, action: downgrade")
-                .replace("limit_usd: 0.30, action: block", "limit_usd: 0.01, action: block")
-                .replace("limit_usd: 0.20, thresholds", "limit_usd: 0.005, thresholds");
+                .replace("limit_usd: 0.08, action: downgrade", "limit_usd: 0.02, action: downgrade")
+                .replace("limit_usd: 0.06, action: block", "limit_usd: 0.01, action: block")
+                .replace("limit_usd: 0.03, thresholds", "limit_usd: 0.005, thresholds");
+        assertThat(yaml).as("the example file's budgets were shrunk")
+                .contains("limit_usd: 0.02, action: downgrade", "limit_usd: 0.01, action: block", "limit_usd: 0.005, thresholds");
         Path policyFile = dir.resolve("tollgate.yaml");
         Files.writeString(policyFile, yaml);
 

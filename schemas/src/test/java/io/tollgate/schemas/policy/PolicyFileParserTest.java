@@ -103,7 +103,7 @@ class PolicyFileParserTest {
             assertThat(config.keys().get(8).limits()).containsExactly(new Limit("sim-large", 20L, null, null, null));
             assertThat(config.budgets()).hasSize(5);
             Budget platform = config.budgets().get(2);
-            assertThat(platform).isEqualTo(new Budget("team", "platform", "day", null, 800_000L, 1_200_000L,
+            assertThat(platform).isEqualTo(new Budget("team", "platform", "day", null, 80_000L, 120_000L,
                     List.of(50, 80, 100), "downgrade", "small"));
             assertThat(config.budgets().get(4).thresholdsPercent()).containsExactly(50, 80, 90, 100);
             assertThat(config.routing().fallbackChains())

@@ -68,7 +68,7 @@ class PolicyRecordsTest {
         assertThat(((ApiKeyPolicy) policies.get("key:k-deployer").getPolicy()).getAllowedModels())
                 .containsExactly("sim-small", "sim-local");
         assertThat(policies.get("budget:team:platform@DAY").getPolicy()).isEqualTo(new BudgetPolicy(ScopeType.TEAM,
-                "platform", PeriodType.DAY, null, 800_000L, 1_200_000L, List.of(50, 80, 100), BudgetAction.DOWNGRADE, "small"));
+                "platform", PeriodType.DAY, null, 80_000L, 120_000L, List.of(50, 80, 100), BudgetAction.DOWNGRADE, "small"));
         assertThat(((BudgetPolicy) policies.get("budget:tenant:acme@MONTH").getPolicy()).getLimitMicros())
                 .isEqualTo(100_000_000L);
     }
