@@ -19,8 +19,11 @@ import org.apache.kafka.streams.state.Stores;
  * (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores {@value #DEDUPE_STORE}
  * (eventIds, window store retained for the dedupe retention), {@value #CLOCK_STORE} (event-time
  * high-water mark per input partition) and {@value #PENDING_STORE} (open reservations by call and attempt).
- * All changelogged, so a restart under exactly-once neither forgets nor repeats; cached, so a value written
- * many times between commits reaches RocksDB and the changelog once.
+ * All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending stores
+ * are cached, so a value written many times between commits reaches RocksDB and the changelog once. The dedupe
+ * store is not: every eventId is written once, so a cache coalesces nothing, and its entries (never deleted)
+ * filled the thread's shared record cache; once full, every put to any cached store evicts from that store's
+ * own cache, flushing all its dirty entries, so no store coalesced anything any more.
  */
 public final class IngestTopology {
 
@@ -35,7 +38,7 @@ public final class IngestTopology {
     public static KStream<String, MeteredEvent> build(StreamsBuilder builder, TopologySettings settings) {
         builder.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(DEDUPE_STORE, settings.dedupeRetention(), settings.dedupeRetention(), false),
-                Serdes.String(), Serdes.Long()).withCachingEnabled());
+                Serdes.String(), Serdes.Long()).withCachingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK_STORE),
                 Serdes.Integer(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
