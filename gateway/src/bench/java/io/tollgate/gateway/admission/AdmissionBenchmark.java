@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Admission cost per call: {@link QuotaAdmission} over a view with a full 60-bucket minute for each
  * of 1000 keys (per model and across models), against {@code Admission.unlimited()} as the baseline.
- * Not part of {@code mvn verify}; the exact command is in /work/coord/bench-gateway-control.md
+ * Not part of {@code mvn verify}; the exact command is in BENCHMARKS.md
  * (javac with the JMH annotation processor over these sources, then {@code org.openjdk.jmh.Main}).
  */
 @BenchmarkMode(Mode.AverageTime)

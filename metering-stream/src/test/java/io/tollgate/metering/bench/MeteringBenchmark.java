@@ -38,7 +38,7 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * Throughput and status lag of the full metering topology on one instance against the embedded broker,
  * with a plain deserializing consumer over the same events as the machine's ceiling. Not a test: run with
- * the command in /work/coord/bench-metering-stream.md. Args: events per run (default 200000), runs (3).
+ * the command in BENCHMARKS.md. Args: events per run (default 200000), runs (3).
  */
 public final class MeteringBenchmark {
 
