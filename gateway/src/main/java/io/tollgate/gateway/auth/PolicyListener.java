@@ -55,7 +55,7 @@ public final class PolicyListener implements AutoCloseable {
     private void run() {
         try {
             while (running && !assign()) {
-                Thread.sleep(1_000);
+                Thread.sleep(1_000); // the policy topic does not exist yet: retry its assignment once a second
             }
             while (running) {
                 try {

@@ -358,7 +358,7 @@ public final class CallExecutor {
     private static void park(long millis, CallState state) {
         long t0 = System.nanoTime();
         try {
-            Thread.sleep(millis);
+            Thread.sleep(millis); // auto-wait or retry backoff: parks this call's virtual thread only
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GatewayError(503, "server_error", "shutting_down", null, "The gateway is shutting down.",

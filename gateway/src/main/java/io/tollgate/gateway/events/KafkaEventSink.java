@@ -148,7 +148,7 @@ public final class KafkaEventSink implements EventSink {
 
     private boolean sleep(long millis) {
         try {
-            Thread.sleep(millis);
+            Thread.sleep(millis); // backoff while Kafka is unreachable; events wait safely in the spool
             return true;
         } catch (InterruptedException e) {
             return false;

@@ -222,7 +222,7 @@ public final class CompactedViewConsumer<V> implements AutoCloseable {
 
     private static void pause() {
         try {
-            Thread.sleep(RETRY_PAUSE);
+            Thread.sleep(RETRY_PAUSE); // the broker or topic is not there yet: nothing to wait on but time
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
