@@ -71,7 +71,7 @@ class DashboardIT {
         // Given a browser (missing = failure naming the binary), metering, usage, budgets and an alert
         HeadlessChromium chromium = HeadlessChromium.locate();
         kafka.createTopics(3);
-        long now = System.currentTimeMillis();
+        long now = startInsideOneHealthWindow();
         long at = now; // every event is in the trailing minute ending here
         String day = Instant.ofEpochMilli(at).atZone(ZoneOffset.UTC).toLocalDate().toString();
         Map<String, long[]> expectedRates = new TreeMap<>(); // key|model -> requests, tokens
@@ -220,6 +220,21 @@ class DashboardIT {
                     .containsEntry("alert-time:" + alertId, Long.toString(now));
             assertThat(png).isNotEmptyFile();
         }
+    }
+
+    /**
+     * Now, at least 31 s into a 5-minute model-health window: the events (30 s to 15 s ago) then all fall in
+     * the window {@code /v1/model-health} reports as the newest, and in one day. Without this the test failed
+     * whenever the 15 s of events straddled a window edge (once in twenty runs).
+     */
+    private static long startInsideOneHealthWindow() throws InterruptedException {
+        long window = Duration.ofMinutes(5).toMillis();
+        long now = System.currentTimeMillis();
+        long into = now % window;
+        if (into < 31_000) {
+            Thread.sleep(31_000 - into); // a pause in wall-clock time, not a wait on a condition
+        }
+        return System.currentTimeMillis();
     }
 
     private void assertBudget(Map<String, String> shown, URI base, String policyKey, String spendPath, long limit)
