@@ -17,12 +17,15 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,18 +36,28 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Throughput and status lag of the full metering topology on one instance against the embedded broker,
- * with a plain deserializing consumer over the same events as the machine's ceiling. Not a test: run with
- * the command in BENCHMARKS.md. Args: events per run (default 200000), runs (3).
+ * with a plain deserializing consumer over the same events as the machine's ceiling, and a Streams application
+ * with the same configuration whose topology only deserializes (the ceiling of any Streams topology here).
+ * Not a test: run with the command in BENCHMARKS.md. Args: events per run (default 200000), runs (3), optionally
+ * {@code no-lag} to skip the lag phase.
  */
 public final class MeteringBenchmark {
 
     private static final String REGISTRY = "mock://metering-bench";
     private static final int PARTITIONS = 4;
     private static final int KEYS = 200;
+    private static final String FLOOR_OUTPUT = "metering-bench-floor-out";
 
     private MeteringBenchmark() {
     }
@@ -52,6 +65,7 @@ public final class MeteringBenchmark {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        boolean lagPhase = args.length < 3 || !args[2].equals("no-lag"); // "no-lag": throughput only, for profiling
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
             kafka.createTopics(Topics.specs(), PARTITIONS);
             Topics topics = Topics.forRegistry(REGISTRY);
@@ -65,23 +79,45 @@ public final class MeteringBenchmark {
             }
             System.out.printf("produced %d events in %.1f s%n", events, (System.nanoTime() - t0) / 1e9);
 
+            try (Admin admin = Admin.create(kafka.adminProperties())) {
+                admin.createTopics(List.of(new NewTopic(FLOOR_OUTPUT, PARTITIONS, (short) 1))).all().get();
+            }
+
             List<Double> plain = new ArrayList<>();
+            List<Double> floor = new ArrayList<>();
+            List<Double> floorInner = new ArrayList<>();
+            List<Double> floorWrite = new ArrayList<>();
             List<Double> metering = new ArrayList<>();
             List<Double> perCommit = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 plain.add(plainConsumer(kafka, topics, events));
+                FloorResult noop = streamsFloor(kafka, topics, events, run, false);
+                floor.add(noop.committed());
+                floorInner.add(noop.firstToLast());
+                floorWrite.add(streamsFloor(kafka, topics, events, run, true).committed());
                 metering.add(meteringRun(kafka, events, run, "every-event"));
                 perCommit.add(meteringRun(kafka, events, run, "per-commit"));
-                System.out.printf("run %d: plain consumer %.0f events/s, metering (status every-event) %.0f events/s,"
-                        + " metering (status per-commit) %.0f events/s%n", run, plain.getLast(), metering.getLast(),
+                System.out.printf("run %d: plain consumer %.0f events/s; streams floor no-op %.0f events/s (first to"
+                        + " last record %.0f); streams floor + one write %.0f events/s; metering (status every-event)"
+                        + " %.0f events/s; metering (status per-commit) %.0f events/s%n", run, plain.getLast(),
+                        floor.getLast(), floorInner.getLast(), floorWrite.getLast(), metering.getLast(),
                         perCommit.getLast());
             }
             double plainMedian = median(plain);
-            System.out.printf("MEDIAN plain consumer %.0f events/s; metering every-event %.0f events/s (ratio %.3f);"
-                    + " metering per-commit %.0f events/s (ratio %.3f)%n", plainMedian, median(metering),
-                    median(metering) / plainMedian, median(perCommit), median(perCommit) / plainMedian);
-            lag(kafka, topics, "every-event");
-            lag(kafka, topics, "per-commit");
+            double floorMedian = median(floor);
+            System.out.printf("MEDIAN plain consumer %.0f events/s; streams floor no-op %.0f events/s (vs plain %.3f;"
+                    + " first to last record %.0f, vs plain %.3f); streams floor + one write %.0f events/s (vs plain %.3f,"
+                    + " vs floor %.3f)%n", plainMedian, floorMedian, floorMedian / plainMedian, median(floorInner),
+                    median(floorInner) / plainMedian, median(floorWrite), median(floorWrite) / plainMedian,
+                    median(floorWrite) / floorMedian);
+            System.out.printf("MEDIAN metering every-event %.0f events/s (vs plain %.3f, vs floor %.3f); metering"
+                    + " per-commit %.0f events/s (vs plain %.3f, vs floor %.3f)%n", median(metering),
+                    median(metering) / plainMedian, median(metering) / floorMedian, median(perCommit),
+                    median(perCommit) / plainMedian, median(perCommit) / floorMedian);
+            if (lagPhase) {
+                lag(kafka, topics, "every-event");
+                lag(kafka, topics, "per-commit");
+            }
         }
     }
 
@@ -165,6 +201,68 @@ public final class MeteringBenchmark {
                 throw new IllegalStateException("read nothing");
             }
             return read / seconds;
+        }
+    }
+
+    /** Rate from RUNNING to input offsets committed at the end, and from the first to the last record processed. */
+    private record FloorResult(double committed, double firstToLast) {
+    }
+
+    /**
+     * The ceiling of any Streams topology here: the metering application's own Streams properties
+     * (exactly_once_v2, commit interval, classic protocol, one producer request in flight) and the same Avro
+     * value deserializer, over a topology that only deserializes each event (no store, no output) or, with
+     * {@code write}, also sends one small record per event. Timed like {@link #meteringRun}.
+     */
+    private static FloorResult streamsFloor(EmbeddedKafka kafka, Topics topics, int events, int run, boolean write)
+            throws Exception {
+        String appId = "metering-bench-floor-" + (write ? "write-" : "") + run + "-"
+                + UUID.randomUUID().toString().substring(0, 6);
+        Path state = Files.createTempDirectory("metering-bench");
+        Properties props = MeteringConfigLoader.fromMaps(Map.of("application.id", appId, "schema.registry.url", REGISTRY,
+                "state.dir", state.toString(), "metering.create.topics", "false"),
+                Map.of("bootstrap.servers", kafka.bootstrapServers())).streamsProperties();
+        var deserializer = topics.usage().valueSerde().deserializer();
+        AtomicLong first = new AtomicLong();
+        AtomicLong last = new AtomicLong();
+        AtomicLong tokens = new AtomicLong();
+        StreamsBuilder builder = new StreamsBuilder();
+        KStream<byte[], Long> deserialized = builder
+                .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .process(() -> new ContextualProcessor<byte[], byte[], byte[], Long>() {
+                    private long seen;
+
+                    @Override
+                    public void process(Record<byte[], byte[]> record) {
+                        long reserved = deserializer.deserialize(Topics.USAGE, record.value()).getReservedTokens();
+                        tokens.addAndGet(reserved);
+                        long now = System.nanoTime();
+                        first.compareAndSet(0, now);
+                        last.set(now);
+                        if (write) {
+                            context().forward(record.withValue(reserved));
+                        }
+                    }
+                });
+        if (write) {
+            deserialized.to(FLOOR_OUTPUT, Produced.with(Serdes.ByteArray(), Serdes.Long()));
+        }
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props);
+             Admin admin = Admin.create(kafka.adminProperties())) {
+            streams.start();
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                LockSupport.parkNanos(10_000_000);
+            }
+            long start = System.nanoTime();
+            Map<TopicPartition, Long> ends = endOffsets(admin);
+            while (!caughtUp(admin, appId, ends)) {
+                LockSupport.parkNanos(50_000_000);
+            }
+            double committed = events / ((System.nanoTime() - start) / 1e9);
+            if (tokens.get() == 0) {
+                throw new IllegalStateException("the floor topology read nothing");
+            }
+            return new FloorResult(committed, events / ((last.get() - first.get()) / 1e9));
         }
     }
 
