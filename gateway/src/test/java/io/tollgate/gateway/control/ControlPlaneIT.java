@@ -270,10 +270,12 @@ class ControlPlaneIT {
 
     @Test
     void shouldServeTheLocalFallbackWhileTheBreakerIsOpenAndReturnAfterTheProbe() throws Exception {
-        // Given a breaker that opens after 3 failures for 1 s, and no retries
+        // Given a breaker that opens after 3 failures for 5 s, and no retries (the "while open" call below must
+        // come within the cool-down; with 1 s, a loaded machine stalling this thread for a second after the
+        // third failure would let the half-open probe serve sim-large there)
         String key = "k-breaker";
         Map<String, String> env = Map.of("TOLLGATE_BREAKER_FAILURE_THRESHOLD", "3",
-                "TOLLGATE_BREAKER_COOL_DOWN_MS", "1000", "TOLLGATE_RETRY_MAX_ATTEMPTS", "1");
+                "TOLLGATE_BREAKER_COOL_DOWN_MS", "5000", "TOLLGATE_RETRY_MAX_ATTEMPTS", "1");
         try (GatewayApplication gateway = gateway(policy(key, "open-it", false, 0), env)) {
             provider.counters().reset();
             provider.scenario().serverErrorNext("sim-large", 3);
