@@ -135,8 +135,10 @@ class GatewayIT {
 
     @Test
     void shouldRelayChunksAsTheyComeAndMeterTheStreamsUsageWhenStreaming() throws Exception {
-        // Given 5 completion tokens 300 ms apart
-        provider.scenario().set("sim-medium", Behaviour.DEFAULT.withChunkDelay(Duration.ofMillis(300)));
+        // Given 5 completion tokens 1 s apart (the check below that the provider is still sending has 4 s to
+        // run after the first line arrives; at 300 ms apart, a loaded machine stalling the test thread for
+        // 1.2 s would have seen all 5 sent and failed it)
+        provider.scenario().set("sim-medium", Behaviour.DEFAULT.withChunkDelay(Duration.ofMillis(1_000)));
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
                         + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + PLANNER)
