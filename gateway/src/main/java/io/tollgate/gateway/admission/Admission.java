@@ -14,6 +14,15 @@ public interface Admission {
     /** The attempt ended; {@code actualTokens} replaces the reservation until the view reflects it. */
     void settle(AdmissionDecision.Reservation reservation, long actualTokens, long nowMillis);
 
+    /**
+     * Kafka acknowledged the attempt's REQUEST event at this usage partition and offset, so the view has
+     * counted the reservation once its {@code usageOffset} reaches {@code offset}; {@code partition < 0}
+     * means no event will be written for it (the attempt never went upstream). Called from the event
+     * sender's thread.
+     */
+    default void written(AdmissionDecision.Reservation reservation, int partition, long offset) {
+    }
+
     /** Admits everything: for a gateway run without quota views. */
     static Admission unlimited() {
         return new Admission() {

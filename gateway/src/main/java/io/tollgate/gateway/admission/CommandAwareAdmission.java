@@ -37,6 +37,11 @@ public final class CommandAwareAdmission implements Admission {
         delegate.settle(reservation, actualTokens, nowMillis);
     }
 
+    @Override
+    public void written(AdmissionDecision.Reservation reservation, int partition, long offset) {
+        delegate.written(reservation, partition, offset);
+    }
+
     static AdmissionDecision.Refused refusal(RoutingCommand block, long nowMillis) {
         String scope = Keys.scope(block.getScopeType(), block.getScopeId());
         int status = block.getBlockStatus() == 429 ? 429 : 403;

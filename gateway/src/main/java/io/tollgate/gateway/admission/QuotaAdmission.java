@@ -17,11 +17,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>What is counted</h2>
  * Requests and tokens per minute are trailing sums over the view's buckets (1 s by default): a
  * bucket starting at {@code s} counts while {@code now < s + bucket + window}, so a request is never
- * forgotten before a full window has passed since it was made (at most one bucket longer). For each
- * bucket the count is {@code max(view, own)}, or {@code view + own} while own admissions may still be
- * missing from the view: younger than the reflection bound ({@link Settings#reflectionBoundMillis})
- * and later than the last event the view has processed ({@code lastEventTime}). When only that
- * caution stands in the way, the wait is until those admissions should be in the view.
+ * forgotten before a full window has passed since it was made (at most one bucket longer). When the
+ * view names the usage offset it has counted up to ({@code usageOffset}, set by metering-stream), the
+ * count is exact: the view plus the own admissions it has not counted, those whose REQUEST event Kafka
+ * has not acknowledged yet ({@link #written}) or acknowledged beyond that offset. A view without offsets
+ * gets an estimate per bucket: {@code max(view, own)}, or {@code view + own} while own admissions may
+ * still be missing, i.e. younger than the reflection bound ({@link Settings#reflectionBoundMillis}) and
+ * later than the last event the view has processed ({@code lastEventTime}); when only that caution
+ * stands in the way, the wait is until those admissions should be in the view.
  * Day totals come from the view's day plus own admissions the view does not show. Checked per
  * key + model and per key across models ({@code "*"}), against {@link LimitResolver}'s limits.
  *
@@ -44,9 +47,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>With {@link Settings#instances} set to N, an instance takes at most {@code ceil((limit - V) / N)}
  * of the capacity the view shows as free ({@code V} = the view's count), counting its reservations
  * younger than the reflection bound, and waits for the view to catch up for more. If all instances
- * see the same view and {@code L <= reflectionBound}, the instances together admit at most
- * {@code limit + N - 1} per window: at most one extra call per additional instance (ceiling
- * rounding), at the price of short waits (about {@code L}) when one instance alone takes a burst.
+ * see the same view, the instances together admit at most {@code limit + N - 1} per window: at most
+ * one extra call per additional instance (ceiling rounding), at the price of short waits (about
+ * {@code L}) when one instance alone takes a burst. With offsets in the view this holds whatever
+ * {@code L} is; with the estimate only while {@code L <= reflectionBound} and the gateways' events
+ * reach Kafka in the order of their timestamps (ControlPlaneIT once saw 67 instead of 61 on a machine
+ * at load 12 before offsets were used).
  *
  * <p>Thread-safe; an admitted call costs about a microsecond and 368 bytes (see BENCHMARKS.md).
  */
@@ -63,17 +69,20 @@ public final class QuotaAdmission implements Admission {
     /**
      * @param windowMillis          the trailing window of the per-minute limits (60000)
      * @param bucketMillis          the view's bucket width (1000, as metering-stream writes them)
-     * @param reflectionBoundMillis how long an own admission may be missing from the view (>= its lag)
+     * @param reflectionBoundMillis how long an own admission may be missing from the view (>= its lag) when the view
+     *                              has no offsets; with offsets, only when to look again first
      * @param instances             gateway instances sharing the limits (1: no sharing rule)
      * @param failMode              fail open (default) or closed when the view is stale
      * @param staleAfterMillis      the view is stale when its newest update is older than this
      * @param zone                  day boundaries when the view knows none for a key
      * @param resetHour             hour the day starts in {@code zone}
      * @param quotaWarning          share of the daily quota that triggers the warning header
+     * @param viewSkewMillis        how much later than this gateway's view another gateway's view may count the
+     *                              same offset (share rule with instances > 1 and a view with offsets)
      */
     public record Settings(long windowMillis, int bucketMillis, long reflectionBoundMillis, int instances,
                            FailMode failMode, long staleAfterMillis, ZoneId zone, int resetHour,
-                           QuotaWarning quotaWarning) {
+                           QuotaWarning quotaWarning, long viewSkewMillis) {
 
         public Settings {
             Objects.requireNonNull(failMode, "failMode");
@@ -90,6 +99,9 @@ public final class QuotaAdmission implements Admission {
                 throw new IllegalArgumentException("reflectionBoundMillis " + reflectionBoundMillis
                         + " and staleAfterMillis " + staleAfterMillis + ": expected >= 0 and > 0");
             }
+            if (viewSkewMillis < 0) {
+                throw new IllegalArgumentException("viewSkewMillis is " + viewSkewMillis + "; expected >= 0");
+            }
             if (resetHour < 0 || resetHour > 23) {
                 throw new IllegalArgumentException("resetHour is " + resetHour + "; expected 0..23");
             }
@@ -97,27 +109,32 @@ public final class QuotaAdmission implements Admission {
 
         public static Settings defaults() {
             return new Settings(60_000, 1_000, 2_000, 1, FailMode.OPEN, 30_000, ZoneId.of("UTC"), 0,
-                    QuotaWarning.DEFAULT);
+                    QuotaWarning.DEFAULT, 500);
         }
 
         public Settings withInstances(int n) {
             return new Settings(windowMillis, bucketMillis, reflectionBoundMillis, n, failMode, staleAfterMillis,
-                    zone, resetHour, quotaWarning);
+                    zone, resetHour, quotaWarning, viewSkewMillis);
         }
 
         public Settings withFailMode(FailMode mode, long staleAfter) {
             return new Settings(windowMillis, bucketMillis, reflectionBoundMillis, instances, mode, staleAfter,
-                    zone, resetHour, quotaWarning);
+                    zone, resetHour, quotaWarning, viewSkewMillis);
         }
 
         public Settings withReflectionBound(long millis) {
             return new Settings(windowMillis, bucketMillis, millis, instances, failMode, staleAfterMillis,
-                    zone, resetHour, quotaWarning);
+                    zone, resetHour, quotaWarning, viewSkewMillis);
+        }
+
+        public Settings withViewSkew(long millis) {
+            return new Settings(windowMillis, bucketMillis, reflectionBoundMillis, instances, failMode, staleAfterMillis,
+                    zone, resetHour, quotaWarning, millis);
         }
 
         public Settings withDay(ZoneId dayZone, int dayResetHour) {
             return new Settings(windowMillis, bucketMillis, reflectionBoundMillis, instances, failMode,
-                    staleAfterMillis, dayZone, dayResetHour, quotaWarning);
+                    staleAfterMillis, dayZone, dayResetHour, quotaWarning, viewSkewMillis);
         }
     }
 
@@ -141,8 +158,9 @@ public final class QuotaAdmission implements Admission {
 
     /** Usage of one scope as this gateway sees it now. */
     private record Usage(long viewRequests, long viewTokens, long requests, long tokens, long lowerRequests,
-                         long lowerTokens, long dayRequests, long dayTokens, long dayEndMillis, long firstUnseenAgeOut) {
-        static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MAX_VALUE);
+                         long lowerTokens, long dayRequests, long dayTokens, long dayEndMillis, long firstUnseenAgeOut,
+                         long shareRequests, long shareTokens) {
+        static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0);
 
         long unseenRequests() {
             return requests - viewRequests;
@@ -154,6 +172,8 @@ public final class QuotaAdmission implements Admission {
     }
 
     private static final long[] NO_BUCKETS = {};
+    /** How soon to look at the view again while the share rule waits for it (views with offsets). */
+    private static final long RECHECK_MILLIS = 50;
 
     private final QuotaView view;
     private final LimitResolver limits;
@@ -202,9 +222,10 @@ public final class QuotaAdmission implements Admission {
             QuotaSnapshot modelView = view.get(keyId, model);
             QuotaSnapshot allView = view.get(keyId, Keys.ALL_MODELS);
             // most tiers limit only across models: skip the sums nobody checks
-            Usage modelUsage = effective.perModel().unlimited() ? Usage.NONE : usage(modelView, modelLedger, nowMillis);
+            Usage modelUsage = effective.perModel().unlimited() ? Usage.NONE
+                    : usage(modelView, modelLedger, nowMillis, settled(keyId, model, nowMillis));
             Usage allUsage = effective.acrossModels().unlimited() ? Usage.NONE
-                    : usage(allView, own.acrossModels, nowMillis);
+                    : usage(allView, own.acrossModels, nowMillis, settled(keyId, Keys.ALL_MODELS, nowMillis));
             Scope modelScope = new Scope(keyId, model);
             Scope allScope = new Scope(keyId, Keys.ALL_MODELS);
 
@@ -252,11 +273,34 @@ public final class QuotaAdmission implements Admission {
         }
     }
 
+    @Override
+    public void written(AdmissionDecision.Reservation reservation, int partition, long offset) {
+        if (reservation == null || reservation.keyId() == null) {
+            return;
+        }
+        KeyLedgers own = ledgers.get(reservation.keyId());
+        if (own == null) {
+            return;
+        }
+        synchronized (own) {
+            ReservationLedger modelLedger = own.perModel.get(reservation.model());
+            if (modelLedger != null) {
+                modelLedger.written(reservation.atMillis(), reservation.tokens(), partition, offset);
+            }
+            own.acrossModels.written(reservation.atMillis(), reservation.tokens(), partition, offset);
+        }
+    }
+
     private ReservationLedger newLedger() {
         return new ReservationLedger(settings.bucketMillis(), settings.windowMillis());
     }
 
-    private Usage usage(QuotaSnapshot snapshot, ReservationLedger own, long now) {
+    /** The offset every gateway's view has counted by now (share rule only), -1 when unknown or not needed. */
+    private long settled(String keyId, String model, long now) {
+        return settings.instances() > 1 ? view.settledOffset(keyId, model, now, settings.viewSkewMillis()) : -1;
+    }
+
+    private Usage usage(QuotaSnapshot snapshot, ReservationLedger own, long now, long settledOffset) {
         long cutoff = now - settings.windowMillis() - settings.bucketMillis();
         long youngAfter = now - settings.reflectionBoundMillis();
         boolean aligned = snapshot == null || snapshot.bucketMillis() == settings.bucketMillis();
@@ -273,6 +317,8 @@ public final class QuotaAdmission implements Admission {
         long lowerTokens = 0;
         long dayExtraRequests = 0;
         long dayExtraTokens = 0;
+        long shareRequests = 0;
+        long shareTokens = 0;
         long ageOut = Long.MAX_VALUE;
         for (int j = 0; j < own.slots(); j++) {
             long start = own.start(j);
@@ -288,15 +334,38 @@ public final class QuotaAdmission implements Admission {
                     vt = snapshot.bucketTokens()[vi];
                 }
             }
-            boolean young = unseen(own, j, snapshot, youngAfter);
-            long r = own.requests(j);
-            long t = own.tokens(j);
-            long er = Math.max(vr + (young ? r : 0), r) - vr;
-            long et = Math.max(vt + (young ? t : 0), t) - vt;
+            long er;
+            long et;
+            boolean young;
+            if (exact(snapshot)) {
+                // the view plus exactly the own admissions it has not counted
+                er = own.unseenRequests(j, snapshot.usagePartition(), snapshot.usageOffset());
+                et = own.unseenTokens(j, snapshot.usagePartition(), snapshot.usageOffset());
+                lowerRequests += er;
+                lowerTokens += et;
+                if (settings.instances() > 1) {
+                    // the share rule counts what another gateway's view may still lack: beyond the settled offset
+                    long sr = own.unseenRequests(j, snapshot.usagePartition(), settledOffset);
+                    shareRequests += sr;
+                    shareTokens += own.unseenTokens(j, snapshot.usagePartition(), settledOffset);
+                    if (sr > 0) {
+                        ageOut = Math.min(ageOut, now + RECHECK_MILLIS); // the view moves on; look again soon
+                    }
+                }
+                young = false;
+            } else {
+                young = estimatedUnseen(own, j, snapshot, youngAfter);
+                long r = own.requests(j);
+                long t = own.tokens(j);
+                er = Math.max(vr + (young ? r : 0), r) - vr;
+                et = Math.max(vt + (young ? t : 0), t) - vt;
+                lowerRequests += Math.max(0, r - vr);
+                lowerTokens += Math.max(0, t - vt);
+                shareRequests += er;
+                shareTokens += et;
+            }
             extraRequests += er;
             extraTokens += et;
-            lowerRequests += Math.max(0, r - vr);
-            lowerTokens += Math.max(0, t - vt);
             if (start >= dayStart) {
                 dayExtraRequests += er;
                 dayExtraTokens += et;
@@ -310,14 +379,22 @@ public final class QuotaAdmission implements Admission {
         long dayTokens = (viewDay ? snapshot.dayTokens() : 0) + dayExtraTokens;
         long dayEnd = viewDay ? snapshot.dayEndMillis() : calendarDay(now).endMillis();
         return new Usage(viewRequests, viewTokens, viewRequests + extraRequests, viewTokens + extraTokens,
-                viewRequests + lowerRequests, viewTokens + lowerTokens, dayRequests, dayTokens, dayEnd, ageOut);
+                viewRequests + lowerRequests, viewTokens + lowerTokens, dayRequests, dayTokens, dayEnd, ageOut,
+                shareRequests, shareTokens);
+    }
+
+    /** True when the view names the usage offset it has counted up to: own admissions it lacks are known exactly. */
+    private static boolean exact(QuotaSnapshot snapshot) {
+        return snapshot != null && snapshot.usageOffset() >= 0;
     }
 
     /**
-     * An own bucket may be missing from the view while its latest admission is younger than the
-     * reflection bound and later than the last event the view has processed for this scope.
+     * For a view without offsets (a metering-stream older than {@code usageOffset}): an own bucket may be
+     * missing from it while its latest admission is younger than the reflection bound and later than the
+     * last event the view has processed. Under load that is wrong both ways: a view lagging more than the
+     * bound, or another gateway's later-stamped event processed before ours.
      */
-    private static boolean unseen(ReservationLedger own, int slot, QuotaSnapshot snapshot, long youngAfter) {
+    private static boolean estimatedUnseen(ReservationLedger own, int slot, QuotaSnapshot snapshot, long youngAfter) {
         long lastAt = own.lastAt(slot);
         return lastAt > youngAfter && (snapshot == null || lastAt > snapshot.lastEventTime());
     }
@@ -394,7 +471,7 @@ public final class QuotaAdmission implements Admission {
         }
         if (settings.instances() > 1) {
             long share = Math.ceilDiv(Math.max(0, limit - viewCount), settings.instances());
-            if (count - viewCount + need > share) {
+            if ((tokens ? usage.shareTokens() : usage.shareRequests()) + need > share) {
                 return new AdmissionDecision.Wait(ageOut, kind + " " + scope + " " + limit + " (share of "
                         + settings.instances() + " instances)");
             }
@@ -428,14 +505,17 @@ public final class QuotaAdmission implements Admission {
             while (v < viewStarts.length && viewStarts[v] < start + bucket) {
                 viewCount += viewCounts[v++];
             }
-            long ownCount = 0;
-            boolean young = false;
             int j = own.indexOf(start);
-            if (j >= 0) {
-                ownCount = tokens ? own.tokens(j) : own.requests(j);
-                young = unseen(own, j, snapshot, youngAfter);
+            if (j < 0) {
+                freed += viewCount;
+            } else if (exact(snapshot)) {
+                freed += viewCount + (tokens ? own.unseenTokens(j, snapshot.usagePartition(), snapshot.usageOffset())
+                        : own.unseenRequests(j, snapshot.usagePartition(), snapshot.usageOffset()));
+            } else {
+                long ownCount = tokens ? own.tokens(j) : own.requests(j);
+                boolean young = estimatedUnseen(own, j, snapshot, youngAfter);
+                freed += aligned ? Math.max(viewCount + (young ? ownCount : 0), ownCount) : viewCount + ownCount;
             }
-            freed += aligned ? Math.max(viewCount + (young ? ownCount : 0), ownCount) : viewCount + ownCount;
             if (freed >= excess) {
                 return Math.max(1, start + bucket + settings.windowMillis() - now);
             }

@@ -7,13 +7,15 @@ import java.util.List;
 
 /**
  * One {@code QuotaStatus} record as the gateway reads it: the fine-grained buckets of the trailing
- * window as sorted primitive arrays (admission reads them on every call) and the day's totals.
+ * window as sorted primitive arrays (admission reads them on every call), the day's totals, and the
+ * usage partition and offset up to which it counts every event of the key ({@code -1}: not said, a
+ * metering-stream older than that field).
  * Immutable; a newer record for the same key replaces the whole snapshot.
  */
 public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, long[] bucketStarts,
                             long[] bucketRequests, long[] bucketTokens, String dayKey, long dayStartMillis,
                             long dayEndMillis, long dayRequests, long dayTokens, long lastEventTime,
-                            long updatedAt) {
+                            long updatedAt, int usagePartition, long usageOffset) {
 
     /** Converts a record, sorting its buckets by start; rejects what admission could not use. */
     public static QuotaSnapshot of(QuotaStatus status) {
@@ -37,7 +39,8 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
         return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(),
                 status.getBucketMillis(), starts, requests, tokens, status.getDayKey().toString(),
                 status.getDayStartMillis(), status.getDayEndMillis(), status.getDayRequests(),
-                status.getDayTokens(), status.getLastEventTime(), status.getUpdatedAt());
+                status.getDayTokens(), status.getLastEventTime(), status.getUpdatedAt(), status.getUsagePartition(),
+                status.getUsageOffset());
     }
 
     /** Requests of the buckets starting after {@code cutoffMillis}. */
@@ -76,7 +79,8 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
         return o instanceof QuotaSnapshot s && apiKeyId.equals(s.apiKeyId) && model.equals(s.model)
                 && updatedAt == s.updatedAt && Arrays.equals(bucketStarts, s.bucketStarts)
                 && Arrays.equals(bucketRequests, s.bucketRequests) && Arrays.equals(bucketTokens, s.bucketTokens)
-                && dayRequests == s.dayRequests && dayTokens == s.dayTokens;
+                && dayRequests == s.dayRequests && dayTokens == s.dayTokens && usagePartition == s.usagePartition
+                && usageOffset == s.usageOffset;
     }
 
     @Override

@@ -20,6 +20,8 @@ public final class QuotaView {
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, QuotaSnapshot>> snapshots =
             new ConcurrentHashMap<>();
     private final AtomicLong lastUpdatedAt = new AtomicLong(Long.MIN_VALUE);
+    // record key -> when the view counted which usage offset: for the share rule of several gateways
+    private final ConcurrentHashMap<String, CountedOffsets> counted = new ConcurrentHashMap<>();
 
     /**
      * Applies one record of the topic. A null value (tombstone) removes the key. Throws when the
@@ -27,6 +29,11 @@ public final class QuotaView {
      * consulted for the wrong key.
      */
     public void apply(String recordKey, QuotaStatus value) {
+        apply(recordKey, value, System.currentTimeMillis());
+    }
+
+    /** {@link #apply(String, QuotaStatus)}, applied at {@code appliedAtMillis} (tests pass their clock). */
+    void apply(String recordKey, QuotaStatus value, long appliedAtMillis) {
         if (recordKey == null) {
             throw new IllegalArgumentException("quota status record without a key; expected '<apiKeyId>|<model>'");
         }
@@ -50,6 +57,18 @@ public final class QuotaView {
         snapshots.computeIfAbsent(snapshot.apiKeyId(), k -> new ConcurrentHashMap<>())
                 .merge(snapshot.model(), snapshot, (old, neu) -> neu.updatedAt() >= old.updatedAt() ? neu : old);
         lastUpdatedAt.accumulateAndGet(snapshot.updatedAt(), Math::max);
+        if (snapshot.usageOffset() >= 0) {
+            counted.computeIfAbsent(recordKey, k -> new CountedOffsets()).applied(appliedAtMillis, snapshot.usageOffset());
+        }
+    }
+
+    /**
+     * The usage offset this view had counted for {@code apiKeyId} and {@code model} {@code skewMillis} ago:
+     * what every gateway whose view lags this one by less than that has counted too. -1 when unknown.
+     */
+    long settledOffset(String apiKeyId, String model, long nowMillis, long skewMillis) {
+        CountedOffsets history = counted.get(Keys.quota(apiKeyId, model));
+        return history == null ? -1 : history.settled(nowMillis, skewMillis);
     }
 
     /** The snapshot of {@code apiKeyId} for {@code model} ({@link Keys#ALL_MODELS} for the total), or null. */

@@ -180,6 +180,7 @@ public final class CallExecutor {
             String model = t.model().id();
             if (!guard.allow(providerName, model, System.currentTimeMillis())) {
                 admission.settle(admitted.reservation(), 0, System.currentTimeMillis());
+                admission.written(admitted.reservation(), -1, -1); // no event: nothing for the view to show
                 state.breakerOpen = providerName + "/" + model;
                 state.leave(model, "breaker_open");
                 return false;
@@ -190,7 +191,9 @@ public final class CallExecutor {
                     t.request().model(), t.model(), providerName, t.request().stream(), t.candidate().fallback(),
                     fallbackFrom(t), routingReason(t, state),
                     t.plan().complexityScore(), t.plan().tier(), t.promptTokens(), t.completionTokens());
-            events.publish(UsageEvents.request(facts, System.currentTimeMillis()));
+            AdmissionDecision.Reservation reservation = admitted.reservation();
+            events.publish(UsageEvents.request(facts, System.currentTimeMillis()),
+                    (partition, offset) -> admission.written(reservation, partition, offset));
             state.model = model;
             state.provider = providerName;
             Map<String, String> headers = headers(state, t, admitted.remaining());

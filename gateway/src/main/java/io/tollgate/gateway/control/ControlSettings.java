@@ -19,7 +19,10 @@ import java.util.Map;
  *       {@link QuotaAdmission.Settings#withInstances}.</li>
  *   <li>{@code TOLLGATE_ADMISSION_FAIL_MODE} ({@code open} | {@code closed}) and
  *       {@code TOLLGATE_ADMISSION_STALE_AFTER_MS} (30000).</li>
- *   <li>{@code TOLLGATE_ADMISSION_REFLECTION_MS} (2000): how long an own admission may be missing from the view.</li>
+ *   <li>{@code TOLLGATE_ADMISSION_REFLECTION_MS} (2000): how long an own admission may be missing from a view
+ *       that does not say which usage offset it has counted (a metering-stream older than {@code usageOffset}).</li>
+ *   <li>{@code TOLLGATE_ADMISSION_VIEW_SKEW_MS} (500): with {@code TOLLGATE_GATEWAY_INSTANCES} > 1, how much later
+ *       than this gateway's view another gateway's view may count the same usage offset.</li>
  *   <li>{@code TOLLGATE_QUOTA_WARNING_PERCENT} ({@code organisation.quota_warning_percent}, 80).</li>
  *   <li>{@code TOLLGATE_RETRY_MAX_ATTEMPTS} (3), {@code TOLLGATE_RETRY_BASE_DELAY_MS} (250),
  *       {@code TOLLGATE_RETRY_MAX_DELAY_MS} (8000), {@code TOLLGATE_RETRY_MAX_RETRY_AFTER_MS} (30000).</li>
@@ -41,7 +44,8 @@ public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuit
                 (int) number(env, "TOLLGATE_GATEWAY_INSTANCES", 1), failMode,
                 number(env, "TOLLGATE_ADMISSION_STALE_AFTER_MS", defaults.staleAfterMillis()),
                 org == null ? defaults.zone() : zone(org.zone()), org == null ? 0 : org.resetHour(),
-                new QuotaWarning(warning));
+                new QuotaWarning(warning),
+                number(env, "TOLLGATE_ADMISSION_VIEW_SKEW_MS", defaults.viewSkewMillis()));
         RetryingCircuitGuard.Settings g = RetryingCircuitGuard.Settings.defaults();
         RetryingCircuitGuard.Settings guard = new RetryingCircuitGuard.Settings(
                 (int) number(env, "TOLLGATE_RETRY_MAX_ATTEMPTS", g.maxAttempts()),

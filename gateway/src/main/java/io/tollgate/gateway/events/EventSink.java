@@ -7,6 +7,21 @@ public interface EventSink extends AutoCloseable {
 
     void publish(UsageEvent event);
 
+    /**
+     * Publishes and tells {@code observer} where Kafka wrote the event, from the sender's thread, once it is
+     * acknowledged (possibly after the spool replayed it). A sink that cannot say (the default) never calls
+     * it; nor does a sink tracking too many unacknowledged events, so callers must treat silence as "not yet".
+     */
+    default void publish(UsageEvent event, WriteObserver observer) {
+        publish(event);
+    }
+
+    /** Where an acknowledged event was written. */
+    @FunctionalInterface
+    interface WriteObserver {
+        void written(int partition, long offset);
+    }
+
     /** Empty when new calls may be admitted; otherwise why not (the spool is full). */
     java.util.Optional<String> refusal();
 

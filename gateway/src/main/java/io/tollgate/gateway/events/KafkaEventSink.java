@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -34,6 +35,7 @@ public final class KafkaEventSink implements EventSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
     private static final int BATCH = 500;
+    private static final int MAX_OBSERVED = 65_536;
 
     private final Spool spool;
     private final long maxBytes;
@@ -41,6 +43,8 @@ public final class KafkaEventSink implements EventSink {
     private final String bootstrap;
     private final Producer<String, UsageEvent> producer;
     private final Thread sender;
+    /** Who waits to hear where an event was written, by event id; at most {@link #MAX_OBSERVED}. */
+    private final Map<String, WriteObserver> observers = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile String lastError = "";
 
@@ -74,6 +78,24 @@ public final class KafkaEventSink implements EventSink {
 
     @Override
     public void publish(UsageEvent event) {
+        append(event);
+    }
+
+    @Override
+    public void publish(UsageEvent event, WriteObserver observer) {
+        // bounded: while Kafka is away the spool may hold millions of events; untracked ones just stay "not yet"
+        boolean tracked = observers.size() < MAX_OBSERVED && observers.putIfAbsent(event.getEventId(), observer) == null;
+        try {
+            append(event);
+        } catch (RuntimeException e) {
+            if (tracked) {
+                observers.remove(event.getEventId());
+            }
+            throw e;
+        }
+    }
+
+    private void append(UsageEvent event) {
         try {
             ByteBuffer encoded = event.toByteBuffer();
             byte[] value = new byte[encoded.remaining()];
@@ -137,12 +159,28 @@ public final class KafkaEventSink implements EventSink {
 
     private void send(Spool.Batch batch) throws Exception {
         List<Future<RecordMetadata>> acks = new ArrayList<>(batch.entries().size());
+        List<String> ids = new ArrayList<>(batch.entries().size());
         for (Spool.Entry entry : batch.entries()) {
             UsageEvent event = UsageEvent.fromByteBuffer(ByteBuffer.wrap(entry.value()));
             acks.add(producer.send(new ProducerRecord<>(topic, new String(entry.key(), StandardCharsets.UTF_8), event)));
+            ids.add(event.getEventId());
         }
         for (Future<RecordMetadata> ack : acks) {
             ack.get();
+        }
+        if (observers.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            WriteObserver observer = observers.remove(ids.get(i));
+            if (observer != null) {
+                RecordMetadata written = acks.get(i).get();
+                try {
+                    observer.written(written.partition(), written.offset());
+                } catch (RuntimeException e) {
+                    LOG.warn("observer of usage event {} failed: {}", ids.get(i), e.toString());
+                }
+            }
         }
     }
 

@@ -134,6 +134,66 @@ class QuotaAdmissionTest {
     }
 
     @Test
+    void shouldCountOwnAdmissionsUntilTheViewReachesTheirOffsetWhenAnotherGatewaysLaterEventCameFirst() {
+        // Given rpm 4, two admissions here at 1 000 that Kafka wrote at offsets 10 and 11
+        QuotaAdmission admission = admission(rpm(4), RateLimits.NONE);
+        for (int i = 0; i < 2; i++) {
+            AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 0, 1_000 + i);
+            admission.written(a.reservation(), 0, 10 + i);
+        }
+
+        // When the view shows two calls of another gateway in that second, stamped later than ours (its
+        // events at offsets 8 and 9 reached Kafka first), counted up to offset 9
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 0).updatedAt(1_500).counted(0, 9).applyTo(view);
+
+        // Then ours still count on top of them: 4 of 4, nothing more fits
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_600)).isInstanceOf(AdmissionDecision.Wait.class);
+
+        // ... and once the view has counted up to offset 11 (all four), it is 4, not 6
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 4, 0).updatedAt(1_700).counted(0, 11).applyTo(view);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_800)).isInstanceOf(AdmissionDecision.Wait.class);
+        QuotaAdmission roomier = admission(rpm(5), RateLimits.NONE);
+        AdmissionDecision.Admitted mine = (AdmissionDecision.Admitted) roomier.tryAdmit(CALLER, MODEL, 0, 1_000);
+        roomier.written(mine.reservation(), 0, 10);
+        assertThat(roomier.tryAdmit(CALLER, MODEL, 0, 1_900)).isInstanceOf(AdmissionDecision.Admitted.class);
+    }
+
+    @Test
+    void shouldEstimateFromEventTimeWhenTheViewNamesNoOffset() {
+        // Given the same two admissions and a view from a metering-stream that does not say its offset
+        QuotaAdmission admission = admission(rpm(4), RateLimits.NONE);
+        admission.tryAdmit(CALLER, MODEL, 0, 1_000);
+        admission.tryAdmit(CALLER, MODEL, 0, 1_001);
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 0).updatedAt(1_500).applyTo(view);
+
+        // Then the estimate takes "an event later than ours was processed" for "ours were": max(2, 2) = 2.
+        // This is the over-admission offsets remove (the test above); kept for views without them
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_600)).isInstanceOf(AdmissionDecision.Admitted.class);
+    }
+
+    @Test
+    void shouldCountAnAdmissionUntilKafkaAcknowledgesItWhenTheViewNamesOffsets() {
+        // Given rpm 2, one admission whose event Kafka has not acknowledged yet, long ago
+        QuotaAdmission admission = admission(rpm(2), RateLimits.NONE,
+                QuotaAdmission.Settings.defaults().withReflectionBound(100));
+        AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 0, 1_000);
+
+        // When the view shows one call of another gateway in that second, counted up to offset 50
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 1, 0).updatedAt(1_100).counted(0, 50).applyTo(view);
+
+        // Then far beyond the reflection bound it is still 1 + 1, an exact count, so the wait is not for the
+        // view but for the bucket [1 000, 2 000) to leave the window at 62 000
+        AdmissionDecision waiting = admission.tryAdmit(CALLER, MODEL, 0, 5_000);
+        assertThat(waiting).isEqualTo(new AdmissionDecision.Wait(57_000, "rpm key=k-1 model=sim-large 2"));
+
+        // When it turns out no event will be written (the attempt never went upstream), the view's 1 and the
+        // own 1 are no longer added up
+        admission.written(a.reservation(), -1, -1);
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 1, 0).updatedAt(5_100).counted(0, 51).applyTo(view);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 5_200)).isInstanceOf(AdmissionDecision.Admitted.class);
+    }
+
+    @Test
     void shouldCheckAcrossModelsLimitWhenEachModelHasRoom() {
         // Given rpm 10 per model and 2 across models
         QuotaAdmission admission = admission(rpm(10), rpm(2));
@@ -264,6 +324,34 @@ class QuotaAdmissionTest {
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_100)).isInstanceOf(AdmissionDecision.Admitted.class);
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_101)).isInstanceOf(AdmissionDecision.Admitted.class);
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_102)).isInstanceOf(AdmissionDecision.Wait.class);
+    }
+
+    @Test
+    void shouldCountOwnAdmissionsForTheShareUntilEveryGatewaysViewHasThemWhenViewsNameOffsets() {
+        // Given two instances, rpm 10, views lagging one another by up to 500 ms, and a view that has counted
+        // up to offset 100 and shows nothing in the window
+        QuotaStatuses.of(KEY, MODEL).updatedAt(900).counted(0, 100).applyTo(view);
+        QuotaAdmission admission = admission(rpm(10), RateLimits.NONE,
+                QuotaAdmission.Settings.defaults().withInstances(2).withViewSkew(500));
+        for (int i = 0; i < 5; i++) {
+            AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 0, 1_000 + i);
+            admission.written(a.reservation(), 0, 101 + i);
+        }
+
+        // Then its share (5) is taken: the sixth looks again in 50 ms, as long as the view does not move
+        AdmissionDecision.Wait share = new AdmissionDecision.Wait(50, "rpm key=k-1 model=sim-large 10 (share of 2 instances)");
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_100)).isEqualTo(share);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_000)).isEqualTo(share);
+
+        // When the view counts them (up to offset 106, with 1 of the other instance) at 3 100, the other
+        // gateway's view may not have them before 3 600: until then they still count against the share
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 6, 0).updatedAt(3_100).counted(0, 106).applyTo(view);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_200)).isEqualTo(share);
+
+        // ... and after that, half of the 4 left is its share
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_700)).isInstanceOf(AdmissionDecision.Admitted.class);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_701)).isInstanceOf(AdmissionDecision.Admitted.class);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_702)).isEqualTo(share);
     }
 
     @Test

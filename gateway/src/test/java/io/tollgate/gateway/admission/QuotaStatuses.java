@@ -35,12 +35,18 @@ final class QuotaStatuses {
         return this;
     }
 
+    /** The usage position the status counts up to (what metering-stream sets). */
+    QuotaStatuses counted(int partition, long offset) {
+        builder.setUsagePartition(partition).setUsageOffset(offset);
+        return this;
+    }
+
     QuotaStatus build() {
         return builder.setBuckets(buckets).build();
     }
 
     void applyTo(QuotaView view) {
         QuotaStatus status = build();
-        view.apply(status.getApiKeyId() + "|" + status.getModel(), status);
+        view.apply(status.getApiKeyId() + "|" + status.getModel(), status, status.getUpdatedAt()); // the tests' clock
     }
 }

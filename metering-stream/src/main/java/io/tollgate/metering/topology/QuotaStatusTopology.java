@@ -32,8 +32,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * it never waits for a cache flush (the stores' caches only coalesce their changelog writes); it reaches
  * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With
  * {@code metering.status.emit=per-commit} it instead publishes the latest status of each changed key once per
- * commit interval, in the same transaction (identical to what read_committed consumers end up with). Output:
- * {@code tollgate.quota-status.v1}.
+ * commit interval, in the same transaction (identical to what read_committed consumers end up with). Every
+ * status names the usage partition and offset of the last event it counts ({@code usagePartition},
+ * {@code usageOffset}): the gateway's read-your-writes check. Output: {@code tollgate.quota-status.v1}.
  */
 public final class QuotaStatusTopology {
 
@@ -45,7 +46,7 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private PeriodResolver periods;
-            private final Map<String, Record<String, MeteredEvent>> pending = new LinkedHashMap<>();
+            private final Map<String, Pending> pending = new LinkedHashMap<>();
 
             @Override
             public void init(ProcessorContext<String, QuotaStatus> context) {
@@ -61,31 +62,35 @@ public final class QuotaStatusTopology {
             @Override
             public void process(Record<String, MeteredEvent> record) {
                 MeteredEvent m = record.value();
+                // the usage record being processed: the sub-topology reads tollgate.usage.v1 itself, keyed by API key
+                Pending p = context().recordMetadata()
+                        .map(meta -> new Pending(record, meta.partition(), meta.offset()))
+                        .orElseGet(() -> new Pending(record, -1, -1));
                 if (settings.statusPerCommit()) {
-                    pending.put(Keys.quota(record.key(), m.event().getModel()), record);
-                    pending.put(Keys.quota(record.key(), Keys.ALL_MODELS), record);
+                    pending.put(Keys.quota(record.key(), m.event().getModel()), p);
+                    pending.put(Keys.quota(record.key(), Keys.ALL_MODELS), p);
                     return;
                 }
                 for (String model : new String[] {m.event().getModel(), Keys.ALL_MODELS}) {
-                    forward(Keys.quota(record.key(), model), model, record);
+                    forward(Keys.quota(record.key(), model), model, p);
                 }
             }
 
-            private void forward(String key, String model, Record<String, MeteredEvent> record) {
-                MeteredEvent m = record.value();
+            private void forward(String key, String model, Pending p) {
+                MeteredEvent m = p.record().value();
                 Periods.Period day = periods.calendar(m.event().getTenant()).period(PeriodType.DAY, m.streamTime());
-                context().forward(record.withKey(key)
-                        .withValue(status(record.key(), model, key, day, m, settings.clock().millis())));
+                context().forward(p.record().withKey(key)
+                        .withValue(status(p.record().key(), model, key, day, m, p, settings.clock().millis())));
             }
 
             /** per-commit mode: the latest status of every key that changed, in the same transaction. */
             private void emitPending() {
-                pending.forEach((key, record) -> forward(key, key.substring(record.key().length() + 1), record));
+                pending.forEach((key, p) -> forward(key, key.substring(p.record().key().length() + 1), p));
                 pending.clear();
             }
 
             private QuotaStatus status(String apiKey, String model, String key, Periods.Period day, MeteredEvent m,
-                                       long now) {
+                                       Pending source, long now) {
                 Buckets buckets = rates.get(key);
                 List<UsageBucket> recent = (buckets == null ? Buckets.EMPTY : buckets)
                         .after(m.streamTime() - TopologySettings.STATUS_SPAN.toMillis()).stream()
@@ -96,10 +101,19 @@ public final class QuotaStatusTopology {
                         .setDayKey(day.key()).setDayStartMillis(day.startMillis()).setDayEndMillis(day.endMillis())
                         .setDayRequests(totals == null ? 0 : totals.requests())
                         .setDayTokens(totals == null ? 0 : totals.tokens())
-                        .setLastEventTime(m.streamTime()).setUpdatedAt(now).build();
+                        .setLastEventTime(m.streamTime()).setUpdatedAt(now)
+                        .setUsagePartition(source.partition()).setUsageOffset(source.offset()).build();
             }
         }, Named.as("quota-status"), RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE)
                 .to(Topics.QUOTA_STATUS, Produced.with(Serdes.String(), settings.topics().quotaStatus().valueSerde())
                         .withName("quota-status-sink"));
+    }
+
+    /**
+     * An event whose status is due, with the position of its usage record: the status then says up to which
+     * offset of the key's usage partition it counts everything ({@code usageOffset}), so a gateway can tell
+     * exactly which of its own admissions it already includes.
+     */
+    private record Pending(Record<String, MeteredEvent> record, int partition, long offset) {
     }
 }

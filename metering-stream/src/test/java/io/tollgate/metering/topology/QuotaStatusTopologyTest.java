@@ -44,6 +44,20 @@ class QuotaStatusTopologyTest {
     }
 
     @Test
+    void shouldNameTheUsageOffsetOfTheLastCountedEventWhenEmitting() {
+        // Given a request, a duplicate of it (not counted, no status) and its response
+        UsageEvent req = request("c1", "k1", "m", T0, 100, 10);
+        fx.send(req);
+        fx.send(req);
+        fx.send(response(req, T0.plusMillis(500), 80, 5));
+
+        // Then each status says up to which usage offset it counts: the gateway's read-your-writes check
+        List<KeyValue<String, QuotaStatus>> out = fx.quotaStatus.readKeyValuesToList();
+        assertThat(out).extracting(kv -> kv.value.getUsageOffset()).containsExactly(0L, 0L, 2L, 2L);
+        assertThat(out).extracting(kv -> kv.value.getUsagePartition()).containsOnly(0);
+    }
+
+    @Test
     void shouldPublishOnlyTrailing65SecondsWhenOlderBucketsRemain() {
         fx.send(request("c1", "k1", "m", T0, 1, 1));
         fx.send(request("c2", "k1", "m", T0.plusSeconds(1), 2, 1));
@@ -71,6 +85,7 @@ class QuotaStatusTopologyTest {
             assertThat(out).extracting(kv -> kv.key).containsExactly("k1|m", "k1|*");
             assertThat(out.get(1).value.getDayRequests()).isEqualTo(10);
             assertThat(out.get(1).value.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 10L, 100L));
+            assertThat(out).extracting(kv -> kv.value.getUsageOffset()).containsExactly(9L, 9L);
         }
     }
 
