@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Not covered here: the RESTORE at the next period's start. Periods are days or months on the
  * wall clock, and the services read the real clock, so a roll-over cannot happen within a test;
  * budget-alerts' TopologyTestDriver tests cover it (including a DST change) with a driven clock.
- * Like every day budget, the test can in principle straddle midnight UTC and then see two periods.
+ * For the same reason the test starts at least two minutes before the next midnight (UTC or Berlin):
+ * one inside it would split the team's spend over two days.
  */
 class BudgetEndToEndIT {
 
@@ -47,7 +48,8 @@ class BudgetEndToEndIT {
 
     @Test
     void shouldDowngradeThenRefuseWithTheReasonWhenATeamPassesItsSoftThenItsHardBudget() throws Exception {
-        // Given one team with a downgrading soft budget and a hard limit above it
+        // Given one team with a downgrading soft budget and a hard limit above it, and a day that lasts the test
+        Midnights.awaitClear(Duration.ofMinutes(2));
         Path policyFile = TeamsPolicyFile.write(dir.resolve("tollgate.yaml"), List.of(new TeamsPolicyFile.Team(TEAM,
                 "limit_usd: 0.02, hard_limit_usd: 0.05, action: downgrade, downgrade_to: sim-small")));
         try (TollgateStack stack = TollgateStack.start(StackSettings.ephemeral(policyFile, dir.resolve("data")), step -> { });
