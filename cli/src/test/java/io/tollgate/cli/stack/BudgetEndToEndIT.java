@@ -42,6 +42,8 @@ class BudgetEndToEndIT {
     private static final int LARGE_TOKENS = 600;
     /** sim-small at $0.60 per million output tokens: 4000 completion tokens cost about $0.0024 a call. */
     private static final int SMALL_TOKENS = 4000;
+    /** sim-large at $10 per million output tokens: 16 completion tokens cost about $0.0002 a call. */
+    private static final int PROBE_TOKENS = 16;
 
     @TempDir
     Path dir;
@@ -75,9 +77,12 @@ class BudgetEndToEndIT {
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> !recorders.commands(CommandAction.DOWNGRADE).isEmpty());
 
-            // Then the gateway serves the cheaper model for sim-large calls
+            // Then the gateway serves the cheaper model for sim-large calls. The gateway's command consumer may
+            // apply the DOWNGRADE a moment after the recorder saw it; calls until then are served by sim-large,
+            // so they ask for few tokens: at SMALL_TOKENS one such call ($0.04) would pass the hard limit, and a
+            // gateway applying the BLOCK together with the DOWNGRADE would then serve no call by sim-small
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                GatewayCaller.Answer answer = gateway.call(TEAM, "sim-large", SMALL_TOKENS);
+                GatewayCaller.Answer answer = gateway.call(TEAM, "sim-large", PROBE_TOKENS);
                 answers.add(answer);
                 return answer.model().equals("sim-small");
             });
