@@ -8,10 +8,8 @@ import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.Periods;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
-import io.tollgate.schemas.avro.QuotaStatus;
-import io.tollgate.schemas.avro.UsageBucket;
+import io.tollgate.metering.status.QuotaStatusEncoder;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.common.serialization.Serdes;
@@ -33,7 +31,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With
  * {@code metering.status.emit=per-commit} it instead publishes the latest status of each changed key once per
  * commit interval, in the same transaction (identical to what read_committed consumers end up with). Output:
- * {@code tollgate.quota-status.v1}.
+ * {@code tollgate.quota-status.v1}, {@code QuotaStatus} in Confluent's Avro wire format, written by
+ * {@link QuotaStatusEncoder} straight from the buckets' arrays.
  */
 public final class QuotaStatusTopology {
 
@@ -41,14 +40,16 @@ public final class QuotaStatusTopology {
     }
 
     public static void build(KStream<String, MeteredEvent> events, TopologySettings settings) {
-        events.process(() -> new ContextualProcessor<String, MeteredEvent, String, QuotaStatus>() {
+        events.process(() -> new ContextualProcessor<String, MeteredEvent, String, byte[]>() {
+            private final QuotaStatusEncoder encoder = new QuotaStatusEncoder(
+                    settings.topics().quotaStatus().valueSerde().serializer());
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private PeriodResolver periods;
             private final Map<String, Record<String, MeteredEvent>> pending = new LinkedHashMap<>();
 
             @Override
-            public void init(ProcessorContext<String, QuotaStatus> context) {
+            public void init(ProcessorContext<String, byte[]> context) {
                 super.init(context);
                 if (settings.statusPerCommit()) {
                     context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
@@ -66,40 +67,42 @@ public final class QuotaStatusTopology {
                     pending.put(Keys.quota(record.key(), Keys.ALL_MODELS), record);
                     return;
                 }
+                Periods.Period day = day(m);
+                long now = settings.clock().millis();
                 for (String model : new String[] {m.event().getModel(), Keys.ALL_MODELS}) {
-                    forward(Keys.quota(record.key(), model), model, record);
+                    forward(Keys.quota(record.key(), model), model, day, now, record);
                 }
             }
 
-            private void forward(String key, String model, Record<String, MeteredEvent> record) {
-                MeteredEvent m = record.value();
-                Periods.Period day = periods.calendar(m.event().getTenant()).period(PeriodType.DAY, m.streamTime());
-                context().forward(record.withKey(key)
-                        .withValue(status(record.key(), model, key, day, m, settings.clock().millis())));
+            private Periods.Period day(MeteredEvent m) {
+                return periods.calendar(m.event().getTenant()).period(PeriodType.DAY, m.streamTime());
+            }
+
+            private void forward(String key, String model, Periods.Period day, long now,
+                                 Record<String, MeteredEvent> record) {
+                context().forward(record.withKey(key).withValue(status(record.key(), model, key, day, record.value(), now)));
             }
 
             /** per-commit mode: the latest status of every key that changed, in the same transaction. */
             private void emitPending() {
-                pending.forEach((key, record) -> forward(key, key.substring(record.key().length() + 1), record));
+                long now = settings.clock().millis();
+                pending.forEach((key, record) -> forward(key, key.substring(record.key().length() + 1),
+                        day(record.value()), now, record));
                 pending.clear();
             }
 
-            private QuotaStatus status(String apiKey, String model, String key, Periods.Period day, MeteredEvent m,
-                                       long now) {
-                Buckets buckets = rates.get(key);
-                List<UsageBucket> recent = (buckets == null ? Buckets.EMPTY : buckets)
-                        .after(m.streamTime() - TopologySettings.STATUS_SPAN.toMillis()).stream()
-                        .map(b -> new UsageBucket(b.startMillis(), b.requests(), b.tokens())).toList();
+            /** The status in its wire format, written from the stores' values without intermediate Avro objects. */
+            private byte[] status(String apiKey, String model, String key, Periods.Period day, MeteredEvent m,
+                                  long now) {
+                Buckets stored = rates.get(key);
+                Buckets buckets = stored == null ? Buckets.EMPTY : stored;
                 DayTotals totals = daily.get(DailyQuotaTopology.dayKey(key, day.key()));
-                return QuotaStatus.newBuilder().setApiKeyId(apiKey).setModel(model)
-                        .setBucketMillis(Buckets.BUCKET_MILLIS).setBuckets(recent)
-                        .setDayKey(day.key()).setDayStartMillis(day.startMillis()).setDayEndMillis(day.endMillis())
-                        .setDayRequests(totals == null ? 0 : totals.requests())
-                        .setDayTokens(totals == null ? 0 : totals.tokens())
-                        .setLastEventTime(m.streamTime()).setUpdatedAt(now).build();
+                return encoder.encode(Topics.QUOTA_STATUS, apiKey, model, buckets,
+                        buckets.firstAfter(m.streamTime() - TopologySettings.STATUS_SPAN.toMillis()), day.key(),
+                        day.startMillis(), day.endMillis(), totals == null ? 0 : totals.requests(),
+                        totals == null ? 0 : totals.tokens(), m.streamTime(), now);
             }
         }, Named.as("quota-status"), RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE)
-                .to(Topics.QUOTA_STATUS, Produced.with(Serdes.String(), settings.topics().quotaStatus().valueSerde())
-                        .withName("quota-status-sink"));
+                .to(Topics.QUOTA_STATUS, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("quota-status-sink"));
     }
 }
