@@ -3,6 +3,7 @@ package io.tollgate.budget;
 import static io.tollgate.budget.BudgetAlertsIT.budget;
 import static io.tollgate.budget.BudgetAlertsIT.record;
 import static io.tollgate.budget.BudgetAlertsIT.spendProducer;
+import static io.tollgate.budget.BudgetAlertsIT.todayClearOfMidnight;
 import static io.tollgate.budget.BudgetAlertsIT.total;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +12,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.tollgate.budget.config.BudgetAlertsConfig;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
-import io.tollgate.schemas.Periods;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.BudgetAction;
 import io.tollgate.schemas.avro.Policy;
@@ -64,7 +64,7 @@ class WebhookAndDeadLetterIT {
         });
         server.start();
         String appId = "budget-webhook-it-" + UUID.randomUUID();
-        String today = Periods.day(System.currentTimeMillis(), ZoneId.of("UTC"), 0).key();
+        String today = todayClearOfMidnight();
         try (KafkaProducer<String, Policy> policies = new KafkaProducer<>(kafka.producerProperties(),
                 Serdes.String().serializer(), kafka.topics().policies().valueSerde().serializer())) {
             policies.send(budget(ScopeType.TEAM, "hooked", 1_000_000, BudgetAction.ALERT, null)).get();
@@ -109,7 +109,7 @@ class WebhookAndDeadLetterIT {
         // Given a running application and a budget for team:after-poison
         kafka.createTopics(1);
         String appId = "budget-dlq-it-" + UUID.randomUUID();
-        String today = Periods.day(System.currentTimeMillis(), ZoneId.of("UTC"), 0).key();
+        String today = todayClearOfMidnight();
         try (KafkaProducer<String, Policy> policies = new KafkaProducer<>(kafka.producerProperties(),
                 Serdes.String().serializer(), kafka.topics().policies().valueSerde().serializer())) {
             policies.send(budget(ScopeType.TEAM, "after-poison", 1_000_000, BudgetAction.ALERT, null)).get();

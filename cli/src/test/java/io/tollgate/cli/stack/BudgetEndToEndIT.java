@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Not covered here: the RESTORE at the next period's start. Periods are days or months on the
  * wall clock, and the services read the real clock, so a roll-over cannot happen within a test;
  * budget-alerts' TopologyTestDriver tests cover it (including a DST change) with a driven clock.
- * Like every day budget, the test can in principle straddle midnight UTC and then see two periods.
+ * For the same reason the test starts at least two minutes before the next midnight (UTC or Berlin):
+ * one inside it would split the team's spend over two days.
  */
 class BudgetEndToEndIT {
 
@@ -41,13 +42,16 @@ class BudgetEndToEndIT {
     private static final int LARGE_TOKENS = 600;
     /** sim-small at $0.60 per million output tokens: 4000 completion tokens cost about $0.0024 a call. */
     private static final int SMALL_TOKENS = 4000;
+    /** sim-large at $10 per million output tokens: 16 completion tokens cost about $0.0002 a call. */
+    private static final int PROBE_TOKENS = 16;
 
     @TempDir
     Path dir;
 
     @Test
     void shouldDowngradeThenRefuseWithTheReasonWhenATeamPassesItsSoftThenItsHardBudget() throws Exception {
-        // Given one team with a downgrading soft budget and a hard limit above it
+        // Given one team with a downgrading soft budget and a hard limit above it, and a day that lasts the test
+        Midnights.awaitClear(Duration.ofMinutes(2));
         Path policyFile = TeamsPolicyFile.write(dir.resolve("tollgate.yaml"), List.of(new TeamsPolicyFile.Team(TEAM,
                 "limit_usd: 0.02, hard_limit_usd: 0.05, action: downgrade, downgrade_to: sim-small")));
         try (TollgateStack stack = TollgateStack.start(StackSettings.ephemeral(policyFile, dir.resolve("data")), step -> { });
@@ -73,9 +77,12 @@ class BudgetEndToEndIT {
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> !recorders.commands(CommandAction.DOWNGRADE).isEmpty());
 
-            // Then the gateway serves the cheaper model for sim-large calls
+            // Then the gateway serves the cheaper model for sim-large calls. The gateway's command consumer may
+            // apply the DOWNGRADE a moment after the recorder saw it; calls until then are served by sim-large,
+            // so they ask for few tokens: at SMALL_TOKENS one such call ($0.04) would pass the hard limit, and a
+            // gateway applying the BLOCK together with the DOWNGRADE would then serve no call by sim-small
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                GatewayCaller.Answer answer = gateway.call(TEAM, "sim-large", SMALL_TOKENS);
+                GatewayCaller.Answer answer = gateway.call(TEAM, "sim-large", PROBE_TOKENS);
                 answers.add(answer);
                 return answer.model().equals("sim-small");
             });

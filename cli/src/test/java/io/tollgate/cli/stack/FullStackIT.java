@@ -54,7 +54,9 @@ class FullStackIT {
 
     @Test
     void shouldMeterExactlyWhatTheProviderServedWhenAFleetRunsThroughTheWholeStack() throws Exception {
-        // Given the example policy with budgets small enough to trip within seconds
+        // Given the example policy with budgets small enough to trip within seconds, and a day (UTC and the
+        // tenant's Berlin) that lasts the test: the stores' day and month totals are compared with the fleet's
+        Midnights.awaitClear(Duration.ofMinutes(3));
         String yaml = Files.readString(Path.of("..", "tollgate.yaml"))
                 .replace("limit_usd: 0.08, action: downgrade", "limit_usd: 0.02, action: downgrade")
                 .replace("limit_usd: 0.06, action: block", "limit_usd: 0.01, action: block")

@@ -61,24 +61,40 @@ final class UpstreamCall {
 
     Result run(ClientResponse out, Map<String, String> headers) {
         long t0 = System.nanoTime();
-        HttpResponse<InputStream> response;
+        String path = endpoint == Endpoint.EMBEDDINGS ? "/embeddings" : "/chat/completions";
         try {
-            response = provider.post(endpoint == Endpoint.EMBEDDINGS ? "/embeddings" : "/chat/completions", body());
+            if (request.stream()) {
+                HttpResponse<InputStream> response = provider.post(path, body());
+                int status = response.statusCode();
+                if (status != 200) {
+                    return upstreamError(response, readAll(response.body()), status, t0);
+                }
+                return stream(response, out, headers, t0);
+            }
+            HttpResponse<byte[]> response = provider.post(path, body(), HttpResponse.BodyHandlers.ofByteArray());
+            int status = response.statusCode();
+            if (status != 200) {
+                return upstreamError(response, response.body(), status, t0);
+            }
+            return whole(response, response.body(), out, headers, t0);
         } catch (HttpTimeoutException e) {
             return failure(Outcome.TIMEOUT, ErrorKind.TIMEOUT, 504, t0, "upstream " + provider.name()
                     + " did not answer within its request timeout", Optional.empty());
         } catch (IOException e) {
             return failure(Outcome.NETWORK_ERROR, ErrorKind.NETWORK, 502, t0, "upstream " + provider.name()
-                    + " could not be reached: " + e.getMessage(), Optional.empty());
+                    + " could not be reached or broke off its answer: " + e.getMessage(), Optional.empty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failure(Outcome.NETWORK_ERROR, ErrorKind.CANCELLED, 499, t0, "call interrupted", Optional.empty());
         }
-        int status = response.statusCode();
-        if (status != 200) {
-            return upstreamError(response, status, t0);
+    }
+
+    private static byte[] readAll(InputStream body) {
+        try (InputStream in = body) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
         }
-        return request.stream() ? stream(response, out, headers, t0) : whole(response, out, headers, t0);
     }
 
     private byte[] body() {
@@ -96,14 +112,8 @@ final class UpstreamCall {
         return body.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private Result whole(HttpResponse<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
-        byte[] bytes;
-        try (InputStream in = response.body()) {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            return failure(Outcome.NETWORK_ERROR, ErrorKind.NETWORK, 502, t0,
-                    "upstream " + provider.name() + " broke off its answer: " + e.getMessage(), Optional.empty());
-        }
+    private Result whole(HttpResponse<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
+                         long t0) {
         long upstreamNanos = System.nanoTime() - t0;
         JsonNode json = parseOrNull(bytes);
         Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
@@ -158,13 +168,7 @@ final class UpstreamCall {
                 null);
     }
 
-    private Result upstreamError(HttpResponse<InputStream> response, int status, long t0) {
-        byte[] body;
-        try (InputStream in = response.body()) {
-            body = in.readAllBytes();
-        } catch (IOException e) {
-            body = new byte[0];
-        }
+    private Result upstreamError(HttpResponse<?> response, byte[] body, int status, long t0) {
         long nanos = System.nanoTime() - t0;
         Optional<Duration> retryAfter = response.headers().firstValue("Retry-After").flatMap(UpstreamCall::seconds);
         Outcome outcome;

@@ -9,21 +9,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
  * A bounded, ordered, on-disk queue of records: segment files of length-prefixed frames
  * ({@code [int keyLen][key][int valueLen][value]}) plus a {@code position} file naming the first
- * record not yet acknowledged. Appends go to the OS page cache (they survive a process crash,
- * not a power cut); a torn frame at the end of the last segment is truncated on open. One
- * consumer reads batches from the committed position and commits after Kafka acknowledged them,
- * so records leave in the order they came and none is dropped.
+ * record not yet acknowledged. {@link #append} only queues the frame in memory (no system call on
+ * the request path: a slow write would otherwise stall every call waiting for the lock behind it);
+ * one writer thread writes queued frames in order to the OS page cache, in batches, usually within
+ * a millisecond. Written frames survive a process crash, not a power cut; frames queued at the
+ * moment of a crash (at most the last few milliseconds' appends) are lost. A torn frame at the end
+ * of the last segment is truncated on open. One consumer reads batches from the committed position
+ * and commits after Kafka acknowledged them, so records leave in the order they came and none is
+ * dropped.
  */
 public final class Spool implements AutoCloseable {
 
@@ -44,7 +50,17 @@ public final class Spool implements AutoCloseable {
     private final Path dir;
     private final long segmentBytes;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition appended = lock.newCondition();
+    /** Signalled when frames were written (or the writer failed): the reader waits on it. */
+    private final Condition written = lock.newCondition();
+    /** Signalled when a frame was queued or the spool is closing: the writer waits on it. */
+    private final Condition queuedOrClosing = lock.newCondition();
+    private final ArrayDeque<ByteBuffer> queued = new ArrayDeque<>();
+    private final Thread writerThread;
+    private boolean closing;
+    private IOException writeFailure;
+    /** Records ever appended and ever written since open: the difference is still in memory. */
+    private long appendedCount;
+    private long writtenCount;
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private FileChannel writer;
     private long writeSegment;
@@ -65,6 +81,7 @@ public final class Spool implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open event spool in " + dir + ": " + e.getMessage(), e);
         }
+        this.writerThread = Thread.ofPlatform().daemon().name("tollgate-spool-writer").start(this::writeLoop);
     }
 
     private void open() throws IOException {
@@ -130,40 +147,145 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues one record; the writer thread puts it on disk. Throws when the last write failed (the
+     * record is not queued then), so a broken disk refuses calls instead of piling up in memory.
+     */
     public void append(byte[] key, byte[] value) {
         ByteBuffer frame = ByteBuffer.allocate(8 + key.length + value.length);
         frame.putInt(key.length).put(key).putInt(value.length).put(value).flip();
         lock.lock();
         try {
-            if (writeOffset > 0 && writeOffset + frame.remaining() > segmentBytes) {
-                roll();
+            if (writeFailure != null) {
+                throw new UncheckedIOException("cannot append to event spool " + dir + ": "
+                        + writeFailure.getMessage(), writeFailure);
             }
-            while (frame.hasRemaining()) {
-                writeOffset += writer.write(frame);
+            if (closing) {
+                throw new IllegalStateException("event spool " + dir + " is closed");
             }
+            queued.add(frame);
+            appendedCount++;
             pendingRecords++;
             pendingBytes += frame.limit();
-            appended.signalAll();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to event spool " + dir + ": " + e.getMessage(), e);
+            if (queued.size() == 1) {
+                queuedOrClosing.signal();
+            }
         } finally {
             lock.unlock();
         }
     }
 
+    /** The writer thread: takes all queued frames, writes them outside the lock, then publishes the new end. */
+    private void writeLoop() {
+        List<ByteBuffer> batch = new ArrayList<>();
+        while (true) {
+            lock.lock();
+            try {
+                while (queued.isEmpty() && !closing) {
+                    queuedOrClosing.awaitUninterruptibly();
+                }
+                if (queued.isEmpty()) {
+                    return; // closing and everything written
+                }
+                batch.addAll(queued);
+                queued.clear();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                write(batch);
+            } catch (IOException e) {
+                lock.lock();
+                try {
+                    writeFailure = e;
+                    // write() left only the frames not yet written in the batch: keep them first, in order
+                    for (int i = batch.size() - 1; i >= 0; i--) {
+                        queued.addFirst(batch.get(i).rewind());
+                    }
+                    written.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                batch.clear();
+                LockSupport.parkNanos(WRITE_RETRY_NANOS); // a retry pause; close() still drains what it can
+                if (closing && writeFailure != null) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static final long WRITE_RETRY_NANOS = 100_000_000L;
+
+    /**
+     * Writes frames in order, rolling segments as they fill, and removes each written frame from
+     * {@code frames}; only this method (on the writer thread) moves the write position. After a
+     * failed write the channel is put back at the last published end, so a retry rewrites whole frames.
+     */
+    private void write(List<ByteBuffer> frames) throws IOException {
+        try {
+            writeRuns(frames);
+        } catch (IOException e) {
+            try {
+                writer.position(writeOffset);
+            } catch (IOException ignored) {
+                // the channel itself is broken: the retry fails again and appends keep being refused
+            }
+            throw e;
+        }
+    }
+
+    private void writeRuns(List<ByteBuffer> frames) throws IOException {
+        while (!frames.isEmpty()) {
+            if (writeOffset > 0 && writeOffset + frames.get(0).remaining() > segmentBytes) {
+                roll();
+            }
+            // the frames that fit in this segment (at least one), in one gathering write
+            int n = 0;
+            long bytes = 0;
+            while (n < frames.size() && (n == 0 || writeOffset + bytes + frames.get(n).remaining() <= segmentBytes)) {
+                bytes += frames.get(n).remaining();
+                n++;
+            }
+            ByteBuffer[] run = frames.subList(0, n).toArray(ByteBuffer[]::new);
+            long done = 0;
+            while (done < bytes) {
+                done += writer.write(run);
+            }
+            lock.lock();
+            try {
+                writeOffset += bytes;
+                writtenCount += n;
+                writeFailure = null;
+                written.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            frames.subList(0, n).clear();
+        }
+    }
+
     private void roll() throws IOException {
+        Path next = segmentPath(writeSegment + 1);
+        FileChannel opened = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
         writer.close();
-        writeSegment++;
-        Path next = segmentPath(writeSegment);
-        segments.put(writeSegment, next);
-        writer = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        writeOffset = 0;
+        writer = opened;
+        lock.lock();
+        try {
+            writeSegment++;
+            segments.put(writeSegment, next);
+            writeOffset = 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
      * Up to {@code maxRecords} records from the committed position; waits up to {@code waitMillis}
-     * for one. Only the positions are taken under the lock: the bytes up to the write position
-     * never change, so the disk reads run without holding up appends on the request path.
+     * for one, and always for records already appended to be written (so a record appended before
+     * this call is in the batch). Only the positions are taken under the lock: the bytes up to the
+     * write position never change, so the disk reads run without holding up appends.
      */
     public Batch read(int maxRecords, long waitMillis) throws InterruptedException {
         long segment;
@@ -173,8 +295,16 @@ public final class Spool implements AutoCloseable {
         TreeMap<Long, Path> files;
         lock.lock();
         try {
-            if (pendingRecords == 0) {
-                appended.await(waitMillis, TimeUnit.MILLISECONDS);
+            // records appended before this call are read by it: wait for the writer to put them on disk
+            long appendedBefore = appendedCount;
+            while (writtenCount < appendedBefore && writeFailure == null && !closing) {
+                written.await(WRITE_RETRY_NANOS, TimeUnit.NANOSECONDS);
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            long left;
+            while (pendingRecords - (appendedCount - writtenCount) <= 0 && !closing
+                    && (left = deadline - System.nanoTime()) > 0) {
+                written.awaitNanos(left);
             }
             segment = readSegment;
             offset = readOffset;
@@ -346,8 +476,21 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** Writes what is queued, then persists the position; appends after this fail. */
     @Override
     public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            queuedOrClosing.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            writerThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         lock.lock();
         try {
             writePosition();

@@ -120,7 +120,7 @@ public final class GatewayServer implements AutoCloseable {
             if (declared > maxBodyBytes) {
                 throw tooLarge(declared);
             }
-            byte[] raw = ctx.bodyAsBytes();
+            byte[] raw = body(ctx, declared);
             if (raw.length > maxBodyBytes) {
                 throw tooLarge(raw.length);
             }
@@ -131,6 +131,22 @@ public final class GatewayServer implements AutoCloseable {
             throw e;
         }
         executor.execute(endpoint, key, caller, request, new JavalinClientResponse(ctx));
+    }
+
+    /**
+     * The request body. With a declared length (checked against the limit above) it is read into
+     * one array of that size; Javalin's {@code bodyAsBytes} copies it through growing buffers.
+     */
+    private static byte[] body(Context ctx, long declared) {
+        if (declared < 0) {
+            return ctx.bodyAsBytes(); // chunked: Javalin enforces the size limit while reading
+        }
+        try {
+            return ctx.req().getInputStream().readNBytes((int) declared);
+        } catch (java.io.IOException e) {
+            throw GatewayError.invalid(null, "invalid_body", "The request body could not be read ("
+                    + e.getMessage() + "); expected " + declared + " bytes as declared in Content-Length.");
+        }
     }
 
     private GatewayError tooLarge(long bytes) {

@@ -32,9 +32,18 @@ final class JavalinClientResponse implements ClientResponse {
         }
     }
 
+    /**
+     * Writes the whole answer straight to the servlet output with its length: {@code ctx.result}
+     * would wrap it in a stream and copy it through a fresh buffer on every call.
+     */
     @Override
     public void send(int status, String contentType, Map<String, String> headers, byte[] body) {
         begin(status, contentType, headers);
-        ctx.result(body);
+        ctx.res().setContentLength(body.length);
+        try {
+            ctx.res().getOutputStream().write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -119,4 +119,61 @@ class SpoolTest {
             assertThat(spool.pendingRecords()).isZero();
         }
     }
+
+    @Test
+    void shouldKeepEveryThreadsAppendsInOrderWhenThreadsAppendConcurrently() throws Exception {
+        // Given 8 threads appending 500 records each to small segments, while the writer thread writes
+        int threads = 8;
+        int each = 500;
+        try (Spool spool = new Spool(dir, 4096)) {
+            List<Thread> appenders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String name = "t" + t;
+                appenders.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < each; i++) {
+                        spool.append(b(name), b(name + ":" + i));
+                    }
+                }));
+            }
+            for (Thread appender : appenders) {
+                appender.join();
+            }
+
+            // When every record is read back in batches
+            List<String> all = new ArrayList<>();
+            while (all.size() < threads * each) {
+                Spool.Batch batch = spool.read(300, 0);
+                assertThat(batch.isEmpty()).as("records appended before read are readable").isFalse();
+                all.addAll(values(batch));
+                spool.commit(batch);
+            }
+
+            // Then none is lost or repeated and each thread's records keep their order
+            assertThat(all).hasSize(threads * each).doesNotHaveDuplicates();
+            for (int t = 0; t < threads; t++) {
+                String prefix = "t" + t + ":";
+                List<Integer> seen = all.stream().filter(v -> v.startsWith(prefix))
+                        .map(v -> Integer.parseInt(v.substring(prefix.length()))).toList();
+                assertThat(seen).isSorted().hasSize(each);
+            }
+            assertThat(spool.pendingRecords()).isZero();
+        }
+    }
+
+    @Test
+    void shouldWriteQueuedRecordsBeforeClosingWhenClosedRightAfterAppending() throws Exception {
+        // Given records appended and the spool closed at once
+        try (Spool spool = new Spool(dir, 1024)) {
+            for (int i = 0; i < 100; i++) {
+                spool.append(b("k"), b("e" + i));
+            }
+        }
+
+        // When reopened
+        try (Spool reopened = new Spool(dir, 1024)) {
+            // Then all of them were written
+            assertThat(reopened.pendingRecords()).isEqualTo(100);
+            assertThat(values(reopened.read(200, 0))).hasSize(100).startsWith("e0").endsWith("e99");
+        }
+    }
 }

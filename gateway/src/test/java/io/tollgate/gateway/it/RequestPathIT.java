@@ -4,6 +4,7 @@ import static io.tollgate.gateway.it.GatewayFixture.PLANNER;
 import static io.tollgate.gateway.it.GatewayFixture.chat;
 import static io.tollgate.gateway.it.GatewayFixture.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tollgate.gateway.GatewayApplication;
 import io.tollgate.gateway.admission.Admission;
@@ -117,6 +118,7 @@ class RequestPathIT {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("X-Tollgate-Model")).contains("sim-medium");
         assertThat(r.headers().firstValue("X-Tollgate-Fallback")).contains("true");
+        awaitRecorded(6, 3);
         assertThat(events.list).extracting(e -> e.getAttempt() + ":" + e.getModel() + ":" + e.getPhase() + ":" + e.getStatus())
                 .containsExactly("1:sim-large:REQUEST:ADMITTED", "1:sim-large:RESPONSE:ERROR",
                         "2:sim-large:REQUEST:ADMITTED", "2:sim-large:RESPONSE:ERROR",
@@ -208,6 +210,7 @@ class RequestPathIT {
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
 
         assertThat(r.statusCode()).isEqualTo(200);
+        awaitRecorded(2, 1);
         assertThat(events.list).extracting(UsageEvent::getModel).containsOnly("sim-medium");
         assertThat(events.list).extracting(UsageEvent::getPhase).containsExactly(Phase.REQUEST, Phase.RESPONSE);
         assertThat(events.list.get(1).getStatus()).isEqualTo(CallStatus.SUCCESS);
@@ -221,6 +224,16 @@ class RequestPathIT {
             assertThat(source.knownModels()).containsAll(SimulatedProvider.DEFAULT_MODELS);
             assertThat(source.lookup("sim-large").provider()).isEqualTo("simulated");
         }
+    }
+
+    /**
+     * Waits until at least {@code events} usage events and {@code settlements} settlements are recorded. The
+     * gateway publishes an attempt's RESPONSE and settles its reservation after relaying the answer, so the
+     * agent can hold the whole answer a moment before they are recorded (at once for a body written with
+     * its length); asserting on the lists straight after the call would then fail by chance.
+     */
+    private void awaitRecorded(int events, int settlements) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.events.list.size() >= events && settled.size() >= settlements);
     }
 
     /** Events in memory, in publish order. */

@@ -3,6 +3,7 @@ package io.tollgate.metering.topology;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.period.PeriodResolver;
 import io.tollgate.metering.spend.SpendDelta;
+import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
 import io.tollgate.schemas.Keys;
 import io.tollgate.schemas.Periods;
@@ -34,8 +35,9 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Spend in integer micro-dollars per tenant, team, agent, API key and conversation, per DAY and MONTH in the
  * tenant's calendar (conversations also LIFETIME), reservations included until their RESPONSE settles them.
- * Input: accepted events, summed per (scope, tenant, day) in {@value #PENDING_STORE} on the input partitioning
- * and sent on once per emit interval, re-keyed by scope ({@code team:acme}), through repartition topic
+ * Input: accepted events, summed per {@link SpendSlice} (the events sharing every scope and the model) in
+ * {@value #PENDING_STORE} on the input partitioning, expanded into per (scope, tenant, day) sums once per emit
+ * interval and sent on, re-keyed by scope ({@code team:acme}), through repartition topic
  * {@value #REPARTITION} as compact {@link SpendDelta}s: one record per changed (scope, day) and interval
  * rather than five or six per event. Store: {@value #SPEND_STORE} (key
  * {@code team:acme@2026-11-21}). Output: {@code tollgate.spend.v1}, the latest total of every key that changed,
@@ -53,7 +55,7 @@ public final class SpendTopology {
 
     public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
-                Serdes.String(), SpendDelta.serde()).withCachingEnabled());
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE),
                 Serdes.String(), SpendState.serde()).withCachingEnabled());
         events.process(() -> new PreAggregator(settings), Named.as("spend-pre-aggregate"), PENDING_STORE)
@@ -64,27 +66,19 @@ public final class SpendTopology {
                         .withName("spend-sink"));
     }
 
-    private static List<String> scopes(UsageEvent e) {
-        List<String> scopes = new ArrayList<>(5);
-        scopes.add(Keys.scope(ScopeType.TENANT, e.getTenant()));
-        scopes.add(Keys.scope(ScopeType.TEAM, e.getTeam()));
-        scopes.add(Keys.scope(ScopeType.AGENT, e.getAgent()));
-        scopes.add(Keys.scope(ScopeType.API_KEY, e.getApiKeyId()));
-        if (e.getConversationId() != null && !e.getConversationId().isEmpty()) {
-            scopes.add(Keys.scope(ScopeType.CONVERSATION, e.getConversationId()));
-        }
-        return scopes;
-    }
-
     /**
-     * Sums the deltas of each (scope, tenant, day) in a logged store and forwards the sums once per emit
-     * interval. Exactly-once holds because the sums live in a changelogged store, not in memory: a commit
-     * between two flushes commits the pending sums with the input offsets, and a failed transaction rolls
-     * both back. A flush forwards and deletes inside the punctuation, i.e. inside the task's transaction.
+     * Sums each interval's events per {@link SpendSlice} (tenant, day, team, agent, key, conversation, model: one
+     * store read and write per event) in a logged store, and once per emit interval expands the slices into
+     * their scopes and forwards one summed delta per (scope, tenant, day). Exactly-once holds because the sums
+     * live in a changelogged store, not in memory: a commit between two flushes commits the pending sums with
+     * the input offsets, and a failed transaction rolls both back. A flush forwards and deletes inside the
+     * punctuation, i.e. inside the task's transaction; the accumulator it builds lives only during that call.
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
         private final TopologySettings settings;
-        private KeyValueStore<String, SpendDelta> pending;
+        private final org.apache.kafka.common.serialization.Deserializer<SpendDelta> previousFormat =
+                SpendDelta.serde().deserializer();
+        private KeyValueStore<String, byte[]> pending;
         private PeriodResolver periods;
 
         PreAggregator(TopologySettings settings) {
@@ -102,30 +96,48 @@ public final class SpendTopology {
         @Override
         public void process(Record<String, MeteredEvent> record) {
             MeteredEvent m = record.value();
-            SpendDelta delta = SpendDelta.of(m);
-            String day = periods.calendar(delta.tenant()).period(PeriodType.DAY, delta.periodTime()).key();
-            for (String scope : scopes(m.event())) {
-                String key = pendingKey(scope, delta.tenant(), day);
-                SpendDelta sum = pending.get(key);
-                pending.put(key, sum == null ? delta : sum.plus(delta));
-            }
+            UsageEvent e = m.event();
+            String day = periods.calendar(e.getTenant()).period(PeriodType.DAY, m.periodTime()).key();
+            String key = SpendSlice.keyOf(e, day);
+            pending.put(key, SpendSlice.add(pending.get(key), m));
         }
 
         private void flush() {
-            List<KeyValue<String, SpendDelta>> sums = new ArrayList<>();
-            try (KeyValueIterator<String, SpendDelta> it = pending.all()) {
-                it.forEachRemaining(sums::add);
+            List<KeyValue<String, byte[]>> entries = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> it = pending.all()) {
+                it.forEachRemaining(entries::add);
             }
-            for (KeyValue<String, SpendDelta> sum : sums) {
-                context().forward(new Record<>(scopeOf(sum.key), sum.value, sum.value.eventTime()));
-                pending.delete(sum.key);
+            if (entries.isEmpty()) {
+                return;
             }
+            SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
+            for (KeyValue<String, byte[]> entry : entries) {
+                if (SpendSlice.isSliceKey(entry.key)) {
+                    sums.add(entry.key, entry.value);
+                } else { // a per-scope sum written before the upgrade to slices
+                    sums.add(scopeOf(entry.key), dayOf(entry.key),
+                            previousFormat.deserialize(PENDING_STORE, entry.value));
+                }
+            }
+            for (var delta : sums.deltas()) {
+                context().forward(new Record<>(delta.getKey(), delta.getValue(), delta.getValue().eventTime()));
+            }
+            entries.forEach(entry -> pending.delete(entry.key));
         }
     }
 
-    /** {@code <length of tenant>/<tenant><day>/<scope>}: unambiguous whatever characters the names hold. */
+    /**
+     * Key of the earlier per-scope pending format, {@code <length of tenant>/<tenant><day>/<scope>}: unambiguous
+     * whatever characters the names hold. Still read at a flush after an upgrade.
+     */
     static String pendingKey(String scope, String tenant, String day) {
         return tenant.length() + "/" + tenant + day + "/" + scope;
+    }
+
+    static String dayOf(String pendingKey) {
+        int slash = pendingKey.indexOf('/');
+        int tenantEnd = slash + 1 + Integer.parseInt(pendingKey.substring(0, slash));
+        return pendingKey.substring(tenantEnd, pendingKey.indexOf('/', tenantEnd));
     }
 
     static String scopeOf(String pendingKey) {

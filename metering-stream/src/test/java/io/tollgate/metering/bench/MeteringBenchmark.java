@@ -8,6 +8,8 @@ import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.UsageEvent;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,14 +91,30 @@ public final class MeteringBenchmark {
             List<Double> floorWrite = new ArrayList<>();
             List<Double> metering = new ArrayList<>();
             List<Double> perCommit = new ArrayList<>();
+            List<CpuPerEvent> floorCpu = new ArrayList<>();
+            List<CpuPerEvent> floorWriteCpu = new ArrayList<>();
+            List<CpuPerEvent> meteringCpu = new ArrayList<>();
+            List<CpuPerEvent> perCommitCpu = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 plain.add(plainConsumer(kafka, topics, events));
                 FloorResult noop = streamsFloor(kafka, topics, events, run, false);
                 floor.add(noop.committed());
                 floorInner.add(noop.firstToLast());
-                floorWrite.add(streamsFloor(kafka, topics, events, run, true).committed());
-                metering.add(meteringRun(kafka, events, run, "every-event"));
-                perCommit.add(meteringRun(kafka, events, run, "per-commit"));
+                floorCpu.add(noop.cpu());
+                FloorResult oneWrite = streamsFloor(kafka, topics, events, run, true);
+                floorWrite.add(oneWrite.committed());
+                floorWriteCpu.add(oneWrite.cpu());
+                RunResult every = meteringRun(kafka, events, run, "every-event");
+                metering.add(every.rate());
+                meteringCpu.add(every.cpu());
+                RunResult commit = meteringRun(kafka, events, run, "per-commit");
+                perCommit.add(commit.rate());
+                perCommitCpu.add(commit.cpu());
+                System.out.printf("run %d CPU us/event (stream thread / all app threads): floor no-op %.2f / %.2f;"
+                        + " floor + one write %.2f / %.2f; metering every-event %.2f / %.2f; per-commit %.2f / %.2f%n",
+                        run, noop.cpu().streamThreadMicros(), noop.cpu().appMicros(), oneWrite.cpu().streamThreadMicros(),
+                        oneWrite.cpu().appMicros(), every.cpu().streamThreadMicros(), every.cpu().appMicros(),
+                        commit.cpu().streamThreadMicros(), commit.cpu().appMicros());
                 System.out.printf("run %d: plain consumer %.0f events/s; streams floor no-op %.0f events/s (first to"
                         + " last record %.0f); streams floor + one write %.0f events/s; metering (status every-event)"
                         + " %.0f events/s; metering (status per-commit) %.0f events/s%n", run, plain.getLast(),
@@ -114,6 +132,16 @@ public final class MeteringBenchmark {
                     + " per-commit %.0f events/s (vs plain %.3f, vs floor %.3f)%n", median(metering),
                     median(metering) / plainMedian, median(metering) / floorMedian, median(perCommit),
                     median(perCommit) / plainMedian, median(perCommit) / floorMedian);
+            System.out.printf("MEDIAN CPU us/event, stream thread (all app threads): floor no-op %.2f (%.2f); floor + one"
+                    + " write %.2f (%.2f); metering every-event %.2f (%.2f); metering per-commit %.2f (%.2f)%n",
+                    median(floorCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
+                    median(floorCpu.stream().map(CpuPerEvent::appMicros).toList()),
+                    median(floorWriteCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
+                    median(floorWriteCpu.stream().map(CpuPerEvent::appMicros).toList()),
+                    median(meteringCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
+                    median(meteringCpu.stream().map(CpuPerEvent::appMicros).toList()),
+                    median(perCommitCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
+                    median(perCommitCpu.stream().map(CpuPerEvent::appMicros).toList()));
             if (lagPhase) {
                 lag(kafka, topics, "every-event");
                 lag(kafka, topics, "per-commit");
@@ -205,7 +233,45 @@ public final class MeteringBenchmark {
     }
 
     /** Rate from RUNNING to input offsets committed at the end, and from the first to the last record processed. */
-    private record FloorResult(double committed, double firstToLast) {
+    private record FloorResult(double committed, double firstToLast, CpuPerEvent cpu) {
+    }
+
+    /** Events per second, and the CPU the application's threads spent per event. */
+    private record RunResult(double rate, CpuPerEvent cpu) {
+    }
+
+    /** Microseconds of CPU per event: the stream thread's, and all the application's threads' (producer, consumer). */
+    private record CpuPerEvent(double streamThreadMicros, double appMicros) {
+    }
+
+    /**
+     * CPU time so far of one application's threads (their names start with the application id), so the cost per
+     * event can be read apart from how many cores the rest of the machine left it: on this shared 2-core machine
+     * the events/s figures follow the load average, CPU per event much less.
+     */
+    private record Cpu(long streamThreadNanos, long appNanos) {
+        static Cpu of(String appId) {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            long stream = 0;
+            long app = 0;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (!t.getName().contains(appId)) {
+                    continue;
+                }
+                long nanos = Math.max(0, mx.getThreadCpuTime(t.threadId()));
+                app += nanos;
+                if (t.getName().startsWith(appId) && t.getName().contains("StreamThread")
+                        && !t.getName().contains("producer") && !t.getName().contains("consumer")) {
+                    stream += nanos;
+                }
+            }
+            return new Cpu(stream, app);
+        }
+
+        CpuPerEvent minus(Cpu before, int events) {
+            return new CpuPerEvent((streamThreadNanos - before.streamThreadNanos) / 1e3 / events,
+                    (appNanos - before.appNanos) / 1e3 / events);
+        }
     }
 
     /**
@@ -254,20 +320,22 @@ public final class MeteringBenchmark {
                 LockSupport.parkNanos(10_000_000);
             }
             long start = System.nanoTime();
+            Cpu cpu = Cpu.of(appId);
             Map<TopicPartition, Long> ends = endOffsets(admin);
             while (!caughtUp(admin, appId, ends)) {
                 LockSupport.parkNanos(50_000_000);
             }
             double committed = events / ((System.nanoTime() - start) / 1e9);
+            CpuPerEvent perEvent = Cpu.of(appId).minus(cpu, events);
             if (tokens.get() == 0) {
                 throw new IllegalStateException("the floor topology read nothing");
             }
-            return new FloorResult(committed, events / ((last.get() - first.get()) / 1e9));
+            return new FloorResult(committed, events / ((last.get() - first.get()) / 1e9), perEvent);
         }
     }
 
     /** One fresh application over all events; time from RUNNING to input offsets committed at the end. */
-    private static double meteringRun(EmbeddedKafka kafka, int events, int run, String statusMode) throws Exception {
+    private static RunResult meteringRun(EmbeddedKafka kafka, int events, int run, String statusMode) throws Exception {
         String appId = "metering-bench-" + run + "-" + UUID.randomUUID().toString().substring(0, 6);
         Path state = Files.createTempDirectory("metering-bench");
         try (MeteringApplication app = new MeteringApplication(MeteringConfigLoader.fromMaps(Map.of(
@@ -281,11 +349,12 @@ public final class MeteringBenchmark {
                 LockSupport.parkNanos(10_000_000); // never spin: the benchmark shares 2 cores with what it measures
             }
             long start = System.nanoTime();
+            Cpu cpu = Cpu.of(appId);
             Map<TopicPartition, Long> ends = endOffsets(admin);
             while (!caughtUp(admin, appId, ends)) {
                 LockSupport.parkNanos(50_000_000); // a benchmark loop, not a test: polling the committed offsets
             }
-            return events / ((System.nanoTime() - start) / 1e9);
+            return new RunResult(events / ((System.nanoTime() - start) / 1e9), Cpu.of(appId).minus(cpu, events));
         }
     }
 

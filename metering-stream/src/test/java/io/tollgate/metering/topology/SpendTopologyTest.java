@@ -4,6 +4,8 @@ import static io.tollgate.metering.topology.TopologyFixture.request;
 import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.metering.spend.SpendDelta;
+import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.SpendTotal;
@@ -133,5 +135,44 @@ class SpendTopologyTest {
     void shouldRecoverScopeWhenTenantHoldsSeparators() {
         String key = SpendTopology.pendingKey("team:a/b", "t/1@x", "2026-11-21");
         assertThat(SpendTopology.scopeOf(key)).isEqualTo("team:a/b");
+    }
+
+    @Test
+    void shouldPublishPerScopeSumsWrittenBeforeTheUpgradeToSlicesWhenTheIntervalIsFlushed() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given a pending per-scope sum in the earlier format (as restored from the changelog after an upgrade)
+            // and a new event of the same team and day
+            SpendDelta old = new SpendDelta("acme", T0.toEpochMilli(), T0.toEpochMilli(), 400, 400, 1, 7, 3,
+                    Map.of("gpt-4o", 400L), Map.of("crawler", 400L));
+            fx.<byte[]>store(SpendTopology.PENDING_STORE).put(SpendTopology.pendingKey("team:search", "acme", "2026-11-21"),
+                    SpendDelta.serde().serializer().serialize("t", old));
+            UsageEvent e = request("c1", "k1", "mini", T0.plusSeconds(1), 10, 100);
+            fx.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp());
+
+            // When the interval is flushed
+            fx.passEmitIntervals();
+
+            // Then the team's total holds both, and the new event alone reaches its other scopes
+            Map<String, SpendTotal> out = TopologyFixture.latest(fx.spend);
+            SpendTotal team = out.get("team:search@2026-11-21");
+            assertThat(team.getCostMicros()).isEqualTo(500);
+            assertThat(team.getRequests()).isEqualTo(2);
+            assertThat(team.getCostByModel()).containsExactlyInAnyOrderEntriesOf(Map.of("gpt-4o", 400L, "mini", 100L));
+            assertThat(out.get("api_key:k1@2026-11-21").getCostMicros()).isEqualTo(100);
+            assertThat(fx.<Object>store(SpendTopology.PENDING_STORE).approximateNumEntries()).isZero();
+        }
+    }
+
+    @Test
+    void shouldKeepSliceFieldsApartWhenNamesHoldSeparatorsAndDigits() {
+        // Given names made of the key's own separators and digits
+        UsageEvent e = UsageEvent.newBuilder(request("c1", "k:1#", "m/2:", T0, 1, 1)).setTenant("3:ab")
+                .setTeam("").setAgent("#7:").setConversationId(null).build();
+
+        // When the slice key is built and read back
+        java.util.List<String> fields = SpendSlice.fields(SpendSlice.keyOf(e, "2026-11-21"));
+
+        // Then every field is recovered as written, the missing conversation as ""
+        assertThat(fields).containsExactly("3:ab", "2026-11-21", "", "#7:", "k:1#", "", "m/2:");
     }
 }
