@@ -7,6 +7,7 @@ import io.tollgate.budget.config.BudgetAlertsConfig;
 import io.tollgate.budget.config.ConfigLoader;
 import io.tollgate.budget.query.BudgetQueries;
 import io.tollgate.budget.query.HttpApi;
+import io.tollgate.budget.query.Peers;
 import io.tollgate.budget.query.StoreAccess;
 import io.tollgate.budget.topology.BudgetTopology;
 import io.tollgate.budget.topology.DeadLetterHandler;
@@ -15,6 +16,8 @@ import io.tollgate.budget.webhook.WebhookDispatcher;
 import io.tollgate.budget.webhook.WebhookSink;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.serde.AvroSerdeConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,6 +30,9 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -43,9 +49,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
 
     private final BudgetAlertsConfig config;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private HttpApi http;
+    private volatile Peers peers = Peers.none();
     private WebhookSink webhook;
 
     public BudgetAlertsApplication(BudgetAlertsConfig config) {
@@ -65,10 +72,17 @@ public final class BudgetAlertsApplication implements AutoCloseable {
     }
 
     public synchronized BudgetAlertsApplication start() {
+        // REST first: Streams must be told the address the other instances reach it at (application.server)
+        BudgetQueries queries = new BudgetQueries(this::store, config.defaultZone(), config.defaultQuotaWarningPercent());
+        http = new HttpApi(queries, meters::scrape, () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
+                System::currentTimeMillis, () -> peers).start(config.httpHost(), config.httpPort());
+        HostInfo self = advertised();
         Topics topics = Topics.withSerdeConfig(serdeConfig());
         StreamsBuilder builder = new StreamsBuilder();
         BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, new TopologyMetrics(meters));
-        streams = new KafkaStreams(builder.build(), streamsProperties());
+        Properties props = streamsProperties();
+        props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        streams = new KafkaStreams(builder.build(), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("budget-alerts stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -76,10 +90,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
         streams.start();
-
-        BudgetQueries queries = new BudgetQueries(this::store, config.defaultZone(), config.defaultQuotaWarningPercent());
-        http = new HttpApi(queries, meters::scrape, () -> streams.state() == KafkaStreams.State.RUNNING,
-                System::currentTimeMillis).start(config.httpHost(), config.httpPort());
+        KafkaStreams running = streams;
+        peers = new Peers(() -> running.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo).toList(),
+                HostInfo.buildFromEndpoint(
+                props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)), Duration.ofSeconds(5));
         if (config.webhook() != null) {
             webhook = new WebhookSink(webhookConsumerProperties(), topics, new WebhookDispatcher(config.webhook(), meters)).start();
         }
@@ -97,7 +111,26 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         return streams == null ? KafkaStreams.State.CREATED : streams.state();
     }
 
+    /** The advertised URL's host and port, or the HTTP host (this machine's name for a wildcard) and bound port. */
+    private HostInfo advertised() {
+        if (config.advertisedUrl() != null) {
+            return new HostInfo(config.advertisedUrl().getHost(), config.advertisedUrl().getPort());
+        }
+        String host = config.httpHost();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return new HostInfo(host, http.port());
+    }
+
     private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        if (streams == null) {
+            throw new InvalidStateStoreException("budget-alerts is starting; its stores are not open yet");
+        }
         return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 

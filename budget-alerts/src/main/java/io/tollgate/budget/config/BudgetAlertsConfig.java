@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param kafka          Kafka properties ({@code bootstrap.servers} at least); they override what the
  *                       service derives, so any Streams or client setting can be tuned
  * @param webhook        null when no webhook URL is configured
+ * @param advertisedUrl  how the other instances reach this one's REST API ({@code application.server});
+ *                       null: {@code http://<http host, or this machine's name for 0.0.0.0>:<bound port>}
  */
 public record BudgetAlertsConfig(
         Map<String, String> kafka,
@@ -31,7 +33,8 @@ public record BudgetAlertsConfig(
         Duration forecastHorizon,
         int topN,
         Duration alertHistoryRetention,
-        Webhook webhook) {
+        Webhook webhook,
+        URI advertisedUrl) {
 
     public BudgetAlertsConfig {
         kafka = Map.copyOf(kafka);
@@ -55,11 +58,26 @@ public record BudgetAlertsConfig(
             throw new IllegalArgumentException(ConfigKeys.ALERT_HISTORY_RETENTION + " is " + alertHistoryRetention
                     + "; expected at least 2d, since quota alerts are recognised as sent by their history");
         }
+        if (advertisedUrl != null && (!"http".equals(advertisedUrl.getScheme()) || advertisedUrl.getHost() == null
+                || advertisedUrl.getPort() < 0)) {
+            throw new IllegalArgumentException(ConfigKeys.ADVERTISED_URL + " '" + advertisedUrl
+                    + "' is not http://<host>:<port>; expected how the other instances reach this one, e.g. http://budget-1:8083");
+        }
         if (forecastMinSpan.compareTo(forecastWindow) > 0) {
             throw new IllegalArgumentException(ConfigKeys.FORECAST_MIN_SPAN + " (" + forecastMinSpan
                     + ") is longer than " + ConfigKeys.FORECAST_WINDOW + " (" + forecastWindow
                     + "); a burn rate needs a span inside the window");
         }
+    }
+
+    /** Without an advertised URL: derived from the HTTP host and the port bound at start. */
+    public BudgetAlertsConfig(Map<String, String> kafka, String schemaRegistryUrl, String applicationId, String httpHost,
+                              int httpPort, Path stateDir, ZoneId defaultZone, int defaultQuotaWarningPercent,
+                              Duration checkInterval, Duration forecastWindow, Duration forecastMinSpan,
+                              Duration forecastHorizon, int topN, Duration alertHistoryRetention, Webhook webhook) {
+        this(kafka, schemaRegistryUrl, applicationId, httpHost, httpPort, stateDir, defaultZone,
+                defaultQuotaWarningPercent, checkInterval, forecastWindow, forecastMinSpan, forecastHorizon, topN,
+                alertHistoryRetention, webhook, null);
     }
 
     /** Delivery of alerts to an HTTP endpoint (Slack-compatible JSON). */

@@ -110,7 +110,9 @@ public final class ConfigLoader {
                 duration(v, ConfigKeys.FORECAST_HORIZON, Duration.ofHours(2)),
                 integer(v, ConfigKeys.TOP_N, 3),
                 duration(v, ConfigKeys.ALERT_HISTORY_RETENTION, Duration.ofDays(30)),
-                webhook);
+                webhook,
+                blank(v.get(ConfigKeys.ADVERTISED_URL)) ? null
+                        : uri(ConfigKeys.ADVERTISED_URL, v.get(ConfigKeys.ADVERTISED_URL)));
     }
 
     private static int integer(Map<String, String> v, String key, int fallback) {
@@ -158,6 +160,10 @@ public final class ConfigLoader {
             throw new IllegalArgumentException(ConfigKeys.ZONE + " is '" + raw
                     + "'; expected a time-zone id such as UTC or Europe/Berlin (env TOLLGATE_ZONE)", e);
         }
+    }
+
+    private static boolean blank(String raw) {
+        return raw == null || raw.isBlank();
     }
 
     private static URI uri(String key, String raw) {

@@ -13,14 +13,18 @@ import io.tollgate.schemas.avro.Policy;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * Answers the REST API from this instance's stores. With several instances each answers for the
- * scopes whose partitions it owns (routing between instances is not implemented yet); budgets
- * themselves come from the global policy store, which every instance holds whole.
+ * Answers the REST API from this instance's stores, and merges the answers of all instances
+ * ({@link HttpApi} gathers them). Budgets come from the global policy store, which every instance
+ * holds whole; their spend, the alert history and the commands from partitioned stores, of which
+ * each instance holds its tasks' share.
  */
 public final class BudgetQueries {
 
@@ -97,6 +101,41 @@ public final class BudgetQueries {
                 });
             }
         }
+        out.sort(Comparator.comparingLong(AlertView::timestamp).reversed().thenComparing(AlertView::alertId));
+        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+
+    /**
+     * One list of budgets from every instance's: each instance lists every budget, but only the one
+     * holding the scope's partition knows its spend, so for each (scope, period) the entry with state
+     * wins over the others' empty ones.
+     */
+    public static List<BudgetView> mergeBudgets(List<List<BudgetView>> parts) {
+        Map<String, BudgetView> merged = new TreeMap<>();
+        parts.forEach(part -> part.forEach(b -> merged.merge(b.scope() + "@" + b.period(), b,
+                (a, c) -> hasState(a) ? a : c)));
+        List<BudgetView> out = new ArrayList<>(merged.values());
+        out.sort(Comparator.comparing(BudgetView::scope).thenComparing(BudgetView::period));
+        return out;
+    }
+
+    private static boolean hasState(BudgetView b) {
+        return b.spendMicros() != 0 || !b.thresholdsReached().isEmpty() || !"NONE".equals(b.demand())
+                || b.predictedExhaustionAt() != null;
+    }
+
+    /** Every instance's commands in force (each scope lives on one instance), by scope. */
+    public static List<PublishedCommand> mergeCommands(List<List<PublishedCommand>> parts) {
+        Map<String, PublishedCommand> merged = new TreeMap<>();
+        parts.forEach(part -> part.forEach(c -> merged.merge(c.scope(), c, (a, b) -> a.sequence() >= b.sequence() ? a : b)));
+        return new ArrayList<>(merged.values());
+    }
+
+    /** Every instance's newest {@code limit} alerts merged: the newest {@code limit} of all, newest first. */
+    public static List<AlertView> mergeAlerts(List<List<AlertView>> parts, int limit) {
+        Map<String, AlertView> byId = new LinkedHashMap<>();
+        parts.forEach(part -> part.forEach(a -> byId.putIfAbsent(a.alertId(), a)));
+        List<AlertView> out = new ArrayList<>(byId.values());
         out.sort(Comparator.comparingLong(AlertView::timestamp).reversed().thenComparing(AlertView::alertId));
         return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
     }

@@ -1,19 +1,27 @@
 package io.tollgate.budget.query;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * The REST API (JSON): {@code GET /budgets?scope=<prefix>}, {@code GET /commands},
  * {@code GET /alerts?scope=<prefix>&limit=<n>}, {@code GET /metrics} (Prometheus text),
  * {@code GET /healthz} (the process answers), {@code GET /readyz} (the stream is running).
+ * The three lists cover every instance of the application: this one's partitions plus what each
+ * other instance answers for {@code ?local=true}; if one of them cannot answer, 503 with
+ * {@code Retry-After} names it rather than giving an incomplete list.
  */
 public final class HttpApi implements AutoCloseable {
 
@@ -22,13 +30,32 @@ public final class HttpApi implements AutoCloseable {
 
     private final Javalin app;
 
+    private final ObjectMapper json = new ObjectMapper();
+    private final Supplier<Peers> peers;
+
     public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier ready, LongSupplier clock) {
+        this(queries, metrics, ready, clock, Peers::none);
+    }
+
+    public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier ready, LongSupplier clock,
+                   Supplier<Peers> peers) {
+        this.peers = peers;
         this.app = Javalin.create(config -> {
             config.jsonMapper(new JavalinJackson());
             config.startup.showJavalinBanner = false;
-            config.routes.get("/budgets", ctx -> ctx.json(queries.budgets(scopePrefix(ctx), clock.getAsLong())));
-            config.routes.get("/commands", ctx -> ctx.json(queries.activeCommands(clock.getAsLong())));
-            config.routes.get("/alerts", ctx -> ctx.json(queries.alerts(scopePrefix(ctx), limit(ctx))));
+            config.routes.get("/budgets", ctx -> ctx.json(BudgetQueries.mergeBudgets(
+                    everywhere(ctx, queries.budgets(scopePrefix(ctx), clock.getAsLong()), new TypeReference<>() { }))));
+            config.routes.get("/commands", ctx -> ctx.json(BudgetQueries.mergeCommands(
+                    everywhere(ctx, queries.activeCommands(clock.getAsLong()), new TypeReference<>() { }))));
+            config.routes.get("/alerts", ctx -> {
+                int limit = limit(ctx);
+                ctx.json(BudgetQueries.mergeAlerts(everywhere(ctx, queries.alerts(scopePrefix(ctx), limit),
+                        new TypeReference<>() { }), limit));
+            });
+            config.routes.exception(Peers.Unavailable.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header("Retry-After", "1")
+                    .json(Map.of("error", "another instance could not give its part of the answer (starting, "
+                            + "rebalancing or down); retry shortly", "detail", String.valueOf(e.getMessage()))));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get()));
             config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
             config.routes.get("/readyz", ctx -> {
@@ -57,6 +84,31 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+    }
+
+    /**
+     * This instance's answer, plus each other instance's for the same request with {@code local=true}
+     * (unless this request is itself such a relay).
+     */
+    private <T> List<List<T>> everywhere(Context ctx, List<T> local, TypeReference<List<T>> type) {
+        List<List<T>> parts = new ArrayList<>();
+        parts.add(local);
+        if ("true".equals(ctx.queryParam(Peers.LOCAL_PARAM))) {
+            return parts;
+        }
+        String query = ctx.queryString();
+        String relay = ctx.path() + "?" + (query == null || query.isEmpty() ? "" : query + "&") + Peers.LOCAL_PARAM + "=true";
+        Peers current = peers.get();
+        for (HostInfo other : current.others()) {
+            String body = current.get(other, relay);
+            try {
+                parts.add(json.readValue(body, type));
+            } catch (java.io.IOException e) {
+                throw new Peers.Unavailable("instance " + other + " sent an unreadable answer to " + relay + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return parts;
     }
 
     private static String scopePrefix(Context ctx) {

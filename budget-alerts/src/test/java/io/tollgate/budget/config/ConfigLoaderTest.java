@@ -65,6 +65,11 @@ class ConfigLoaderTest {
                 .hasMessageContaining("KAFKA_BOOTSTRAP_SERVERS");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092", "TOLLGATE_ZONE", "Mars/Base")))
                 .hasMessageContaining("'Mars/Base'");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+                "TOLLGATE_BUDGET_ADVERTISED_URL", "budget-1")))
+                .hasMessageContaining("tollgate.budget.advertised-url").hasMessageContaining("'budget-1'");
+        assertThat(ConfigLoader.load(null, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+                "TOLLGATE_BUDGET_ADVERTISED_URL", "http://budget-1:8083")).advertisedUrl().getHost()).isEqualTo("budget-1");
     }
 
     @Test

@@ -110,6 +110,61 @@ class HttpApiTest {
     }
 
     @Test
+    void shouldMergeAnotherInstancesLocalAnswerWhenItHoldsOtherPartitions() throws Exception {
+        // Given another instance (a plain HTTP server here) holding team:zeta's budget state and alerts
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        other.createContext("/", exchange -> {
+            asked.add(exchange.getRequestURI().toString());
+            String body = switch (exchange.getRequestURI().getPath()) {
+                case "/alerts" -> "[{\"alertId\":\"team:zeta@2026-11-21#BUDGET_THRESHOLD:50\",\"kind\":\"BUDGET_THRESHOLD\","
+                        + "\"scope\":\"team:zeta\",\"period\":\"DAY\",\"periodKey\":\"2026-11-21\",\"thresholdPercent\":50,"
+                        + "\"budgetMicros\":100,\"spendMicros\":60,\"sharePercent\":60.0,\"topModels\":{},\"topAgents\":{},"
+                        + "\"message\":\"m\",\"timestamp\":" + (NOON.toEpochMilli() + 1) + "}]";
+                case "/budgets" -> "[{\"scope\":\"team:beta\",\"period\":\"DAY\",\"periodKey\":\"2026-11-21\",\"zone\":\"UTC\","
+                        + "\"periodEndMillis\":0,\"limitMicros\":10000000,\"spendMicros\":0,\"sharePercent\":0.0,"
+                        + "\"action\":\"DOWNGRADE\",\"thresholdsPercent\":[50],\"thresholdsReached\":[],\"demand\":\"NONE\"}]";
+                default -> "[]";
+            };
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        other.start();
+        org.apache.kafka.streams.state.HostInfo self = new org.apache.kafka.streams.state.HostInfo("127.0.0.1", 1);
+        org.apache.kafka.streams.state.HostInfo peer = new org.apache.kafka.streams.state.HostInfo("127.0.0.1",
+                other.getAddress().getPort());
+        Peers peers = new Peers(() -> List.of(self, peer), self, java.time.Duration.ofSeconds(2));
+        HttpApi merging = new HttpApi(new BudgetQueries(fixture::store, ZoneId.of("UTC"), 80),
+                () -> "", () -> true, NOON::toEpochMilli, () -> peers).start("127.0.0.1", 0);
+        try {
+            // When alerts and budgets are asked for
+            JsonNode alerts = get(merging, "/alerts?limit=2").body;
+            JsonNode budgets = get(merging, "/budgets").body;
+
+            // Then the other instance was asked for its own part only, and its alert is merged in, newest first
+            assertThat(asked).contains("/alerts?limit=2&local=true", "/budgets?local=true");
+            assertThat(alerts).hasSize(2);
+            assertThat(alerts.get(0).get("alertId").asText()).isEqualTo("team:zeta@2026-11-21#BUDGET_THRESHOLD:50");
+            // ... and the budget it knows no spend of does not hide this instance's state of it
+            assertThat(budgets).hasSize(3);
+            assertThat(budgets.findValues("spendMicros")).extracting(JsonNode::asLong).contains(3_000_000L);
+
+            // When the other instance stops answering, the answer is 503 naming it, not a partial list
+            other.stop(0);
+            Response down = get(merging, "/alerts");
+            assertThat(down.status).isEqualTo(503);
+            assertThat(down.body.get("detail").asText()).contains(peer.toString());
+            assertThat(get(merging, "/alerts?local=true").status).isEqualTo(200);
+        } finally {
+            merging.close();
+            other.stop(0);
+        }
+    }
+
+    @Test
     void shouldServeMetricsAsPrometheusText() throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
@@ -121,7 +176,12 @@ class HttpApiTest {
     }
 
     private Response get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+        return get(api, path);
+    }
+
+    private Response get(HttpApi target, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port()
+                + path)).build(), HttpResponse.BodyHandlers.ofString());
         return new Response(response.statusCode(), new ObjectMapper().readTree(response.body()));
     }
 
