@@ -24,7 +24,7 @@ public final class MeteringTopology {
         KStream<String, MeteredEvent> events = IngestTopology.build(builder, settings);
         KStream<String, MeteredEvent> counted = DailyQuotaTopology.build(builder,
                 RatesTopology.build(builder, events, settings), settings);
-        QuotaStatusTopology.build(counted, settings);
+        QuotaStatusTopology.build(builder, counted, settings);
         SpendTopology.build(builder, events, settings);
         ModelHealthTopology.build(builder, events, settings);
         return builder.build();

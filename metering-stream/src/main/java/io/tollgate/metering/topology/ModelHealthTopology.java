@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -30,15 +28,17 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Per model and 5-minute event-time window (aligned to the epoch): calls, successes, errors by kind,
  * fallbacks, completion tokens per second and latency quantiles from an HdrHistogram. Input: RESPONSE
- * events re-keyed by model through {@value #REPARTITION} as compact {@link HealthSample}s. Store:
+ * events re-keyed by model through {@value #REPARTITION} as compact {@link HealthSample}s. Stores:
  * {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>}, windows older than the health
- * retention removed). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed,
+ * retention removed), {@value #UNPUBLISHED_STORE} (windows changed since the last publication). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed,
  * once per emit interval.
  */
 public final class ModelHealthTopology {
 
     public static final String HEALTH_STORE = "metering-model-health";
     public static final String REPARTITION = "health-by-model";
+    public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
+    private static final byte[] MARK = new byte[0];
 
     private ModelHealthTopology() {
     }
@@ -51,18 +51,25 @@ public final class ModelHealthTopology {
     public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HEALTH_STORE),
                 Serdes.String(), HealthState.serde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         events.filter((k, m) -> !m.isRequest(), Named.as("health-responses"))
                 .map((k, m) -> KeyValue.pair(m.event().getModel(), HealthSample.of(m.event())), Named.as("health-samples"))
                 .repartition(Repartitioned.<String, HealthSample>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(HealthSample.serde()))
                 .process(() -> new ContextualProcessor<String, HealthSample, String, ModelHealth>() {
-                    private final Set<String> dirty = new TreeSet<>(); // model, then window start: time order per model
                     private KeyValueStore<String, HealthState> store;
+                    /**
+                     * Windows changed since the last emit, in key order (model, then window start). A logged store,
+                     * not a field: a commit, shutdown or task move can come between an update and its publication.
+                     */
+                    private KeyValueStore<String, byte[]> unpublished;
 
                     @Override
                     public void init(ProcessorContext<String, ModelHealth> context) {
                         super.init(context);
                         store = context.getStateStore(HEALTH_STORE);
+                        unpublished = context.getStateStore(UNPUBLISHED_STORE);
                         context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, now -> expire());
                         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
                     }
@@ -75,21 +82,25 @@ public final class ModelHealthTopology {
                         HealthState next = (current == null ? HealthState.empty(record.key(), start) : current)
                                 .record(record.value());
                         store.put(key, next);
-                        dirty.add(key);
+                        unpublished.put(key, MARK);
                     }
 
                     /** Publishes changed windows oldest first, and ends each model on its newest window. */
                     private void emit() {
                         long now = settings.clock().millis();
                         Map<String, Long> lastPublished = new HashMap<>();
-                        for (String key : dirty) {
+                        List<String> keys = new ArrayList<>();
+                        try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
+                            it.forEachRemaining(entry -> keys.add(entry.key));
+                        }
+                        for (String key : keys) {
                             HealthState state = store.get(key);
                             if (state != null) {
                                 context().forward(new Record<>(state.model(), state.toAvro(now), state.windowStart()));
                                 lastPublished.put(state.model(), state.windowStart());
                             }
+                            unpublished.delete(key);
                         }
-                        dirty.clear();
                         lastPublished.forEach((model, start) -> {
                             HealthState newest = newest(model);
                             if (newest != null && newest.windowStart() > start) {
@@ -125,7 +136,7 @@ public final class ModelHealthTopology {
                         }
                         expired.forEach(store::delete);
                     }
-                }, Named.as("model-health"), HEALTH_STORE)
+                }, Named.as("model-health"), HEALTH_STORE, UNPUBLISHED_STORE)
                 .to(Topics.MODEL_HEALTH, Produced.with(Serdes.String(), settings.topics().modelHealth().valueSerde())
                         .withName("model-health-sink"));
     }

@@ -9,8 +9,14 @@ import io.tollgate.schemas.Periods;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.metering.status.QuotaStatusEncoder;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.KStream;
@@ -31,9 +37,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * it never waits for a cache flush (the stores' caches only coalesce their changelog writes); it reaches
  * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With
  * {@code metering.status.emit=per-commit} it instead publishes the latest status of each changed key once per
- * commit interval, in the same transaction (identical to what read_committed consumers end up with). Every
- * status names the usage partition and offset of the last event it counts ({@code usagePartition},
- * {@code usageOffset}): the gateway's exact check of which of its own calls a status includes. Output:
+ * commit interval, in the same transaction (identical to what read_committed consumers end up with); the keys
+ * it owes a status are held in {@value #UNPUBLISHED_STORE} (logged) until then. Every status names the usage
+ * partition and offset of the last event it counts ({@code usagePartition}, {@code usageOffset}): the
+ * gateway's exact check of which of its own calls a status includes. Output:
  * {@code tollgate.quota-status.v1}, {@code QuotaStatus} in Confluent's Avro wire format, written by
  * {@link QuotaStatusEncoder} straight from the buckets' arrays.
  */
@@ -42,14 +49,28 @@ public final class QuotaStatusTopology {
     private QuotaStatusTopology() {
     }
 
-    public static void build(KStream<String, MeteredEvent> events, TopologySettings settings) {
+    /** Keys whose status is due at the next per-commit emit (only with {@code metering.status.emit=per-commit}). */
+    public static final String UNPUBLISHED_STORE = "metering-quota-status-unpublished";
+
+    public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
+        String[] stores = {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE};
+        if (settings.statusPerCommit()) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
+                    Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+            stores = new String[] {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE, UNPUBLISHED_STORE};
+        }
         events.process(() -> new ContextualProcessor<String, MeteredEvent, String, byte[]>() {
             private final QuotaStatusEncoder encoder = new QuotaStatusEncoder(
                     settings.topics().quotaStatus().valueSerde().serializer());
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private PeriodResolver periods;
-            private final Map<String, Pending> pending = new LinkedHashMap<>();
+            /**
+             * per-commit mode: status key -> what its next status needs besides the stores (API key, tenant,
+             * stream time). A logged store, not a field: a commit, shutdown or task move can come between an
+             * event and the emit punctuation, and the status it owes must survive that.
+             */
+            private KeyValueStore<String, byte[]> unpublished;
 
             @Override
             public void init(ProcessorContext<String, byte[]> context) {
@@ -60,6 +81,9 @@ public final class QuotaStatusTopology {
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
                 periods = MeteringTopology.periodResolver(context, settings);
+                if (settings.statusPerCommit()) {
+                    unpublished = context.getStateStore(UNPUBLISHED_STORE);
+                }
             }
 
             @Override
@@ -70,52 +94,79 @@ public final class QuotaStatusTopology {
                 int partition = source == null ? -1 : source.partition();
                 long offset = source == null ? -1 : source.offset();
                 if (settings.statusPerCommit()) {
-                    Pending p = new Pending(record, partition, offset);
-                    pending.put(Keys.quota(record.key(), m.event().getModel()), p);
-                    pending.put(Keys.quota(record.key(), Keys.ALL_MODELS), p);
+                    byte[] owed = Owed.encode(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
+                    unpublished.put(Keys.quota(record.key(), m.event().getModel()), owed);
+                    unpublished.put(Keys.quota(record.key(), Keys.ALL_MODELS), owed);
                     return;
                 }
-                Periods.Period day = day(m);
+                Periods.Period day = day(m.event().getTenant(), m.streamTime());
                 long now = settings.clock().millis();
                 for (String model : new String[] {m.event().getModel(), Keys.ALL_MODELS}) {
-                    forward(Keys.quota(record.key(), model), model, day, now, record, partition, offset);
+                    String key = Keys.quota(record.key(), model);
+                    context().forward(record.withKey(key)
+                            .withValue(status(record.key(), model, key, day, m.streamTime(), now, partition, offset)));
                 }
             }
 
-            private Periods.Period day(MeteredEvent m) {
-                return periods.calendar(m.event().getTenant()).period(PeriodType.DAY, m.streamTime());
-            }
-
-            private void forward(String key, String model, Periods.Period day, long now,
-                                 Record<String, MeteredEvent> record, int partition, long offset) {
-                context().forward(record.withKey(key).withValue(status(record.key(), model, key, day, record.value(), now,
-                        partition, offset)));
+            private Periods.Period day(String tenant, long streamTime) {
+                return periods.calendar(tenant).period(PeriodType.DAY, streamTime);
             }
 
             /** per-commit mode: the latest status of every key that changed, in the same transaction. */
             private void emitPending() {
                 long now = settings.clock().millis();
-                pending.forEach((key, p) -> forward(key, key.substring(p.record().key().length() + 1),
-                        day(p.record().value()), now, p.record(), p.partition(), p.offset()));
-                pending.clear();
+                List<KeyValue<String, byte[]>> due = new ArrayList<>();
+                try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
+                    it.forEachRemaining(due::add);
+                }
+                for (KeyValue<String, byte[]> entry : due) {
+                    Owed owed = Owed.decode(entry.value);
+                    String model = entry.key.substring(owed.apiKey().length() + 1);
+                    context().forward(new Record<>(entry.key, status(owed.apiKey(), model, entry.key,
+                            day(owed.tenant(), owed.streamTime()), owed.streamTime(), now, owed.partition(), owed.offset()),
+                            owed.streamTime()));
+                    unpublished.delete(entry.key);
+                }
             }
 
             /** The status in its wire format, written from the stores' values without intermediate Avro objects. */
-            private byte[] status(String apiKey, String model, String key, Periods.Period day, MeteredEvent m,
+            private byte[] status(String apiKey, String model, String key, Periods.Period day, long streamTime,
                                   long now, int partition, long offset) {
                 Buckets stored = rates.get(key);
                 Buckets buckets = stored == null ? Buckets.EMPTY : stored;
                 DayTotals totals = daily.get(DailyQuotaTopology.dayKey(key, day.key()));
                 return encoder.encode(Topics.QUOTA_STATUS, apiKey, model, buckets,
-                        buckets.firstAfter(m.streamTime() - TopologySettings.STATUS_SPAN.toMillis()), day.key(),
+                        buckets.firstAfter(streamTime - TopologySettings.STATUS_SPAN.toMillis()), day.key(),
                         day.startMillis(), day.endMillis(), totals == null ? 0 : totals.requests(),
-                        totals == null ? 0 : totals.tokens(), m.streamTime(), now, partition, offset);
+                        totals == null ? 0 : totals.tokens(), streamTime, now, partition, offset);
             }
-        }, Named.as("quota-status"), RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE)
+        }, Named.as("quota-status"), stores)
                 .to(Topics.QUOTA_STATUS, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("quota-status-sink"));
     }
 
-    /** An event whose status is due in per-commit mode, with the position of its usage record. */
-    private record Pending(Record<String, MeteredEvent> record, int partition, long offset) {
+    /**
+     * What a per-commit status owes besides the stores: stream time, the usage position it counts up to, API key
+     * and tenant, in a few bytes.
+     */
+    private record Owed(String apiKey, String tenant, long streamTime, int partition, long offset) {
+        static byte[] encode(String apiKey, String tenant, long streamTime, int partition, long offset) {
+            byte[] key = apiKey.getBytes(StandardCharsets.UTF_8);
+            byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
+            return ByteBuffer.allocate(24 + key.length + t.length).putLong(streamTime).putInt(partition).putLong(offset)
+                    .putInt(key.length).put(key).put(t).array();
+        }
+
+        static Owed decode(byte[] bytes) {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            long streamTime = in.getLong();
+            int partition = in.getInt();
+            long offset = in.getLong();
+            byte[] key = new byte[in.getInt()];
+            in.get(key);
+            byte[] tenant = new byte[in.remaining()];
+            in.get(tenant);
+            return new Owed(new String(key, StandardCharsets.UTF_8), new String(tenant, StandardCharsets.UTF_8), streamTime,
+                    partition, offset);
+        }
     }
 }

@@ -14,9 +14,7 @@ import io.tollgate.schemas.avro.SpendTotal;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -39,8 +37,8 @@ import org.apache.kafka.streams.state.Stores;
  * {@value #PENDING_STORE} on the input partitioning, expanded into per (scope, tenant, day) sums once per emit
  * interval and sent on, re-keyed by scope ({@code team:acme}), through repartition topic
  * {@value #REPARTITION} as compact {@link SpendDelta}s: one record per changed (scope, day) and interval
- * rather than five or six per event. Store: {@value #SPEND_STORE} (key
- * {@code team:acme@2026-11-21}). Output: {@code tollgate.spend.v1}, the latest total of every key that changed,
+ * rather than five or six per event. Stores: {@value #SPEND_STORE} (key
+ * {@code team:acme@2026-11-21}), {@value #UNPUBLISHED_STORE} (keys changed since the last publication). Output: {@code tollgate.spend.v1}, the latest total of every key that changed,
  * once per emit interval (the commit interval): budgets need the current figure, not each step to it, and one
  * event touches ten or more spend keys.
  */
@@ -49,6 +47,7 @@ public final class SpendTopology {
     public static final String SPEND_STORE = "metering-spend";
     public static final String REPARTITION = "spend-by-scope";
     public static final String PENDING_STORE = "metering-spend-pending";
+    public static final String UNPUBLISHED_STORE = "metering-spend-unpublished";
 
     private SpendTopology() {
     }
@@ -58,10 +57,12 @@ public final class SpendTopology {
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE),
                 Serdes.String(), SpendState.serde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         events.process(() -> new PreAggregator(settings), Named.as("spend-pre-aggregate"), PENDING_STORE)
                 .repartition(Repartitioned.<String, SpendDelta>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(SpendDelta.serde()))
-                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE)
+                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE, UNPUBLISHED_STORE)
                 .to(Topics.SPEND, Produced.with(Serdes.String(), settings.topics().spend().valueSerde())
                         .withName("spend-sink"));
     }
@@ -150,9 +151,17 @@ public final class SpendTopology {
         private static final List<PeriodType> CALENDAR = List.of(PeriodType.DAY, PeriodType.MONTH);
         private static final List<PeriodType> WITH_LIFETIME = List.of(PeriodType.DAY, PeriodType.MONTH, PeriodType.LIFETIME);
 
+        private static final byte[] MARK = new byte[0];
+
         private final TopologySettings settings;
-        private final Set<String> dirty = new LinkedHashSet<>();
         private KeyValueStore<String, SpendState> store;
+        /**
+         * Keys changed since the last emit. A logged store, not a field: commits are not aligned with the emit
+         * punctuation, so a commit (or a clean shutdown, or a task moving to another instance) can come between
+         * an update and its publication; the store carries the pending publication across it, in the same
+         * transaction as the update.
+         */
+        private KeyValueStore<String, byte[]> unpublished;
         private PeriodResolver periods;
 
         SpendProcessor(TopologySettings settings) {
@@ -163,6 +172,7 @@ public final class SpendTopology {
         public void init(ProcessorContext<String, SpendTotal> context) {
             super.init(context);
             store = context.getStateStore(SPEND_STORE);
+            unpublished = context.getStateStore(UNPUBLISHED_STORE);
             periods = MeteringTopology.periodResolver(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
@@ -181,20 +191,24 @@ public final class SpendTopology {
                         ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId())
                         : current).add(delta);
                 store.put(key, next);
-                dirty.add(key);
+                unpublished.put(key, MARK);
             }
         }
 
         /** Publishes what changed since the last emit; runs inside the task's transaction like process(). */
         private void emit() {
             long now = settings.clock().millis();
-            for (String key : dirty) {
+            List<String> keys = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
+                it.forEachRemaining(entry -> keys.add(entry.key));
+            }
+            for (String key : keys) {
                 SpendState state = store.get(key);
                 if (state != null) {
                     context().forward(new Record<>(key, state.toAvro(now), state.lastEventTime()));
                 }
+                unpublished.delete(key);
             }
-            dirty.clear();
         }
 
         private void expire() {

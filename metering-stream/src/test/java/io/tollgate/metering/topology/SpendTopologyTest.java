@@ -175,4 +175,25 @@ class SpendTopologyTest {
         // Then every field is recovered as written, the missing conversation as ""
         assertThat(fields).containsExactly("3:ab", "2026-11-21", "", "#7:", "k:1#", "", "m/2:");
     }
+
+    @Test
+    void shouldHoldChangedKeysInALoggedStoreWhenAnUpdateWaitsForItsPublication() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given an event whose sums reached the spend store but not yet tollgate.spend.v1
+            UsageEvent e = request("c1", "k1", "gpt-4o", T0, 10, 1000);
+            fx.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp());
+            fx.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+
+            // Then the keys it owes a publication are in a store (changelogged, committed with the update), not in
+            // a field a commit or shutdown before the next emit would lose
+            var unpublished = fx.<byte[]>store(SpendTopology.UNPUBLISHED_STORE);
+            assertThat(fx.spend.isEmpty()).isTrue();
+            assertThat(unpublished.get("team:search@2026-11-21")).isNotNull();
+
+            // When the next emit runs, Then the totals are published and nothing is owed any more
+            fx.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+            assertThat(TopologyFixture.latest(fx.spend).get("team:search@2026-11-21").getCostMicros()).isEqualTo(1000);
+            assertThat(unpublished.approximateNumEntries()).isZero();
+        }
+    }
 }
