@@ -26,7 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  * (key, model) and (key, *). A RESPONSE counts in its REQUEST's day, so a call across the reset hour
  * settles where it reserved. Input: accepted events keyed by API-key id. Store: {@value #DAILY_STORE}
  * (key {@code <apiKeyId>|<model>@<day>}, cached: the cache only coalesces changelog writes, status is forwarded from process(); days that ended longer than the period retention
- * ago are removed hourly). Output: the same events.
+ * ago are removed hourly). Output: the same events with the totals just written ({@link QuotaUpdate}).
  */
 public final class DailyQuotaTopology {
 
@@ -40,16 +40,16 @@ public final class DailyQuotaTopology {
         return quotaKey + '@' + day;
     }
 
-    public static KStream<String, MeteredEvent> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
-                                                      TopologySettings settings) {
+    public static KStream<String, QuotaUpdate> build(StreamsBuilder builder, KStream<String, QuotaUpdate> events,
+                                                     TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DAILY_STORE),
                 Serdes.String(), DayTotals.serde()).withCachingEnabled());
-        return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, MeteredEvent>() {
+        return events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, QuotaUpdate>() {
             private KeyValueStore<String, DayTotals> store;
             private PeriodResolver periods;
 
             @Override
-            public void init(ProcessorContext<String, MeteredEvent> context) {
+            public void init(ProcessorContext<String, QuotaUpdate> context) {
                 super.init(context);
                 store = context.getStateStore(DAILY_STORE);
                 periods = MeteringTopology.periodResolver(context, settings);
@@ -57,20 +57,22 @@ public final class DailyQuotaTopology {
             }
 
             @Override
-            public void process(Record<String, MeteredEvent> record) {
-                MeteredEvent m = record.value();
+            public void process(Record<String, QuotaUpdate> record) {
+                MeteredEvent m = record.value().event();
                 Periods.Period day = periods.calendar(m.event().getTenant()).period(
                         io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
-                for (String quota : new String[] {Keys.quota(record.key(), m.event().getModel()),
-                        Keys.quota(record.key(), Keys.ALL_MODELS)}) {
-                    String key = dayKey(quota, day.key());
+                DayTotals[] next = new DayTotals[2];
+                String[] quotas = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};
+                for (int i = 0; i < 2; i++) {
+                    String key = dayKey(quotas[i], day.key());
                     DayTotals current = store.get(key);
                     if (current == null) {
                         current = new DayTotals(day.key(), day.startMillis(), day.endMillis(), 0, 0);
                     }
-                    store.put(key, current.add(m.requestDelta(), m.tokenDelta()));
+                    next[i] = current.add(m.requestDelta(), m.tokenDelta());
+                    store.put(key, next[i]);
                 }
-                context().forward(record);
+                context().forward(record.withValue(record.value().withDays(next[0], next[1])));
             }
 
             private void expire() {

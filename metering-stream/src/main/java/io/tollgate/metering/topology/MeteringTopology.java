@@ -22,7 +22,7 @@ public final class MeteringTopology {
         StreamsBuilder builder = new StreamsBuilder();
         PolicyTopology.build(builder);
         KStream<String, MeteredEvent> events = IngestTopology.build(builder, settings);
-        KStream<String, MeteredEvent> counted = DailyQuotaTopology.build(builder,
+        KStream<String, QuotaUpdate> counted = DailyQuotaTopology.build(builder,
                 RatesTopology.build(builder, events, settings), settings);
         QuotaStatusTopology.build(builder, counted, settings);
         SpendTopology.build(builder, events, settings);

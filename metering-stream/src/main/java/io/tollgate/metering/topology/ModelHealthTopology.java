@@ -39,6 +39,8 @@ public final class ModelHealthTopology {
     public static final String REPARTITION = "health-by-model";
     public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
     private static final byte[] MARK = new byte[0];
+    /** Bound of the decoded windows kept per task (models x windows updated within the retention). */
+    private static final int MAX_DECODED = 256;
 
     private ModelHealthTopology() {
     }
@@ -60,6 +62,12 @@ public final class ModelHealthTopology {
                 .process(() -> new ContextualProcessor<String, HealthSample, String, ModelHealth>() {
                     private KeyValueStore<String, HealthState> store;
                     /**
+                     * Windows as last written, decoded: written through (every update is put to the store, which
+                     * stays the only state), so this only saves decoding the histogram on every sample. Emptied in
+                     * init(), which a revived task (its store restored from the changelog) runs again, and on expiry.
+                     */
+                    private final Map<String, HealthState> decoded = new HashMap<>();
+                    /**
                      * Windows changed since the last emit, in key order (model, then window start). A logged store,
                      * not a field: a commit, shutdown or task move can come between an update and its publication.
                      */
@@ -69,6 +77,7 @@ public final class ModelHealthTopology {
                     public void init(ProcessorContext<String, ModelHealth> context) {
                         super.init(context);
                         store = context.getStateStore(HEALTH_STORE);
+                        decoded.clear();
                         unpublished = context.getStateStore(UNPUBLISHED_STORE);
                         context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, now -> expire());
                         context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
@@ -78,11 +87,18 @@ public final class ModelHealthTopology {
                     public void process(Record<String, HealthSample> record) {
                         long start = HealthState.windowStart(record.value().eventTime());
                         String key = windowKey(record.key(), start);
-                        HealthState current = store.get(key);
+                        HealthState current = decoded.get(key);
+                        if (current == null) {
+                            current = store.get(key);
+                        }
                         HealthState next = (current == null ? HealthState.empty(record.key(), start) : current)
                                 .record(record.value());
                         store.put(key, next);
                         unpublished.put(key, MARK);
+                        if (decoded.size() >= MAX_DECODED) {
+                            decoded.clear();
+                        }
+                        decoded.put(key, next);
                     }
 
                     /** Publishes changed windows oldest first, and ends each model on its newest window. */
@@ -135,6 +151,7 @@ public final class ModelHealthTopology {
                             }
                         }
                         expired.forEach(store::delete);
+                        decoded.clear();
                     }
                 }, Named.as("model-health"), HEALTH_STORE, UNPUBLISHED_STORE)
                 .to(Topics.MODEL_HEALTH, Produced.with(Serdes.String(), settings.topics().modelHealth().valueSerde())

@@ -32,8 +32,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The snapshot the gateway consults, emitted on every counted event for (key, model) and (key, *): the
  * non-empty 1-second buckets of the trailing 65 s (ending at the partition's event time), oldest first, and
  * the totals of the day that contains that time (the gateway reads the trailing 61 s; see
- * {@link TopologySettings#STATUS_SPAN}). Reads {@link RatesTopology#RATES_STORE} and
- * {@link DailyQuotaTopology#DAILY_STORE}. The status is forwarded from {@code process()} for every event, so
+ * {@link TopologySettings#STATUS_SPAN}). Built from the buckets and totals the two previous steps just wrote
+ * ({@link QuotaUpdate}); reads {@link RatesTopology#RATES_STORE} and {@link DailyQuotaTopology#DAILY_STORE}
+ * only for per-commit emits and when the event counted in another day than the stream time's. The status is forwarded from {@code process()} for every event, so
  * it never waits for a cache flush (the stores' caches only coalesce their changelog writes); it reaches
  * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With
  * {@code metering.status.emit=per-commit} it instead publishes the latest status of each changed key once per
@@ -52,14 +53,14 @@ public final class QuotaStatusTopology {
     /** Keys whose status is due at the next per-commit emit (only with {@code metering.status.emit=per-commit}). */
     public static final String UNPUBLISHED_STORE = "metering-quota-status-unpublished";
 
-    public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
+    public static void build(StreamsBuilder builder, KStream<String, QuotaUpdate> events, TopologySettings settings) {
         String[] stores = {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE};
         if (settings.statusPerCommit()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
                     Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
             stores = new String[] {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE, UNPUBLISHED_STORE};
         }
-        events.process(() -> new ContextualProcessor<String, MeteredEvent, String, byte[]>() {
+        events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, byte[]>() {
             private final QuotaStatusEncoder encoder = new QuotaStatusEncoder(
                     settings.topics().quotaStatus().valueSerde().serializer());
             private KeyValueStore<String, Buckets> rates;
@@ -87,8 +88,9 @@ public final class QuotaStatusTopology {
             }
 
             @Override
-            public void process(Record<String, MeteredEvent> record) {
-                MeteredEvent m = record.value();
+            public void process(Record<String, QuotaUpdate> record) {
+                QuotaUpdate update = record.value();
+                MeteredEvent m = update.event();
                 // the usage record being processed: this sub-topology reads tollgate.usage.v1 itself, keyed by API key
                 RecordMetadata source = context().recordMetadata().orElse(null);
                 int partition = source == null ? -1 : source.partition();
@@ -101,11 +103,18 @@ public final class QuotaStatusTopology {
                 }
                 Periods.Period day = day(m.event().getTenant(), m.streamTime());
                 long now = settings.clock().millis();
-                for (String model : new String[] {m.event().getModel(), Keys.ALL_MODELS}) {
-                    String key = Keys.quota(record.key(), model);
-                    context().forward(record.withKey(key)
-                            .withValue(status(record.key(), model, key, day, m.streamTime(), now, partition, offset)));
-                }
+                String model = m.event().getModel();
+                String modelKey = Keys.quota(record.key(), model);
+                String allKey = Keys.quota(record.key(), Keys.ALL_MODELS);
+                // the daily step counted the event in its period's day; the status shows the stream time's day,
+                // which is another one for a RESPONSE settling on its REQUEST's day: then read that day's totals
+                boolean sameDay = update.allDay().dayKey().equals(day.key());
+                context().forward(record.withKey(modelKey).withValue(status(record.key(), model, update.modelBuckets(),
+                        sameDay ? update.modelDay() : daily.get(DailyQuotaTopology.dayKey(modelKey, day.key())), day,
+                        m.streamTime(), now, partition, offset)));
+                context().forward(record.withKey(allKey).withValue(status(record.key(), Keys.ALL_MODELS,
+                        update.allBuckets(), sameDay ? update.allDay() : daily.get(DailyQuotaTopology.dayKey(allKey, day.key())),
+                        day, m.streamTime(), now, partition, offset)));
             }
 
             private Periods.Period day(String tenant, long streamTime) {
@@ -122,19 +131,18 @@ public final class QuotaStatusTopology {
                 for (KeyValue<String, byte[]> entry : due) {
                     Owed owed = Owed.decode(entry.value);
                     String model = entry.key.substring(owed.apiKey().length() + 1);
-                    context().forward(new Record<>(entry.key, status(owed.apiKey(), model, entry.key,
-                            day(owed.tenant(), owed.streamTime()), owed.streamTime(), now, owed.partition(), owed.offset()),
-                            owed.streamTime()));
+                    Periods.Period day = day(owed.tenant(), owed.streamTime());
+                    context().forward(new Record<>(entry.key, status(owed.apiKey(), model, rates.get(entry.key),
+                            daily.get(DailyQuotaTopology.dayKey(entry.key, day.key())), day, owed.streamTime(), now,
+                            owed.partition(), owed.offset()), owed.streamTime()));
                     unpublished.delete(entry.key);
                 }
             }
 
             /** The status in its wire format, written from the stores' values without intermediate Avro objects. */
-            private byte[] status(String apiKey, String model, String key, Periods.Period day, long streamTime,
-                                  long now, int partition, long offset) {
-                Buckets stored = rates.get(key);
+            private byte[] status(String apiKey, String model, Buckets stored, DayTotals totals, Periods.Period day,
+                                  long streamTime, long now, int partition, long offset) {
                 Buckets buckets = stored == null ? Buckets.EMPTY : stored;
-                DayTotals totals = daily.get(DailyQuotaTopology.dayKey(key, day.key()));
                 return encoder.encode(Topics.QUOTA_STATUS, apiKey, model, buckets,
                         buckets.firstAfter(streamTime - TopologySettings.STATUS_SPAN.toMillis()), day.key(),
                         day.startMillis(), day.endMillis(), totals == null ? 0 : totals.requests(),

@@ -17,7 +17,7 @@ import org.apache.kafka.streams.state.Stores;
  * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
  * Buckets are kept for 120 s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by
  * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, cached: the cache only coalesces changelog writes, status is forwarded from process()).
- * Output: the same events, for the next step.
+ * Output: the same events with the buckets just written ({@link QuotaUpdate}), for the next steps.
  */
 public final class RatesTopology {
 
@@ -26,12 +26,12 @@ public final class RatesTopology {
     private RatesTopology() {
     }
 
-    public static KStream<String, MeteredEvent> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
-                                                      TopologySettings settings) {
+    public static KStream<String, QuotaUpdate> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
+                                                     TopologySettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RATES_STORE),
                 Serdes.String(), Buckets.serde()).withCachingEnabled());
         long retention = settings.bucketRetentionMillis();
-        return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, MeteredEvent>() {
+        return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, QuotaUpdate>() {
             @Override
             public void process(Record<String, MeteredEvent> record) {
                 KeyValueStore<String, Buckets> store = context().getStateStore(RATES_STORE);
@@ -39,14 +39,15 @@ public final class RatesTopology {
                 long requests = m.requestDelta();
                 long tokens = m.tokenDelta();
                 long dropUpTo = m.streamTime() - retention;
-                for (String key : new String[] {Keys.quota(record.key(), m.event().getModel()),
-                        Keys.quota(record.key(), Keys.ALL_MODELS)}) {
-                    Buckets current = store.get(key);
-                    Buckets next = (current == null ? Buckets.EMPTY : current)
+                Buckets[] next = new Buckets[2];
+                String[] keys = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};
+                for (int i = 0; i < 2; i++) {
+                    Buckets current = store.get(keys[i]);
+                    next[i] = (current == null ? Buckets.EMPTY : current)
                             .add(m.event().getTimestamp().toEpochMilli(), requests, tokens, dropUpTo);
-                    store.put(key, next);
+                    store.put(keys[i], next[i]);
                 }
-                context().forward(record);
+                context().forward(record.withValue(new QuotaUpdate(m, next[0], next[1], null, null)));
             }
         }, Named.as("rates"), RATES_STORE);
     }

@@ -105,4 +105,24 @@ class QuotaStatusTopologyTest {
         assertThat(last.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 1L, 0L),
                 new UsageBucket(T0.toEpochMilli() + 1000, 1L, 1L));
     }
+
+    @Test
+    void shouldShowTheStreamTimesDayWhenAResponseSettlesOnItsRequestsDay() {
+        // Given a call reserved just before midnight and another call just after it
+        Instant midnight = Instant.parse("2026-11-22T00:00:00Z");
+        UsageEvent late = request("c1", "k1", "m", midnight.minusSeconds(1), 100, 1);
+        fx.send(late);
+        fx.send(request("c2", "k1", "m", midnight.plusSeconds(1), 7, 1));
+
+        // When the first call's RESPONSE settles on the day it reserved (a correction of -60 tokens)
+        fx.send(response(late, midnight.plusSeconds(2), 40, 1));
+
+        // Then the status after it still shows the new day (the stream time's), untouched by the correction
+        java.util.Map<String, QuotaStatus> latest = TopologyFixture.latest(fx.quotaStatus);
+        QuotaStatus last = latest.get("k1|*");
+        assertThat(last.getDayKey()).isEqualTo("2026-11-22");
+        assertThat(last.getDayRequests()).isEqualTo(1);
+        assertThat(last.getDayTokens()).isEqualTo(7);
+        assertThat(latest.get("k1|m").getDayTokens()).isEqualTo(7);
+    }
 }
