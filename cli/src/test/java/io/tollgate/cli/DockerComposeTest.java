@@ -119,7 +119,10 @@ class DockerComposeTest {
         assertReadAndDocumented("budget-alerts", env.keySet(), known::contains);
     }
 
-    /** TOLLGATE_* must be read by the service and documented in its README; KAFKA_* must be real Kafka settings. */
+    /**
+     * TOLLGATE_* must be read by the service and documented in its README; KAFKA_* must be real Kafka settings;
+     * JAVA_OPTS must be what the image's entrypoint gives the JVM.
+     */
     private static void assertReadAndDocumented(String service, Set<String> names, java.util.function.Predicate<String> reads) {
         String readme = read(ROOT.resolve(service).resolve("README.md"));
         Set<String> kafkaSettings = new HashSet<>();
@@ -127,8 +130,13 @@ class DockerComposeTest {
         kafkaSettings.addAll(ConsumerConfig.configNames());
         kafkaSettings.addAll(AdminClientConfig.configNames());
         kafkaSettings.addAll(StreamsConfig.configDef().names());
+        String dockerfile = read(ROOT.resolve("Dockerfile"));
         for (String name : names) {
-            if (name.startsWith("KAFKA_")) {
+            if (name.equals("JAVA_OPTS")) {
+                // not the service's setting but the image's: its entrypoint passes it to the JVM
+                assertThat(dockerfile).as("%s: the Dockerfile's entrypoint passes JAVA_OPTS to java", service)
+                        .containsPattern("exec java \\$\\{JAVA_OPTS");
+            } else if (name.startsWith("KAFKA_")) {
                 String property = name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
                 assertThat(kafkaSettings).as("%s: %s maps to Kafka setting '%s'", service, name, property).contains(property);
             } else {
