@@ -48,6 +48,7 @@ import org.HdrHistogram.Recorder;
  * <p>Args: {@code [seconds per phase (3)] [rounds (3)] [client counts (1,64,256)]
  * [total rates req/s (200,500,1000)] [generator JVM options, space separated ("-Xmx256m")]
  * [gateway JVM options, or "same" to run gateway and bare proxy in this JVM ("same")]}.
+ * {@code -Dtollgate.bench.events=none} on the JVM that runs the gateway drops usage events.
  */
 public final class GatewayOpenLoopBench {
 
@@ -73,10 +74,12 @@ public final class GatewayOpenLoopBench {
             String where = gatewayJvm.equals(SAME_JVM) ? "this JVM" : "a separate JVM (" + gatewayJvm + ")";
             System.out.printf("machine: %d cores, JDK %s; broker and provider in this JVM (pid %d, %s), gateway and"
                             + " bare proxy in %s, generator in a separate JVM (%s); %s s per phase, %s rounds;"
-                            + " usage events: spool + Kafka%n",
+                            + " usage events: %s%n",
                     Runtime.getRuntime().availableProcessors(), Runtime.version(), ProcessHandle.current().pid(),
                     String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()),
-                    where, jvmOptions, seconds, rounds);
+                    where, jvmOptions, seconds, rounds,
+                    "none".equals(System.getProperty("tollgate.bench.events")) ? "dropped (-Dtollgate.bench.events=none)"
+                            : "spool + Kafka");
             if (gatewayJvm.equals(SAME_JVM)) {
                 try (GatewayApplication gateway = startGateway(provider.baseUrl(), kafka.bootstrapServers(), dir);
                      BareProxy bare = new BareProxy(provider.baseUrl()).start()) {
@@ -135,7 +138,31 @@ public final class GatewayOpenLoopBench {
         env.put("TOLLGATE_POLICY_TOPIC", "false");
         TollgateConfig policy = PolicyFileParser.parse(Path.of("tollgate.yaml"), env::get);
         GatewayConfig config = new GatewayConfigLoader(env).load(policy, "tollgate.yaml");
-        return GatewayApplication.builder(config).withoutControl().build().start();
+        GatewayApplication.Builder builder = GatewayApplication.builder(config).withoutControl();
+        if ("none".equals(System.getProperty("tollgate.bench.events"))) {
+            // -Dtollgate.bench.events=none on the gateway's JVM: usage events dropped (no spool, no
+            // Kafka), to see what metering costs the request path next to the same run's baselines
+            builder.eventSink(new io.tollgate.gateway.events.EventSink() {
+                @Override
+                public void publish(io.tollgate.schemas.avro.UsageEvent event) {
+                }
+
+                @Override
+                public java.util.Optional<String> refusal() {
+                    return java.util.Optional.empty();
+                }
+
+                @Override
+                public long pendingEvents() {
+                    return 0;
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        }
+        return builder.build().start();
     }
 
     private static int runGenerator(String jvmOptions, String direct, String bare, String through, String seconds,
