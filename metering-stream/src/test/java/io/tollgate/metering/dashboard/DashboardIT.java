@@ -227,13 +227,10 @@ class DashboardIT {
      * the window {@code /v1/model-health} reports as the newest, and in one day. Without this the test failed
      * whenever the 15 s of events straddled a window edge (once in twenty runs).
      */
-    private static long startInsideOneHealthWindow() throws InterruptedException {
+    private static long startInsideOneHealthWindow() {
         long window = Duration.ofMinutes(5).toMillis();
-        long now = System.currentTimeMillis();
-        long into = now % window;
-        if (into < 31_000) {
-            Thread.sleep(31_000 - into); // a pause in wall-clock time, not a wait on a condition
-        }
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+                .until(() -> System.currentTimeMillis() % window >= 31_000);
         return System.currentTimeMillis();
     }
 
