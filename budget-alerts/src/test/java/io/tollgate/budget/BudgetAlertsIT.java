@@ -33,6 +33,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -108,8 +109,10 @@ class BudgetAlertsIT {
             assertThat(alertsSeen.stream().filter(a -> a.getScopeId().equals("acme")).map(BudgetAlert::getAlertId))
                     .containsExactly("team:acme@" + today + "#BUDGET_THRESHOLD:50", "team:acme@" + today + "#BUDGET_THRESHOLD:80",
                             "team:acme@" + today + "#BUDGET_THRESHOLD:100");
-            assertThat(commandsSeen).extracting(RoutingCommand::getAction).containsExactly(CommandAction.DOWNGRADE);
-            assertThat(commandsSeen.getFirst().getDowngradeTo()).isEqualTo("sim-small");
+            // (other ITs' budgets share the policy topic: only team:acme's commands are this test's)
+            List<RoutingCommand> acmeCommands = commandsSeen.stream().filter(c -> c.getScopeId().equals("acme")).toList();
+            assertThat(acmeCommands).extracting(RoutingCommand::getAction).containsExactly(CommandAction.DOWNGRADE);
+            assertThat(acmeCommands.getFirst().getDowngradeTo()).isEqualTo("sim-small");
         }
     }
 
@@ -147,10 +150,19 @@ class BudgetAlertsIT {
         return new KafkaProducer<>(kafka.producerProperties(), Serdes.String().serializer(), topics.spend().valueSerde().serializer());
     }
 
+    /**
+     * Reads {@code topic} from its current end: what is there already was written by the module's other ITs on
+     * the shared broker, in their own registry scopes, whose schema ids this test's deserializer cannot resolve
+     * (a run failed on an alert of WebhookAndDeadLetterIT at offset 0). Create it before producing anything.
+     */
     static <V> KafkaConsumer<String, V> consumer(SharedKafka kafka, org.apache.kafka.common.serialization.Deserializer<V> values, String topic) {
         KafkaConsumer<String, V> consumer = new KafkaConsumer<>(kafka.consumerProperties("it-" + UUID.randomUUID()),
                 Serdes.String().deserializer(), values);
-        consumer.subscribe(List.of(topic));
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // fixes the start now, before the test writes anything
         return consumer;
     }
 
