@@ -40,6 +40,8 @@ public class AdmissionBenchmark {
         Admission unlimited;
         QuotaAdmission quota;
         QuotaAdmission quotaFull;
+        /** Over a view that names the usage offset it counted up to: the exact read-your-writes path. */
+        QuotaAdmission quotaExact;
         Admission commandAware;
         Caller[] callers;
         Caller fullCaller;
@@ -58,6 +60,13 @@ public class AdmissionBenchmark {
                 view.apply(Keys.quota(key, MODEL), status(key, MODEL, 1));
                 view.apply(Keys.quota(key, "*"), status(key, "*", 1));
             }
+            QuotaView exactView = new QuotaView();
+            for (int k = 0; k < KEYS; k++) {
+                String key = "k-" + k;
+                exactView.apply(Keys.quota(key, MODEL), counted(status(key, MODEL, 1)));
+                exactView.apply(Keys.quota(key, "*"), counted(status(key, "*", 1)));
+            }
+            quotaExact = new QuotaAdmission(exactView, limits, QuotaAdmission.Settings.defaults());
             fullCaller = new Caller("k-full", "acme", "t", "a", "full", null);
             view.apply(Keys.quota("k-full", "*"), status("k-full", "*", 1));
             unlimited = Admission.unlimited();
@@ -71,6 +80,13 @@ public class AdmissionBenchmark {
                 commands.apply(Keys.scope(ScopeType.TEAM, "other-" + t), c);
             }
             commandAware = new CommandAwareAdmission(quota, commands);
+        }
+
+        /** The status as metering-stream writes it: counted far beyond every offset the benchmark acknowledges. */
+        private static QuotaStatus counted(QuotaStatus status) {
+            status.setUsagePartition(0);
+            status.setUsageOffset(Long.MAX_VALUE / 2);
+            return status;
         }
 
         /** One bucket per second of the minute before BASE, {@code perSecond} requests each. */
@@ -109,6 +125,16 @@ public class AdmissionBenchmark {
     @Benchmark
     public AdmissionDecision quotaAdmitted(Shared shared, Cursor cursor) {
         return shared.quota.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+    }
+
+    /** Admission over a view with offsets, then Kafka's acknowledgement of the REQUEST event, as the gateway does. */
+    @Benchmark
+    public AdmissionDecision quotaAdmittedExact(Shared shared, Cursor cursor) {
+        AdmissionDecision d = shared.quotaExact.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+        if (d instanceof AdmissionDecision.Admitted a) {
+            shared.quotaExact.written(a.reservation(), 0, cursor.i);
+        }
+        return d;
     }
 
     @Benchmark
