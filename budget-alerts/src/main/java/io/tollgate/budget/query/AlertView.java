@@ -1,6 +1,6 @@
 package io.tollgate.budget.query;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.AmountByName;
 import io.tollgate.schemas.avro.BudgetAlert;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package io.tollgate.budget.topology;
 
 import io.tollgate.budget.forecast.Sample;
-import io.tollgate.schemas.Keys;
-import io.tollgate.schemas.Periods;
+import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.SpendTotal;

@@ -1,7 +1,7 @@
 package io.tollgate.budget.topology;
 
 import io.tollgate.budget.forecast.BurnRate;
-import io.tollgate.schemas.Periods;
+import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.BudgetAlert;
 import java.time.Duration;
 import java.time.ZoneId;

@@ -1,7 +1,7 @@
 package io.tollgate.budget.topology;
 
 import io.tollgate.budget.forecast.Sample;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import java.util.List;

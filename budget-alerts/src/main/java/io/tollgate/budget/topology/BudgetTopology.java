@@ -2,7 +2,7 @@ package io.tollgate.budget.topology;
 
 import io.tollgate.budget.config.BudgetAlertsConfig;
 import io.tollgate.budget.forecast.BurnRate;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.Policy;

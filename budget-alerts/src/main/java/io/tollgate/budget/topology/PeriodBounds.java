@@ -1,6 +1,6 @@
 package io.tollgate.budget.topology;
 
-import io.tollgate.schemas.Periods;
+import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.PeriodType;
 import java.time.LocalDate;
 import java.time.LocalTime;

@@ -9,7 +9,7 @@ import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.TierPolicy;
-import io.tollgate.schemas.policy.PolicyRecords;
+import io.tollgate.policy.records.PolicyRecords;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;

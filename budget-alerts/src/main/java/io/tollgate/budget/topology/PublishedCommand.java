@@ -1,6 +1,6 @@
 package io.tollgate.budget.topology;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.RoutingCommand;
 

@@ -2,7 +2,7 @@ package io.tollgate.budget.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.AlertKind;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.ModelLimit;

@@ -1,7 +1,7 @@
 package io.tollgate.budget.topology;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetAction;

@@ -1,6 +1,6 @@
 package io.tollgate.cli.ops;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.BudgetAlert;
 import java.io.PrintWriter;

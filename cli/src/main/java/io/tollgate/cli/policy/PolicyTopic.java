@@ -3,7 +3,7 @@ package io.tollgate.cli.policy;
 import io.tollgate.cli.ops.ConnectionOptions;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Policy;
-import io.tollgate.schemas.policy.PolicySnapshot;
+import io.tollgate.policy.records.PolicySnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.tollgate.cli.stack;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tollgate.schemas.Periods;
+import io.tollgate.policy.calendar.Periods;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;

@@ -2,7 +2,7 @@ package io.tollgate.gateway.admission;
 
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.gateway.routing.CommandView;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.RoutingCommand;
 import java.util.Objects;
 import java.util.Optional;

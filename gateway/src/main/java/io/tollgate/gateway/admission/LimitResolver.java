@@ -1,6 +1,6 @@
 package io.tollgate.gateway.admission;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.ModelLimit;
 import io.tollgate.schemas.avro.Policy;

@@ -1,8 +1,8 @@
 package io.tollgate.gateway.admission;
 
 import io.tollgate.gateway.routing.Caller;
-import io.tollgate.schemas.Keys;
-import io.tollgate.schemas.Periods;
+import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Periods;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;

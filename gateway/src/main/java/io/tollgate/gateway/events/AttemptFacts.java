@@ -1,5 +1,6 @@
 package io.tollgate.gateway.events;
 
+import io.tollgate.policy.price.Cost;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.schemas.avro.Endpoint;

@@ -1,5 +1,6 @@
 package io.tollgate.gateway.events;
 
+import io.tollgate.policy.price.Cost;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ErrorKind;
 import io.tollgate.schemas.avro.Phase;

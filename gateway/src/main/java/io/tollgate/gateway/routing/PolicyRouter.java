@@ -1,6 +1,6 @@
 package io.tollgate.gateway.routing;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.util.ArrayList;

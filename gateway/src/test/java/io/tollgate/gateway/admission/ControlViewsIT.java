@@ -15,7 +15,7 @@ import io.tollgate.gateway.routing.PolicyRouter;
 import io.tollgate.gateway.routing.PromptFeatures;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.RoutingCommand;

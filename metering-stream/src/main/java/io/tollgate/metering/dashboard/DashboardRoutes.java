@@ -10,7 +10,7 @@ import io.tollgate.metering.query.QueryViews;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.BudgetPolicy;
 import io.tollgate.schemas.avro.PeriodType;

@@ -8,7 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.metering.topology.ModelHealthTopology;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import java.time.Clock;

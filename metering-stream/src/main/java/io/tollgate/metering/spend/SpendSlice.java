@@ -1,7 +1,7 @@
 package io.tollgate.metering.spend;
 
 import io.tollgate.metering.ingest.MeteredEvent;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.nio.ByteBuffer;

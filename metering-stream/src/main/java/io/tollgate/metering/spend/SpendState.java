@@ -1,6 +1,6 @@
 package io.tollgate.metering.spend;
 
-import io.tollgate.schemas.Periods;
+import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.SpendTotal;

@@ -2,7 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.rates.Buckets;
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.KStream;

@@ -442,7 +442,7 @@ public final class MeteringBenchmark {
     }
 
     private static String statusKey(String apiKey) {
-        return io.tollgate.schemas.Keys.quota(apiKey, io.tollgate.schemas.Keys.ALL_MODELS);
+        return io.tollgate.policy.scope.Keys.quota(apiKey, io.tollgate.policy.scope.Keys.ALL_MODELS);
     }
 
     private static double pct(List<Long> sorted, int p) {

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * The typed form of {@code tollgate.yaml}: what a person edits. Parsed by {@link PolicyFileParser};
  * the policy parts (keys, tiers, budgets, tenants, organisation) become Avro policy records through
- * {@link PolicyRecords}. Money in the file is written in US dollars (decimal) and held here in
+ * {@code io.tollgate.policy.records.PolicyRecords} (module policy). Money in the file is written in US dollars (decimal) and held here in
  * integer micro-dollars.
  */
 public record TollgateConfig(

@@ -1,4 +1,4 @@
-package io.tollgate.schemas;
+package io.tollgate.policy.calendar;
 
 import io.tollgate.schemas.avro.PeriodType;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.tollgate.gateway.events;
+package io.tollgate.policy.price;
 
 import java.math.BigInteger;
 

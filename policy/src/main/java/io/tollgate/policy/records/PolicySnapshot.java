@@ -1,4 +1,4 @@
-package io.tollgate.schemas.policy;
+package io.tollgate.policy.records;
 
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetPolicy;

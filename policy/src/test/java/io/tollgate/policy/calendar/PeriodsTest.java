@@ -1,9 +1,9 @@
-package io.tollgate.schemas;
+package io.tollgate.policy.calendar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tollgate.schemas.Periods.Period;
+import io.tollgate.policy.calendar.Periods.Period;
 import io.tollgate.schemas.avro.PeriodType;
 import java.time.Duration;
 import java.time.ZoneId;

@@ -1,8 +1,10 @@
-package io.tollgate.schemas.policy;
+package io.tollgate.policy.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.policy.PolicyFileParser;
+import io.tollgate.schemas.policy.TollgateConfig;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetAction;
 import io.tollgate.schemas.avro.BudgetPolicy;

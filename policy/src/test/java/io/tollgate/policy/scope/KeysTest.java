@@ -1,4 +1,4 @@
-package io.tollgate.schemas;
+package io.tollgate.policy.scope;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,6 @@
-package io.tollgate.schemas.policy;
+package io.tollgate.policy.records;
 
-import io.tollgate.schemas.Keys;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetAction;
 import io.tollgate.schemas.avro.BudgetPolicy;
@@ -11,6 +11,7 @@ import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.TierPolicy;
+import io.tollgate.schemas.policy.TollgateConfig;
 import io.tollgate.schemas.policy.TollgateConfig.ApiKey;
 import io.tollgate.schemas.policy.TollgateConfig.Budget;
 import io.tollgate.schemas.policy.TollgateConfig.Limit;

@@ -1,4 +1,4 @@
-package io.tollgate.schemas;
+package io.tollgate.policy.scope;
 
 import io.tollgate.schemas.avro.ScopeType;
 import java.util.Locale;
