@@ -71,6 +71,22 @@ public final class PolicyRecords {
         return policies;
     }
 
+    /** True when {@code key} has the shape of a policy record key (its kind known, its name non-empty). */
+    public static boolean isPolicyKey(String key) {
+        if (key == null) {
+            return false;
+        }
+        if (key.equals(ORG_SETTINGS_KEY)) {
+            return true;
+        }
+        for (String prefix : List.of(KEY_PREFIX, TIER_PREFIX, BUDGET_PREFIX, TENANT_PREFIX)) {
+            if (key.startsWith(prefix) && key.length() > prefix.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static String apiKeyKey(String keyId) {
         return KEY_PREFIX + keyId;
     }

@@ -159,10 +159,7 @@ public final class PolicySnapshot {
     }
 
     private static void checkKind(String key) {
-        boolean known = key.equals(PolicyRecords.ORG_SETTINGS_KEY)
-                || List.of(PolicyRecords.KEY_PREFIX, PolicyRecords.TIER_PREFIX, PolicyRecords.BUDGET_PREFIX,
-                        PolicyRecords.TENANT_PREFIX).stream().anyMatch(p -> key.startsWith(p) && key.length() > p.length());
-        if (!known) {
+        if (!PolicyRecords.isPolicyKey(key)) {
             throw new IllegalArgumentException("'" + key + "' is not a policy record key; expected org:settings, "
                     + "tenant:<name>, tier:<name>, key:<id> or budget:<scope>:<id>@<PERIOD>");
         }
