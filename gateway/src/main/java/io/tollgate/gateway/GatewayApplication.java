@@ -5,7 +5,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.auth.ApiKeyStore;
-import io.tollgate.gateway.auth.PolicyListener;
 import io.tollgate.gateway.call.CallExecutor;
 import io.tollgate.gateway.call.CallMetrics;
 import io.tollgate.gateway.catalog.BundledSource;
@@ -27,10 +26,13 @@ import io.tollgate.gateway.http.GatewayServer;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.resilience.UpstreamGuard;
-import io.tollgate.gateway.admission.QuotaWarning;
 import io.tollgate.gateway.routing.Router;
 import io.tollgate.gateway.tokens.Tokenizers;
 import io.tollgate.gateway.upstream.Providers;
+import io.tollgate.policy.deadletter.DeadLetterPublisher;
+import io.tollgate.policy.records.PolicyRecords;
+import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.policy.topic.PolicyView;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.util.ArrayList;
@@ -58,7 +60,9 @@ public final class GatewayApplication implements AutoCloseable {
     private final GatewayServer server;
     private final ControlStats stats;
     private final ControlPlane control;
-    private PolicyListener policyListener;
+    private final PolicySnapshot policies = new PolicySnapshot();
+    private PolicyView policyView;
+    private DeadLetterPublisher deadLetters;
 
     public GatewayApplication(GatewayConfig config) {
         this(builder(config));
@@ -92,8 +96,16 @@ public final class GatewayApplication implements AutoCloseable {
         chain.add(BundledSource.load());
         this.catalog = new ModelCatalog(chain, config.catalogDefaults());
         catalogRef.set(catalog);
-        this.keys = ApiKeyStore.fromConfig(policy.keys());
+        this.keys = new ApiKeyStore(policies);
         Topics topics = Topics.forRegistry(config.registryUrl());
+        if (config.followPolicies() && config.kafkaEnabled()) {
+            // the policy file is what `tollgate policy apply` publishes; a gateway reads only the topic
+            deadLetters = new DeadLetterPublisher(config.kafka());
+            policyView = PolicyView.follow(config.kafka(), topics.policies().valueSerde().deserializer(),
+                    "tollgate-gateway", policies, deadLetters, PolicyView.Listener.NONE);
+        } else {
+            PolicyRecords.toPolicies(policy, config.policySource()).forEach(policies::apply);
+        }
         this.events = b.events != null ? b.events : kafkaSink(topics);
         Gauge.builder("tollgate.gateway.spool.depth", events, EventSink::pendingEvents)
                 .description("usage events accepted but not yet acknowledged by Kafka")
@@ -103,7 +115,7 @@ public final class GatewayApplication implements AutoCloseable {
         this.stats = new ControlStats(metrics);
         ControlSettings controlSettings = ControlSettings.from(policy, config.env());
         this.control = b.router != null && b.admission != null && b.guard != null ? null
-                : new ControlPlane(policy, controlSettings, catalog, config.kafka(), topics, metrics, stats);
+                : new ControlPlane(policies, controlSettings, catalog, config.kafka(), topics, metrics, stats);
         Router router = b.router != null ? b.router : control.router();
         Admission admission = b.admission != null ? b.admission : control.admission();
         UpstreamGuard guard = b.guard != null ? b.guard : control.guard();
@@ -112,9 +124,6 @@ public final class GatewayApplication implements AutoCloseable {
                 config.autoWait(), stats, controlSettings.admission().quotaWarning());
         this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes(),
                 () -> adminStats(guard));
-        if (config.followPolicies() && config.kafkaEnabled()) {
-            this.policyListener = new PolicyListener(config.kafka(), topics, keys);
-        }
     }
 
     private Map<String, Object> adminStats(UpstreamGuard guard) {
@@ -146,6 +155,7 @@ public final class GatewayApplication implements AutoCloseable {
 
     /** Starts discovery (first fill, bounded by its timeout) and the HTTP server. */
     public GatewayApplication start() {
+        awaitPolicies();
         discovery.forEach(DiscoverySource::start);
         catalog.invalidate();
         if (control != null) {
@@ -153,6 +163,25 @@ public final class GatewayApplication implements AutoCloseable {
         }
         server.start(config.host(), config.port());
         return this;
+    }
+
+    private void awaitPolicies() {
+        if (policyView == null) {
+            return;
+        }
+        try {
+            if (!policyView.awaitCaughtUp(java.time.Duration.ofSeconds(30))) {
+                org.slf4j.LoggerFactory.getLogger(GatewayApplication.class).warn(
+                        "policy topic {} not read to its end within 30 s; serving with the {} policies read so far",
+                        Topics.POLICIES, policies.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public PolicySnapshot policies() {
+        return policies;
     }
 
     public int port() {
@@ -186,8 +215,11 @@ public final class GatewayApplication implements AutoCloseable {
         if (control != null) {
             control.close();
         }
-        if (policyListener != null) {
-            policyListener.close();
+        if (policyView != null) {
+            policyView.close();
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
         }
         discovery.forEach(DiscoverySource::close);
         events.close();

@@ -2,13 +2,18 @@ package io.tollgate.gateway.admission;
 
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.limits.EffectiveLimits;
+import io.tollgate.policy.limits.LimitResolver;
+import io.tollgate.policy.limits.QuotaWarning;
+import io.tollgate.policy.limits.RateLimits;
+import io.tollgate.schemas.avro.PeriodType;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Admission against the key's limits, from the {@link QuotaView} plus this gateway's own
@@ -179,10 +184,11 @@ public final class QuotaAdmission implements Admission {
     private final LimitResolver limits;
     private final Settings settings;
     private final ConcurrentHashMap<String, KeyLedgers> ledgers = new ConcurrentHashMap<>();
-    private final AtomicReference<Periods.Period> today = new AtomicReference<>();
+    private final Calendars calendars;
 
-    public QuotaAdmission(QuotaView view, LimitResolver limits, Settings settings) {
+    public QuotaAdmission(QuotaView view, LimitResolver limits, Calendars calendars, Settings settings) {
         this.view = Objects.requireNonNull(view, "view");
+        this.calendars = Objects.requireNonNull(calendars, "calendars");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.settings = Objects.requireNonNull(settings, "settings");
     }
@@ -191,10 +197,6 @@ public final class QuotaAdmission implements Admission {
         return settings;
     }
 
-    /** Whether {@code remaining} calls for the {@value QuotaWarning#HEADER} header. */
-    public boolean quotaWarning(AdmissionDecision.Remaining remaining) {
-        return settings.quotaWarning().reached(remaining);
-    }
 
     @Override
     public AdmissionDecision tryAdmit(Caller caller, String model, long reservedTokens, long nowMillis) {
@@ -214,8 +216,9 @@ public final class QuotaAdmission implements Admission {
                                 + " (bound " + settings.staleAfterMillis() + " ms); failing closed");
             }
         }
-        EffectiveLimits effective = limits.limitsFor(caller.keyId(), caller.tier(), model);
+        EffectiveLimits effective = limits.limitsFor(caller.keyId(), model);
         String keyId = caller.keyId();
+        Periods.Period day = calendars.ofTenant(caller.tenant()).period(PeriodType.DAY, nowMillis);
         KeyLedgers own = ledgers.computeIfAbsent(keyId, k -> new KeyLedgers());
         synchronized (own) {
             ReservationLedger modelLedger = own.model(model);
@@ -223,9 +226,9 @@ public final class QuotaAdmission implements Admission {
             QuotaSnapshot allView = view.get(keyId, Keys.ALL_MODELS);
             // most tiers limit only across models: skip the sums nobody checks
             Usage modelUsage = effective.perModel().unlimited() ? Usage.NONE
-                    : usage(modelView, modelLedger, nowMillis, settled(keyId, model, nowMillis));
+                    : usage(modelView, modelLedger, nowMillis, settled(keyId, model, nowMillis), day);
             Usage allUsage = effective.acrossModels().unlimited() ? Usage.NONE
-                    : usage(allView, own.acrossModels, nowMillis, settled(keyId, Keys.ALL_MODELS, nowMillis));
+                    : usage(allView, own.acrossModels, nowMillis, settled(keyId, Keys.ALL_MODELS, nowMillis), day);
             Scope modelScope = new Scope(keyId, model);
             Scope allScope = new Scope(keyId, Keys.ALL_MODELS);
 
@@ -300,7 +303,8 @@ public final class QuotaAdmission implements Admission {
         return settings.instances() > 1 ? view.settledOffset(keyId, model, now, settings.viewSkewMillis()) : -1;
     }
 
-    private Usage usage(QuotaSnapshot snapshot, ReservationLedger own, long now, long settledOffset) {
+    private Usage usage(QuotaSnapshot snapshot, ReservationLedger own, long now, long settledOffset,
+                        Periods.Period day) {
         long cutoff = now - settings.windowMillis() - settings.bucketMillis();
         long youngAfter = now - settings.reflectionBoundMillis();
         boolean aligned = snapshot == null || snapshot.bucketMillis() == settings.bucketMillis();
@@ -310,7 +314,7 @@ public final class QuotaAdmission implements Admission {
             viewRequests = snapshot.requestsAfter(cutoff);
             viewTokens = snapshot.tokensAfter(cutoff);
         }
-        long dayStart = dayStart(snapshot, now);
+        long dayStart = snapshot != null && snapshot.dayCovers(now) ? snapshot.dayStartMillis() : day.startMillis();
         long extraRequests = 0;
         long extraTokens = 0;
         long lowerRequests = 0;
@@ -377,7 +381,7 @@ public final class QuotaAdmission implements Admission {
         boolean viewDay = snapshot != null && snapshot.dayCovers(now);
         long dayRequests = (viewDay ? snapshot.dayRequests() : 0) + dayExtraRequests;
         long dayTokens = (viewDay ? snapshot.dayTokens() : 0) + dayExtraTokens;
-        long dayEnd = viewDay ? snapshot.dayEndMillis() : calendarDay(now).endMillis();
+        long dayEnd = viewDay ? snapshot.dayEndMillis() : day.endMillis();
         return new Usage(viewRequests, viewTokens, viewRequests + extraRequests, viewTokens + extraTokens,
                 viewRequests + lowerRequests, viewTokens + lowerTokens, dayRequests, dayTokens, dayEnd, ageOut,
                 shareRequests, shareTokens);
@@ -397,22 +401,6 @@ public final class QuotaAdmission implements Admission {
     private static boolean estimatedUnseen(ReservationLedger own, int slot, QuotaSnapshot snapshot, long youngAfter) {
         long lastAt = own.lastAt(slot);
         return lastAt > youngAfter && (snapshot == null || lastAt > snapshot.lastEventTime());
-    }
-
-    private long dayStart(QuotaSnapshot snapshot, long now) {
-        if (snapshot != null && snapshot.dayCovers(now)) {
-            return snapshot.dayStartMillis();
-        }
-        return calendarDay(now).startMillis();
-    }
-
-    private Periods.Period calendarDay(long now) {
-        Periods.Period day = today.get();
-        if (day == null || now < day.startMillis() || now >= day.endMillis()) {
-            day = Periods.day(now, settings.zone(), settings.resetHour());
-            today.set(day);
-        }
-        return day;
     }
 
     private static AdmissionDecision dayCheck(RateLimits limit, Usage usage, Scope scope, long reservedTokens,

@@ -3,9 +3,10 @@ package io.tollgate.gateway.admission;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tollgate.gateway.routing.CompactedViewConsumer;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.QuotaStatus;
+import org.apache.kafka.common.serialization.Deserializer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -21,7 +22,7 @@ public final class QuotaViewConsumer implements AutoCloseable {
     public static final String STALENESS_GAUGE = "tollgate.gateway.quota.view.staleness";
     public static final String RECORDS_COUNTER = "tollgate.gateway.quota.view.records";
 
-    private final CompactedViewConsumer<QuotaStatus> consumer;
+    private final CompactedView consumer;
 
     /**
      * @param kafkaConfig consumer settings; needs {@code bootstrap.servers}
@@ -32,8 +33,10 @@ public final class QuotaViewConsumer implements AutoCloseable {
      */
     public QuotaViewConsumer(Map<String, Object> kafkaConfig, Topics topics, QuotaView view, MeterRegistry registry,
                              Clock clock) {
-        this.consumer = new CompactedViewConsumer<>("quota-view", kafkaConfig, Topics.QUOTA_STATUS,
-                topics.quotaStatus().valueSerde().deserializer(), view::apply);
+        Deserializer<QuotaStatus> values = topics.quotaStatus().valueSerde().deserializer();
+        this.consumer = new CompactedView("gateway-quota-view", kafkaConfig, Topics.QUOTA_STATUS,
+                r -> view.apply(r.key(), r.value() == null ? null : values.deserialize(r.topic(), r.value())),
+                CompactedView.Refusals.LOG_ONLY);
         Gauge.builder(STALENESS_GAUGE, view, v -> {
                     long millis = v.stalenessMillis(clock.millis());
                     return millis == Long.MAX_VALUE ? Double.NaN : millis / 1000.0;
@@ -41,9 +44,9 @@ public final class QuotaViewConsumer implements AutoCloseable {
                 .baseUnit("seconds")
                 .description("Time since the newest quota status the gateway has applied")
                 .register(registry);
-        FunctionCounter.builder(RECORDS_COUNTER, consumer, CompactedViewConsumer::applied)
+        FunctionCounter.builder(RECORDS_COUNTER, consumer, CompactedView::applied)
                 .tag("outcome", "applied").register(registry);
-        FunctionCounter.builder(RECORDS_COUNTER, consumer, CompactedViewConsumer::rejected)
+        FunctionCounter.builder(RECORDS_COUNTER, consumer, CompactedView::refused)
                 .tag("outcome", "rejected").register(registry);
     }
 
@@ -61,7 +64,7 @@ public final class QuotaViewConsumer implements AutoCloseable {
     }
 
     public long rejected() {
-        return consumer.rejected();
+        return consumer.refused();
     }
 
     @Override

@@ -1,58 +1,32 @@
 package io.tollgate.gateway.auth;
 
+import io.tollgate.policy.records.PolicySnapshot;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
-import io.tollgate.schemas.policy.TollgateConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The in-memory view of API keys: filled from {@code tollgate.yaml} at start and kept current
- * from {@code tollgate.policies.v1}. A bearer secret is hashed with SHA-256 and looked up by
- * hash; the stored and computed digests are then compared with {@link MessageDigest#isEqual}
- * (constant time), so a timing side channel cannot reveal how much of a hash matched.
+ * API-key authentication against the gateway's policies ({@code key:<id>} records of
+ * {@code tollgate.policies.v1}, held in a {@link PolicySnapshot}). A bearer secret is hashed with SHA-256 and
+ * looked up by hash; the stored and computed digests are then compared with {@link MessageDigest#isEqual}
+ * (constant time), so a timing side channel cannot reveal how much of a hash matched. A key rotated or
+ * deleted on the topic stops working as soon as the record is applied.
  */
 public final class ApiKeyStore {
 
     private static final String BEARER = "Bearer ";
-    private final Map<String, KeyRecord> byHash = new ConcurrentHashMap<>();
-    private final Map<String, String> hashById = new ConcurrentHashMap<>();
+    private final PolicySnapshot policies;
 
-    public static ApiKeyStore fromConfig(List<TollgateConfig.ApiKey> keys) {
-        ApiKeyStore store = new ApiKeyStore();
-        keys.forEach(k -> store.put(new KeyRecord(k.id(), k.keyHash(), k.tenant(), k.team(), k.agent(), k.tier(),
-                k.allowedModels(), k.revoked())));
-        return store;
-    }
-
-    public void put(KeyRecord key) {
-        String hash = key.keyHash().toLowerCase(java.util.Locale.ROOT);
-        String previous = hashById.put(key.keyId(), hash);
-        if (previous != null && !previous.equals(hash)) {
-            byHash.remove(previous); // the key was rotated: the old secret stops working
-        }
-        byHash.put(hash, key);
-    }
-
-    public void put(ApiKeyPolicy p) {
-        put(new KeyRecord(p.getKeyId(), p.getKeyHash(), p.getTenant(), p.getTeam(), p.getAgent(), p.getTier(),
-                p.getAllowedModels(), p.getRevoked()));
-    }
-
-    /** A tombstone on the policy topic: the key no longer exists. */
-    public void remove(String keyId) {
-        String hash = hashById.remove(keyId);
-        if (hash != null) {
-            byHash.remove(hash);
-        }
+    public ApiKeyStore(PolicySnapshot policies) {
+        this.policies = Objects.requireNonNull(policies, "policies");
     }
 
     public int size() {
-        return byHash.size();
+        return policies.keys().size();
     }
 
     public AuthResult authenticate(String authorizationHeader) {
@@ -66,17 +40,18 @@ public final class ApiKeyStore {
                     "The Authorization header must be 'Bearer <key>'; got a header of another scheme.");
         }
         byte[] digest = sha256(authorizationHeader.substring(BEARER.length()).trim());
-        String hex = HexFormat.of().formatHex(digest);
-        KeyRecord key = byHash.get(hex);
-        if (key == null || !MessageDigest.isEqual(digest, HexFormat.of().parseHex(key.keyHash()))) {
+        Optional<ApiKeyPolicy> key = policies.keyByHash(HexFormat.of().formatHex(digest));
+        if (key.isEmpty() || !MessageDigest.isEqual(digest, HexFormat.of().parseHex(key.get().getKeyHash()))) {
             return new AuthResult.Rejected(401, "invalid_api_key",
                     "Incorrect API key provided. It is not one of this gateway's keys.");
         }
-        if (key.revoked()) {
+        ApiKeyPolicy p = key.get();
+        if (p.getRevoked()) {
             return new AuthResult.Rejected(403, "api_key_revoked",
-                    "API key " + key.keyId() + " has been revoked. Ask your administrator for a new key.");
+                    "API key " + p.getKeyId() + " has been revoked. Ask your administrator for a new key.");
         }
-        return new AuthResult.Authenticated(key);
+        return new AuthResult.Authenticated(new KeyRecord(p.getKeyId(), p.getKeyHash(), p.getTenant(), p.getTeam(),
+                p.getAgent(), p.getTier(), p.getAllowedModels(), p.getRevoked()));
     }
 
     public static byte[] sha256(String secret) {

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.AdmissionDecision;
-import io.tollgate.gateway.admission.QuotaWarning;
+import io.tollgate.policy.limits.LimitKind;
+import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.gateway.auth.KeyRecord;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.catalog.ResolvedModel;
@@ -312,7 +313,10 @@ public final class CallExecutor {
         h.put("X-Tollgate-Fallback", Boolean.toString(t.candidate().fallback()));
         h.put("X-Tollgate-Route", state.routeHeader);
         if (remaining != null) {
-            quotaWarning.header(remaining).ifPresent(v -> h.put(QuotaWarning.HEADER, v));
+            if (remaining.requestsPerDayLimit() > 0 && remaining.requestsToday() >= 0) {
+                quotaWarning.message(LimitKind.RPD, remaining.requestsPerDayLimit() - remaining.requestsToday(),
+                        remaining.requestsPerDayLimit()).ifPresent(v -> h.put(QuotaWarning.HEADER, v));
+            }
             putIfKnown(h, "X-Tollgate-Remaining-Requests", remaining.requestsPerMinute());
             putIfKnown(h, "X-Tollgate-Remaining-Tokens", remaining.tokensPerMinute());
             putIfKnown(h, "X-Tollgate-Remaining-Requests-Today", remaining.requestsToday());

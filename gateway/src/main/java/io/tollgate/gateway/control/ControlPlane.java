@@ -3,7 +3,6 @@ package io.tollgate.gateway.control;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.CommandAwareAdmission;
-import io.tollgate.gateway.admission.LimitResolver;
 import io.tollgate.gateway.admission.QuotaAdmission;
 import io.tollgate.gateway.admission.QuotaView;
 import io.tollgate.gateway.admission.QuotaViewConsumer;
@@ -13,11 +12,13 @@ import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.routing.CatalogModelDirectory;
 import io.tollgate.gateway.routing.CommandConsumer;
 import io.tollgate.gateway.routing.CommandView;
-import io.tollgate.gateway.routing.CompactedViewConsumer;
 import io.tollgate.gateway.routing.ComplexityScorer;
 import io.tollgate.gateway.routing.PolicyRouter;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.policy.limits.LimitResolver;
+import io.tollgate.policy.records.PolicySnapshot;
 import io.tollgate.schemas.Topics;
-import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -59,17 +60,18 @@ public final class ControlPlane implements AutoCloseable {
     private final List<AutoCloseable> consumers = new ArrayList<>();
     private QuotaViewConsumer quotaConsumer;
     private CommandConsumer commandConsumer;
-    private CompactedViewConsumer<Policy> limitsConsumer;
 
     /**
      * @param kafka Kafka client settings; empty (no {@code bootstrap.servers}) = no views from topics
      */
-    public ControlPlane(TollgateConfig policy, ControlSettings settings, ModelCatalog catalog,
+    public ControlPlane(PolicySnapshot policies, ControlSettings settings, ModelCatalog catalog,
                         Map<String, Object> kafka, Topics topics, MeterRegistry metrics, ControlStats stats) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.stats = Objects.requireNonNull(stats, "stats");
-        this.limits = LimitResolver.fromConfig(policy);
-        this.quota = new QuotaAdmission(quotaView, limits, settings.admission());
+        this.limits = new LimitResolver(policies);
+        Calendars calendars = new Calendars(policies,
+                new Calendar(settings.admission().zone(), settings.admission().resetHour()));
+        this.quota = new QuotaAdmission(quotaView, limits, calendars, settings.admission());
         this.admission = new CommandAwareAdmission(quota, commands);
         this.router = new PolicyRouter(new CatalogModelDirectory(catalog, 5_000, System::currentTimeMillis), commands,
                 new ComplexityScorer(), settings.routing(), System::currentTimeMillis);
@@ -77,8 +79,6 @@ public final class ControlPlane implements AutoCloseable {
         if (kafka.containsKey("bootstrap.servers")) {
             quotaConsumer = new QuotaViewConsumer(kafka, topics, quotaView, metrics, Clock.systemUTC());
             commandConsumer = new CommandConsumer(kafka, topics, commands);
-            limitsConsumer = new CompactedViewConsumer<>("limits-view", kafka, Topics.POLICIES,
-                    topics.policies().valueSerde().deserializer(), limits::apply);
         }
     }
 
@@ -89,16 +89,14 @@ public final class ControlPlane implements AutoCloseable {
         }
         consumers.add(quotaConsumer.start());
         consumers.add(commandConsumer.start());
-        consumers.add(limitsConsumer.start());
         try {
             long deadline = System.nanoTime() + settings.catchUp().toNanos();
             boolean quotaReady = quotaConsumer.awaitCaughtUp(remaining(deadline));
             boolean commandsReady = commandConsumer.awaitCaughtUp(remaining(deadline));
-            boolean limitsReady = limitsConsumer.awaitCaughtUp(remaining(deadline));
-            if (!(quotaReady && commandsReady && limitsReady)) {
+            if (!(quotaReady && commandsReady)) {
                 // serving on a partial view is the fail-open choice; the staleness gauge shows it
-                LOG.warn("control views not caught up after {} (quota {}, commands {}, limits {}); serving anyway",
-                        settings.catchUp(), quotaReady, commandsReady, limitsReady);
+                LOG.warn("control views not caught up after {} (quota {}, commands {}); serving anyway",
+                        settings.catchUp(), quotaReady, commandsReady);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

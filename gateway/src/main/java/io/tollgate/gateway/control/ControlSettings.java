@@ -1,7 +1,7 @@
 package io.tollgate.gateway.control;
 
 import io.tollgate.gateway.admission.QuotaAdmission;
-import io.tollgate.gateway.admission.QuotaWarning;
+import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.routing.PolicyRouter;
 import io.tollgate.schemas.policy.TollgateConfig;

@@ -1,9 +1,11 @@
 package io.tollgate.gateway.routing;
 
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.RoutingCommand;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Keeps a {@link CommandView} up to date from {@code tollgate.commands.v1}: every partition from the
@@ -12,7 +14,7 @@ import java.util.Map;
  */
 public final class CommandConsumer implements AutoCloseable {
 
-    private final CompactedViewConsumer<RoutingCommand> consumer;
+    private final CompactedView consumer;
 
     /**
      * @param kafkaConfig consumer settings; needs {@code bootstrap.servers}
@@ -20,8 +22,10 @@ public final class CommandConsumer implements AutoCloseable {
      * @param view        the view to fill
      */
     public CommandConsumer(Map<String, Object> kafkaConfig, Topics topics, CommandView view) {
-        this.consumer = new CompactedViewConsumer<>("command-view", kafkaConfig, Topics.COMMANDS,
-                topics.commands().valueSerde().deserializer(), view::apply);
+        Deserializer<RoutingCommand> values = topics.commands().valueSerde().deserializer();
+        this.consumer = new CompactedView("gateway-command-view", kafkaConfig, Topics.COMMANDS,
+                r -> view.apply(r.key(), r.value() == null ? null : values.deserialize(r.topic(), r.value())),
+                CompactedView.Refusals.LOG_ONLY);
     }
 
     public CommandConsumer start() {
@@ -38,7 +42,7 @@ public final class CommandConsumer implements AutoCloseable {
     }
 
     public long rejected() {
-        return consumer.rejected();
+        return consumer.refused();
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.tollgate.policy.price;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import org.junit.jupiter.api.Test;
 
 class CostTest {
@@ -25,5 +27,27 @@ class CostTest {
     void shouldNotOverflowWhenTokensTimesPriceExceedsALong() {
         long micros = Cost.micros(0, 0, 4_000_000_000L, 0, 0, 75_000_000_000L);
         assertThat(micros).isEqualTo(300_000_000_000_000L);
+    }
+
+    @Test
+    void shouldChargeReasoningTokensAtTheReasoningPriceWhenReported() {
+        // 100 completion of which 60 reasoning: 40 at 10 $/M + 60 at 20 $/M = 1600 micro-dollars
+        Price price = new Price(0, 0, 10_000_000, 20_000_000);
+
+        assertThat(Cost.micros(0, 0, 100, 60, price)).isEqualTo(1600);
+        assertThat(Cost.micros(0, 0, 100, 60, Price.of(0, 10_000_000))).isEqualTo(Cost.micros(0, 100, Price.of(0, 10_000_000)));
+    }
+
+    @Test
+    void shouldThrowRatherThanWrapWhenTheCostDoesNotFitALong() {
+        assertThatThrownBy(() -> Cost.micros(Long.MAX_VALUE, 0, Price.of(Long.MAX_VALUE, 0)))
+                .isInstanceOf(ArithmeticException.class);
+    }
+
+    @Test
+    void shouldRefuseImpossibleTokenFiguresWhenAPartExceedsItsWhole() {
+        assertThatThrownBy(() -> Cost.micros(10, 11, 0, 0, Price.FREE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cached 11");
+        assertThatThrownBy(() -> Cost.micros(-1, 0, Price.FREE)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -13,7 +13,6 @@ import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.TierPolicy;
 import io.tollgate.schemas.registry.SchemaRegistries;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,21 +48,10 @@ class PolicySnapshotTest {
         assertThat(snapshot.budget(ScopeType.TEAM, "support", PeriodType.DAY)).isPresent();
         assertThat(snapshot.budget(ScopeType.TEAM, "support", PeriodType.MONTH)).isEmpty();
         assertThat(snapshot.tenant("acme")).map(TenantPolicy::getZone).contains("Europe/Berlin");
-        assertThat(snapshot.zoneOf("acme")).isEqualTo(ZoneId.of("Europe/Berlin"));
-        assertThat(snapshot.zoneOf("other")).isEqualTo(ZoneId.of("UTC"));
-        assertThat(snapshot.resetHourOf("other")).isZero();
         assertThat(snapshot.keys()).hasSize(10);
         assertThat(snapshot.tiers()).hasSize(4);
         assertThat(snapshot.budgets()).hasSize(5);
         assertThat(snapshot.tenants()).hasSize(1);
-    }
-
-    @Test
-    void shouldFallBackToSchemaDefaultsWhenNoOrgSettingsArrived() {
-        PolicySnapshot snapshot = new PolicySnapshot();
-
-        assertThat(snapshot.orgSettings().getZone()).isEqualTo("UTC");
-        assertThat(snapshot.orgSettings().getQuotaWarningPercent()).isEqualTo(80);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.tollgate.gateway.admission;
+package io.tollgate.policy.limits;
 
 import io.tollgate.schemas.avro.ModelLimit;
 import io.tollgate.schemas.policy.TollgateConfig;
@@ -38,6 +38,16 @@ public record RateLimits(Long requestsPerMinute, Long tokensPerMinute, Long requ
                 override.tokensPerMinute != null ? override.tokensPerMinute : tokensPerMinute,
                 override.requestsPerDay != null ? override.requestsPerDay : requestsPerDay,
                 override.tokensPerDay != null ? override.tokensPerDay : tokensPerDay);
+    }
+
+    /** The limit of {@code kind}, or null when unlimited. */
+    public Long get(LimitKind kind) {
+        return switch (kind) {
+            case RPM -> requestsPerMinute;
+            case TPM -> tokensPerMinute;
+            case RPD -> requestsPerDay;
+            case TPD -> tokensPerDay;
+        };
     }
 
     public boolean unlimited() {

@@ -1,4 +1,4 @@
-package io.tollgate.gateway.admission;
+package io.tollgate.policy.limits;
 
 /**
  * The limits one call is checked against: those of the key for this model, and those of the key
