@@ -16,7 +16,7 @@ public final class PolicyRecordCheck {
     public enum Problem {
         /** The record has no key: it cannot be looked up, replaced or deleted. */
         MISSING_KEY,
-        /** The key is not {@code org:settings}, {@code tenant:}, {@code tier:}, {@code key:} or {@code budget:}. */
+        /** The key is not a policy key ({@link PolicyRecords#isPolicyKey}). */
         UNKNOWN_KIND,
         /** The value cannot be read as a Policy (not Avro, unknown schema id, unknown variant). */
         UNREADABLE,
@@ -86,7 +86,8 @@ public final class PolicyRecordCheck {
         }
         if (!PolicyRecords.isPolicyKey(key)) {
             return new Refuse(key, Problem.UNKNOWN_KIND, "'" + key + "' is not a policy record key; expected "
-                    + "org:settings, tenant:<name>, tier:<name>, key:<id> or budget:<scope>:<id>@<PERIOD>");
+                    + "org:settings, routing:settings, tenant:<name>, tier:<name>, key:<id>, model:<id>, provider:<name> "
+                    + "or budget:<scope>:<id>@<PERIOD>");
         }
         return null;
     }

@@ -9,6 +9,9 @@ import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetAction;
 import io.tollgate.schemas.avro.BudgetPolicy;
 import io.tollgate.schemas.avro.ModelLimit;
+import io.tollgate.schemas.avro.ModelPolicy;
+import io.tollgate.schemas.avro.ProviderPolicy;
+import io.tollgate.schemas.avro.RoutingPolicy;
 import io.tollgate.schemas.avro.OrgSettings;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.Policy;
@@ -41,14 +44,15 @@ class PolicyRecordsTest {
         // When
         Map<String, Policy> policies = PolicyRecords.toPolicies(example(), "tollgate.yaml", 42L);
 
-        // Then: org, tenants, tiers, keys, budgets, each in file order
+        // Then: org, tenants, providers, models, tiers, keys, budgets, routing, each in file order
         assertThat(policies.keySet()).containsExactly(
-                "org:settings", "tenant:acme",
+                "org:settings", "tenant:acme", "provider:simulated",
+                "model:sim-large", "model:sim-medium", "model:sim-small", "model:sim-local",
                 "tier:free", "tier:tier1", "tier:tier2", "tier:paid",
                 "key:k-planner", "key:k-researcher", "key:k-summarizer", "key:k-coder", "key:k-reviewer",
                 "key:k-tester", "key:k-deployer", "key:k-support", "key:k-triage", "key:k-escalation",
                 "budget:tenant:acme@MONTH", "budget:team:research@DAY", "budget:team:platform@DAY",
-                "budget:team:support@DAY", "budget:agent:planner@DAY");
+                "budget:team:support@DAY", "budget:agent:planner@DAY", "routing:settings");
         assertThat(policies.values()).allSatisfy(p -> {
             assertThat(p.getSource()).isEqualTo("tollgate.yaml");
             assertThat(p.getUpdatedAt()).isEqualTo(42L);
@@ -94,5 +98,26 @@ class PolicyRecordsTest {
             byte[] bytes = serde.serializer().serialize(Topics.POLICIES, policy);
             assertThat(serde.deserializer().deserialize(Topics.POLICIES, bytes)).isEqualTo(policy);
         });
+    }
+
+    @Test
+    void shouldPublishProvidersWithoutTheirSecretsWhenConvertingTheExample() {
+        Map<String, Policy> policies = PolicyRecords.toPolicies(example(), "f", 0L);
+
+        ProviderPolicy provider = (ProviderPolicy) policies.get("provider:simulated").getPolicy();
+        assertThat(provider.getBaseUrl()).isEqualTo("http://127.0.0.1:18080/v1");
+        assertThat(provider.toString()).doesNotContain("sim-key-1").doesNotContain("sim-key-2");
+        assertThat(provider.getApiKeysSha256()).hasSize(64);
+    }
+
+    @Test
+    void shouldRoundTripModelsAndRoutingWhenConvertedBackForTheGateway() {
+        TollgateConfig config = example();
+        Map<String, Policy> policies = PolicyRecords.toPolicies(config, "f", 0L);
+
+        assertThat(PolicyRecords.model((ModelPolicy) policies.get("model:sim-large").getPolicy()))
+                .isEqualTo(config.model("sim-large").orElseThrow());
+        assertThat(PolicyRecords.routing((RoutingPolicy) policies.get("routing:settings").getPolicy()))
+                .isEqualTo(config.routing());
     }
 }

@@ -41,7 +41,7 @@ class PolicySnapshotTest {
     void shouldAnswerEveryLookupWhenBuiltFromTheExample() {
         PolicySnapshot snapshot = PolicySnapshot.of(examplePolicies());
 
-        assertThat(snapshot.size()).isEqualTo(21);
+        assertThat(snapshot.size()).isEqualTo(27);
         assertThat(snapshot.keyByHash(PLANNER_HASH)).map(ApiKeyPolicy::getKeyId).contains("k-planner");
         assertThat(snapshot.key("k-coder")).map(ApiKeyPolicy::getTier).contains("tier2");
         assertThat(snapshot.tier("paid")).map(TierPolicy::getName).contains("paid");

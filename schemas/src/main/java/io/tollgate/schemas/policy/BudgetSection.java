@@ -11,7 +11,7 @@ final class BudgetSection {
 
     static final List<String> KEYS = List.of("scope", "period", "zone", "limit_usd", "hard_limit_usd",
             "thresholds", "action", "downgrade_to");
-    static final List<String> SCOPES = List.of("tenant", "team", "agent", "api_key", "conversation");
+    static final List<String> SCOPES = List.of("tenant", "team", "agent", "api_key", "conversation", "sub_agent");
     static final List<String> PERIODS = List.of("day", "month", "lifetime");
     static final List<String> ACTIONS = List.of("alert", "downgrade", "block");
     static final List<Integer> DEFAULT_THRESHOLDS = List.of(50, 80, 100);
@@ -30,6 +30,7 @@ final class BudgetSection {
             throw scopeNode.error("scope '" + scope + "' is not <scope>:<id> with scope one of "
                     + String.join(", ", SCOPES) + " (e.g. team:research)");
         }
+        names.budgetScopeId(scopeNode, scopeType, scopeId);
         PolicyNode periodNode = map.required("period");
         String period = periodNode.oneOf(PERIODS, "period");
         if (scopeType.equals("conversation") && !period.equals("lifetime")) {

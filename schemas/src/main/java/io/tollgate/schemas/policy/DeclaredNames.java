@@ -14,6 +14,10 @@ final class DeclaredNames {
     private final Set<String> models = new LinkedHashSet<>();
     private final Set<String> modelTiers = new LinkedHashSet<>();
     private final Set<String> tiers = new LinkedHashSet<>();
+    private final Set<String> tenants = new LinkedHashSet<>();
+    private final Set<String> teams = new LinkedHashSet<>();
+    private final Set<String> agents = new LinkedHashSet<>();
+    private final Set<String> keys = new LinkedHashSet<>();
 
     void addProvider(String name) {
         providers.add(name);
@@ -28,6 +32,50 @@ final class DeclaredNames {
 
     void addTier(String name) {
         tiers.add(name);
+    }
+
+    void addTenant(String name) {
+        tenants.add(name);
+    }
+
+    /** A key declares its id, and the tenant, team and agent it is attributed to. */
+    void addKey(TollgateConfig.ApiKey key) {
+        keys.add(key.id());
+        tenants.add(key.tenant());
+        teams.add(key.team());
+        agents.add(key.agent());
+    }
+
+    /**
+     * The id of a budget scope, checked against what the file declares, so a typo cannot silently budget
+     * nothing: tenants (of {@code tenants} and of keys), teams and agents (of keys), key ids, sub-agents
+     * {@code <declared agent>/<name>}; conversations are created by agents, so any id, or {@code *} for
+     * every conversation, is accepted.
+     */
+    String budgetScopeId(PolicyNode node, String scopeType, String scopeId) {
+        return switch (scopeType) {
+            case "tenant" -> declared(node, scopeId, tenants, "tenant", "tenants (tenants[] and keys[].tenant)");
+            case "team" -> declared(node, scopeId, teams, "team", "teams (keys[].team)");
+            case "agent" -> declared(node, scopeId, agents, "agent", "agents (keys[].agent)");
+            case "api_key" -> declared(node, scopeId, keys, "key", "keys (keys[].id)");
+            case "sub_agent" -> {
+                int slash = scopeId.indexOf('/');
+                if (slash <= 0 || slash == scopeId.length() - 1) {
+                    throw node.error("sub-agent scope '" + scopeId + "' is not <agent>/<sub-agent>, e.g. sub_agent:planner/summarizer");
+                }
+                declared(node, scopeId.substring(0, slash), agents, "agent", "agents (keys[].agent)");
+                yield scopeId;
+            }
+            default -> scopeId;
+        };
+    }
+
+    private static String declared(PolicyNode node, String id, Set<String> known, String what, String listing) {
+        if (!known.contains(id)) {
+            throw node.error("unknown " + what + " '" + id + "' in the budget scope; declared " + listing + ": "
+                    + PolicyNode.listing(known));
+        }
+        return id;
     }
 
     Set<String> models() {

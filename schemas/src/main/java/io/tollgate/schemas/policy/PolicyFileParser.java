@@ -128,6 +128,7 @@ public final class PolicyFileParser {
         Organisation organisation = top.optional("organisation").map(this::organisation)
                 .orElse(new Organisation(DEFAULT_ZONE, 0, 80));
         List<Tenant> tenants = list(top, "tenants", this::tenant, Tenant::name, "tenant");
+        tenants.forEach(t -> names.addTenant(t.name()));
         List<Provider> providers = list(top, "providers", this::provider, Provider::name, "provider");
         providers.forEach(p -> names.addProvider(p.name()));
         List<Model> models = list(top, "models", this::model, Model::id, "model");
@@ -136,6 +137,7 @@ public final class PolicyFileParser {
         tiers.forEach(t -> names.addTier(t.name()));
         List<ApiKey> keys = list(top, "keys", this::key, ApiKey::id, "key id");
         unique(top, "keys", keys, ApiKey::keyHash, "key hash", "hash");
+        keys.forEach(names::addKey);
         List<Budget> budgets = list(top, "budgets", node -> BudgetSection.read(node, names),
                 b -> b.scopeType() + ":" + b.scopeId() + " per " + b.period(), "budget for");
         Routing routing = top.optional("routing").map(node -> RoutingSection.read(node, names))

@@ -58,8 +58,10 @@ class PolicyFileParserTest {
         return BASE + "keys:\n  - {id: k1, hash: " + HASH + ", tenant: acme, team: t, agent: a, " + fields + "}\n";
     }
 
+    /** A budget entry on line 15; the key declaring tenant acme, team t, agent a and key k1 follows it. */
     static String budget(String fields) {
-        return BASE + "budgets:\n  - {" + fields + "}\n";
+        return BASE + "budgets:\n  - {" + fields + "}\n"
+                + "keys:\n  - {id: k1, hash: " + HASH + ", tenant: acme, team: t, agent: a, tier: free}\n";
     }
 
     @Nested
@@ -415,7 +417,7 @@ class PolicyFileParserTest {
         @Test
         void shouldRejectAScopeWhenItLacksTheTypePrefix() {
             assertError(budget("scope: research, period: day, limit_usd: 1"), 15, "budgets[0].scope",
-                    "scope 'research' is not <scope>:<id> with scope one of tenant, team, agent, api_key, conversation");
+                    "scope 'research' is not <scope>:<id> with scope one of tenant, team, agent, api_key, conversation, sub_agent");
         }
 
         @Test
@@ -426,6 +428,26 @@ class PolicyFileParserTest {
         @Test
         void shouldRejectAScopeWhenItsIdIsEmpty() {
             assertError(budget("scope: 'team:', period: day, limit_usd: 1"), 15, "budgets[0].scope", "is not <scope>:<id>");
+        }
+
+        @Test
+        void shouldRejectAScopeWhenItNamesNothingTheFileDeclares() {
+            assertError(budget("scope: 'team:t9x', period: day, limit_usd: 1"), 15, "budgets[0].scope",
+                    "unknown team 't9x' in the budget scope; declared teams (keys[].team): t");
+            assertError(budget("scope: 'tenant:acne', period: day, limit_usd: 1"), 15, "budgets[0].scope",
+                    "unknown tenant 'acne'");
+            assertError(budget("scope: 'agent:b', period: day, limit_usd: 1"), 15, "budgets[0].scope", "unknown agent 'b'");
+            assertError(budget("scope: 'api_key:k2', period: day, limit_usd: 1"), 15, "budgets[0].scope", "unknown key 'k2'");
+        }
+
+        @Test
+        void shouldAcceptSubAgentsOfDeclaredAgentsAndAnyConversation() {
+            assertThat(parse(budget("scope: 'sub_agent:a/summarizer', period: day, limit_usd: 1")).budgets()).hasSize(1);
+            assertError(budget("scope: 'sub_agent:b/summarizer', period: day, limit_usd: 1"), 15, "budgets[0].scope",
+                    "unknown agent 'b'");
+            assertError(budget("scope: 'sub_agent:a', period: day, limit_usd: 1"), 15, "budgets[0].scope",
+                    "is not <agent>/<sub-agent>");
+            assertThat(parse(budget("scope: 'conversation:*', period: lifetime, limit_usd: 1")).budgets()).hasSize(1);
         }
 
         @Test
@@ -493,7 +515,7 @@ class PolicyFileParserTest {
 
         @Test
         void shouldRejectASecondBudgetWhenScopeAndPeriodRepeat() {
-            assertError(BASE + "budgets:\n  - {scope: 'team:t', period: day, limit_usd: 1}\n  - {scope: 'team:t', period: day, limit_usd: 2}\n",
+            assertError(budget("scope: 'team:t', period: day, limit_usd: 1}\n  - {scope: 'team:t', period: day, limit_usd: 2"),
                     16, "budgets[1]", "duplicate budget for 'team:t per day' (first at line 15)");
         }
     }

@@ -171,14 +171,15 @@ class AvroSerdeTest {
     @Nested
     class Evolution {
 
-        /** UsageEvent as it was before its last two (defaulted) fields were added. */
+        /** UsageEvent as it was before latencyMs and the (defaulted) fields after it were added. */
         static Schema olderUsageSchema() {
             Schema current = UsageEvent.getClassSchema();
             List<Schema.Field> fields = new ArrayList<>();
             for (Schema.Field field : current.getFields()) {
-                if (!field.name().equals("latencyMs") && !field.name().equals("timeToFirstTokenMs")) {
-                    fields.add(new Schema.Field(field, field.schema()));
+                if (field.name().equals("latencyMs")) {
+                    break;
                 }
+                fields.add(new Schema.Field(field, field.schema()));
             }
             return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
         }
@@ -192,6 +193,7 @@ class AvroSerdeTest {
             UsageEvent event = usage(7);
             event.setLatencyMs(1234L);
             event.setTimeToFirstTokenMs(99L);
+            event.setSubAgent("sub");
             ByteArrayOutputStream payload = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(payload, null);
             new SpecificDatumWriter<UsageEvent>(older).write(event, encoder);
@@ -204,8 +206,10 @@ class AvroSerdeTest {
             // Then the new fields take their defaults and the rest is intact
             assertThat(read.getLatencyMs()).isZero();
             assertThat(read.getTimeToFirstTokenMs()).isNull();
+            assertThat(read.getSubAgent()).isNull();
             event.setLatencyMs(0L);
             event.setTimeToFirstTokenMs(null);
+            event.setSubAgent(null);
             assertThat(read).isEqualTo(event);
         }
 
