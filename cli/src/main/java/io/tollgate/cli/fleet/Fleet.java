@@ -182,7 +182,9 @@ public final class Fleet implements AutoCloseable {
         }
         long prompt = usage.path("prompt_tokens").asLong();
         long completion = usage.path("completion_tokens").asLong();
-        stats.served(identity.team(), served, prompt, completion, prices.costMicros(served, prompt, completion), fallback);
+        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong();
+        stats.served(identity.team(), served, prompt, completion, prices.costMicros(served, prompt, cached, completion),
+                fallback);
     }
 
     /** The usage of a stream: the last chunk that carries one (the gateway asks the provider to include it). */

@@ -1,36 +1,35 @@
 package io.tollgate.cli.fleet;
 
+import io.tollgate.policy.price.Cost;
+import io.tollgate.policy.price.Price;
 import io.tollgate.schemas.policy.TollgateConfig;
-import java.math.BigInteger;
-import java.math.RoundingMode;
-import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The price table of the policy file, applied per call as the gateway documents it:
- * round-half-up((prompt x input + completion x output) / 1e6) micro-dollars, prices in micro-dollars
- * per million tokens. The fleet uses it to know what its own calls cost, independently of the services.
+ * The price table of the policy file applied per call with the policy module's formula ({@link Cost}), so the
+ * fleet knows what its own calls cost independently of the services that meter them.
  */
 public final class Prices {
-
-    private record Price(long input, long output) {
-    }
 
     private final Map<String, Price> byModel = new HashMap<>();
 
     public Prices(TollgateConfig config) {
         for (TollgateConfig.Model m : config.models()) {
-            byModel.put(m.id(), new Price(orZero(m.inputPriceMicrosPerMillion()), orZero(m.outputPriceMicrosPerMillion())));
+            long input = orZero(m.inputPriceMicrosPerMillion());
+            long cached = m.cachedInputPriceMicrosPerMillion() == null ? input : m.cachedInputPriceMicrosPerMillion();
+            byModel.put(m.id(), Price.of(input, cached, orZero(m.outputPriceMicrosPerMillion())));
         }
     }
 
-    /** Cost in micro-dollars of one call; a model without a price in the file costs 0. */
+    /** Cost in micro-dollars of one call as its usage reported it; a model without a price in the file costs 0. */
+    public long costMicros(String model, long promptTokens, long cachedPromptTokens, long completionTokens) {
+        return Cost.micros(promptTokens, Math.min(cachedPromptTokens, promptTokens), completionTokens, 0,
+                byModel.getOrDefault(model, Price.FREE));
+    }
+
     public long costMicros(String model, long promptTokens, long completionTokens) {
-        Price p = byModel.getOrDefault(model, new Price(0, 0));
-        BigInteger numerator = BigInteger.valueOf(promptTokens).multiply(BigInteger.valueOf(p.input()))
-                .add(BigInteger.valueOf(completionTokens).multiply(BigInteger.valueOf(p.output())));
-        return new BigDecimal(numerator).divide(BigDecimal.valueOf(1_000_000), 0, RoundingMode.HALF_UP).longValueExact();
+        return costMicros(model, promptTokens, 0, completionTokens);
     }
 
     private static long orZero(Long v) {

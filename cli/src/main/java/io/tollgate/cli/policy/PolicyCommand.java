@@ -6,8 +6,10 @@ import io.tollgate.cli.ops.ConnectionOptions;
 import io.tollgate.cli.ops.ServiceHttp;
 import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.policy.PolicyFileParser;
+import io.tollgate.policy.records.PolicyRecordCheck;
 import io.tollgate.policy.records.PolicyRecords;
 import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.policy.topic.PolicyView;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code tollgate policy validate|apply}: the policy file and the policy topic. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Check tollgate.yaml and publish it to the policy topic (tollgate.policies.v1), which every"
-                + " Tollgate service follows: keys, tiers, budgets and tenants change without restarts.",
+                + " Tollgate service follows: keys, tiers, budgets, tenants, models and routing change without restarts;"
+                + " providers (which hold secrets) are read by each gateway at start.",
         subcommands = {PolicyCommand.Validate.class, PolicyCommand.Apply.class})
 public final class PolicyCommand {
 
@@ -120,7 +123,7 @@ public final class PolicyCommand {
                 node.put("file", file.toString()).put("published", !dryRun);
                 ArrayNode list = node.putArray("changes");
                 changes.forEach(c -> list.addObject().put("key", c.key()).put("change", c.kind().name().toLowerCase(java.util.Locale.ROOT))
-                        .put("value", c.value() == null ? null : c.value().getPolicy().toString()));
+                        .put("value", c.value() == null ? null : c.value().getPolicy().toString()).put("note", c.note()));
                 out.println(ServiceHttp.json().writerWithDefaultPrettyPrinter().writeValueAsString(node));
                 return;
             }
@@ -128,8 +131,8 @@ public final class PolicyCommand {
                 out.println("No changes: the policy topic already holds " + file + ".");
                 return;
             }
-            changes.forEach(c -> out.printf("  %s %s%n", c.kind().mark(), c.key()));
-            out.printf("%s %d change(s) (+ added, ~ changed, - deleted).%n", dryRun ? "Would publish" : "Published",
+            changes.forEach(c -> out.printf("  %s %s%s%n", c.kind().mark(), c.key(), c.note().isEmpty() ? "" : "  (" + c.note() + ")"));
+            out.printf("%s %d change(s) (+ added, ~ changed, - deleted, ! healed).%n", dryRun ? "Would publish" : "Published",
                     changes.size());
         }
     }
@@ -141,17 +144,32 @@ public final class PolicyCommand {
                                             Duration timeout, boolean keepAbsent, boolean dryRun,
                                             java.util.function.Consumer<String> progress) {
         PolicyTopic topic = new PolicyTopic(connection);
-        PolicySnapshot current = topic.read(timeout, progress);
-        Map<String, Policy> changes = new LinkedHashMap<>(current.changesTo(PolicyRecords.toPolicies(config, source)));
+        PolicyView view = topic.readView(timeout, progress);
+        PolicySnapshot current = view.snapshot();
+        Map<String, Policy> desired = PolicyRecords.toPolicies(config, source);
+        Map<String, Policy> changes = new LinkedHashMap<>(current.changesTo(desired));
         if (keepAbsent) {
             changes.values().removeIf(java.util.Objects::isNull);
         }
+        // a refused record is the key's latest on the topic: replace it with the file's record, or delete it
+        Map<String, PolicyRecordCheck.Refuse> refused = view.refusedKeys();
+        refused.keySet().forEach(key -> changes.put(key, desired.get(key)));
         if (!dryRun) {
             topic.publish(changes);
         }
         java.util.List<PolicyChange> list = new java.util.ArrayList<>();
-        changes.forEach((key, value) -> list.add(new PolicyChange(key, value == null ? PolicyChange.Kind.DELETE
-                : current.records().containsKey(key) ? PolicyChange.Kind.CHANGE : PolicyChange.Kind.ADD, value)));
+        changes.forEach((key, value) -> {
+            PolicyRecordCheck.Refuse refuse = refused.get(key);
+            PolicyChange.Kind kind = refuse != null ? PolicyChange.Kind.HEAL : value == null ? PolicyChange.Kind.DELETE
+                    : current.records().containsKey(key) ? PolicyChange.Kind.CHANGE : PolicyChange.Kind.ADD;
+            String note = refuse != null
+                    ? (value == null ? "tombstoned" : "replaced") + " a refused record (" + refuse.problem() + "): "
+                            + refuse.detail()
+                    : key.startsWith(PolicyRecords.PROVIDER_PREFIX)
+                            ? "providers are read by each gateway at start, with their secrets: restart the gateways to apply"
+                            : "";
+            list.add(new PolicyChange(key, kind, value, note));
+        });
         return list;
     }
 }

@@ -3,7 +3,9 @@ package io.tollgate.cli.policy;
 import io.tollgate.cli.ops.ConnectionOptions;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Policy;
+import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.policy.topic.PolicyView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,21 +13,14 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Reads and writes {@code tollgate.policies.v1}: the current content (every partition from the
- * beginning up to the end offsets taken at the start, later records of a key winning) and the
- * publication of changes. Unreadable records are reported and skipped: {@code policy apply}
- * then rewrites the key, which repairs it.
+ * Reads and writes {@code tollgate.policies.v1} for the CLI: the current content through the policy module's
+ * {@link PolicyView} (refused records dead-lettered and listed, never applied), and the publication of changes.
  */
 public final class PolicyTopic {
 
@@ -39,37 +34,21 @@ public final class PolicyTopic {
 
     /** The topic's current content; {@code progress} hears about records it could not read. */
     public PolicySnapshot read(Duration timeout, Consumer<String> progress) {
-        PolicySnapshot snapshot = new PolicySnapshot();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(connection.consumer(), new StringDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(Topics.POLICIES, timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + Topics.POLICIES + " does not exist on "
-                        + connection.bootstrapServers() + "; start the stack (tollgate up) or create the Tollgate topics");
-            }
-            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            var deserializer = topics.policies().valueSerde().deserializer();
-            while (!caughtUp(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + Topics.POLICIES + " to its end within " + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        Policy value = record.value() == null ? null
-                                : deserializer.deserialize(Topics.POLICIES, record.value());
-                        snapshot.apply(record.key(), value);
-                    } catch (RuntimeException e) {
-                        progress.accept("skipped unreadable record " + record.key() + " at " + record.partition() + "@"
-                                + record.offset() + ": " + e.getMessage());
-                    }
-                }
-            }
+        return readView(timeout, progress).snapshot();
+    }
+
+    /**
+     * The topic's current content under the policy-record rule: refused records (unreadable, or content under
+     * another key) are not applied, go to the dead-letter topic, and are listed by key so they can be healed.
+     */
+    public PolicyView readView(Duration timeout, Consumer<String> progress) {
+        try (DeadLetterPublisher deadLetters = new DeadLetterPublisher(connection.producer())) {
+            PolicyView view = PolicyView.readOnce(connection.consumer(), topics.policies().valueSerde().deserializer(),
+                    "tollgate-cli", deadLetters, timeout);
+            view.refusedKeys().forEach((key, refuse) -> progress.accept("refused record " + key + " ("
+                    + refuse.problem() + "): " + refuse.detail()));
+            return view;
         }
-        return snapshot;
     }
 
     /** Publishes {@code changes} (null = tombstone) and waits until every record is acknowledged. */
@@ -90,14 +69,5 @@ public final class PolicyTopic {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing policies", e);
         }
-    }
-
-    private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -136,6 +136,25 @@ public final class CompactedView implements AutoCloseable {
         return new Result(view.applied(), view.refused());
     }
 
+    /**
+     * The current content of {@code topic}, each key's latest value decoded by {@code values} (a tombstone removes
+     * the key); records that cannot be decoded are refused, reported to {@code refusals} and leave the key as it
+     * was. For the CLI and tests.
+     */
+    public static <V> Map<String, V> readValues(String name, Map<String, ?> kafkaConfig, String topic,
+                                                org.apache.kafka.common.serialization.Deserializer<V> values,
+                                                Refusals refusals, Duration timeout) {
+        Map<String, V> content = new java.util.LinkedHashMap<>();
+        readToEnd(name, kafkaConfig, topic, record -> {
+            if (record.value() == null) {
+                content.remove(record.key());
+            } else {
+                content.put(record.key(), values.deserialize(record.topic(), record.headers(), record.value()));
+            }
+        }, refusals, timeout);
+        return content;
+    }
+
     /** What a one-shot read did. */
     public record Result(long applied, long refused) {
     }
