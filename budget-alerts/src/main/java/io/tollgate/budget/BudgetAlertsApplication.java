@@ -73,7 +73,9 @@ public final class BudgetAlertsApplication implements AutoCloseable {
 
     public synchronized BudgetAlertsApplication start() {
         // REST first: Streams must be told the address the other instances reach it at (application.server)
-        BudgetQueries queries = new BudgetQueries(this::store, config.defaultZone(), config.defaultQuotaWarningPercent());
+        BudgetTopology.Settings topologySettings = BudgetTopology.Settings.from(config);
+        BudgetQueries queries = new BudgetQueries(this::store, topologySettings.defaultCalendar(),
+                topologySettings.defaultQuotaWarning());
         http = new HttpApi(queries, meters::scrape, () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
                 System::currentTimeMillis, () -> peers).start(config.httpHost(), config.httpPort());
         HostInfo self = advertised();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tollgate.budget.config.BudgetAlertsConfig;
-import io.tollgate.budget.topology.PolicyLookup;
+import io.tollgate.policy.records.PolicyRecords;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.policy.scope.Keys;
@@ -169,7 +169,7 @@ class BudgetAlertsIT {
     static ProducerRecord<String, Policy> budget(ScopeType type, String id, long limit, BudgetAction action, String downgradeTo) {
         BudgetPolicy budget = BudgetPolicy.newBuilder().setScopeType(type).setScopeId(id).setPeriod(PeriodType.DAY)
                 .setZone("UTC").setLimitMicros(limit).setAction(action).setDowngradeTo(downgradeTo).build();
-        return new ProducerRecord<>(Topics.POLICIES, PolicyLookup.budgetKey(type, id, PeriodType.DAY),
+        return new ProducerRecord<>(Topics.POLICIES, PolicyRecords.budgetKey(type, id, PeriodType.DAY),
                 new Policy(budget, System.currentTimeMillis(), "it"));
     }
 

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param webhook        null when no webhook URL is configured
  * @param advertisedUrl  how the other instances reach this one's REST API ({@code application.server});
  *                       null: {@code http://<http host, or this machine's name for 0.0.0.0>:<bound port>}
+ * @param defaultResetHour with {@code defaultZone}: the calendar when neither a budget, its tenant nor the
+ *                       organisation's settings on the policy topic name one (metering-stream's {@code reset.hour})
  */
 public record BudgetAlertsConfig(
         Map<String, String> kafka,
@@ -34,7 +36,8 @@ public record BudgetAlertsConfig(
         int topN,
         Duration alertHistoryRetention,
         Webhook webhook,
-        URI advertisedUrl) {
+        URI advertisedUrl,
+        int defaultResetHour) {
 
     public BudgetAlertsConfig {
         kafka = Map.copyOf(kafka);
@@ -47,6 +50,7 @@ public record BudgetAlertsConfig(
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(defaultZone, "defaultZone");
         requireRange(ConfigKeys.HTTP_PORT, httpPort, 0, 65535);
+        requireRange(ConfigKeys.RESET_HOUR, defaultResetHour, 0, 23);
         requireRange(ConfigKeys.QUOTA_WARNING_PERCENT, defaultQuotaWarningPercent, 1, 100);
         requireRange(ConfigKeys.TOP_N, topN, 0, 50);
         requirePositive(ConfigKeys.CHECK_INTERVAL, checkInterval);
@@ -68,6 +72,17 @@ public record BudgetAlertsConfig(
                     + ") is longer than " + ConfigKeys.FORECAST_WINDOW + " (" + forecastWindow
                     + "); a burn rate needs a span inside the window");
         }
+    }
+
+    /** Days starting at midnight unless the policies say otherwise. */
+    public BudgetAlertsConfig(Map<String, String> kafka, String schemaRegistryUrl, String applicationId, String httpHost,
+                              int httpPort, Path stateDir, ZoneId defaultZone, int defaultQuotaWarningPercent,
+                              Duration checkInterval, Duration forecastWindow, Duration forecastMinSpan,
+                              Duration forecastHorizon, int topN, Duration alertHistoryRetention, Webhook webhook,
+                              URI advertisedUrl) {
+        this(kafka, schemaRegistryUrl, applicationId, httpHost, httpPort, stateDir, defaultZone,
+                defaultQuotaWarningPercent, checkInterval, forecastWindow, forecastMinSpan, forecastHorizon, topN,
+                alertHistoryRetention, webhook, advertisedUrl, 0);
     }
 
     /** Without an advertised URL: derived from the HTTP host and the port bound at start. */

@@ -18,6 +18,7 @@ public final class ConfigKeys {
     public static final String ADVERTISED_URL = "tollgate.budget.advertised-url";
     public static final String STATE_DIR = "tollgate.state-dir";
     public static final String ZONE = "tollgate.zone";
+    public static final String RESET_HOUR = "tollgate.reset-hour";
     public static final String QUOTA_WARNING_PERCENT = "tollgate.quota-warning-percent";
     public static final String CHECK_INTERVAL = "tollgate.budget.check-interval";
     public static final String FORECAST_WINDOW = "tollgate.budget.forecast-window";
@@ -39,7 +40,7 @@ public final class ConfigKeys {
 
     /** Keys read from file and environment (Kafka properties aside). */
     public static final List<String> ALL = List.of(SCHEMA_REGISTRY_URL, APPLICATION_ID, HTTP_HOST, HTTP_PORT, ADVERTISED_URL,
-            STATE_DIR, ZONE, QUOTA_WARNING_PERCENT, CHECK_INTERVAL, FORECAST_WINDOW, FORECAST_MIN_SPAN,
+            STATE_DIR, ZONE, RESET_HOUR, QUOTA_WARNING_PERCENT, CHECK_INTERVAL, FORECAST_WINDOW, FORECAST_MIN_SPAN,
             FORECAST_HORIZON, TOP_N, ALERT_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_MAX_ATTEMPTS,
             WEBHOOK_INITIAL_BACKOFF, WEBHOOK_MAX_BACKOFF, WEBHOOK_QUEUE_CAPACITY, WEBHOOK_TIMEOUT);
 

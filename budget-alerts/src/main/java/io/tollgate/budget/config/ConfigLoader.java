@@ -112,7 +112,8 @@ public final class ConfigLoader {
                 duration(v, ConfigKeys.ALERT_HISTORY_RETENTION, Duration.ofDays(30)),
                 webhook,
                 blank(v.get(ConfigKeys.ADVERTISED_URL)) ? null
-                        : uri(ConfigKeys.ADVERTISED_URL, v.get(ConfigKeys.ADVERTISED_URL)));
+                        : uri(ConfigKeys.ADVERTISED_URL, v.get(ConfigKeys.ADVERTISED_URL)),
+                integer(v, ConfigKeys.RESET_HOUR, 0));
     }
 
     private static int integer(Map<String, String> v, String key, int fallback) {

@@ -1,16 +1,20 @@
 package io.tollgate.budget.query;
 
+import io.tollgate.budget.topology.BudgetPolicies;
 import io.tollgate.budget.topology.BudgetState;
 import io.tollgate.budget.topology.BudgetTerms;
 import io.tollgate.budget.topology.BudgetTopology;
-import io.tollgate.budget.topology.PolicyLookup;
 import io.tollgate.budget.topology.PublishedCommand;
-import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.limits.QuotaWarning;
+import io.tollgate.policy.scope.Keys;
+import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.BudgetPolicy;
 import io.tollgate.schemas.avro.Policy;
-import java.time.ZoneId;
+import io.tollgate.schemas.avro.ScopeType;
+import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -29,32 +33,44 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 public final class BudgetQueries {
 
     private final StoreAccess stores;
-    private final ZoneId defaultZone;
-    private final int defaultQuotaWarningPercent;
+    private final Calendar defaultCalendar;
+    private final QuotaWarning defaultWarning;
 
-    public BudgetQueries(StoreAccess stores, ZoneId defaultZone, int defaultQuotaWarningPercent) {
+    public BudgetQueries(StoreAccess stores, Calendar defaultCalendar, QuotaWarning defaultWarning) {
         this.stores = stores;
-        this.defaultZone = defaultZone;
-        this.defaultQuotaWarningPercent = defaultQuotaWarningPercent;
+        this.defaultCalendar = defaultCalendar;
+        this.defaultWarning = defaultWarning;
     }
 
     /** Every budget whose scope starts with {@code scopePrefix} (empty = all), with the current period's spend. */
     public List<BudgetView> budgets(String scopePrefix, long now) {
         ReadOnlyKeyValueStore<String, Policy> policies = stores.store(BudgetTopology.POLICY_STORE);
         ReadOnlyKeyValueStore<String, BudgetState> states = stores.store(BudgetTopology.BUDGET_STATE_STORE);
-        PolicyLookup lookup = new PolicyLookup(policies, defaultZone, defaultQuotaWarningPercent);
-        List<BudgetView> out = new ArrayList<>();
+        BudgetPolicies lookup = new BudgetPolicies(policies::get, defaultCalendar, defaultWarning);
+        List<BudgetPolicy> budgets = new ArrayList<>();
+        Map<String, String> tenantOfScope = new HashMap<>();
         try (KeyValueIterator<String, Policy> it = policies.all()) {
             it.forEachRemaining(kv -> {
                 if (kv.value != null && kv.value.getPolicy() instanceof BudgetPolicy budget) {
-                    String scope = Keys.scope(budget.getScopeType(), budget.getScopeId());
-                    BudgetTerms terms = lookup.terms(budget);
-                    // a budget the evaluator ignores (e.g. an unknown zone) is not shown as if in force
-                    if (scope.startsWith(scopePrefix) && terms.problem() == null) {
-                        out.add(view(scope, budget, terms, states, now));
-                    }
+                    budgets.add(budget);
+                } else if (kv.value != null && kv.value.getPolicy() instanceof ApiKeyPolicy key) {
+                    // a scope without spend yet: its tenant is the tenant of the keys it groups
+                    tenantOfScope.putIfAbsent(Keys.scope(ScopeType.TEAM, key.getTeam()), key.getTenant());
+                    tenantOfScope.putIfAbsent(Keys.scope(ScopeType.AGENT, key.getAgent()), key.getTenant());
+                    tenantOfScope.putIfAbsent(Keys.scope(ScopeType.API_KEY, key.getKeyId()), key.getTenant());
                 }
             });
+        }
+        List<BudgetView> out = new ArrayList<>();
+        for (BudgetPolicy budget : budgets) {
+            String scope = Keys.scope(budget.getScopeType(), budget.getScopeId());
+            String tenant = budget.getScopeType() == ScopeType.TENANT ? budget.getScopeId()
+                    : tenantOfScope.getOrDefault(scope, "");
+            BudgetTerms terms = lookup.terms(budget, budget.getScopeId(), tenant);
+            // a budget the evaluator ignores (e.g. a zero limit) is not shown as if in force
+            if (scope.startsWith(scopePrefix) && terms.problem() == null) {
+                out.add(view(scope, budget, terms, states, now));
+            }
         }
         out.sort(Comparator.comparing(BudgetView::scope).thenComparing(BudgetView::period));
         return out;
@@ -62,7 +78,8 @@ public final class BudgetQueries {
 
     private static BudgetView view(String scope, BudgetPolicy budget, BudgetTerms terms,
                                    ReadOnlyKeyValueStore<String, BudgetState> states, long now) {
-        Periods.Period period = Periods.of(budget.getPeriod(), now, ZoneId.of(terms.zone()), terms.resetHour());
+        Periods.Period period = new Calendar(java.time.ZoneId.of(terms.zone()), terms.resetHour())
+                .period(budget.getPeriod(), now);
         BudgetState state = states.get(Keys.spend(budget.getScopeType(), budget.getScopeId(), period.key()));
         long spend = state == null ? 0 : state.spendMicros();
         return new BudgetView(scope, budget.getPeriod().name(), period.key(), terms.zone(), period.endMillis(),

@@ -1,5 +1,7 @@
 package io.tollgate.budget.topology;
 
+import io.tollgate.policy.limits.LimitKind;
+import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.AlertKind;
 import io.tollgate.schemas.avro.AmountByName;
@@ -57,21 +59,29 @@ public final class AlertFactory {
         return budgetAlert(s, AlertKind.PREDICTED_EXHAUSTION, 100, s.terms().limitMicros(), s.sharePercent(), exhaustionAt, text, now);
     }
 
-    /** A daily request quota alert; {@code model} '*' means all models of the key together. */
-    public BudgetAlert quota(String apiKeyId, String model, String dayKey, AlertKind kind, int threshold,
-                             long used, long limit, long now) {
+    /**
+     * A daily quota alert of {@code quota} (RPD or TPD); {@code model} '*' means all models of the key together.
+     * Id: {@code api_key:<key>@<day>#<kind>:<threshold>}, then {@code /tpd} for token quotas and {@code /<model>}
+     * for a single model's.
+     */
+    public BudgetAlert quota(String apiKeyId, String model, String dayKey, LimitKind quota, AlertKind kind,
+                             QuotaWarning warning, long used, long limit, long now) {
         String scope = Keys.scope(ScopeType.API_KEY, apiKeyId);
-        String id = alertId(scope, dayKey, kind, threshold) + (Keys.ALL_MODELS.equals(model) ? "" : "/" + model);
-        String what = Keys.ALL_MODELS.equals(model) ? "daily request quota" : "daily request quota for " + model;
+        int threshold = kind == AlertKind.QUOTA_EXHAUSTED ? 100 : warning.percent();
+        String id = alertId(scope, dayKey, kind, threshold) + (quota == LimitKind.TPD ? "/tpd" : "")
+                + (Keys.ALL_MODELS.equals(model) ? "" : "/" + model);
+        String what = "daily " + (quota == LimitKind.TPD ? "token" : "request") + " quota"
+                + (Keys.ALL_MODELS.equals(model) ? "" : " for " + model);
         String text = kind == AlertKind.QUOTA_EXHAUSTED
-                ? String.format(Locale.ROOT, "API key %s has used its %s (%d of %d requests on %s); further calls are refused until the day resets.",
-                        apiKeyId, what, used, limit, dayKey)
-                : String.format(Locale.ROOT, "API key %s has used %d%% of its %s (%d of %d requests on %s).",
-                        apiKeyId, used * 100 / limit, what, used, limit, dayKey);
+                ? String.format(Locale.ROOT, "API key %s has used its %s (%d of %d %s on %s); further calls are refused until the day resets.",
+                        apiKeyId, what, used, limit, quota.unit(), dayKey)
+                : String.format(Locale.ROOT, "API key %s has used %d%% of its %s (%d of %d %s on %s).",
+                        apiKeyId, used * 100 / limit, what, used, limit, quota.unit(), dayKey);
         return BudgetAlert.newBuilder()
                 .setAlertId(id).setKind(kind).setScopeType(ScopeType.API_KEY).setScopeId(apiKeyId)
                 .setPeriod(PeriodType.DAY).setPeriodKey(dayKey).setThresholdPercent(threshold)
                 .setSharePercent(used * 100.0 / limit).setMessage(text).setTimestamp(now)
+                .setQuotaKind(quota.label()).setQuotaUsed(used).setQuotaLimit(limit)
                 .build();
     }
 

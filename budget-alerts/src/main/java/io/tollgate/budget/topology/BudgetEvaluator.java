@@ -1,13 +1,15 @@
 package io.tollgate.budget.topology;
 
 import io.tollgate.budget.forecast.Sample;
-import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.limits.QuotaWarning;
+import io.tollgate.policy.records.PolicySource;
+import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.SpendTotal;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -30,17 +32,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Spend totals (re-keyed by scope) against budgets: emits threshold, hard-limit and forecast
- * alerts and the scope's routing command. A wall-clock punctuation applies budget changes that
- * arrive without new spend, ends periods (RESTORE at the next period's start, in the budget's
- * zone) and prunes the alert history. Outputs are {@link BudgetAlert} and RoutingCommand values.
+ * alerts and the scope's routing command. The spend of every scope and period is kept, budget or
+ * not, so that a wall-clock punctuation (every check interval) judges a budget added, lowered,
+ * raised or deleted at once, without waiting for the next call; it also ends periods (RESTORE at
+ * the next period's start, in the scope's calendar) and prunes the alert history. Outputs are
+ * {@link BudgetAlert} and RoutingCommand values.
  */
 final class BudgetEvaluator implements Processor<String, SpendTotal, String, SpecificRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BudgetEvaluator.class);
 
     private final BudgetRules rules;
-    private final ZoneId defaultZone;
-    private final int defaultQuotaWarningPercent;
+    private final Calendar defaultCalendar;
+    private final QuotaWarning defaultWarning;
     private final Duration checkInterval;
     private final Duration historyRetention;
     private final TopologyMetrics metrics;
@@ -49,13 +53,13 @@ final class BudgetEvaluator implements Processor<String, SpendTotal, String, Spe
     private KeyValueStore<String, BudgetState> states;
     private KeyValueStore<String, PublishedCommand> commands;
     private KeyValueStore<String, BudgetAlert> history;
-    private PolicyLookup policies;
+    private BudgetPolicies policies;
 
-    BudgetEvaluator(BudgetRules rules, ZoneId defaultZone, int defaultQuotaWarningPercent, Duration checkInterval,
+    BudgetEvaluator(BudgetRules rules, Calendar defaultCalendar, QuotaWarning defaultWarning, Duration checkInterval,
                     Duration historyRetention, TopologyMetrics metrics) {
         this.rules = rules;
-        this.defaultZone = defaultZone;
-        this.defaultQuotaWarningPercent = defaultQuotaWarningPercent;
+        this.defaultCalendar = defaultCalendar;
+        this.defaultWarning = defaultWarning;
         this.checkInterval = checkInterval;
         this.historyRetention = historyRetention;
         this.metrics = metrics;
@@ -67,8 +71,7 @@ final class BudgetEvaluator implements Processor<String, SpendTotal, String, Spe
         this.states = context.getStateStore(BudgetTopology.BUDGET_STATE_STORE);
         this.commands = context.getStateStore(BudgetTopology.COMMAND_STORE);
         this.history = context.getStateStore(BudgetTopology.ALERT_HISTORY_STORE);
-        this.policies = new PolicyLookup(context.getStateStore(BudgetTopology.POLICY_STORE),
-                defaultZone, defaultQuotaWarningPercent);
+        this.policies = new BudgetPolicies(BudgetTopology.policySource(context), defaultCalendar, defaultWarning);
         context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::reconcile);
     }
 
@@ -81,34 +84,37 @@ final class BudgetEvaluator implements Processor<String, SpendTotal, String, Spe
         long now = context.currentSystemTimeMs();
         String key = Keys.spend(spend.getScopeType(), spend.getScopeId(), spend.getPeriodKey());
         BudgetState old = states.get(key);
-        Optional<BudgetTerms> found = policies.budget(spend.getScopeType(), spend.getScopeId(), spend.getPeriod());
-        Optional<BudgetTerms> terms = found.filter(t -> usable(t, key));
-        if (terms.isEmpty() && old == null) {
-            return; // no budget for this scope and period: nothing to watch
-        }
         if (old != null && spend.getUpdatedAt() > 0 && spend.getUpdatedAt() < old.spendUpdatedAt()) {
             metrics.staleSpend();
             return; // an older total arriving after a newer one
         }
-        BudgetState base = old != null ? old : fresh(spend, terms.get());
+        Optional<BudgetTerms> terms = policies.budget(spend.getScopeType(), spend.getScopeId(), spend.getPeriod(),
+                spend.getTenant()).filter(t -> usable(t, key));
+        BudgetState base = old != null ? old : fresh(spend);
         if (base.periodEndMillis() <= now) {
             return; // a replayed total of a period that is over: its alerts and commands are history
         }
         List<Sample> samples = rules.burnRate().record(base.samples(), new Sample(record.timestamp(), spend.getCostMicros()));
         BudgetState updated = base.withSpend(spend.getCostMicros(), spend.getUpdatedAt(),
-                new HashMap<>(spend.getCostByModel()), new HashMap<>(spend.getCostByAgent()), samples);
+                new HashMap<>(spend.getCostByModel()), new HashMap<>(spend.getCostByAgent()), samples, spend.getTenant());
         apply(updated, terms.orElse(null), now);
         reconcileScope(updated.scope(), now);
     }
 
-    private BudgetState fresh(SpendTotal spend, BudgetTerms terms) {
-        Periods.Period bounds = PeriodBounds.of(spend.getPeriod(), spend.getPeriodKey(), ZoneId.of(terms.zone()), terms.resetHour());
+    /** A scope's first total of a period: bounds from the scope's calendar, as metering-stream computed its key. */
+    private BudgetState fresh(SpendTotal spend) {
+        Periods.Period bounds = policies.calendar(spend.getScopeType(), spend.getScopeId(), spend.getPeriod(),
+                spend.getTenant()).periodOfKey(spend.getPeriod(), spend.getPeriodKey());
         return new BudgetState(spend.getScopeType(), spend.getScopeId(), spend.getPeriod(), spend.getPeriodKey(),
-                bounds.startMillis(), bounds.endMillis(), 0L, 0L, Map.of(), Map.of(), terms,
-                List.of(), false, false, null, Demand.NONE, List.of());
+                bounds.startMillis(), bounds.endMillis(), 0L, 0L, Map.of(), Map.of(), null,
+                List.of(), false, false, null, Demand.NONE, List.of(), spend.getTenant());
     }
 
     private void apply(BudgetState state, BudgetTerms terms, long now) {
+        if (terms == null && state.terms() == null) {
+            states.put(state.key(), state); // spend without a budget: kept for a budget that may come
+            return;
+        }
         BudgetRules.Evaluation evaluation = rules.evaluate(state, terms, now);
         states.put(state.key(), evaluation.state());
         for (BudgetAlert alert : evaluation.alerts()) {
@@ -164,7 +170,7 @@ final class BudgetEvaluator implements Processor<String, SpendTotal, String, Spe
                 touched.add(state.scope());
                 continue;
             }
-            BudgetTerms terms = policies.budget(state.scopeType(), state.scopeId(), state.period())
+            BudgetTerms terms = policies.budget(state.scopeType(), state.scopeId(), state.period(), state.tenant())
                     .filter(t -> usable(t, kv.key)).orElse(null);
             if (!Objects.equals(terms, state.terms())) {
                 apply(state, terms, now);

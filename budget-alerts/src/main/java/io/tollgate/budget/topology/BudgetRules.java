@@ -1,6 +1,7 @@
 package io.tollgate.budget.topology;
 
 import io.tollgate.budget.forecast.BurnRate;
+import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.BudgetAlert;
 import java.time.Duration;
@@ -52,7 +53,8 @@ final class BudgetRules {
         Demand demand = state.demand();
         if (changed) {
             // a changed budget is judged afresh: a raise above spend lifts the command
-            Periods.Period bounds = PeriodBounds.of(state.period(), state.periodKey(), ZoneId.of(terms.zone()), terms.resetHour());
+            Periods.Period bounds = new Calendar(ZoneId.of(terms.zone()), terms.resetHour())
+                    .periodOfKey(state.period(), state.periodKey());
             s = state.withTerms(terms, bounds.startMillis(), bounds.endMillis());
             demand = Demand.NONE;
         }

@@ -13,7 +13,8 @@ import java.util.Map;
  * alerts already emitted (so each goes out once across replays and restarts), the demand on the
  * gateways and the burn samples of the forecast.
  *
- * @param terms null after the budget was deleted
+ * @param terms  null while the scope has no budget (its spend is kept so a budget added later is judged at once)
+ * @param tenant the tenant of the scope's usage: with the budget's zone, its calendar decides the period
  */
 public record BudgetState(
         ScopeType scopeType,
@@ -32,9 +33,11 @@ public record BudgetState(
         boolean forecastEmitted,
         Long predictedExhaustionAt,
         Demand demand,
-        List<Sample> samples) {
+        List<Sample> samples,
+        String tenant) {
 
     public BudgetState {
+        tenant = tenant == null ? "" : tenant;
         costByModel = Map.copyOf(costByModel);
         costByAgent = Map.copyOf(costByAgent);
         thresholdsEmitted = thresholdsEmitted.stream().distinct().sorted().toList();
@@ -57,20 +60,20 @@ public record BudgetState(
     BudgetState withTerms(BudgetTerms newTerms, long start, long end) {
         return new BudgetState(scopeType, scopeId, period, periodKey, start, end, spendMicros, spendUpdatedAt,
                 costByModel, costByAgent, newTerms, thresholdsEmitted, hardLimitEmitted, forecastEmitted,
-                predictedExhaustionAt, demand, samples);
+                predictedExhaustionAt, demand, samples, tenant);
     }
 
     BudgetState withSpend(long spend, long updatedAt, Map<String, Long> byModel, Map<String, Long> byAgent,
-                          List<Sample> newSamples) {
+                          List<Sample> newSamples, String spendTenant) {
         return new BudgetState(scopeType, scopeId, period, periodKey, periodStartMillis, periodEndMillis, spend,
                 updatedAt, byModel, byAgent, terms, thresholdsEmitted, hardLimitEmitted, forecastEmitted,
-                predictedExhaustionAt, demand, newSamples);
+                predictedExhaustionAt, demand, newSamples, spendTenant == null || spendTenant.isEmpty() ? tenant : spendTenant);
     }
 
     BudgetState withOutcome(List<Integer> emitted, boolean hardEmitted, boolean forecast, Long predictedAt,
                             Demand newDemand) {
         return new BudgetState(scopeType, scopeId, period, periodKey, periodStartMillis, periodEndMillis, spendMicros,
                 spendUpdatedAt, costByModel, costByAgent, terms, emitted, hardEmitted, forecast, predictedAt,
-                newDemand, samples);
+                newDemand, samples, tenant);
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A budget as it applies to one scope and period: the policy with its zone and reset hour
- * resolved (budget zone, else the tenant's, else the organisation's, else the service default).
+ * resolved by the policy module's {@code Calendars} (budget zone, tenant, organisation, service default).
  * Kept in each {@link BudgetState} so that a change of the policy can be recognised.
  */
 public record BudgetTerms(long limitMicros, Long hardLimitMicros, List<Integer> thresholdsPercent,
@@ -28,9 +28,6 @@ public record BudgetTerms(long limitMicros, Long hardLimitMicros, List<Integer> 
             java.time.ZoneId.of(zone);
         } catch (java.time.DateTimeException e) {
             return "zone '" + zone + "' is not a time-zone id such as UTC or Europe/Berlin";
-        }
-        if (resetHour < 0 || resetHour > 23) {
-            return "reset hour " + resetHour + " is outside 0..23";
         }
         if (limitMicros <= 0) {
             return "limitMicros is " + limitMicros + "; expected a positive amount of micro-dollars";

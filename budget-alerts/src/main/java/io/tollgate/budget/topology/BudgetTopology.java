@@ -2,6 +2,10 @@ package io.tollgate.budget.topology;
 
 import io.tollgate.budget.config.BudgetAlertsConfig;
 import io.tollgate.budget.forecast.BurnRate;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.limits.QuotaWarning;
+import io.tollgate.policy.records.PolicySource;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.BudgetAlert;
@@ -10,7 +14,6 @@ import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.avro.SpendTotal;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -52,14 +55,21 @@ public final class BudgetTopology {
     public static final String SPEND_REPARTITION = "spend-by-scope";
 
     /** What the topology needs from the configuration. */
-    public record Settings(String applicationId, ZoneId defaultZone, int defaultQuotaWarningPercent,
+    public record Settings(String applicationId, Calendar defaultCalendar, QuotaWarning defaultQuotaWarning,
                            Duration checkInterval, Duration forecastWindow, Duration forecastMinSpan,
                            Duration forecastHorizon, int topN, Duration alertHistoryRetention) {
 
         public static Settings from(BudgetAlertsConfig c) {
-            return new Settings(c.applicationId(), c.defaultZone(), c.defaultQuotaWarningPercent(), c.checkInterval(),
+            return new Settings(c.applicationId(), new Calendar(c.defaultZone(), c.defaultResetHour()),
+                    new QuotaWarning(c.defaultQuotaWarningPercent()), c.checkInterval(),
                     c.forecastWindow(), c.forecastMinSpan(), c.forecastHorizon(), c.topN(), c.alertHistoryRetention());
         }
+    }
+
+    /** The global policy store of a processor's context, read through the policy module's rules. */
+    static PolicySource policySource(ProcessorContext<?, ?> context) {
+        org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, Policy> store = context.getStateStore(POLICY_STORE);
+        return store::get;
     }
 
     private BudgetTopology() {
@@ -95,7 +105,7 @@ public final class BudgetTopology {
         KStream<String, SpecificRecord> budgetOutput = spend
                 .selectKey((k, v) -> Keys.scope(v.getScopeType(), v.getScopeId()), Named.as("spend-key-by-scope"))
                 .repartition(Repartitioned.with(strings, spendSerde).withName(SPEND_REPARTITION))
-                .process(() -> new BudgetEvaluator(rules, settings.defaultZone(), settings.defaultQuotaWarningPercent(),
+                .process(() -> new BudgetEvaluator(rules, settings.defaultCalendar(), settings.defaultQuotaWarning(),
                                 settings.checkInterval(), settings.alertHistoryRetention(), metrics),
                         Named.as("budget-evaluator"), BUDGET_STATE_STORE, COMMAND_STORE, ALERT_HISTORY_STORE);
         Map<String, KStream<String, SpecificRecord>> byType = budgetOutput
@@ -111,7 +121,7 @@ public final class BudgetTopology {
         Serde<QuotaStatus> quotaSerde = topics.quotaStatus().valueSerde();
         DeadLetters.route(builder.stream(Topics.QUOTA_STATUS, Consumed.with(strings, quotaSerde).withName("quota-source")),
                         "quota", BudgetTopology::quotaProblem, quotaSerde, settings.applicationId(), metrics)
-                .process(() -> new QuotaAlerter(alerts, settings.defaultZone(), settings.defaultQuotaWarningPercent(),
+                .process(() -> new QuotaAlerter(alerts, settings.defaultCalendar(), settings.defaultQuotaWarning(),
                         settings.checkInterval(), settings.alertHistoryRetention(), metrics),
                         Named.as("quota-alerter"), QUOTA_HISTORY_STORE)
                 .mapValues(v -> (BudgetAlert) v, Named.as("quota-alerts-cast"))
@@ -126,7 +136,7 @@ public final class BudgetTopology {
         if (v.getCostMicros() < 0) {
             return "costMicros is " + v.getCostMicros() + "; expected zero or more";
         }
-        return PeriodBounds.problem(v.getPeriod(), v.getPeriodKey());
+        return Periods.keyProblem(v.getPeriod(), v.getPeriodKey());
     }
 
     static String quotaProblem(String key, QuotaStatus v) {

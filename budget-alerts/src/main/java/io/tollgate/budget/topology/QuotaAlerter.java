@@ -1,14 +1,15 @@
 package io.tollgate.budget.topology;
 
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.limits.LimitKind;
+import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.AlertKind;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.QuotaStatus;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -18,29 +19,30 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Quota status snapshots against the key's daily request quota (key override, else tier limit):
- * QUOTA_WARNING when the organisation's warning share is reached, QUOTA_EXHAUSTED when the quota
- * is used up; each once per key, model and day. The history store doubles as the record of what
- * was emitted, which is why its retention must outlast a day.
+ * Quota status snapshots against the key's daily quotas, requests (rpd) and tokens (tpd), resolved by the
+ * policy module's {@code LimitResolver} (key override, tier, seed tiers: the limits the gateway enforces):
+ * QUOTA_WARNING when the organisation's warning share is reached, QUOTA_EXHAUSTED when the quota is used up;
+ * each once per key, model, kind and day. The history store doubles as the record of what was emitted,
+ * which is why its retention must outlast a day.
  */
 final class QuotaAlerter implements Processor<String, QuotaStatus, String, SpecificRecord> {
 
     private final AlertFactory alerts;
-    private final ZoneId defaultZone;
-    private final int defaultWarningPercent;
+    private final Calendar defaultCalendar;
+    private final QuotaWarning defaultWarning;
     private final Duration checkInterval;
     private final Duration historyRetention;
     private final TopologyMetrics metrics;
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, BudgetAlert> history;
-    private PolicyLookup policies;
+    private BudgetPolicies policies;
 
-    QuotaAlerter(AlertFactory alerts, ZoneId defaultZone, int defaultWarningPercent, Duration checkInterval,
+    QuotaAlerter(AlertFactory alerts, Calendar defaultCalendar, QuotaWarning defaultWarning, Duration checkInterval,
                  Duration historyRetention, TopologyMetrics metrics) {
         this.alerts = alerts;
-        this.defaultZone = defaultZone;
-        this.defaultWarningPercent = defaultWarningPercent;
+        this.defaultCalendar = defaultCalendar;
+        this.defaultWarning = defaultWarning;
         this.checkInterval = checkInterval;
         this.historyRetention = historyRetention;
         this.metrics = metrics;
@@ -50,7 +52,7 @@ final class QuotaAlerter implements Processor<String, QuotaStatus, String, Speci
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.history = context.getStateStore(BudgetTopology.QUOTA_HISTORY_STORE);
-        this.policies = new PolicyLookup(context.getStateStore(BudgetTopology.POLICY_STORE), defaultZone, defaultWarningPercent);
+        this.policies = new BudgetPolicies(BudgetTopology.policySource(context), defaultCalendar, defaultWarning);
         context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::prune);
     }
 
@@ -64,19 +66,23 @@ final class QuotaAlerter implements Processor<String, QuotaStatus, String, Speci
         if (status.getDayEndMillis() > 0 && status.getDayEndMillis() <= now) {
             return; // a replayed snapshot of a day that is over
         }
-        Optional<Long> limit = policies.requestsPerDay(status.getApiKeyId(), status.getModel()).filter(l -> l > 0);
-        if (limit.isEmpty()) {
+        QuotaWarning warning = policies.quotaWarning();
+        check(status, LimitKind.RPD, status.getDayRequests(), warning, now);
+        check(status, LimitKind.TPD, status.getDayTokens(), warning, now);
+    }
+
+    private void check(QuotaStatus status, LimitKind kind, long used, QuotaWarning warning, long now) {
+        Long limit = policies.dailyLimit(status.getApiKeyId(), status.getModel(), kind);
+        if (limit == null || limit <= 0) {
             return;
         }
-        long used = status.getDayRequests();
-        int warning = policies.quotaWarningPercent();
-        if (used * 100 >= limit.get() * warning) {
-            emit(alerts.quota(status.getApiKeyId(), status.getModel(), status.getDayKey(), AlertKind.QUOTA_WARNING,
-                    warning, used, limit.get(), now), now);
+        if (warning.reached(used, limit)) {
+            emit(alerts.quota(status.getApiKeyId(), status.getModel(), status.getDayKey(), kind, AlertKind.QUOTA_WARNING,
+                    warning, used, limit, now), now);
         }
-        if (used >= limit.get()) {
-            emit(alerts.quota(status.getApiKeyId(), status.getModel(), status.getDayKey(), AlertKind.QUOTA_EXHAUSTED,
-                    100, used, limit.get(), now), now);
+        if (used >= limit) {
+            emit(alerts.quota(status.getApiKeyId(), status.getModel(), status.getDayKey(), kind, AlertKind.QUOTA_EXHAUSTED,
+                    warning, used, limit, now), now);
         }
     }
 

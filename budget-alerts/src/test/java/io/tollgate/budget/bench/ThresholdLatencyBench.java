@@ -2,7 +2,7 @@ package io.tollgate.budget.bench;
 
 import io.tollgate.budget.BudgetAlertsApplication;
 import io.tollgate.budget.config.BudgetAlertsConfig;
-import io.tollgate.budget.topology.PolicyLookup;
+import io.tollgate.policy.records.PolicyRecords;
 import io.tollgate.localstack.EmbeddedKafka;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
@@ -186,7 +186,7 @@ public final class ThresholdLatencyBench {
     private static ProducerRecord<String, Policy> budget(String team) {
         BudgetPolicy budget = BudgetPolicy.newBuilder().setScopeType(ScopeType.TEAM).setScopeId(team).setPeriod(PeriodType.DAY)
                 .setZone("UTC").setLimitMicros(LIMIT).setAction(BudgetAction.BLOCK).build();
-        return new ProducerRecord<>(Topics.POLICIES, PolicyLookup.budgetKey(ScopeType.TEAM, team, PeriodType.DAY),
+        return new ProducerRecord<>(Topics.POLICIES, PolicyRecords.budgetKey(ScopeType.TEAM, team, PeriodType.DAY),
                 new Policy(budget, System.currentTimeMillis(), "bench"));
     }
 

@@ -54,7 +54,7 @@ class HttpApiTest {
                 return fixture.store(name);
             }
         };
-        api = new HttpApi(new BudgetQueries(stores, ZoneId.of("UTC"), 80), () -> "tollgate_up 1.0\n",
+        api = new HttpApi(new BudgetQueries(stores, io.tollgate.policy.calendar.Calendar.UTC, io.tollgate.policy.limits.QuotaWarning.DEFAULT), () -> "tollgate_up 1.0\n",
                 storesReady::get, NOON::toEpochMilli).start("127.0.0.1", 0);
     }
 
@@ -137,7 +137,7 @@ class HttpApiTest {
         org.apache.kafka.streams.state.HostInfo peer = new org.apache.kafka.streams.state.HostInfo("127.0.0.1",
                 other.getAddress().getPort());
         Peers peers = new Peers(() -> List.of(self, peer), self, java.time.Duration.ofSeconds(2));
-        HttpApi merging = new HttpApi(new BudgetQueries(fixture::store, ZoneId.of("UTC"), 80),
+        HttpApi merging = new HttpApi(new BudgetQueries(fixture::store, io.tollgate.policy.calendar.Calendar.UTC, io.tollgate.policy.limits.QuotaWarning.DEFAULT),
                 () -> "", () -> true, NOON::toEpochMilli, () -> peers).start("127.0.0.1", 0);
         try {
             // When alerts and budgets are asked for

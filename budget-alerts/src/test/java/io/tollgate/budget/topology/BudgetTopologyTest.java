@@ -9,6 +9,7 @@ import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.avro.SpendTotal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -207,6 +208,52 @@ class BudgetTopologyTest {
         // Then 80 and 100 % are alerted in order and the scope is downgraded
         assertThat(fixture.alerts.readValuesToList()).extracting(BudgetAlert::getThresholdPercent).containsExactly(80, 100);
         assertThat(fixture.commands.readValuesToList()).extracting(RoutingCommand::getAction).containsExactly(CommandAction.DOWNGRADE);
+    }
+
+    @Test
+    void shouldJudgeABudgetAddedBelowWhatIsAlreadySpentWithoutWaitingForACall() {
+        // Given $1.50 spent by a team that has no budget yet
+        fixture = new TopologyFixture(stateDir, NOON);
+        fixture.pipe(fixture.teamSpend(DAY, 1_500_000, 1));
+        assertThat(fixture.alerts.isEmpty()).isTrue();
+
+        // When a $1 budget with action block is added, and no call follows
+        fixture.teamDayBudget(DOLLAR, BudgetAction.BLOCK);
+        fixture.advance(Duration.ofSeconds(1));
+
+        // Then every threshold is alerted and the team is blocked within one check interval
+        assertThat(fixture.alerts.readValuesToList()).extracting(BudgetAlert::getThresholdPercent).containsExactly(50, 80, 100);
+        assertThat(fixture.commands.readValuesToList()).extracting(RoutingCommand::getAction).containsExactly(CommandAction.BLOCK);
+    }
+
+    @Test
+    void shouldEndABlockAtTheEndOfTheTenantsDayWhenTheTenantLivesOnKiritimati() {
+        // Given a tenant on Pacific/Kiritimati (UTC+14): its 2026-11-21 runs from 2026-11-20T10:00Z to 2026-11-21T10:00Z
+        fixture = new TopologyFixture(stateDir, Instant.parse("2026-11-21T08:00:00Z"));
+        fixture.tenant("kiri", "Pacific/Kiritimati", null);
+        fixture.budget(ScopeType.TEAM, "t9", PeriodType.DAY, DOLLAR, null, List.of(100), BudgetAction.BLOCK, null, null);
+
+        // When the team's spend of that day (as metering-stream keys it, in the tenant's calendar) passes the budget
+        SpendTotal spend = TopologyFixture.spendTotal(ScopeType.TEAM, "t9", PeriodType.DAY, "2026-11-21", 2 * DOLLAR, 1);
+        spend.setTenant("kiri");
+        fixture.pipe(spend);
+
+        // Then the block lasts until the tenant's next day starts, not until midnight UTC
+        RoutingCommand block = single(fixture.commands.readValuesToList());
+        assertThat(block.getAction()).isEqualTo(CommandAction.BLOCK);
+        assertThat(Instant.ofEpochMilli(block.getUntil())).isEqualTo(Instant.parse("2026-11-21T10:00:00Z"));
+    }
+
+    @Test
+    void shouldApplyTheAnyConversationBudgetToEachConversation() {
+        fixture = new TopologyFixture(stateDir, NOON);
+        fixture.budget(ScopeType.CONVERSATION, "*", PeriodType.LIFETIME, DOLLAR, null, List.of(100), BudgetAction.BLOCK,
+                null, null);
+
+        fixture.pipe(TopologyFixture.spendTotal(ScopeType.CONVERSATION, "c-1", PeriodType.LIFETIME, "lifetime", 2 * DOLLAR, 1));
+        fixture.pipe(TopologyFixture.spendTotal(ScopeType.CONVERSATION, "c-2", PeriodType.LIFETIME, "lifetime", DOLLAR / 2, 1));
+
+        assertThat(fixture.commands.readValuesToList()).extracting(RoutingCommand::getScopeId).containsExactly("c-1");
     }
 
     @Test

@@ -68,8 +68,10 @@ class DeadLetterHandlerTest {
 
     @Test
     void shouldNameTheBadKeyWhenAPeriodKeyIsMalformed() {
-        assertThatThrownBy(() -> PeriodBounds.of(io.tollgate.schemas.avro.PeriodType.MONTH, "2026-13",
-                java.time.ZoneId.of("UTC"), 0)).hasMessageContaining("'2026-13'").hasMessageContaining("yyyy-MM");
+        assertThat(BudgetTopology.spendProblem("team:a@2026-13", io.tollgate.schemas.avro.SpendTotal.newBuilder()
+                .setScopeType(io.tollgate.schemas.avro.ScopeType.TEAM).setScopeId("a")
+                .setPeriod(io.tollgate.schemas.avro.PeriodType.MONTH).setPeriodKey("2026-13").setCostMicros(0).build()))
+                .contains("'2026-13'").contains("yyyy-MM");
     }
 
     private static String header(org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> r, String name) {

@@ -104,14 +104,50 @@ class QuotaAlertsTest {
         assertThat(fixture.alerts.readValuesToList()).extracting(BudgetAlert::getKind).containsExactly(AlertKind.QUOTA_EXHAUSTED);
     }
 
+    @Test
+    void shouldWarnOnTheSeedTierQuotaWhenTheTierHasNoPolicy() {
+        // Given a key on tier1 with no tier1 record: the seed tier's 10,000 requests a day apply, as at the gateway
+        fixture.apiKey("k-seed", "tier1", List.of());
+
+        fixture.quota.pipeInput(Keys.quota("k-seed", "*"), snapshot("k-seed", "*", 8_000, 0), fixture.now());
+
+        List<BudgetAlert> alerts = fixture.alerts.readValuesToList();
+        assertThat(alerts).extracting(BudgetAlert::getAlertId).containsExactly("api_key:k-seed@2026-11-21#QUOTA_WARNING:80");
+        assertThat(alerts.getFirst().getQuotaKind()).isEqualTo("rpd");
+        assertThat(alerts.getFirst().getQuotaUsed()).isEqualTo(8_000);
+        assertThat(alerts.getFirst().getQuotaLimit()).isEqualTo(10_000);
+    }
+
+    @Test
+    void shouldWarnAndAlertOnTheTokensPerDayQuotaInTokens() {
+        // Given k-tok may use 100,000 tokens a day
+        fixture.tier("tokens", List.of(ModelLimit.newBuilder().setModel("*").setTokensPerDay(100_000L).build()));
+        fixture.apiKey("k-tok", "tokens", List.of());
+
+        fixture.quota.pipeInput(Keys.quota("k-tok", "*"), snapshot("k-tok", "*", 3, 85_000), fixture.now());
+        fixture.quota.pipeInput(Keys.quota("k-tok", "*"), snapshot("k-tok", "*", 4, 100_000), fixture.now());
+
+        List<BudgetAlert> alerts = fixture.alerts.readValuesToList();
+        assertThat(alerts).extracting(BudgetAlert::getAlertId).containsExactly(
+                "api_key:k-tok@2026-11-21#QUOTA_WARNING:80/tpd", "api_key:k-tok@2026-11-21#QUOTA_EXHAUSTED:100/tpd");
+        assertThat(alerts.getFirst().getMessage()).contains("daily token quota", "85000 of 100000 tokens")
+                .doesNotContain("$");
+        assertThat(alerts).extracting(BudgetAlert::getQuotaKind).containsOnly("tpd");
+        assertThat(alerts.get(1).getQuotaUsed()).isEqualTo(100_000);
+    }
+
     private void status(String model, long dayRequests) {
         fixture.quota.pipeInput(Keys.quota("k-1", model), snapshot(model, dayRequests), fixture.now());
     }
 
     private static QuotaStatus snapshot(String model, long dayRequests) {
-        return QuotaStatus.newBuilder().setApiKeyId("k-1").setModel(model).setDayKey("2026-11-21")
+        return snapshot("k-1", model, dayRequests, 0);
+    }
+
+    private static QuotaStatus snapshot(String key, String model, long dayRequests, long dayTokens) {
+        return QuotaStatus.newBuilder().setApiKeyId(key).setModel(model).setDayKey("2026-11-21")
                 .setDayStartMillis(DAY_END - Duration.ofDays(1).toMillis()).setDayEndMillis(DAY_END)
-                .setDayRequests(dayRequests).setUpdatedAt(NOON.toEpochMilli()).build();
+                .setDayRequests(dayRequests).setDayTokens(dayTokens).setUpdatedAt(NOON.toEpochMilli()).build();
     }
 
     private static ModelLimit limit(String model, Long requestsPerDay) {

@@ -73,7 +73,8 @@ final class TopologyFixture implements AutoCloseable {
     TopologyFixture(Path stateDir, Instant wallClock, Duration forecastHorizon) {
         this.stateDir = stateDir;
         this.wallClock = wallClock.toEpochMilli();
-        this.settings = new BudgetTopology.Settings("budget-alerts-test", ZoneId.of("UTC"), 80, CHECK,
+        this.settings = new BudgetTopology.Settings("budget-alerts-test", io.tollgate.policy.calendar.Calendar.UTC,
+                io.tollgate.policy.limits.QuotaWarning.DEFAULT, CHECK,
                 Duration.ofHours(1), Duration.ofMinutes(5), forecastHorizon, 3, Duration.ofDays(30));
         open();
     }
@@ -176,11 +177,11 @@ final class TopologyFixture implements AutoCloseable {
         BudgetPolicy budget = BudgetPolicy.newBuilder().setScopeType(type).setScopeId(id).setPeriod(period)
                 .setZone(zone).setLimitMicros(limit).setHardLimitMicros(hard).setThresholdsPercent(thresholds)
                 .setAction(action).setDowngradeTo(downgradeTo).build();
-        pipePolicy(PolicyLookup.budgetKey(type, id, period), new Policy(budget, wallClock, "test"));
+        pipePolicy(io.tollgate.policy.records.PolicyRecords.budgetKey(type, id, period), new Policy(budget, wallClock, "test"));
     }
 
     void deleteBudget(ScopeType type, String id, PeriodType period) {
-        pipePolicy(PolicyLookup.budgetKey(type, id, period), null);
+        pipePolicy(io.tollgate.policy.records.PolicyRecords.budgetKey(type, id, period), null);
     }
 
     void teamDayBudget(long limit, BudgetAction action) {
@@ -190,6 +191,10 @@ final class TopologyFixture implements AutoCloseable {
 
     void orgSettings(String zone, int warningPercent) {
         pipePolicy("org:settings", new Policy(new OrgSettings(zone, 0, warningPercent), wallClock, "test"));
+    }
+
+    void tenant(String name, String zone, Integer resetHour) {
+        pipePolicy("tenant:" + name, new Policy(new io.tollgate.schemas.avro.TenantPolicy(name, zone, resetHour), wallClock, "test"));
     }
 
     void apiKey(String id, String tier, List<ModelLimit> overrides) {

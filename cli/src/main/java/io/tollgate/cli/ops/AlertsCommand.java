@@ -104,10 +104,14 @@ public final class AlertsCommand {
             return 0;
         }
 
+        /** One alert per line: quota alerts in requests or tokens, budget alerts in dollars. */
         static String line(BudgetAlert a) {
-            return String.format("%s  %-18s %-22s %s %s  %s of %s (%.1f%%)  %s", Instant.ofEpochMilli(a.getTimestamp()),
+            String amount = a.getQuotaKind() != null
+                    ? a.getQuotaUsed() + " of " + a.getQuotaLimit() + ("tpd".equals(a.getQuotaKind()) ? " tokens" : " requests")
+                    : Money.usd(a.getSpendMicros()) + " of " + Money.usd(a.getBudgetMicros());
+            return String.format("%s  %-18s %-22s %s %s  %s (%.1f%%)  %s", Instant.ofEpochMilli(a.getTimestamp()),
                     a.getKind(), Keys.scope(a.getScopeType(), a.getScopeId()), a.getPeriod(), a.getPeriodKey(),
-                    Money.usd(a.getSpendMicros()), Money.usd(a.getBudgetMicros()), a.getSharePercent(), a.getMessage());
+                    amount, a.getSharePercent(), a.getMessage());
         }
     }
 }

@@ -61,7 +61,7 @@ public final class Calendars {
      */
     public Calendar ofScope(ScopeType type, String scopeId, String tenant, PeriodType period) {
         Calendar base = ofTenant(type == ScopeType.TENANT ? scopeId : tenant);
-        Optional<ZoneId> budgetZone = policies.budget(type, scopeId, period).map(BudgetPolicy::getZone)
+        Optional<ZoneId> budgetZone = policies.budgetFor(type, scopeId, period).map(BudgetPolicy::getZone)
                 .flatMap(Calendars::zone);
         return budgetZone.map(z -> new Calendar(z, base.resetHour())).orElse(base);
     }

@@ -52,6 +52,8 @@ public final class PolicyRecords {
     public static final String MODEL_PREFIX = "model:";
     public static final String PROVIDER_PREFIX = "provider:";
     public static final String ROUTING_KEY = "routing:settings";
+    /** The conversation id of a budget that applies to each conversation without a budget of its own. */
+    public static final String ANY_CONVERSATION = "*";
 
     private PolicyRecords() {
     }

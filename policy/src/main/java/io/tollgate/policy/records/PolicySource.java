@@ -56,7 +56,20 @@ public interface PolicySource {
         return variant(PolicyRecords.ORG_SETTINGS_KEY, OrgSettings.class);
     }
 
+    /** The budget record of exactly this scope and period. */
     default Optional<BudgetPolicy> budget(ScopeType scope, String scopeId, PeriodType period) {
         return variant(PolicyRecords.budgetKey(scope, scopeId, period), BudgetPolicy.class);
+    }
+
+    /**
+     * The budget that applies to a scope and period: its own, or for a conversation without one, the
+     * {@code conversation:*} budget (every conversation gets its own copy of that budget).
+     */
+    default Optional<BudgetPolicy> budgetFor(ScopeType scope, String scopeId, PeriodType period) {
+        Optional<BudgetPolicy> own = budget(scope, scopeId, period);
+        if (own.isPresent() || scope != ScopeType.CONVERSATION) {
+            return own;
+        }
+        return budget(scope, PolicyRecords.ANY_CONVERSATION, period);
     }
 }
