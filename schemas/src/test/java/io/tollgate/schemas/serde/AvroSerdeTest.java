@@ -171,12 +171,13 @@ class AvroSerdeTest {
     @Nested
     class Evolution {
 
-        /** UsageEvent as it was before its last two (defaulted) fields were added. */
+        /** UsageEvent as it was before its last three (defaulted) fields were added. */
         static Schema olderUsageSchema() {
             Schema current = UsageEvent.getClassSchema();
             List<Schema.Field> fields = new ArrayList<>();
             for (Schema.Field field : current.getFields()) {
-                if (!field.name().equals("latencyMs") && !field.name().equals("timeToFirstTokenMs")) {
+                if (!field.name().equals("latencyMs") && !field.name().equals("timeToFirstTokenMs")
+                        && !field.name().equals("routingFeatures")) {
                     fields.add(new Schema.Field(field, field.schema()));
                 }
             }
@@ -192,6 +193,7 @@ class AvroSerdeTest {
             UsageEvent event = usage(7);
             event.setLatencyMs(1234L);
             event.setTimeToFirstTokenMs(99L);
+            event.setRoutingFeatures("systems:3");
             ByteArrayOutputStream payload = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(payload, null);
             new SpecificDatumWriter<UsageEvent>(older).write(event, encoder);
@@ -204,8 +206,10 @@ class AvroSerdeTest {
             // Then the new fields take their defaults and the rest is intact
             assertThat(read.getLatencyMs()).isZero();
             assertThat(read.getTimeToFirstTokenMs()).isNull();
+            assertThat(read.getRoutingFeatures()).isNull();
             event.setLatencyMs(0L);
             event.setTimeToFirstTokenMs(null);
+            event.setRoutingFeatures(null);
             assertThat(read).isEqualTo(event);
         }
 
