@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.State;
  * pass over the user messages) plus {@code ComplexityScorer.score}, per prompt, cycling through all
  * labelled prompts of {@code routing/prompts.jsonl} so that the sampled percentiles cover short and
  * long prompts alike ({@link #featuresAndScore}); the longest prompt alone ({@link #longestPrompt});
- * the model alone on ready features ({@link #scoreOnly}). The prompt tokens are counted in setup:
+ * a 64 KiB ask (the prompts' texts joined into one paragraph, so that every word is walked through the
+ * word lists: the per-character cost, {@link #ask64KiB}); the model alone on ready features
+ * ({@link #scoreOnly}). The prompt tokens are counted in setup:
  * the request path counts them for admission anyway. Mode.SampleTime, so JMH reports p50/p99/p99.9.
  * Not part of {@code mvn verify}; the command is in BENCHMARKS.md.
  */
@@ -33,6 +35,7 @@ public class ComplexityScoringBenchmark {
     private PromptFeatures[] features;
     private ChatRequest longest;
     private int longestTokens;
+    private ChatRequest large;
     private ComplexityScorer scorer;
     private int next;
 
@@ -46,6 +49,17 @@ public class ComplexityScoringBenchmark {
                 .orElseThrow();
         longest = max.request();
         longestTokens = max.promptTokens();
+        StringBuilder ask = new StringBuilder();
+        while (ask.length() < 64 * 1024) {
+            for (ChatRequest r : requests) {
+                for (var m : r.messages()) {
+                    ask.append(m.path("content").asText("").replaceAll("\\s*\\n\\s*", " ")).append(' ');
+                }
+            }
+        }
+        var messages = new com.fasterxml.jackson.databind.ObjectMapper().createArrayNode();
+        messages.addObject().put("role", "user").put("content", ask.substring(0, 64 * 1024));
+        large = new ChatRequest("auto", messages, null, false, null, null, null);
         scorer = new ComplexityScorer();
     }
 
@@ -59,6 +73,11 @@ public class ComplexityScoringBenchmark {
     @Benchmark
     public Complexity longestPrompt() {
         return scorer.score(PromptAnalysis.features(longest, longestTokens));
+    }
+
+    @Benchmark
+    public Complexity ask64KiB() {
+        return scorer.score(PromptAnalysis.features(large, 16_000));
     }
 
     @Benchmark

@@ -14,8 +14,8 @@ import io.tollgate.gateway.routing.TextSignals;
  * Spanish word lists, matched by prefix or whole word; Chinese and Japanese entries matched anywhere),
  * and notes the text's shape on the way: code fences and code-like lines, list items, separators,
  * question marks, mathematical symbols, quantities. Pasted code inside ``` fences counts as code
- * lines only. The cost is linear in the text, a few nanoseconds per character, without regular
- * expressions or copies of the text.
+ * lines only. The cost is linear in the text, without regular expressions or copies of it
+ * (measured in BENCHMARKS.md, "Routing by complexity").
  */
 public final class PromptAnalysis {
 

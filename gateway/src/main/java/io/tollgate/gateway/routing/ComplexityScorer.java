@@ -19,7 +19,7 @@ import java.util.Objects;
  * requirements; code and math; prompt length, conversation depth, tools. Down: greetings,
  * mechanical tasks (translate, fix spelling, convert, classify), factual questions, asks for a short
  * answer. The result names the features that weighed most, for the route header and the usage events.
- * Costs some 30 multiply-adds per prompt.
+ * Costs one multiply-add and one logarithm per feature.
  */
 public final class ComplexityScorer {
 
