@@ -28,9 +28,10 @@ import java.util.TreeMap;
  * accuracy, then log-loss), and the weights are mapped back to unstandardized features for the file.
  *
  * <pre>
- * java -cp gateway/target/bench-classes:$CP io.tollgate.gateway.routing.ComplexityTraining [--write]
+ * java -cp gateway/target/bench-classes:$CP io.tollgate.gateway.routing.ComplexityTraining [--errors] [--write]
  * </pre>
- * Without {@code --write} it prints the cross-validation and the model without writing it.
+ * Without {@code --write} it prints the cross-validation and the model without writing it;
+ * {@code --errors} also lists the train prompts that cross-validation puts in another tier.
  */
 public final class ComplexityTraining {
 
