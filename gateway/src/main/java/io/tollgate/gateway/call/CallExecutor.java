@@ -191,7 +191,8 @@ public final class CallExecutor {
             AttemptFacts facts = new AttemptFacts(state.callId, attempt, gatewayId, t.endpoint(), t.caller(),
                     t.request().model(), t.model(), providerName, t.request().stream(), t.candidate().fallback(),
                     fallbackFrom(t), routingReason(t, state),
-                    t.plan().complexityScore(), t.plan().tier(), t.promptTokens(), t.completionTokens());
+                    t.plan().complexityScore(), t.plan().tier(), t.plan().routingFeatures(), t.promptTokens(),
+                    t.completionTokens());
             AdmissionDecision.Reservation reservation = admitted.reservation();
             events.publish(UsageEvents.request(facts, System.currentTimeMillis()),
                     (partition, offset) -> admission.written(reservation, partition, offset));
@@ -325,7 +326,10 @@ public final class CallExecutor {
         return h;
     }
 
-    /** {@code tier=small; score=0.12; reason=auto: complexity 0.12 -> tier small}, printable ASCII only. */
+    /**
+     * {@code tier=small; score=0.12; reason=auto: complexity 0.12 -> tier small; features=chat:1,tokens:9},
+     * printable ASCII only.
+     */
     static String routeHeader(RoutePlan plan) {
         StringBuilder b = new StringBuilder();
         if (plan.tier() != null) {
@@ -335,6 +339,9 @@ public final class CallExecutor {
             b.append("score=").append(String.format(java.util.Locale.ROOT, "%.2f", plan.complexityScore())).append("; ");
         }
         b.append("reason=").append(plan.reason());
+        if (plan.routingFeatures() != null && !plan.routingFeatures().isEmpty()) {
+            b.append("; features=").append(plan.routingFeatures());
+        }
         String value = b.toString().replaceAll("[^\\x20-\\x7e]", "?");
         return value.length() > 512 ? value.substring(0, 512) : value;
     }

@@ -12,7 +12,8 @@ import io.tollgate.schemas.avro.Endpoint;
 public record AttemptFacts(String callId, int attempt, String gatewayId, Endpoint endpoint, Caller caller,
                            String requestedModel, ResolvedModel model, String provider, boolean stream,
                            boolean fallback, String fallbackFrom, String routingReason, Double complexityScore,
-                           String routedTier, long reservedPromptTokens, long reservedCompletionTokens) {
+                           String routedTier, String routingFeatures, long reservedPromptTokens,
+                           long reservedCompletionTokens) {
 
     public long reservedTokens() {
         return reservedPromptTokens + reservedCompletionTokens;

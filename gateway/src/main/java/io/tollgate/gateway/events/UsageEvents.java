@@ -70,6 +70,7 @@ public final class UsageEvents {
                 .setRoutingReason(f.routingReason())
                 .setComplexityScore(f.complexityScore())
                 .setRoutedTier(f.routedTier())
+                .setRoutingFeatures(f.routingFeatures())
                 .setReservedPromptTokens(f.reservedPromptTokens())
                 .setReservedCompletionTokens(f.reservedCompletionTokens())
                 .setReservedTokens(f.reservedTokens())

@@ -1,78 +1,60 @@
 package io.tollgate.gateway.routing;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
 /**
- * Scores how demanding a prompt is, 0 (trivial) to 1 (hardest), from {@link PromptFeatures} only.
+ * Scores how demanding a prompt is, 0 (trivial) to 1 (hardest), from {@link PromptFeatures} only,
+ * with the {@link ComplexityModel} shipped in the jar: an ordinal logistic regression trained on the
+ * labelled prompts of {@code gateway/src/test/resources/routing/prompts.jsonl} (easy / medium / hard
+ * by the rule in the README next to them). Its cut points map to 0.35 and 0.70, the default
+ * {@code routing.complexity_tiers}: with those tiers an easy prompt goes to the small tier, a medium
+ * one to the medium tier, a hard one to the large tier.
  *
- * <p>Each signal is turned into 0..1, multiplied by its weight, and the sum is capped at 1. The
- * weights add up to more than 1 on purpose: a prompt needs only some strong signals, not all,
- * to count as hard.
- * <table>
- *   <caption>Signals and default weights</caption>
- *   <tr><th>signal</th><th>0..1</th><th>weight</th></tr>
- *   <tr><td>prompt length</td><td>log scale: 0 at 50 tokens or fewer, 1 at 8000 or more</td><td>0.20</td></tr>
- *   <tr><td>code</td><td>1 - 0.5^markers (one block 0.5, two 0.75, ...)</td><td>0.30</td></tr>
- *   <tr><td>math</td><td>1 - 0.5^markers</td><td>0.30</td></tr>
- *   <tr><td>multi-step wording</td><td>1 - 0.5^markers</td><td>0.20</td></tr>
- *   <tr><td>tools offered</td><td>0 or 1</td><td>0.15</td></tr>
- *   <tr><td>conversation depth</td><td>turns / 8, at most 1</td><td>0.10</td></tr>
- *   <tr><td>requested output</td><td>log scale: 0 at 256 tokens or fewer (or absent), 1 at 8192 or more</td><td>0.15</td></tr>
- * </table>
- * With the default tiers of {@code tollgate.yaml} (small up to 0.35, medium up to 0.70, large
- * above): a greeting or a short summary is small, one coding or math task with some steps is
- * medium, long multi-step coding, proofs or deep tool-using sessions are large (see the labelled
- * prompts in {@code ComplexityScorerTest}).
+ * <p>What moves the score (weights in the model file; counts from {@code PromptAnalysis}): asks to
+ * build, design, prove or analyse; hard engineering domains (distributed, concurrency, latency,
+ * security); deliverables (tests, benchmark, production, complete); constraints and enumerated
+ * requirements; code and math; prompt length, conversation depth, tools. Down: greetings,
+ * mechanical tasks (translate, fix spelling, convert, classify), factual questions, asks for a short
+ * answer. The result names the features that weighed most, for the route header and the usage events.
+ * Costs one multiply-add and one logarithm per feature.
  */
 public final class ComplexityScorer {
 
-    /** Weight of each signal; each must be in 0..1. */
-    public record Weights(double length, double code, double math, double multiStep, double tools, double depth,
-                          double output) {
-        public Weights {
-            double[] all = {length, code, math, multiStep, tools, depth, output};
-            for (double w : all) {
-                if (!(w >= 0 && w <= 1)) {
-                    throw new IllegalArgumentException("complexity weight " + w + " in " + this
-                            + " is out of range; expected 0..1");
-                }
+    /** Features named in {@link Complexity#deciding()}. */
+    static final int DECIDING = 6;
+
+    private static final ComplexityFeature[] FEATURES = ComplexityFeature.values();
+
+    private final ComplexityModel model;
+
+    /** The scorer of the shipped model. */
+    public ComplexityScorer() {
+        this(ComplexityModel.shipped());
+    }
+
+    public ComplexityScorer(ComplexityModel model) {
+        this.model = Objects.requireNonNull(model, "model");
+    }
+
+    public ComplexityModel model() {
+        return model;
+    }
+
+    public Complexity score(PromptFeatures features) {
+        List<Complexity.Contribution> terms = new ArrayList<>(FEATURES.length);
+        double z = 0;
+        for (ComplexityFeature f : FEATURES) {
+            int count = f.count(features);
+            double effect = model.weight(f) * Math.log1p(count);
+            z += effect;
+            if (count > 0 && effect != 0) {
+                terms.add(new Complexity.Contribution(f, count, effect));
             }
         }
-    }
-
-    public static final Weights DEFAULT_WEIGHTS = new Weights(0.20, 0.30, 0.30, 0.20, 0.15, 0.10, 0.15);
-
-    private final Weights weights;
-
-    public ComplexityScorer() {
-        this(DEFAULT_WEIGHTS);
-    }
-
-    public ComplexityScorer(Weights weights) {
-        this.weights = weights;
-    }
-
-    public double score(PromptFeatures f) {
-        double sum = weights.length() * logScale(f.promptTokens(), 50, 8_000)
-                + weights.code() * saturating(f.codeMarkers())
-                + weights.math() * saturating(f.mathMarkers())
-                + weights.multiStep() * saturating(f.multiStepMarkers())
-                + weights.tools() * (f.hasTools() ? 1 : 0)
-                + weights.depth() * Math.min(1.0, Math.max(0, f.conversationDepth()) / 8.0)
-                + weights.output() * logScale(f.requestedMaxTokens(), 256, 8_192);
-        return Math.min(1.0, sum);
-    }
-
-    /** 0 at or below {@code low}, 1 at or above {@code high}, logarithmic in between. */
-    private static double logScale(long value, long low, long high) {
-        if (value <= low) {
-            return 0;
-        }
-        if (value >= high) {
-            return 1;
-        }
-        return Math.log((double) value / low) / Math.log((double) high / low);
-    }
-
-    private static double saturating(int markers) {
-        return markers <= 0 ? 0 : 1 - Math.pow(0.5, markers);
+        terms.sort(Comparator.comparingDouble((Complexity.Contribution c) -> -Math.abs(c.effect())));
+        return new Complexity(model.scale(z), terms.subList(0, Math.min(DECIDING, terms.size())));
     }
 }

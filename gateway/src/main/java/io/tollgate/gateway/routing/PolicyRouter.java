@@ -18,10 +18,11 @@ import java.util.function.LongSupplier;
  * The router of {@code tollgate.yaml}'s {@code routing} section, reading only in-memory views.
  * <ol>
  *   <li>{@code model: "auto"} scores the prompt ({@link ComplexityScorer}) and takes the first
- *       complexity tier whose {@code max_score} is at least the score; a tier name does the same but
- *       never goes above that tier (a tier not in {@code complexity_tiers} is served as it is). The
- *       model is the cheapest of the tier (for this prompt and {@code max_tokens}) that fits the
- *       context; if none fits, the next larger tier is tried.</li>
+ *       complexity tier whose {@code max_score} is at least the score; a tier name (of
+ *       {@code complexity_tiers} or any model's tier) takes that tier, whatever the score, which is
+ *       still computed and reported. The model is the cheapest of the tier (for this prompt and
+ *       {@code max_tokens}) that fits the context; if none fits, the next larger tier of
+ *       {@code complexity_tiers} is tried.</li>
  *   <li>A DOWNGRADE command in force for one of the caller's scopes replaces the choice with its
  *       model, or the cheapest fitting model of its tier, unless the choice is already no dearer.</li>
  *   <li>The fallback chain of the chosen model follows (models that do not fit, or that are dearer
@@ -110,46 +111,47 @@ public final class PolicyRouter implements Router {
             candidates.add(new RoutePlan.Candidate(local, true, "local fallback"));
         }
         String tier = models.model(choice.model()).map(ModelInfo::tier).orElse(null);
-        return new RoutePlan(candidates, choice.reason(), choice.score(), tier);
+        Complexity complexity = choice.complexity();
+        return new RoutePlan(candidates, choice.reason(), complexity == null ? null : complexity.score(), tier,
+                complexity == null ? null : complexity.features());
     }
 
-    private record Choice(String model, String reason, Double score) {
+    /** {@code complexity} is null when the agent named a model. */
+    private record Choice(String model, String reason, Complexity complexity) {
     }
 
     private Choice byComplexity(String requested, PromptFeatures features) {
-        double score = scorer.score(features);
+        Complexity complexity = scorer.score(features);
         List<String> order = settings.complexityTiers().stream().map(TollgateConfig.ComplexityTier::tier).toList();
-        int byScore = order.size() - 1;
-        for (int i = 0; i < order.size(); i++) {
-            if (score <= settings.complexityTiers().get(i).maxScore()) {
-                byScore = i;
-                break;
-            }
-        }
-        String rounded = String.format(Locale.ROOT, "%.2f", score);
-        if (!isAuto(requested) && !order.contains(requested)) {
-            return cheapestIn(List.of(requested), features, "tier " + requested + " requested", score);
+        if (!isAuto(requested)) {
+            int named = order.indexOf(requested);
+            List<String> tiers = named < 0 ? List.of(requested) : order.subList(named, order.size());
+            return cheapestIn(tiers, features, "tier " + requested + " requested", complexity);
         }
         if (order.isEmpty()) {
             throw new IllegalStateException("model 'auto' asked for but routing.complexity_tiers is empty; "
                     + "configure at least one tier with a max_score");
         }
-        int cap = isAuto(requested) ? order.size() - 1 : order.indexOf(requested);
-        int start = Math.min(byScore, cap);
-        String why = isAuto(requested)
-                ? "auto: complexity " + rounded + " -> tier " + order.get(start)
-                : "tier " + requested + " requested, complexity " + rounded + " -> tier " + order.get(start);
-        return cheapestIn(order.subList(start, order.size()), features, why, score);
+        int byScore = order.size() - 1;
+        for (int i = 0; i < order.size(); i++) {
+            if (complexity.score() <= settings.complexityTiers().get(i).maxScore()) {
+                byScore = i;
+                break;
+            }
+        }
+        String why = "auto: complexity " + String.format(Locale.ROOT, "%.2f", complexity.score()) + " -> tier "
+                + order.get(byScore);
+        return cheapestIn(order.subList(byScore, order.size()), features, why, complexity);
     }
 
     /** The cheapest model that fits, in the first of {@code tiers} that has one. */
-    private Choice cheapestIn(List<String> tiers, PromptFeatures features, String why, double score) {
+    private Choice cheapestIn(List<String> tiers, PromptFeatures features, String why, Complexity complexity) {
         for (String tier : tiers) {
             Optional<ModelInfo> best = cheapestFitting(tier, features);
             if (best.isPresent()) {
                 String suffix = tier.equals(tiers.get(0)) ? "" : " (no model of tier " + tiers.get(0) + " fits, took "
                         + tier + ")";
-                return new Choice(best.get().id(), why + suffix, score);
+                return new Choice(best.get().id(), why + suffix, complexity);
             }
         }
         // nothing fits: serve the largest context, so the request path reports the context error
@@ -160,7 +162,7 @@ public final class PolicyRouter implements Router {
             throw new IllegalStateException("tier(s) " + tiers + " have no models; check the models' tier in tollgate.yaml");
         }
         return new Choice(largest.get().id(), why + " (no model fits " + features.promptTokens() + "+"
-                + features.requestedMaxTokens() + " tokens; largest context)", score);
+                + features.requestedMaxTokens() + " tokens; largest context)", complexity);
     }
 
     private Optional<ModelInfo> cheapestFitting(String tier, PromptFeatures features) {
@@ -192,7 +194,7 @@ public final class PolicyRouter implements Router {
         if (targetCost != null && currentCost != null && currentCost <= targetCost) {
             return current; // already no dearer than what the command asks for
         }
-        return new Choice(model, why, current.score());
+        return new Choice(model, why, current.complexity());
     }
 
     private boolean usableFallback(String model, PromptFeatures features, Long costCeiling) {

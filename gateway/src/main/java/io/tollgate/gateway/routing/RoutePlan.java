@@ -4,10 +4,14 @@ import java.util.List;
 
 /**
  * The models to try for one call, in order. The first is the primary choice; later ones are
- * cascades (quota, context, failures). {@code reason}, {@code complexityScore} and {@code tier}
- * go into the usage events and the response headers.
+ * cascades (quota, context, failures). {@code reason}, {@code complexityScore}, {@code tier} and
+ * {@code routingFeatures} go into the usage events and the response headers.
+ *
+ * @param complexityScore 0..1 when the prompt was scored ({@code auto} or a tier name), else null
+ * @param routingFeatures the features that weighed most in the score ({@link Complexity#features()}), else null
  */
-public record RoutePlan(List<Candidate> candidates, String reason, Double complexityScore, String tier) {
+public record RoutePlan(List<Candidate> candidates, String reason, Double complexityScore, String tier,
+                        String routingFeatures) {
 
     public RoutePlan {
         if (candidates.isEmpty()) {
@@ -31,6 +35,6 @@ public record RoutePlan(List<Candidate> candidates, String reason, Double comple
 
     /** The plan without routing: the requested model only. */
     public static RoutePlan direct(String model) {
-        return new RoutePlan(List.of(new Candidate(model, false, "requested")), "requested", null, null);
+        return new RoutePlan(List.of(new Candidate(model, false, "requested")), "requested", null, null, null);
     }
 }

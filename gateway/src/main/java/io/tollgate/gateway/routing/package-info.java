@@ -7,7 +7,10 @@
  *       {@code model: "auto"} and tier names, {@code fallback_chains}, {@code local_fallback}, and
  *       DOWNGRADE commands.</li>
  *   <li>{@link io.tollgate.gateway.routing.ComplexityScorer} scores a prompt 0..1 from
- *       {@code PromptFeatures} (weights documented there).</li>
+ *       {@link io.tollgate.gateway.routing.PromptFeatures} (counts only, {@link io.tollgate.gateway.routing.TextSignal})
+ *       with the {@link io.tollgate.gateway.routing.ComplexityModel} shipped as
+ *       {@code routing/complexity-model.json}, and names the {@link io.tollgate.gateway.routing.ComplexityFeature}s
+ *       that weighed most ({@link io.tollgate.gateway.routing.Complexity}).</li>
  *   <li>{@link io.tollgate.gateway.routing.ModelDirectory} / {@link io.tollgate.gateway.routing.ModelInfo}:
  *       the little routing needs from the catalog (tier, context, prices);
  *       {@link io.tollgate.gateway.routing.ConfigModelDirectory} reads the policy file's models.</li>

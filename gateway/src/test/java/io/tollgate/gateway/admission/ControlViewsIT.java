@@ -100,7 +100,7 @@ class ControlViewsIT {
                 new ModelInfo("sim-small", "simulated", "small", 128_000, 16_384, 150_000L, 600_000L))),
                 view, new ComplexityScorer(), new PolicyRouter.Settings(List.of(), Map.of(), null),
                 System::currentTimeMillis);
-        PromptFeatures features = new PromptFeatures(100, 1, 0, false, 0, 0, 0, 0);
+        PromptFeatures features = PromptFeatures.sized(100, 0);
         try (CommandConsumer consumer = new CommandConsumer(consumerConfig(kafka), topics, view).start();
              KafkaProducer<String, RoutingCommand> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), topics.commands().valueSerde().serializer());

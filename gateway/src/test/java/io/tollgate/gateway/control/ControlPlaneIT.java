@@ -380,7 +380,8 @@ class ControlPlaneIT {
             assertThat(first.statusCode()).isEqualTo(200);
             assertThat(first.headers().firstValue("X-Tollgate-Model")).contains("sim-small");
             assertThat(first.headers().firstValue("X-Tollgate-Route").orElseThrow())
-                    .startsWith("tier=small; score=").contains("reason=auto: complexity");
+                    .startsWith("tier=small; score=").contains("reason=auto: complexity").contains("; features=")
+                    .contains("chat:1");
             assertThat(first.headers().firstValue("X-Tollgate-Remaining-Requests-Today")).contains("9");
             assertThat(first.headers().firstValue("X-Tollgate-Quota-Warning")).isEmpty();
             String callId = first.headers().firstValue("X-Tollgate-Call-Id").orElseThrow();
@@ -397,6 +398,7 @@ class ControlPlaneIT {
                 assertThat(e.getRoutedTier()).isEqualTo("small");
                 assertThat(e.getComplexityScore()).isBetween(0.0, 0.5);
                 assertThat(e.getRoutingReason()).startsWith("auto: complexity");
+                assertThat(e.getRoutingFeatures()).contains("chat:1");
                 assertThat(e.getFallback()).isFalse();
             });
 

@@ -25,7 +25,7 @@ class UsageEventsTest {
 
     private final AttemptFacts facts = new AttemptFacts("call-1", 2, "gw-1", Endpoint.CHAT_COMPLETIONS,
             new Caller("k-planner", "acme", "research", "planner", "tier1", "conv-9"), "sim-large", SIM_LARGE,
-            "simulated", true, true, "sim-xl", "cascade:rpm", 0.42, "large", 1_000, 500);
+            "simulated", true, true, "sim-xl", "cascade:rpm", 0.42, "large", "systems:3,build:1", 1_000, 500);
 
     @Test
     void shouldReserveThePromptPlusMaxTokensAtCatalogPricesWhenTheCallIsAdmitted() {
@@ -45,6 +45,7 @@ class UsageEventsTest {
         assertThat(e.getFallback()).isTrue();
         assertThat(e.getFallbackFrom()).isEqualTo("sim-xl");
         assertThat(e.getRoutingReason()).isEqualTo("cascade:rpm");
+        assertThat(e.getRoutingFeatures()).isEqualTo("systems:3,build:1");
         assertThat(e.getConversationId()).isEqualTo("conv-9");
         assertThat(e.getPriceSource()).isEqualTo("config tollgate.yaml");
     }
@@ -69,6 +70,7 @@ class UsageEventsTest {
         assertThat(e.getServedModel()).isEqualTo("sim-large-2026");
         assertThat(e.getLatencyMs()).isEqualTo(35);
         assertThat(e.getTimeToFirstTokenMs()).isEqualTo(7L);
+        assertThat(e.getRoutingFeatures()).isEqualTo("systems:3,build:1");
         assertThat(e.getEventId()).isNotEqualTo(UsageEvents.request(facts, 0).getEventId());
     }
 

@@ -60,7 +60,7 @@ class RequestPathIT {
         provider = SimulatedProvider.start();
         Router router = (caller, model, features) -> new RoutePlan(List.of(
                 new RoutePlan.Candidate(model, false, "requested"),
-                new RoutePlan.Candidate("sim-medium", true, "cascade")), "test", 0.5, "large");
+                new RoutePlan.Candidate("sim-medium", true, "cascade")), "test", 0.5, "large", null);
         Admission admission = new Admission() {
             @Override
             public AdmissionDecision tryAdmit(Caller caller, String model, long tokens, long now) {

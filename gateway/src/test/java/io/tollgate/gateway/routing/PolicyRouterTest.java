@@ -13,10 +13,15 @@ import org.junit.jupiter.api.Test;
 class PolicyRouterTest {
 
     private static final Caller CALLER = new Caller("k-planner", "acme", "research", "planner", "tier1", "conv-1");
-    private static final PromptFeatures SIMPLE = new PromptFeatures(20, 1, 0, false, 0, 0, 0, 0);
-    private static final PromptFeatures MEDIUM = new PromptFeatures(400, 2, 0, false, 2, 0, 1, 1_000);
-    private static final PromptFeatures HARD = new PromptFeatures(6_000, 3, 1, false, 6, 0, 3, 4_000);
-    private static final PromptFeatures HUGE = new PromptFeatures(60_000, 2, 0, false, 0, 0, 0, 1_000);
+    /**
+     * A scorer whose score depends on the SYSTEMS count only, so that these tests are about the router,
+     * not the shipped model: 0 scores 0.19 (small), 2 scores 0.38 (medium), 10 scores 0.76 (large).
+     */
+    private static final ComplexityScorer SCORER = new ComplexityScorer(systemsOnlyModel());
+    private static final PromptFeatures SIMPLE = prompt(20, 0, 0);
+    private static final PromptFeatures MEDIUM = prompt(400, 1_000, 2);
+    private static final PromptFeatures HARD = prompt(6_000, 4_000, 10);
+    private static final PromptFeatures HUGE = prompt(60_000, 1_000, 0);
 
     private static final ModelDirectory MODELS = new ConfigModelDirectory(List.of(
             model("sim-large", "large", 128_000, 16_384, 2_500_000, 10_000_000),
@@ -28,13 +33,23 @@ class PolicyRouterTest {
 
     private final CommandView commands = new CommandView();
     private final AtomicLong now = new AtomicLong(1_000);
-    private final PolicyRouter router = new PolicyRouter(MODELS, commands, new ComplexityScorer(),
+    private final PolicyRouter router = new PolicyRouter(MODELS, commands, SCORER,
             new PolicyRouter.Settings(
                     List.of(new TollgateConfig.ComplexityTier("small", 0.35), new TollgateConfig.ComplexityTier("medium", 0.70),
                             new TollgateConfig.ComplexityTier("large", 1.0)),
                     Map.of("sim-large", List.of("sim-medium", "sim-small"), "sim-medium", List.of("sim-small")),
                     "sim-local"),
             now::get);
+
+    private static ComplexityModel systemsOnlyModel() {
+        double[] weights = new double[ComplexityFeature.values().length];
+        weights[ComplexityFeature.SYSTEMS.ordinal()] = 1.0;
+        return new ComplexityModel(weights, 1.0, 2.0, 0.35, 0.70, Map.of());
+    }
+
+    private static PromptFeatures prompt(int tokens, int maxTokens, int systems) {
+        return new PromptFeatures(tokens, 1, 0, 0, maxTokens, TextSignals.of(Map.of(TextSignal.SYSTEMS, systems)));
+    }
 
     private static ModelInfo model(String id, String tier, int context, int maxOut, long in, long out) {
         return new ModelInfo(id, "simulated", tier, context, maxOut, in, out);
@@ -53,6 +68,7 @@ class PolicyRouterTest {
         assertThat(plan.candidates().get(1).reason()).isEqualTo("fallback of sim-large");
         assertThat(plan.reason()).isEqualTo("requested");
         assertThat(plan.complexityScore()).isNull();
+        assertThat(plan.routingFeatures()).isNull();
         assertThat(plan.tier()).isEqualTo("large");
     }
 
@@ -63,13 +79,13 @@ class PolicyRouterTest {
         // sim-small-short is the cheapest small model and fits 20 tokens
         assertThat(models(plan)).containsExactly("sim-small-short", "sim-local");
         assertThat(plan.tier()).isEqualTo("small");
-        assertThat(plan.complexityScore()).isZero();
-        assertThat(plan.reason()).isEqualTo("auto: complexity 0.00 -> tier small");
+        assertThat(plan.complexityScore()).isBetween(0.18, 0.19);
+        assertThat(plan.reason()).isEqualTo("auto: complexity 0.19 -> tier small");
     }
 
     @Test
     void shouldSkipModelsThatDoNotFitWhenChoosingCheapest() {
-        PromptFeatures longSimple = new PromptFeatures(5_000, 1, 0, false, 0, 0, 0, 0);
+        PromptFeatures longSimple = prompt(5_000, 0, 0);
 
         RoutePlan plan = router.plan(CALLER, "small", longSimple);
 
@@ -81,17 +97,52 @@ class PolicyRouterTest {
         assertThat(router.plan(CALLER, "auto", MEDIUM).candidates().get(0).model()).isEqualTo("sim-medium");
         RoutePlan hard = router.plan(CALLER, "auto", HARD);
         assertThat(models(hard)).containsExactly("sim-large", "sim-medium", "sim-small", "sim-local");
-        assertThat(hard.reason()).startsWith("auto: complexity 0.7").endsWith("-> tier large");
+        assertThat(hard.reason()).isEqualTo("auto: complexity 0.76 -> tier large");
         assertThat(hard.complexityScore()).isGreaterThan(0.70);
+        assertThat(hard.routingFeatures()).isEqualTo("systems:10");
     }
 
     @Test
-    void shouldNotGoAboveRequestedTierWhenTierNameRequested() {
-        RoutePlan plan = router.plan(CALLER, "medium", HARD);
+    void shouldServeTheRequestedTierWhateverTheScoreWhenTierNameRequested() {
+        // Given a simple prompt, which auto would send to the small tier
+        RoutePlan large = router.plan(CALLER, "large", SIMPLE);
 
-        assertThat(plan.candidates().get(0).model()).isEqualTo("sim-medium");
-        assertThat(plan.reason()).startsWith("tier medium requested, complexity");
-        assertThat(router.plan(CALLER, "large", SIMPLE).candidates().get(0).model()).isEqualTo("sim-small-short");
+        // Then naming the large tier gets the large tier, and the score is still reported
+        assertThat(models(large)).containsExactly("sim-large", "sim-medium", "sim-small", "sim-local");
+        assertThat(large.tier()).isEqualTo("large");
+        assertThat(large.reason()).isEqualTo("tier large requested");
+        assertThat(large.complexityScore()).isBetween(0.18, 0.19);
+        // and a hard prompt asking for a smaller tier gets that tier
+        assertThat(router.plan(CALLER, "medium", HARD).candidates().get(0).model()).isEqualTo("sim-medium");
+        assertThat(router.plan(CALLER, "small", HARD).candidates().get(0).model()).isEqualTo("sim-small");
+    }
+
+    @Test
+    void shouldMoveToLargerTierWhenNoModelOfRequestedTierFits() {
+        // Given a small tier whose only model takes at most 1 024 output tokens
+        PolicyRouter router = new PolicyRouter(new ConfigModelDirectory(List.of(
+                model("sim-small-short", "small", 4_096, 1_024, 50_000, 200_000),
+                model("sim-medium", "medium", 128_000, 16_384, 400_000, 1_600_000))), commands, SCORER,
+                new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("small", 0.35),
+                        new TollgateConfig.ComplexityTier("medium", 1.0)), Map.of(), null), now::get);
+
+        // When the small tier is named for a prompt asking 2 000 output tokens
+        RoutePlan plan = router.plan(CALLER, "small", prompt(100, 2_000, 0));
+
+        // Then the next larger tier serves it, and the reason says why
+        assertThat(models(plan)).containsExactly("sim-medium");
+        assertThat(plan.reason()).isEqualTo("tier small requested (no model of tier small fits, took medium)");
+    }
+
+    @Test
+    void shouldDowngradeARequestedTierWhenCommandInForce() {
+        Commands.apply(commands, Commands.downgrade(ScopeType.TEAM, "research", "sim-small"));
+
+        RoutePlan plan = router.plan(CALLER, "large", SIMPLE);
+
+        assertThat(models(plan)).containsExactly("sim-small", "sim-local");
+        assertThat(plan.candidates().get(0).fallbackFrom()).isEqualTo("sim-large");
+        assertThat(plan.complexityScore()).as("the score of the prompt is still reported").isNotNull();
     }
 
     @Test
@@ -108,12 +159,12 @@ class PolicyRouterTest {
         ModelDirectory shortSmall = new ConfigModelDirectory(List.of(
                 model("sim-small-short", "small", 4_096, 1_024, 50_000, 200_000),
                 model("sim-medium", "medium", 128_000, 16_384, 400_000, 1_600_000)));
-        PolicyRouter router = new PolicyRouter(shortSmall, commands, new ComplexityScorer(),
+        PolicyRouter router = new PolicyRouter(shortSmall, commands, SCORER,
                 new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("small", 0.35),
                         new TollgateConfig.ComplexityTier("medium", 1.0)), Map.of(), null), now::get);
 
         // When a simple prompt asks for 2 000 output tokens
-        RoutePlan plan = router.plan(CALLER, "auto", new PromptFeatures(100, 1, 0, false, 0, 0, 0, 2_000));
+        RoutePlan plan = router.plan(CALLER, "auto", prompt(100, 2_000, 0));
 
         // Then the medium tier serves it, and the reason says why
         assertThat(models(plan)).containsExactly("sim-medium");
@@ -122,7 +173,7 @@ class PolicyRouterTest {
 
     @Test
     void shouldServeLargestContextWhenNothingFits() {
-        RoutePlan plan = router.plan(CALLER, "auto", new PromptFeatures(200_000, 1, 0, false, 0, 0, 0, 0));
+        RoutePlan plan = router.plan(CALLER, "auto", prompt(200_000, 0, 0));
 
         assertThat(plan.candidates().get(0).model()).isEqualTo("sim-large");
         assertThat(plan.reason()).contains("no model fits 200000+0 tokens; largest context");
@@ -172,7 +223,7 @@ class PolicyRouterTest {
     @Test
     void shouldDropDearerFallbacksWhenDowngraded() {
         // a chain that would climb back above the downgrade target
-        PolicyRouter climbing = new PolicyRouter(MODELS, commands, new ComplexityScorer(),
+        PolicyRouter climbing = new PolicyRouter(MODELS, commands, SCORER,
                 new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("large", 1.0)),
                         Map.of("sim-small", List.of("sim-large", "sim-small-short")), null), now::get);
         Commands.apply(commands, Commands.downgrade(ScopeType.TEAM, "research", "sim-small"));

@@ -194,6 +194,7 @@ class AvroSerdeTest {
             event.setLatencyMs(1234L);
             event.setTimeToFirstTokenMs(99L);
             event.setSubAgent("sub");
+            event.setRoutingFeatures("systems:3");
             ByteArrayOutputStream payload = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(payload, null);
             new SpecificDatumWriter<UsageEvent>(older).write(event, encoder);
@@ -207,9 +208,11 @@ class AvroSerdeTest {
             assertThat(read.getLatencyMs()).isZero();
             assertThat(read.getTimeToFirstTokenMs()).isNull();
             assertThat(read.getSubAgent()).isNull();
+            assertThat(read.getRoutingFeatures()).isNull();
             event.setLatencyMs(0L);
             event.setTimeToFirstTokenMs(null);
             event.setSubAgent(null);
+            event.setRoutingFeatures(null);
             assertThat(read).isEqualTo(event);
         }
 
