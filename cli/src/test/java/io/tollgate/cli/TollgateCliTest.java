@@ -227,6 +227,21 @@ class TollgateCliTest {
     }
 
     @Test
+    void shouldBindUpToLoopbackUnlessABindAddressIsGiven() {
+        // When the options are parsed without and with an address
+        UpCommand defaults = new UpCommand();
+        new picocli.CommandLine(defaults).parseArgs();
+        UpCommand everywhere = new UpCommand();
+        new picocli.CommandLine(everywhere).parseArgs("--host", "0.0.0.0", "--admin-port", "0");
+
+        // Then
+        assertThat(defaults.bindAddress).isEqualTo("127.0.0.1");
+        assertThat(defaults.adminPort).isEqualTo(8090);
+        assertThat(everywhere.bindAddress).isEqualTo("0.0.0.0");
+        assertThat(everywhere.adminPort).isZero();
+    }
+
+    @Test
     void shouldExitTwoWhenTheErrorRateIsOutOfRange() {
         // When
         CliRunner run = CliRunner.run("up", "--error-rate", "1.5", "--config", exampleFile().toString());

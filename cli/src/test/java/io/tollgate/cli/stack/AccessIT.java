@@ -177,6 +177,68 @@ class AccessIT {
         });
     }
 
+    @Test
+    @Order(3)
+    void shouldListenOnLoopbackOnlyWhenNoBindAddressIsGiven() throws Exception {
+        // Given an address of this machine other than loopback (none: nothing to show)
+        java.net.InetAddress other = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+                .findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(other != null, "this machine has no address but loopback");
+
+        // When / Then: each service's port answers on loopback and refuses the connection on that address
+        for (String url : List.of(stack.gatewayUrl(), stack.adminUrl(), stack.meteringUrl(), stack.budgetUrl())) {
+            int port = URI.create(url).getPort();
+            try (java.net.Socket local = new java.net.Socket("127.0.0.1", port)) {
+                assertThat(local.isConnected()).isTrue();
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                try (java.net.Socket socket = new java.net.Socket()) {
+                    socket.connect(new java.net.InetSocketAddress(other, port), 2_000);
+                }
+            }).as("%s on %s", url, other).isInstanceOf(java.io.IOException.class);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void shouldMakeTheGatewayObeyAnOperatorsBlockRestoreAndRevocationWhenIssuedFromTheCli() throws Exception {
+        GatewayCaller gateway = new GatewayCaller(stack.gatewayUrl());
+        String[] connection = {"--bootstrap-servers", stack.infrastructure().bootstrapServers(), "--registry-url",
+                stack.infrastructure().registryUrl()};
+
+        // When an operator blocks the team, the gateway refuses its calls with the operator's reason
+        CliRunner block = CliRunner.run(concat(new String[] {"commands", "block", "--scope", "team:" + TEAM, "--reason",
+                "incident 42"}, connection));
+        assertThat(block.exit()).as(block.err()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            GatewayCaller.Answer refused = gateway.call(TEAM, "sim-small", 5);
+            assertThat(refused.status()).isEqualTo(403);
+            assertThat(refused.body()).contains("call_refused", "incident 42");
+        });
+
+        // and once restored, serves them again
+        assertThat(CliRunner.run(concat(new String[] {"commands", "restore", "--scope", "team:" + TEAM}, connection))
+                .exit()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.call(TEAM, "sim-small", 5).status() == 200);
+
+        // When the team's key is revoked, the gateway refuses it
+        CliRunner revoke = CliRunner.run(concat(new String[] {"keys", "revoke", TeamsPolicyFile.keyId(TEAM)}, connection));
+        assertThat(revoke.exit()).as(revoke.err()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            GatewayCaller.Answer refused = gateway.call(TEAM, "sim-small", 5);
+            assertThat(refused.status()).isEqualTo(403);
+            assertThat(refused.body()).contains("api_key_revoked");
+        });
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private static HttpResponse<String> get(HttpClient http, String url, String authorization) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET();
         if (authorization != null) {
