@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Wires the gateway and nothing else: catalog chain, providers, keys, event sink, request path,
- * the agents' listener and the admin listener. Usable as a library (the local-stack launcher): {@code new GatewayApplication(config)},
- * {@link #start()}, {@link #port()}, {@link #close()}. By default routing, admission and the
+ * the agents' listener and the admin listener. Usable as a library (the local-stack launcher):
+ * {@code new GatewayApplication(config)}, {@link #start()}, {@link #port()}, {@link #adminPort()}, {@link #close()}. By default routing, admission and the
  * upstream guard are the {@link ControlPlane}'s (policy router, quota and command admission,
  * retries with a circuit breaker); {@link #builder} can replace each of them (tests).
  */

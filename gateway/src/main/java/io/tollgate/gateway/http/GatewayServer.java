@@ -107,15 +107,13 @@ public final class GatewayServer implements AutoCloseable {
                 .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
     }
 
-    /** Before any route, known or not: the request must carry a valid agent key. */
+    /** Before any route, known or not: the request must carry a valid agent key, kept for the handler. */
     private void authenticateAgent(Context ctx) {
-        switch (keys.authenticate(ctx.header("Authorization"))) {
-            case AuthResult.Authenticated a -> ctx.attribute(KEY_ATTRIBUTE, a.key());
-            case AuthResult.Rejected r -> {
-                callMetrics.request(r.status(), null, null); // refused at the boundary: no model, no provider
-                throw new GatewayError(r.status(), r.status() == 401 ? "authentication_error" : "permission_error",
-                        r.code(), null, r.message(), r.status() == 401 ? Map.of("WWW-Authenticate", "Bearer") : Map.of());
-            }
+        try {
+            ctx.attribute(KEY_ATTRIBUTE, authenticate(ctx));
+        } catch (GatewayError e) {
+            callMetrics.request(e.status(), null, null); // refused at the boundary: no model, no provider
+            throw e;
         }
     }
 
