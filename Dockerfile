@@ -14,6 +14,8 @@ ARG MAIN_CLASS
 ENV MAIN_CLASS=${MAIN_CLASS}
 COPY --from=build /app/lib /app/lib
 WORKDIR /app
-RUN useradd --system --uid 10001 tollgate && mkdir -p /var/lib/tollgate && chown tollgate /var/lib/tollgate
+# curl: the health checks send each service's token (docker-compose.yml)
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 tollgate && mkdir -p /var/lib/tollgate && chown tollgate /var/lib/tollgate
 USER tollgate
 ENTRYPOINT ["sh", "-c", "exec java ${JAVA_OPTS:-} -cp '/app/lib/*' ${MAIN_CLASS} \"$@\"", "--"]

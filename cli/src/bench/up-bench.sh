@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 . "$here/bin/find-jdk.sh"; tollgate_find_jdk >/dev/null
 runs="${1:-3}"; agents="${2:-20}"; seconds="${3:-30}"
 work=/tmp/tollgate-up-bench; rm -rf "$work"; mkdir -p "$work"
-ports=(--kafka-port 19092 --registry-port 18181 --provider-port 18180 --gateway-port 18088 --metering-port 18082 --budget-port 18083)
+ports=(--kafka-port 19092 --registry-port 18181 --provider-port 18180 --gateway-port 18088 --admin-port 18090 --metering-port 18082 --budget-port 18083)
 hz=$(getconf CLK_TCK)
 
 start_stack() { # $1 log, rest: options; prints pid

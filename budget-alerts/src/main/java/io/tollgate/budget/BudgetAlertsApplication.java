@@ -14,6 +14,9 @@ import io.tollgate.budget.topology.DeadLetterHandler;
 import io.tollgate.budget.topology.TopologyMetrics;
 import io.tollgate.budget.webhook.WebhookDispatcher;
 import io.tollgate.budget.webhook.WebhookSink;
+import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.access.TokenFile;
+import io.tollgate.policy.kafka.KafkaEnvironment;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.serde.AvroSerdeConfig;
 import java.net.InetAddress;
@@ -76,8 +79,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         BudgetTopology.Settings topologySettings = BudgetTopology.Settings.from(config);
         BudgetQueries queries = new BudgetQueries(this::store, topologySettings.defaultCalendar(),
                 topologySettings.defaultQuotaWarning());
+        AccessToken token = TokenFile.configuredOrFile(config.operatorToken(), config.stateDir().resolve(TokenFile.OPERATOR),
+                "operator token", "TOLLGATE_OPERATOR_TOKEN");
         http = new HttpApi(queries, meters::scrape, () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
-                System::currentTimeMillis, () -> peers).start(config.httpHost(), config.httpPort());
+                System::currentTimeMillis, token, () -> peers).start(config.httpHost(), config.httpPort());
         HostInfo self = advertised();
         Topics topics = Topics.withSerdeConfig(serdeConfig());
         StreamsBuilder builder = new StreamsBuilder();
@@ -95,13 +100,18 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         KafkaStreams running = streams;
         peers = new Peers(() -> running.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo).toList(),
                 HostInfo.buildFromEndpoint(
-                props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)), Duration.ofSeconds(5));
+                props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)), Duration.ofSeconds(5), token);
         if (config.webhook() != null) {
             webhook = new WebhookSink(webhookConsumerProperties(), topics, new WebhookDispatcher(config.webhook(), meters)).start();
         }
         LOG.info("budget-alerts started: application {} on {}, REST on port {}{}", config.applicationId(),
                 config.bootstrapServers(), http.port(), config.webhook() == null ? "" : ", webhook " + config.webhook().url().getHost());
         return this;
+    }
+
+    /** The REST API's registered routes ({@code METHOD path}), after {@link #start()}. */
+    public java.util.List<String> routes() {
+        return http.routes();
     }
 
     /** The bound REST port (after {@link #start()}). */
@@ -169,11 +179,7 @@ public final class BudgetAlertsApplication implements AutoCloseable {
     private Map<String, Object> webhookConsumerProperties() {
         Map<String, Object> props = new HashMap<>(serdeConfig());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        config.kafka().forEach((k, v) -> {
-            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-                props.put(k, v);
-            }
-        });
+        props.putAll(KafkaEnvironment.security(config.kafka()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-webhook");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");

@@ -22,6 +22,7 @@ import io.tollgate.schemas.avro.SpendTotal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import io.tollgate.policy.access.AccessToken;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaExtension.class)
 class BudgetAlertsIT {
+
+    /** The operator token of the budget-alerts instances in this module's ITs. */
+    static final AccessToken OPERATOR_TOKEN = AccessToken.of("budget-it-operator-token-0123", "test");
 
     private static final long DOLLAR = 1_000_000L;
 
@@ -132,7 +136,8 @@ class BudgetAlertsIT {
 
     private static String budgetsJson(BudgetAlertsApplication app) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + app.httpPort() + "/budgets?scope=team:acme")).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://127.0.0.1:" + app.httpPort() + "/budgets?scope=team:acme"))
+                .header("Authorization", OPERATOR_TOKEN.authorization()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();
     }
@@ -143,7 +148,7 @@ class BudgetAlertsIT {
                         "statestore.cache.max.bytes", "0", "num.stream.threads", "1"),
                 kafka.registryUrl(), appId, "127.0.0.1", 0, stateDir, ZoneId.of("UTC"), 80,
                 Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofHours(2), 3,
-                Duration.ofDays(30), null);
+                Duration.ofDays(30), null).withOperatorToken(OPERATOR_TOKEN);
     }
 
     static KafkaProducer<String, SpendTotal> spendProducer(SharedKafka kafka, Topics topics) {

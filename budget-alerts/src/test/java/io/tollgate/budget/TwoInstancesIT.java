@@ -106,7 +106,8 @@ class TwoInstancesIT {
 
     private JsonNode get(BudgetAlertsApplication app, String path) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + app.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://127.0.0.1:" + app.httpPort() + path))
+                .header("Authorization", BudgetAlertsIT.OPERATOR_TOKEN.authorization()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(200);
         return json.readTree(response.body());
     }
@@ -117,6 +118,6 @@ class TwoInstancesIT {
                         "statestore.cache.max.bytes", "0", "num.stream.threads", "1"),
                 registry, appId, "127.0.0.1", 0, stateDir, ZoneId.of("UTC"), 80,
                 Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofHours(2), 3,
-                Duration.ofDays(30), null);
+                Duration.ofDays(30), null).withOperatorToken(BudgetAlertsIT.OPERATOR_TOKEN); // shared: the instances ask each other
     }
 }

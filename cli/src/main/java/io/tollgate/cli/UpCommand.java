@@ -35,7 +35,12 @@ import picocli.CommandLine.Option;
                 "  tollgate up                  20 agents on the ten demo keys, 10 calls/s",
                 "  tollgate up --fresh          the same, starting from empty topics",
                 "  tollgate up --agents 50 --rate 40 --error-rate 0.02 --latency-ms 200",
-                "  tollgate up --no-fleet       only the stack: gateway on :8080 for your agents"})
+                "  tollgate up --no-fleet       only the stack: gateway on :8080 for your agents",
+                "  tollgate up --no-fleet --bind-address 0.0.0.0   the same, reachable from other machines",
+                "Every listener binds 127.0.0.1 unless --bind-address says otherwise (the gateway's admin listener always"
+                        + " does). The operator and admin tokens are kept in <data dir>/operator-token and"
+                        + " <data dir>/admin-token (generated on the first run); the banner names both files and prints"
+                        + " the dashboard's address with the operator token."})
 final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Policy file (default: ${DEFAULT-VALUE}).")
@@ -56,8 +61,17 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--provider-port", paramLabel = "PORT", description = "Simulated provider port (default: ${DEFAULT-VALUE}).")
     int providerPort = LocalStackOptions.DEFAULT_PROVIDER_PORT;
 
+    @Option(names = {"--bind-address", "--host"}, paramLabel = "ADDRESS",
+            description = "Listen address of the gateway, metering-stream and budget-alerts (default: ${DEFAULT-VALUE};"
+                    + " 0.0.0.0 for every interface).")
+    String bindAddress = StackSettings.LOOPBACK;
+
     @Option(names = "--gateway-port", paramLabel = "PORT", description = "Gateway port (default: ${DEFAULT-VALUE}).")
     int gatewayPort = 8080;
+
+    @Option(names = "--admin-port", paramLabel = "PORT",
+            description = "The gateway's admin listener on 127.0.0.1: /admin, /metrics, /health (default: ${DEFAULT-VALUE}).")
+    int adminPort = 8090;
 
     @Option(names = "--metering-port", paramLabel = "PORT", description = "metering-stream query API port (default: ${DEFAULT-VALUE}).")
     int meteringPort = 8082;
@@ -110,7 +124,7 @@ final class UpCommand implements Callable<Integer> {
         StackSettings settings = new StackSettings(config, LocalStackOptions.defaults()
                 .withDataDir(dataDir).withFresh(fresh).withKafkaPort(kafkaPort).withRegistryPort(registryPort)
                 .withProviderPort(providerPort).withPartitions(partitions),
-                "0.0.0.0", gatewayPort, meteringPort, budgetPort, Duration.ofMillis(latencyMs),
+                bindAddress, gatewayPort, adminPort, meteringPort, budgetPort, Duration.ofMillis(latencyMs),
                 Duration.ofMillis(chunkDelayMs), errorRate);
         TollgateStack stack = TollgateStack.start(settings, step -> out.println("tollgate: " + step));
         Duration ready = Duration.ofMillis(System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
@@ -119,13 +133,18 @@ final class UpCommand implements Callable<Integer> {
         Fleet fleet = fleetSettings == null ? null : new Fleet(stack.gatewayUrl(),
                 AgentIdentity.demoAgents(stack.policy()), new Prices(stack.policy()), fleetSettings);
         out.println(stack.infrastructure().banner(ready));
+        out.println("  Operator token: " + stack.tokenFiles().get(0).toAbsolutePath()
+                + "  (metering-stream, budget-alerts; 'tollgate usage' reads it from there)");
+        out.println("  Admin token:    " + stack.tokenFiles().get(1).toAbsolutePath()
+                + "  (the gateway's admin listener: /admin, /metrics, /health)");
         out.println("  Policy: " + stack.applied().size() + " record(s) published from " + config
                 + (fleet == null ? "" : "\n  Fleet: " + fleet.describe()));
         out.println("  Ready " + ready.toMillis() + " ms after the JVM started.");
         LiveView view = null;
         if (fleet != null) {
             fleet.start();
-            view = new LiveView(new ViewCollector(stack.meteringUrl(), stack.budgetUrl(), teams(stack.policy()),
+            view = new LiveView(new ViewCollector(stack.meteringUrl(), stack.budgetUrl(), stack.operatorToken(),
+                    teams(stack.policy()),
                     stack.policy().models().stream().map(TollgateConfig.Model::id).toList(), fleet.stats(),
                     System.currentTimeMillis()), out, System.console() != null)
                     .start(Duration.ofMillis(refreshMs), Duration.ofMillis(refreshMs * 5));

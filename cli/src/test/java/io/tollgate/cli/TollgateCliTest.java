@@ -104,7 +104,8 @@ class TollgateCliTest {
         int port = freePort();
 
         // When
-        CliRunner run = CliRunner.run("usage", "key", "k-planner", "--metering-url", "http://127.0.0.1:" + port);
+        CliRunner run = CliRunner.run("usage", "key", "k-planner", "--metering-url", "http://127.0.0.1:" + port,
+                "--operator-token", "cli-test-operator-token-0123");
 
         // Then
         assertThat(run.exit()).isEqualTo(1);
@@ -155,11 +156,89 @@ class TollgateCliTest {
     @Test
     void shouldExitOneWhenTheGatewayDoesNotAnswer() throws IOException {
         // When
-        CliRunner run = CliRunner.run("models", "explain", "sim-large", "--gateway-url", "http://127.0.0.1:" + freePort());
+        CliRunner run = CliRunner.run("models", "explain", "sim-large", "--admin-url", "http://127.0.0.1:" + freePort(),
+                "--admin-token", "cli-test-admin-token-0123");
 
         // Then
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("/admin/models/sim-large");
+    }
+
+    @Test
+    void shouldExitTwoSayingHowToSupplyTheOperatorTokenWhenThereIsNone() {
+        // Given no option, no variable and no token file in the data directory
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("TOLLGATE_OPERATOR_TOKEN") == null);
+
+        // When
+        CliRunner run = CliRunner.run("usage", "team", "research", "--metering-url", "http://127.0.0.1:1",
+                "--data-dir", dir.toString());
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("no operator token", "--operator-token", "TOLLGATE_OPERATOR_TOKEN",
+                dir.resolve("operator-token").toString());
+    }
+
+    @Test
+    void shouldSayWhichTokenWasRefusedAndHowToSendTheRightOneWhenAServiceAnswers401() throws Exception {
+        // Given a service that refuses every token, and a token file in the data directory
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("TOLLGATE_OPERATOR_TOKEN") == null);
+        Files.writeString(dir.resolve("operator-token"), "cli-test-stale-operator-token\n");
+        com.sun.net.httpserver.HttpServer refusing = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        refusing.createContext("/", exchange -> {
+            byte[] body = "{\"status\":401,\"error\":\"not the operator token\"}".getBytes();
+            exchange.sendResponseHeaders(401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        refusing.start();
+        try {
+            // When
+            CliRunner run = CliRunner.run("usage", "team", "research", "--metering-url",
+                    "http://127.0.0.1:" + refusing.getAddress().getPort(), "--data-dir", dir.toString());
+
+            // Then
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err()).contains("answered 401", "operator token from " + dir.resolve("operator-token"),
+                    "--operator-token").doesNotContain("cli-test-stale-operator-token");
+        } finally {
+            refusing.stop(0);
+        }
+    }
+
+    @Test
+    void shouldExitTwoNamingTheScopeWhenACommandsScopeIsMalformed() {
+        CliRunner run = CliRunner.run("commands", "block", "--scope", "galaxy:far", "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("'galaxy:far'", "team");
+    }
+
+    @Test
+    void shouldExitTwoWhenACommandWouldLapseAtOnce() {
+        CliRunner run = CliRunner.run("commands", "block", "--scope", "team:acme", "--until", "2020-01-01T00:00:00Z",
+                "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--until '2020-01-01T00:00:00Z'", "not in the future");
+        assertThat(CliRunner.run("commands", "block", "--scope", "team:acme", "--until", "tomorrowish").err())
+                .contains("neither an instant nor a duration");
+    }
+
+    @Test
+    void shouldBindUpToLoopbackUnlessABindAddressIsGiven() {
+        // When the options are parsed without and with an address
+        UpCommand defaults = new UpCommand();
+        new picocli.CommandLine(defaults).parseArgs();
+        UpCommand everywhere = new UpCommand();
+        new picocli.CommandLine(everywhere).parseArgs("--host", "0.0.0.0", "--admin-port", "0");
+
+        // Then
+        assertThat(defaults.bindAddress).isEqualTo("127.0.0.1");
+        assertThat(defaults.adminPort).isEqualTo(8090);
+        assertThat(everywhere.bindAddress).isEqualTo("0.0.0.0");
+        assertThat(everywhere.adminPort).isZero();
     }
 
     @Test

@@ -22,7 +22,9 @@ import io.tollgate.gateway.control.ControlSettings;
 import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.events.KafkaEventSink;
 import io.tollgate.gateway.events.Spool;
+import io.tollgate.gateway.http.AdminServer;
 import io.tollgate.gateway.http.GatewayServer;
+import io.tollgate.gateway.http.UsageEndpoint;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.resilience.UpstreamGuard;
@@ -33,6 +35,8 @@ import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.policy.records.PolicyRecords;
 import io.tollgate.policy.records.PolicySnapshot;
 import io.tollgate.policy.topic.PolicyView;
+import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.access.TokenFile;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.util.ArrayList;
@@ -44,8 +48,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Wires the gateway and nothing else: catalog chain, providers, keys, event sink, request path,
- * HTTP server. Usable as a library (the local-stack launcher): {@code new GatewayApplication(config)},
- * {@link #start()}, {@link #port()}, {@link #close()}. By default routing, admission and the
+ * the agents' listener and the admin listener. Usable as a library (the local-stack launcher):
+ * {@code new GatewayApplication(config)}, {@link #start()}, {@link #port()}, {@link #adminPort()}, {@link #close()}. By default routing, admission and the
  * upstream guard are the {@link ControlPlane}'s (policy router, quota and command admission,
  * retries with a circuit breaker); {@link #builder} can replace each of them (tests).
  */
@@ -58,6 +62,7 @@ public final class GatewayApplication implements AutoCloseable {
     private final ModelCatalog catalog;
     private final EventSink events;
     private final GatewayServer server;
+    private final AdminServer admin;
     private final ControlStats stats;
     private final ControlPlane control;
     private final PolicySnapshot policies = new PolicySnapshot();
@@ -122,8 +127,13 @@ public final class GatewayApplication implements AutoCloseable {
         CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
                 router, admission, guard, events, callMetrics, config.gatewayId(), config.maxWait(),
                 config.autoWait(), stats, controlSettings.admission().quotaWarning());
-        this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes(),
-                () -> adminStats(guard));
+        UsageEndpoint.Source usage = control == null ? UsageEndpoint.Source.none()
+                : UsageEndpoint.Source.of(control.quotaView(), control.limits(), control.calendars());
+        this.server = new GatewayServer(keys, catalog, executor, callMetrics, config.maxBodyBytes(),
+                new UsageEndpoint(usage, System::currentTimeMillis));
+        AccessToken adminToken = TokenFile.configuredOrFile(config.admin().token(),
+                config.spoolDir().resolve(TokenFile.ADMIN), "admin token", "TOLLGATE_ADMIN_TOKEN");
+        this.admin = new AdminServer(adminToken, keys, catalog, events, metrics, () -> adminStats(guard));
     }
 
     private Map<String, Object> adminStats(UpstreamGuard guard) {
@@ -153,7 +163,7 @@ public final class GatewayApplication implements AutoCloseable {
         return new Builder(config);
     }
 
-    /** Starts discovery (first fill, bounded by its timeout) and the HTTP server. */
+    /** Starts discovery (first fill, bounded by its timeout), the agents' listener and the admin listener. */
     public GatewayApplication start() {
         awaitPolicies();
         discovery.forEach(DiscoverySource::start);
@@ -161,7 +171,14 @@ public final class GatewayApplication implements AutoCloseable {
         if (control != null) {
             control.start();
         }
-        server.start(config.host(), config.port());
+        admin.start(config.admin().host(), config.admin().port());
+        try {
+            server.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            admin.close(); // the agents' port was taken: leave nothing listening
+            throw e;
+        }
+        admin.ready(true);
         return this;
     }
 
@@ -184,8 +201,24 @@ public final class GatewayApplication implements AutoCloseable {
         return policies;
     }
 
+    /** The agents' listener's port. */
     public int port() {
         return server.port();
+    }
+
+    /** The admin listener's port. */
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** The registered routes of the agents' listener ({@code METHOD path}). */
+    public List<String> agentRoutes() {
+        return server.routes();
+    }
+
+    /** The registered routes of the admin listener ({@code METHOD path}). */
+    public List<String> adminRoutes() {
+        return admin.routes();
     }
 
     public ModelCatalog catalog() {
@@ -211,7 +244,9 @@ public final class GatewayApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        admin.ready(false);
         server.close();
+        admin.close();
         if (control != null) {
             control.close();
         }
@@ -229,7 +264,8 @@ public final class GatewayApplication implements AutoCloseable {
         GatewayConfig config = new GatewayConfigLoader(System.getenv()).load();
         GatewayApplication app = new GatewayApplication(config).start();
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "tollgate-gateway-shutdown"));
-        System.out.println("tollgate gateway listening on " + config.host() + ":" + app.port());
+        System.out.println("tollgate gateway listening on " + config.host() + ":" + app.port() + " (agents) and "
+                + config.admin().host() + ":" + app.adminPort() + " (admin, metrics, health)");
     }
 
     /**

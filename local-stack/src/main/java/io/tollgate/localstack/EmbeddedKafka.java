@@ -57,6 +57,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final Map<String, String> extraProperties;
+    /** Users of the SASL/PLAIN listener (name -> password); empty: no such listener. */
+    private final Map<String, String> saslUsers;
+    private final int saslPort;
     private KafkaRaftServer server;
     private boolean closed;
 
@@ -72,6 +75,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.port = Ports.resolve(builder.port);
         this.controllerPort = Ports.free();
         this.extraProperties = Map.copyOf(builder.extraProperties);
+        this.saslUsers = Map.copyOf(builder.saslUsers);
+        this.saslPort = saslUsers.isEmpty() ? -1 : Ports.free();
     }
 
     public static Builder builder() {
@@ -112,6 +117,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         return port;
     }
 
+    /** {@code 127.0.0.1:<port>} of the SASL_PLAINTEXT listener ({@link Builder#saslPlainListener}). */
+    public String saslBootstrapServers() {
+        if (saslUsers.isEmpty()) {
+            throw new IllegalStateException("this broker has no SASL listener; build it with saslPlainListener(users)");
+        }
+        return "127.0.0.1:" + saslPort;
+    }
+
     public Path dataDir() {
         return dataDir;
     }
@@ -143,6 +156,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.num.partitions", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
+        if (!saslUsers.isEmpty()) {
+            // a second client listener that authenticates (PLAIN); the broker itself stays on PLAINTEXT
+            props.put("listeners", props.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            props.put("advertised.listeners", props.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            props.put("listener.security.protocol.map", props.get("listener.security.protocol.map")
+                    + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+            props.put("sasl.enabled.mechanisms", "PLAIN");
+            props.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN");
+            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+            saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+            props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        }
         props.putAll(extraProperties);
         return props;
     }
@@ -274,8 +299,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private int port;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
+        private final Map<String, String> saslUsers = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a SASL_PLAINTEXT listener with the PLAIN mechanism on a free port of 127.0.0.1
+         * ({@link #saslBootstrapServers()}) that accepts {@code users} (name -> password): for tests of clients
+         * that authenticate. The PLAINTEXT listener stays, for the broker itself and for test set-up.
+         */
+        public Builder saslPlainListener(Map<String, String> users) {
+            if (users.isEmpty()) {
+                throw new IllegalArgumentException("a SASL listener needs at least one user (name -> password)");
+            }
+            saslUsers.putAll(users);
+            return this;
         }
 
         /** Keep data here (created if absent, kept on close); default: a temporary directory deleted on close. */

@@ -8,10 +8,13 @@ import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.metering.dlq.DeadLetterMetrics;
 import io.tollgate.metering.query.InstanceRouter;
 import io.tollgate.metering.query.LocalQueries;
+import io.tollgate.metering.query.OperatorGuard;
 import io.tollgate.metering.query.QueryServer;
 import io.tollgate.metering.topics.TopicSetup;
 import io.tollgate.metering.topology.MeteringTopology;
 import io.tollgate.metering.topology.TopologySettings;
+import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.access.TokenFile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,7 +60,9 @@ public final class MeteringApplication implements AutoCloseable {
         if (config.createTopics()) {
             TopicSetup.ensure(config);
         }
-        server = new QueryServer(clock, metrics);
+        AccessToken token = TokenFile.configuredOrFile(config.operatorToken(), config.stateDir().resolve(TokenFile.OPERATOR),
+                "operator token", "TOLLGATE_OPERATOR_TOKEN");
+        server = new QueryServer(clock, metrics, new OperatorGuard(token));
         dashboardFeed = io.tollgate.metering.dashboard.DashboardFeed.start(config);
         server.dashboardFeed(dashboardFeed);
         int port = server.start(config.httpHost(), config.httpPort());
@@ -70,7 +75,7 @@ public final class MeteringApplication implements AutoCloseable {
         streamsMetrics.bindTo(metrics);
         HostInfo self = new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
         server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour()),
-                new InstanceRouter(streams, self)));
+                new InstanceRouter(streams, self, token)));
         streams.start();
         LOG.info("metering {} serving queries on port {} as {}", config.applicationId(), port, advertisedUrl);
         return this;
@@ -82,6 +87,11 @@ public final class MeteringApplication implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    /** The query server's registered routes ({@code METHOD path}), after {@link #start()}. */
+    public java.util.List<String> routes() {
+        return server.routes();
     }
 
     public PrometheusMeterRegistry metrics() {

@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import io.tollgate.policy.access.AccessToken;
 
 /**
  * Typed configuration of budget-alerts. Built by {@link ConfigLoader} from defaults, an optional
@@ -17,6 +20,8 @@ import java.util.Objects;
  * @param webhook        null when no webhook URL is configured
  * @param advertisedUrl  how the other instances reach this one's REST API ({@code application.server});
  *                       null: {@code http://<http host, or this machine's name for 0.0.0.0>:<bound port>}
+ * @param operatorToken  what every REST request must send as {@code Authorization: Bearer <token>}; empty: the
+ *                       token of {@code <state dir>/operator-token}, generated there at start when missing
  * @param defaultResetHour with {@code defaultZone}: the calendar when neither a budget, its tenant nor the
  *                       organisation's settings on the policy topic name one (metering-stream's {@code reset.hour})
  */
@@ -37,9 +42,11 @@ public record BudgetAlertsConfig(
         Duration alertHistoryRetention,
         Webhook webhook,
         URI advertisedUrl,
+        Optional<AccessToken> operatorToken,
         int defaultResetHour) {
 
     public BudgetAlertsConfig {
+        Objects.requireNonNull(operatorToken, "operatorToken");
         kafka = Map.copyOf(kafka);
         if (!kafka.containsKey("bootstrap.servers")) {
             throw new IllegalArgumentException("Kafka bootstrap servers are not set; set KAFKA_BOOTSTRAP_SERVERS"
@@ -74,25 +81,44 @@ public record BudgetAlertsConfig(
         }
     }
 
+    /** The settings, with only the names of the Kafka properties ({@code sasl.jaas.config} holds a password). */
+    @Override
+    public String toString() {
+        return "BudgetAlertsConfig[applicationId=" + applicationId + ", schemaRegistryUrl=" + schemaRegistryUrl + ", http="
+                + httpHost + ":" + httpPort + ", advertisedUrl=" + advertisedUrl + ", stateDir=" + stateDir + ", kafka="
+                + new TreeSet<>(kafka.keySet()) + ", webhook=" + (webhook == null ? "none" : webhook.url().getHost())
+                + ", zone=" + defaultZone + ", resetHour=" + defaultResetHour + ", operatorToken=" + operatorToken + "]";
+    }
+
+    /** A copy that expects {@code token} from every REST request. */
+    public BudgetAlertsConfig withOperatorToken(AccessToken token) {
+        return new BudgetAlertsConfig(kafka, schemaRegistryUrl, applicationId, httpHost, httpPort, stateDir, defaultZone,
+                defaultQuotaWarningPercent, checkInterval, forecastWindow, forecastMinSpan, forecastHorizon, topN,
+                alertHistoryRetention, webhook, advertisedUrl, Optional.of(token), defaultResetHour);
+    }
+
     /** Days starting at midnight unless the policies say otherwise. */
     public BudgetAlertsConfig(Map<String, String> kafka, String schemaRegistryUrl, String applicationId, String httpHost,
                               int httpPort, Path stateDir, ZoneId defaultZone, int defaultQuotaWarningPercent,
                               Duration checkInterval, Duration forecastWindow, Duration forecastMinSpan,
                               Duration forecastHorizon, int topN, Duration alertHistoryRetention, Webhook webhook,
-                              URI advertisedUrl) {
+                              URI advertisedUrl, Optional<AccessToken> operatorToken) {
         this(kafka, schemaRegistryUrl, applicationId, httpHost, httpPort, stateDir, defaultZone,
                 defaultQuotaWarningPercent, checkInterval, forecastWindow, forecastMinSpan, forecastHorizon, topN,
-                alertHistoryRetention, webhook, advertisedUrl, 0);
+                alertHistoryRetention, webhook, advertisedUrl, operatorToken, 0);
     }
 
-    /** Without an advertised URL: derived from the HTTP host and the port bound at start. */
+    /**
+     * Without an advertised URL (derived from the HTTP host and the port bound at start) and without a configured
+     * operator token (the state directory's token file).
+     */
     public BudgetAlertsConfig(Map<String, String> kafka, String schemaRegistryUrl, String applicationId, String httpHost,
                               int httpPort, Path stateDir, ZoneId defaultZone, int defaultQuotaWarningPercent,
                               Duration checkInterval, Duration forecastWindow, Duration forecastMinSpan,
                               Duration forecastHorizon, int topN, Duration alertHistoryRetention, Webhook webhook) {
         this(kafka, schemaRegistryUrl, applicationId, httpHost, httpPort, stateDir, defaultZone,
                 defaultQuotaWarningPercent, checkInterval, forecastWindow, forecastMinSpan, forecastHorizon, topN,
-                alertHistoryRetention, webhook, null);
+                alertHistoryRetention, webhook, null, Optional.empty());
     }
 
     /** Delivery of alerts to an HTTP endpoint (Slack-compatible JSON). */

@@ -7,7 +7,8 @@ import java.util.Locale;
  * Every configuration key of budget-alerts, as written in a properties file. The environment
  * variable of a key is its upper-case form with '.' and '-' turned into '_' (see {@link #envName}),
  * e.g. {@code tollgate.budget.http-port} is {@code TOLLGATE_BUDGET_HTTP_PORT}. Kafka properties are
- * written {@code kafka.<property>} in the file and {@code KAFKA_<PROPERTY>} in the environment.
+ * written {@code kafka.<property>} in the file and {@code KAFKA_<PROPERTY>} in the environment
+ * ({@link io.tollgate.policy.kafka.KafkaEnvironment}).
  */
 public final class ConfigKeys {
 
@@ -32,17 +33,18 @@ public final class ConfigKeys {
     public static final String WEBHOOK_MAX_BACKOFF = "tollgate.webhook.max-backoff";
     public static final String WEBHOOK_QUEUE_CAPACITY = "tollgate.webhook.queue-capacity";
     public static final String WEBHOOK_TIMEOUT = "tollgate.webhook.timeout";
+    /** The token every REST request must send ({@code TOLLGATE_OPERATOR_TOKEN}); unset = {@code <state dir>/operator-token}. */
+    public static final String OPERATOR_TOKEN = "tollgate.operator-token";
     /** Where the properties file is, when not given on the command line (environment only). */
     public static final String CONFIG_FILE = "tollgate.budget.config";
 
     public static final String KAFKA_PREFIX = "kafka.";
-    public static final String KAFKA_ENV_PREFIX = "KAFKA_";
 
     /** Keys read from file and environment (Kafka properties aside). */
     public static final List<String> ALL = List.of(SCHEMA_REGISTRY_URL, APPLICATION_ID, HTTP_HOST, HTTP_PORT, ADVERTISED_URL,
             STATE_DIR, ZONE, RESET_HOUR, QUOTA_WARNING_PERCENT, CHECK_INTERVAL, FORECAST_WINDOW, FORECAST_MIN_SPAN,
             FORECAST_HORIZON, TOP_N, ALERT_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_MAX_ATTEMPTS,
-            WEBHOOK_INITIAL_BACKOFF, WEBHOOK_MAX_BACKOFF, WEBHOOK_QUEUE_CAPACITY, WEBHOOK_TIMEOUT);
+            WEBHOOK_INITIAL_BACKOFF, WEBHOOK_MAX_BACKOFF, WEBHOOK_QUEUE_CAPACITY, WEBHOOK_TIMEOUT, OPERATOR_TOKEN);
 
     private ConfigKeys() {
     }
@@ -50,10 +52,5 @@ public final class ConfigKeys {
     /** {@code tollgate.budget.http-port} -> {@code TOLLGATE_BUDGET_HTTP_PORT}. */
     public static String envName(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    /** {@code KAFKA_BOOTSTRAP_SERVERS} -> {@code bootstrap.servers}. */
-    public static String kafkaPropertyOfEnv(String envName) {
-        return envName.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
     }
 }

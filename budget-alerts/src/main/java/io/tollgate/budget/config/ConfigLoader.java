@@ -11,7 +11,10 @@ import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.kafka.KafkaEnvironment;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,11 +46,7 @@ public final class ConfigLoader {
                 values.put(key, fromEnv.trim());
             }
         }
-        env.forEach((name, value) -> {
-            if (name.startsWith(ConfigKeys.KAFKA_ENV_PREFIX) && name.length() > ConfigKeys.KAFKA_ENV_PREFIX.length()) {
-                kafka.put(ConfigKeys.kafkaPropertyOfEnv(name), value);
-            }
-        });
+        kafka.putAll(KafkaEnvironment.clientProperties(env));
         return build(values, kafka);
     }
 
@@ -99,7 +98,7 @@ public final class ConfigLoader {
                 kafka,
                 v.getOrDefault(ConfigKeys.SCHEMA_REGISTRY_URL, "http://localhost:8081"),
                 v.getOrDefault(ConfigKeys.APPLICATION_ID, "tollgate-budget-alerts"),
-                v.getOrDefault(ConfigKeys.HTTP_HOST, "0.0.0.0"),
+                v.getOrDefault(ConfigKeys.HTTP_HOST, "127.0.0.1"),
                 integer(v, ConfigKeys.HTTP_PORT, 8083),
                 Path.of(v.getOrDefault(ConfigKeys.STATE_DIR, Path.of(System.getProperty("java.io.tmpdir"), "tollgate").toString())),
                 zone(v.getOrDefault(ConfigKeys.ZONE, "UTC")),
@@ -113,6 +112,8 @@ public final class ConfigLoader {
                 webhook,
                 blank(v.get(ConfigKeys.ADVERTISED_URL)) ? null
                         : uri(ConfigKeys.ADVERTISED_URL, v.get(ConfigKeys.ADVERTISED_URL)),
+                blank(v.get(ConfigKeys.OPERATOR_TOKEN)) ? Optional.empty() : Optional.of(AccessToken.of(
+                        v.get(ConfigKeys.OPERATOR_TOKEN), ConfigKeys.OPERATOR_TOKEN + " (env TOLLGATE_OPERATOR_TOKEN)")),
                 integer(v, ConfigKeys.RESET_HOUR, 0));
     }
 

@@ -6,6 +6,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import io.tollgate.policy.access.AccessToken;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +20,17 @@ import org.apache.kafka.streams.state.HostInfo;
  * The REST API (JSON): {@code GET /budgets?scope=<prefix>}, {@code GET /commands},
  * {@code GET /alerts?scope=<prefix>&limit=<n>}, {@code GET /metrics} (Prometheus text),
  * {@code GET /healthz} (the process answers), {@code GET /readyz} (the stream is running).
+ * Every request, the probes included, needs {@code Authorization: Bearer <operator token>}, checked
+ * before routing so that a route added later is guarded too; otherwise 401.
  * The three lists cover every instance of the application: this one's partitions plus what each
  * other instance answers for {@code ?local=true}; if one of them cannot answer, 503 with
  * {@code Retry-After} names it rather than giving an incomplete list.
  */
 public final class HttpApi implements AutoCloseable {
 
+    private static final String HOW = "send the operator token as 'Authorization: Bearer <token>' (TOLLGATE_OPERATOR_TOKEN,"
+            + " or the operator-token file in budget-alerts' state directory when none is configured; 'tollgate up' keeps"
+            + " it in .tollgate/operator-token)";
     private static final int DEFAULT_ALERT_LIMIT = 100;
     private static final int MAX_ALERT_LIMIT = 10_000;
 
@@ -33,16 +39,26 @@ public final class HttpApi implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Supplier<Peers> peers;
 
-    public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier ready, LongSupplier clock) {
-        this(queries, metrics, ready, clock, Peers::none);
+    public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier ready, LongSupplier clock,
+                   AccessToken token) {
+        this(queries, metrics, ready, clock, token, Peers::none);
     }
 
     public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier ready, LongSupplier clock,
-                   Supplier<Peers> peers) {
+                   AccessToken token, Supplier<Peers> peers) {
         this.peers = peers;
         this.app = Javalin.create(config -> {
             config.jsonMapper(new JavalinJackson());
             config.startup.showJavalinBanner = false;
+            config.routes.before(ctx -> {
+                String authorization = ctx.header("Authorization");
+                if (!token.matchesAuthorization(authorization)) {
+                    throw new Unauthorized((authorization == null ? "No credential given: "
+                            : "The credential is not the operator token: ") + HOW + ".");
+                }
+            });
+            config.routes.exception(Unauthorized.class, (e, ctx) -> ctx.status(HttpStatus.UNAUTHORIZED)
+                    .header("WWW-Authenticate", "Bearer realm=\"tollgate-operator\"").json(Map.of("error", e.getMessage())));
             config.routes.get("/budgets", ctx -> ctx.json(BudgetQueries.mergeBudgets(
                     everywhere(ctx, queries.budgets(scopePrefix(ctx), clock.getAsLong()), new TypeReference<>() { }))));
             config.routes.get("/commands", ctx -> ctx.json(BudgetQueries.mergeCommands(
@@ -74,6 +90,12 @@ public final class HttpApi implements AutoCloseable {
     public HttpApi start(String host, int port) {
         app.start(host, port);
         return this;
+    }
+
+    /** Every route registered, as {@code METHOD path}: what the access walk probes. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
     }
 
     /** The bound port (useful when started on port 0). */
@@ -129,6 +151,13 @@ public final class HttpApi implements AutoCloseable {
             return limit;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("limit is '" + raw + "'; expected a whole number 1.." + MAX_ALERT_LIMIT, e);
+        }
+    }
+
+    /** No operator token, or a wrong one; answered with 401 and the message. */
+    private static final class Unauthorized extends RuntimeException {
+        Unauthorized(String message) {
+            super(message, null, false, false);
         }
     }
 }

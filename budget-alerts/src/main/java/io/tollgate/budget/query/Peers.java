@@ -10,13 +10,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import io.tollgate.policy.access.AccessToken;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * The other running instances of this application, as Kafka Streams knows them from each one's
  * {@code application.server}, and a way to ask one of them for its local answer. Budget state,
  * alert history and commands are partitioned: each instance holds only its tasks' share, so a
- * complete answer is this instance's plus every other's.
+ * complete answer is this instance's plus every other's. Requests carry the operator token, which every
+ * instance of the application shares.
  */
 public final class Peers {
 
@@ -27,20 +29,23 @@ public final class Peers {
     private final HostInfo self;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Duration timeout;
+    private final AccessToken token;
 
     /**
      * @param instances every instance hosting tasks, this one included (from
      *                  {@code KafkaStreams.metadataForAllStreamsClients()})
+     * @param token     the operator token the other instances expect
      */
-    public Peers(Supplier<Collection<HostInfo>> instances, HostInfo self, Duration timeout) {
+    public Peers(Supplier<Collection<HostInfo>> instances, HostInfo self, Duration timeout, AccessToken token) {
         this.instances = Objects.requireNonNull(instances, "instances");
         this.self = Objects.requireNonNull(self, "self");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.token = Objects.requireNonNull(token, "token");
     }
 
     /** No other instance: a single instance answers alone. */
     public static Peers none() {
-        return new Peers(List::of, new HostInfo("unknown", 0), Duration.ofSeconds(1));
+        return new Peers(List::of, new HostInfo("unknown", 0), Duration.ofSeconds(1), AccessToken.generate());
     }
 
     public HostInfo self() {
@@ -56,8 +61,12 @@ public final class Peers {
     public String get(HostInfo peer, String pathAndQuery) {
         URI uri = URI.create("http://" + peer.host() + ":" + peer.port() + pathAndQuery);
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Authorization", token.authorization()).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 401) {
+                throw new Unavailable("instance " + peer + " refused this instance's operator token; every instance of"
+                        + " the application must be given the same TOLLGATE_OPERATOR_TOKEN");
+            }
             if (response.statusCode() != 200) {
                 throw new Unavailable("instance " + peer + " answered " + response.statusCode() + " to " + pathAndQuery
                         + ": " + response.body());

@@ -83,7 +83,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 }
                 if (status != 429 && status < 500) {
                     meters.counter("tollgate.webhook.rejected").increment();
-                    LOG.warn("webhook {} refused alert {} with HTTP {}; not retrying a client error", config.url(), alert.alertId(), status);
+                    LOG.warn("webhook at {} refused alert {} with HTTP {}; not retrying a client error", config.url().getHost(), alert.alertId(), status);
                     return;
                 }
                 failure = "HTTP " + status;
@@ -95,7 +95,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 TimeUnit.MILLISECONDS.sleep(backoffMillis(attempt));
             } else {
                 meters.counter("tollgate.webhook.failed").increment();
-                LOG.warn("webhook {} failed for alert {} after {} attempts: {}", config.url(), alert.alertId(), attempt, failure);
+                LOG.warn("webhook at {} failed for alert {} after {} attempts: {}", config.url().getHost(), alert.alertId(), attempt, failure);
             }
         }
     }

@@ -53,6 +53,9 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class ThresholdLatencyBench {
 
+    private static final io.tollgate.policy.access.AccessToken BENCH_TOKEN =
+            io.tollgate.policy.access.AccessToken.of("budget-bench-operator-token", "bench");
+
     private static final long LIMIT = 1_000_000L;
 
     private ThresholdLatencyBench() {
@@ -86,7 +89,8 @@ public final class ThresholdLatencyBench {
             }
             BudgetAlertsConfig config = new BudgetAlertsConfig(streamsProps,
                     registry, "budget-bench", "127.0.0.1", 0, state, ZoneId.of("UTC"), 80, Duration.ofSeconds(1),
-                    Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofHours(2), 3, Duration.ofDays(30), null);
+                    Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofHours(2), 3, Duration.ofDays(30), null)
+                    .withOperatorToken(BENCH_TOKEN);
             try (BudgetAlertsApplication app = new BudgetAlertsApplication(config).start();
                  KafkaProducer<String, SpendTotal> spend = new KafkaProducer<>(producerProps, Serdes.String().serializer(),
                          topics.spend().valueSerde().serializer());
@@ -160,7 +164,8 @@ public final class ThresholdLatencyBench {
         while (System.nanoTime() < deadline) {
             if (app.state() == KafkaStreams.State.RUNNING) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort()
-                        + "/budgets?scope=team:bench-")).build(), HttpResponse.BodyHandlers.ofString());
+                        + "/budgets?scope=team:bench-")).header("Authorization", BENCH_TOKEN.authorization()).build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && r.body().split("\"scope\"").length - 1 == budgets) {
                     return;
                 }

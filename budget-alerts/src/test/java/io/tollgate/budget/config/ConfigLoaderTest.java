@@ -55,6 +55,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldPassKafkaSecuritySettingsToStreamsAndTheWebhookConsumerWhenTheyAreInTheEnvironment() {
+        // Given a secured broker's settings
+        String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"budget\" password=\"pw\";";
+        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9093", "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SASL_MECHANISM", "PLAIN", "KAFKA_SASL_JAAS_CONFIG", jaas,
+                "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/tollgate/truststore.jks", "KAFKA_HEAP_OPTS", "-Xmx1g");
+
+        // When
+        BudgetAlertsConfig config = ConfigLoader.load(null, env);
+
+        // Then the client properties every client is built from hold them (the webhook consumer takes exactly these)
+        assertThat(config.kafka()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", jaas).containsEntry("ssl.truststore.location", "/etc/tollgate/truststore.jks")
+                .doesNotContainKey("heap.opts");
+        assertThat(io.tollgate.policy.kafka.KafkaEnvironment.security(config.kafka())).containsOnlyKeys(
+                "security.protocol", "sasl.mechanism", "sasl.jaas.config", "ssl.truststore.location");
+        assertThat(config.toString()).doesNotContain("pw");
+    }
+
+    @Test
+    void shouldBindToLoopbackAndReadTheOperatorTokenWhenConfigured() {
+        BudgetAlertsConfig defaults = ConfigLoader.load(null, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092"));
+        BudgetAlertsConfig configured = ConfigLoader.load(null, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+                "TOLLGATE_OPERATOR_TOKEN", "budget-operator-token-0123"));
+
+        assertThat(defaults.httpHost()).isEqualTo("127.0.0.1");
+        assertThat(defaults.operatorToken()).isEmpty();
+        assertThat(configured.operatorToken()).get().satisfies(t -> assertThat(t.matches("budget-operator-token-0123")).isTrue());
+        assertThat(configured.toString()).doesNotContain("budget-operator-token-0123");
+    }
+
+    @Test
     void shouldNameTheKeyAndTheExpectedFormWhenAValueIsBad() {
         Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092", "TOLLGATE_BUDGET_CHECK_INTERVAL", "soon");
 
@@ -87,6 +119,6 @@ class ConfigLoaderTest {
         assertThat(ConfigKeys.envName(ConfigKeys.STATE_DIR)).isEqualTo("TOLLGATE_STATE_DIR");
         assertThat(ConfigKeys.envName(ConfigKeys.ZONE)).isEqualTo("TOLLGATE_ZONE");
         assertThat(ConfigKeys.envName(ConfigKeys.WEBHOOK_URL)).isEqualTo("TOLLGATE_WEBHOOK_URL");
-        assertThat(ConfigKeys.kafkaPropertyOfEnv("KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("bootstrap.servers");
+        assertThat(ConfigKeys.envName(ConfigKeys.OPERATOR_TOKEN)).isEqualTo("TOLLGATE_OPERATOR_TOKEN");
     }
 }

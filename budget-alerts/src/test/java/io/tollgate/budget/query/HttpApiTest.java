@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.budget.topology.TopologyFixtures;
+import io.tollgate.localstack.junit.RouteProbe;
+import io.tollgate.policy.access.AccessToken;
 import io.tollgate.schemas.avro.BudgetAction;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpApiTest {
 
     private static final Instant NOON = Instant.parse("2026-11-21T12:00:00Z");
+    private static final AccessToken TOKEN = AccessToken.of("budget-http-test-operator-token", "test");
 
     @TempDir
     Path stateDir;
@@ -55,7 +58,7 @@ class HttpApiTest {
             }
         };
         api = new HttpApi(new BudgetQueries(stores, io.tollgate.policy.calendar.Calendar.UTC, io.tollgate.policy.limits.QuotaWarning.DEFAULT), () -> "tollgate_up 1.0\n",
-                storesReady::get, NOON::toEpochMilli).start("127.0.0.1", 0);
+                storesReady::get, NOON::toEpochMilli, TOKEN).start("127.0.0.1", 0);
     }
 
     @AfterEach
@@ -115,8 +118,10 @@ class HttpApiTest {
         List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
         com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
         other.createContext("/", exchange -> {
             asked.add(exchange.getRequestURI().toString());
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             String body = switch (exchange.getRequestURI().getPath()) {
                 case "/alerts" -> "[{\"alertId\":\"team:zeta@2026-11-21#BUDGET_THRESHOLD:50\",\"kind\":\"BUDGET_THRESHOLD\","
                         + "\"scope\":\"team:zeta\",\"period\":\"DAY\",\"periodKey\":\"2026-11-21\",\"thresholdPercent\":50,"
@@ -136,9 +141,9 @@ class HttpApiTest {
         org.apache.kafka.streams.state.HostInfo self = new org.apache.kafka.streams.state.HostInfo("127.0.0.1", 1);
         org.apache.kafka.streams.state.HostInfo peer = new org.apache.kafka.streams.state.HostInfo("127.0.0.1",
                 other.getAddress().getPort());
-        Peers peers = new Peers(() -> List.of(self, peer), self, java.time.Duration.ofSeconds(2));
+        Peers peers = new Peers(() -> List.of(self, peer), self, java.time.Duration.ofSeconds(2), TOKEN);
         HttpApi merging = new HttpApi(new BudgetQueries(fixture::store, io.tollgate.policy.calendar.Calendar.UTC, io.tollgate.policy.limits.QuotaWarning.DEFAULT),
-                () -> "", () -> true, NOON::toEpochMilli, () -> peers).start("127.0.0.1", 0);
+                () -> "", () -> true, NOON::toEpochMilli, TOKEN, () -> peers).start("127.0.0.1", 0);
         try {
             // When alerts and budgets are asked for
             JsonNode alerts = get(merging, "/alerts?limit=2").body;
@@ -146,6 +151,7 @@ class HttpApiTest {
 
             // Then the other instance was asked for its own part only, and its alert is merged in, newest first
             assertThat(asked).contains("/alerts?limit=2&local=true", "/budgets?local=true");
+            assertThat(authorizations).isNotEmpty().allSatisfy(a -> assertThat(a).isEqualTo(TOKEN.authorization()));
             assertThat(alerts).hasSize(2);
             assertThat(alerts.get(0).get("alertId").asText()).isEqualTo("team:zeta@2026-11-21#BUDGET_THRESHOLD:50");
             // ... and the budget it knows no spend of does not hide this instance's state of it
@@ -165,8 +171,31 @@ class HttpApiTest {
     }
 
     @Test
+    void shouldAnswer401OnEveryRegisteredRouteWhenTheOperatorTokenIsMissingOrWrong() throws Exception {
+        // Given every route the API registered
+        List<String> routes = api.routes();
+        assertThat(routes).contains("GET /budgets", "GET /alerts", "GET /commands", "GET /metrics", "GET /healthz",
+                "GET /readyz");
+        String base = "http://127.0.0.1:" + api.port();
+
+        // When / Then: no token, another token, the token in another scheme are refused; the token passes
+        assertThat(RouteProbe.statuses(base, routes, null)).allSatisfy((r, s) -> assertThat(s).as(r).isEqualTo(401));
+        assertThat(RouteProbe.statuses(base, routes, "Bearer tg-demo-planner-agent-key"))
+                .allSatisfy((r, s) -> assertThat(s).as(r).isEqualTo(401));
+        assertThat(RouteProbe.statuses(base, routes, "Basic " + TOKEN.value()))
+                .allSatisfy((r, s) -> assertThat(s).as(r).isEqualTo(401));
+        assertThat(RouteProbe.statuses(base, routes, TOKEN.authorization()))
+                .allSatisfy((r, s) -> assertThat(s).as(r).isNotIn(401, 403));
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri("/budgets")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(refused.body()).contains("TOLLGATE_OPERATOR_TOKEN");
+    }
+
+    @Test
     void shouldServeMetricsAsPrometheusText() throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/metrics"))
+                .header("Authorization", TOKEN.authorization()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
         assertThat(response.body()).contains("tollgate_up 1.0");
@@ -181,7 +210,7 @@ class HttpApiTest {
 
     private Response get(HttpApi target, String path) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port()
-                + path)).build(), HttpResponse.BodyHandlers.ofString());
+                + path)).header("Authorization", TOKEN.authorization()).build(), HttpResponse.BodyHandlers.ofString());
         return new Response(response.statusCode(), new ObjectMapper().readTree(response.body()));
     }
 

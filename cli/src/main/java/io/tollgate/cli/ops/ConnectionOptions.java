@@ -1,12 +1,17 @@
 package io.tollgate.cli.ops;
 
+import io.tollgate.policy.kafka.KafkaEnvironment;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine.Option;
 
-/** {@code --bootstrap-servers} and {@code --registry-url}, shared by every command that reads or writes topics. */
+/**
+ * {@code --bootstrap-servers} and {@code --registry-url}, shared by every command that reads or writes topics.
+ * A secured broker's settings come from the environment as for the services: {@code KAFKA_SECURITY_PROTOCOL},
+ * {@code KAFKA_SASL_*}, {@code KAFKA_SSL_*} ({@link KafkaEnvironment#security}).
+ */
 public final class ConnectionOptions {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
@@ -17,12 +22,21 @@ public final class ConnectionOptions {
             description = "Schema registry (default: ${DEFAULT-VALUE}, the local stack's registry).")
     String registryUrl = "http://localhost:8081";
 
+    private final Map<String, String> env;
+
     public ConnectionOptions() {
+        this.env = System.getenv();
     }
 
     public ConnectionOptions(String bootstrapServers, String registryUrl) {
+        this(bootstrapServers, registryUrl, System.getenv());
+    }
+
+    /** With {@code env} in place of the process environment (tests, and {@code tollgate up} for its own broker). */
+    public ConnectionOptions(String bootstrapServers, String registryUrl, Map<String, String> env) {
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
+        this.env = Map.copyOf(env);
     }
 
     public String bootstrapServers() {
@@ -57,7 +71,7 @@ public final class ConnectionOptions {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("--bootstrap-servers is empty; expected host:port, e.g. localhost:9092");
         }
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = new HashMap<>(KafkaEnvironment.security(KafkaEnvironment.clientProperties(env)));
         props.put("bootstrap.servers", bootstrapServers);
         props.put("default.api.timeout.ms", 15_000);
         props.put("request.timeout.ms", 15_000);

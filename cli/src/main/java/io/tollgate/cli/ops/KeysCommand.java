@@ -1,5 +1,6 @@
 package io.tollgate.cli.ops;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.tollgate.cli.policy.PolicyTopic;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.Policy;
@@ -16,18 +17,26 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tollgate keys create}: a new API key; the secret is printed once and only its hash is stored. */
+/**
+ * {@code tollgate keys create|list|revoke}: API keys on {@code tollgate.policies.v1}. A new key's secret is
+ * printed once and only its hash is stored; nothing here ever prints a hash.
+ */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "API keys for agents.",
-        subcommands = KeysCommand.Create.class)
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
 public final class KeysCommand {
+
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
@@ -45,6 +54,7 @@ public final class KeysCommand {
                     + " tollgate.policies.v1 (gateways pick it up within a second) and prints the secret once."
                     + " Store it now: Tollgate keeps only the hash.",
                     "Example:  tollgate keys create --id k-analyst --tenant acme --team research --agent analyst --tier tier1",
+                    "The tenant must be declared: a tenant:<name> record (tollgate.yaml 'tenants:', applied) or a key of it.",
                     "A key created here is not in tollgate.yaml: apply the file with 'policy apply --keep-absent' to keep it."})
     public static final class Create implements Callable<Integer> {
         @Option(names = "--id", required = true, paramLabel = "ID", description = "Public key id, e.g. k-analyst.")
@@ -86,10 +96,11 @@ public final class KeysCommand {
             check("--tier", tier);
             allowedModels.forEach(m -> check("--allowed-models", m));
             PolicyTopic topic = new PolicyTopic(connection);
-            PolicySnapshot current = topic.read(Duration.ofSeconds(30), spec.commandLine().getErr()::println);
+            PolicySnapshot current = topic.read(READ_TIMEOUT, spec.commandLine().getErr()::println);
             if (current.key(id).isPresent() && !replace) {
                 throw new IllegalArgumentException("key id '" + id + "' already exists; choose another id or pass --replace");
             }
+            requireKnownTenant(current, tenant);
             if (!current.tiers().isEmpty() && current.tier(tier).isEmpty()) {
                 throw new IllegalArgumentException("tier '" + tier + "' is not on the policy topic; expected one of "
                         + current.tiers().stream().map(t -> t.getName()).toList());
@@ -115,6 +126,23 @@ public final class KeysCommand {
             return 0;
         }
 
+        /** A tenant is known by its {@code tenant:<name>} record or by a key that already belongs to it. */
+        static void requireKnownTenant(PolicySnapshot current, String tenant) {
+            boolean declared = current.tenant(tenant).isPresent();
+            boolean hasKeys = current.keys().stream().anyMatch(k -> k.getTenant().equals(tenant));
+            if (declared || hasKeys) {
+                return;
+            }
+            TreeSet<String> known = new TreeSet<>();
+            current.tenants().forEach(t -> known.add(t.getTenant()));
+            current.keys().forEach(k -> known.add(k.getTenant()));
+            throw new IllegalArgumentException("tenant '" + tenant + "' is unknown: the policy topic has no "
+                    + PolicyRecords.tenantKey(tenant) + " record and no key of that tenant"
+                    + (known.isEmpty() ? "" : "; known tenants: " + known) + ". Declare it in tollgate.yaml under"
+                    + " 'tenants:' (- name: " + tenant + ") and run 'tollgate policy apply -f tollgate.yaml', or pass a"
+                    + " known tenant");
+        }
+
         private static void check(String option, String value) {
             if (value == null || !NAME.matcher(value).matches()) {
                 throw new IllegalArgumentException(option + " '" + value + "' is not a valid name; expected 1-128 of"
@@ -126,6 +154,88 @@ public final class KeysCommand {
             byte[] bytes = new byte[32];
             new SecureRandom().nextBytes(bytes);
             return "tg-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"The API keys on tollgate.policies.v1: id, tenant, team, agent, tier, allowed models and"
+                    + " whether revoked. Never the secret's hash.",
+                    "Examples:  tollgate keys list      tollgate keys list --json"})
+    public static final class ListKeys implements Callable<Integer> {
+        @Option(names = "--json", description = "Print the keys as JSON.")
+        boolean json;
+
+        @Mixin
+        ConnectionOptions connection = new ConnectionOptions();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            List<ApiKeyPolicy> keys = new PolicyTopic(connection).read(READ_TIMEOUT, spec.commandLine().getErr()::println)
+                    .keys();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                ArrayNode list = ServiceHttp.json().createArrayNode();
+                for (ApiKeyPolicy k : keys) {
+                    var entry = list.addObject().put("id", k.getKeyId()).put("tenant", k.getTenant()).put("team", k.getTeam())
+                            .put("agent", k.getAgent()).put("tier", k.getTier()).put("revoked", k.getRevoked());
+                    ArrayNode models = entry.putArray("allowedModels");
+                    k.getAllowedModels().forEach(models::add);
+                }
+                out.println(ServiceHttp.json().writerWithDefaultPrettyPrinter().writeValueAsString(list));
+                return 0;
+            }
+            if (keys.isEmpty()) {
+                out.println("No API keys on the policy topic.");
+                return 0;
+            }
+            out.printf("%-20s %-12s %-12s %-14s %-8s %-8s %s%n", "ID", "TENANT", "TEAM", "AGENT", "TIER", "REVOKED", "MODELS");
+            for (ApiKeyPolicy k : keys) {
+                out.printf("%-20s %-12s %-12s %-14s %-8s %-8s %s%n", k.getKeyId(), k.getTenant(), k.getTeam(), k.getAgent(),
+                        k.getTier(), k.getRevoked() ? "yes" : "no",
+                        k.getAllowedModels().isEmpty() ? "all" : String.join(",", k.getAllowedModels()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = {"Revoke an API key: republishes its ApiKeyPolicy with revoked=true; every gateway refuses it"
+                    + " (403 api_key_revoked) within a second. A key that is also in tollgate.yaml must be marked"
+                    + " 'revoked: true' there too, or the next 'policy apply' restores it.",
+                    "Example:  tollgate keys revoke k-analyst"})
+    public static final class Revoke implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "The key id, e.g. k-analyst ('tollgate keys list' shows them).")
+        String id;
+
+        @Mixin
+        ConnectionOptions connection = new ConnectionOptions();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Create.check("ID", id);
+            PolicyTopic topic = new PolicyTopic(connection);
+            Optional<ApiKeyPolicy> key = topic.read(READ_TIMEOUT, spec.commandLine().getErr()::println).key(id);
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("key id '" + id + "' is not on the policy topic; 'tollgate keys list'"
+                        + " shows the keys there");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (key.get().getRevoked()) {
+                out.println("Key " + id + " is already revoked; nothing published.");
+                return 0;
+            }
+            ApiKeyPolicy revoked = ApiKeyPolicy.newBuilder(key.get()).setRevoked(true).build();
+            topic.publish(Map.of(PolicyRecords.apiKeyKey(id), Policy.newBuilder().setPolicy(revoked)
+                    .setUpdatedAt(System.currentTimeMillis()).setSource("tollgate keys revoke").build()));
+            out.println("Revoked key " + id + " (" + revoked.getTenant() + "/" + revoked.getTeam() + "/"
+                    + revoked.getAgent() + "); gateways refuse it from now on.");
+            return 0;
         }
     }
 }

@@ -24,16 +24,21 @@ import picocli.CommandLine.Spec;
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Explain.class})
 public final class ModelsCommand {
 
-    static final class GatewayOption {
-        @Option(names = "--gateway-url", paramLabel = "URL", description = "The gateway (default: ${DEFAULT-VALUE}).")
-        String gatewayUrl = "http://localhost:8080";
+    static final class AdminUrlOption {
+        @Option(names = "--admin-url", paramLabel = "URL",
+                description = "The gateway's admin listener (default: ${DEFAULT-VALUE}).")
+        String adminUrl = "http://localhost:8090";
     }
 
-    static JsonNode describe(ServiceHttp http, String gatewayUrl, String model) {
+    static String requireModel(String model) {
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("the model id is empty; expected e.g. sim-large or gpt-4o-mini");
         }
-        return http.get(gatewayUrl, "/admin/models/" + ServiceHttp.encode(model));
+        return model;
+    }
+
+    static JsonNode describe(ServiceHttp http, String adminUrl, String model) {
+        return http.get(adminUrl, "/admin/models/" + ServiceHttp.encode(requireModel(model)));
     }
 
     static String value(JsonNode described, String field) {
@@ -42,7 +47,8 @@ public final class ModelsCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"The models of the policy file as the gateway resolves them.",
+            description = {"The models of the policy file as the gateway resolves them (its admin listener, with the"
+                    + " admin token).",
                     "Example:  tollgate models list -f tollgate.yaml"})
     public static final class ListModels implements Callable<Integer> {
         @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Policy file naming the models (default: ${DEFAULT-VALUE}).")
@@ -52,7 +58,10 @@ public final class ModelsCommand {
         boolean json;
 
         @picocli.CommandLine.Mixin
-        GatewayOption gateway = new GatewayOption();
+        AdminUrlOption gateway = new AdminUrlOption();
+
+        @picocli.CommandLine.Mixin
+        AccessOptions.Admin access = new AccessOptions.Admin();
 
         @Spec
         CommandSpec spec;
@@ -63,10 +72,10 @@ public final class ModelsCommand {
                 throw new IllegalArgumentException("policy file " + file + " does not exist; pass it with -f");
             }
             TollgateConfig config = PolicyFileParser.parse(file);
-            ServiceHttp http = new ServiceHttp(Duration.ofSeconds(10));
+            ServiceHttp http = new ServiceHttp(Duration.ofSeconds(10)).with(access.credential());
             ArrayNode all = ServiceHttp.json().createArrayNode();
             for (TollgateConfig.Model m : config.models()) {
-                all.add(describe(http, gateway.gatewayUrl, m.id()));
+                all.add(describe(http, gateway.adminUrl, m.id()));
             }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -96,14 +105,18 @@ public final class ModelsCommand {
         boolean json;
 
         @picocli.CommandLine.Mixin
-        GatewayOption gateway = new GatewayOption();
+        AdminUrlOption gateway = new AdminUrlOption();
+
+        @picocli.CommandLine.Mixin
+        AccessOptions.Admin access = new AccessOptions.Admin();
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode d = describe(new ServiceHttp(Duration.ofSeconds(10)), gateway.gatewayUrl, model);
+            requireModel(model);
+            JsonNode d = describe(new ServiceHttp(Duration.ofSeconds(10)).with(access.credential()), gateway.adminUrl, model);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(ServiceHttp.json().writerWithDefaultPrettyPrinter().writeValueAsString(d));

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * JSON over HTTP to Tollgate's services (metering queries, budget REST, gateway admin). A failure
- * names the URL and what came back, so the operator knows which service to look at.
+ * JSON over HTTP to Tollgate's services (metering queries, budget REST, gateway admin), with the
+ * service's token ({@link #with}). A failure names the URL and what came back, so the operator knows
+ * which service to look at; a 401 or 403 also says which token was sent and how to send the right one.
  */
 public final class ServiceHttp {
 
@@ -36,10 +37,22 @@ public final class ServiceHttp {
 
     private final HttpClient client;
     private final Duration timeout;
+    private final Credential credential;
 
+    /** Without a credential: the services answer 401 to everything but what they do not guard. */
     public ServiceHttp(Duration timeout) {
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this(HttpClient.newBuilder().connectTimeout(timeout).build(), timeout, null);
+    }
+
+    private ServiceHttp(HttpClient client, Duration timeout, Credential credential) {
+        this.client = client;
         this.timeout = timeout;
+        this.credential = credential;
+    }
+
+    /** The same client sending {@code credential} as {@code Authorization: Bearer <token>}. */
+    public ServiceHttp with(Credential credential) {
+        return new ServiceHttp(client, timeout, credential);
     }
 
     public static ObjectMapper json() {
@@ -59,12 +72,15 @@ public final class ServiceHttp {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + base + "' is not a URL; expected e.g. http://localhost:8082", e);
         }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+        if (credential != null) {
+            request.header("Authorization", credential.token().authorization());
+        }
         try {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
                 throw new ServiceException(response.statusCode(), "GET " + url + " answered " + response.statusCode()
-                        + ": " + abbreviate(response.body()));
+                        + ": " + abbreviate(response.body()) + refusal(response.statusCode()));
             }
             return JSON.readTree(response.body());
         } catch (IOException e) {
@@ -74,6 +90,13 @@ public final class ServiceHttp {
             Thread.currentThread().interrupt();
             throw new ServiceException(0, "GET " + url + " interrupted");
         }
+    }
+
+    private String refusal(int status) {
+        if (status != 401 && status != 403) {
+            return "";
+        }
+        return credential == null ? "" : " (" + credential.refused() + ")";
     }
 
     private static String stripSlash(String base) {

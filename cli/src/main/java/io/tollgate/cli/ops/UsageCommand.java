@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 /** {@code tollgate usage key|team|agent|conversation <id>}: usage and spend through metering-stream's query API. */
 @Command(name = "usage", mixinStandardHelpOptions = true,
         description = {"Requests, tokens and spend of an API key, a team, an agent or a conversation, as metering-stream"
-                + " counts them (its interactive-query API; any instance answers).",
+                + " counts them (its interactive-query API; any instance answers; with the operator token).",
                 "Examples:",
                 "  tollgate usage key k-planner                 rates of the last minute, today's requests and tokens, spend",
                 "  tollgate usage team research --period month  this month's spend of the team, by model and agent",
@@ -54,6 +55,9 @@ public final class UsageCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the answers as JSON.")
     boolean json;
 
+    @Mixin
+    AccessOptions.Operator access = new AccessOptions.Operator();
+
     @Spec
     CommandSpec spec;
 
@@ -67,7 +71,7 @@ public final class UsageCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--period lifetime applies to conversations only; use day or month for a "
                     + subject);
         }
-        ServiceHttp http = new ServiceHttp(Duration.ofSeconds(10));
+        ServiceHttp http = new ServiceHttp(Duration.ofSeconds(10)).with(access.credential());
         String modelParam = model == null ? "" : "model=" + ServiceHttp.encode(model);
         ObjectNode result = ServiceHttp.json().createObjectNode();
         if (subject == Subject.key) {

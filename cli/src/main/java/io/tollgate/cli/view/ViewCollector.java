@@ -2,6 +2,7 @@ package io.tollgate.cli.view;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.cli.fleet.FleetStats;
+import io.tollgate.cli.ops.Credential;
 import io.tollgate.cli.ops.Money;
 import io.tollgate.cli.ops.ServiceHttp;
 import java.time.Duration;
@@ -12,7 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads what the live view shows through the services' public HTTP APIs: rates per key and model
+ * Reads what the live view shows through the services' HTTP APIs, with the operator token: rates per key and model
  * from metering-stream (summed per team here), model health, budgets, alerts and commands from
  * budget-alerts. A service that does not answer becomes a line under the table, not a crash.
  */
@@ -24,14 +25,16 @@ public final class ViewCollector {
     private final List<String> models;
     private final FleetStats fleet;
     private final long startedMillis;
-    private final ServiceHttp http = new ServiceHttp(Duration.ofSeconds(3));
+    private final ServiceHttp http;
 
     /**
+     * @param operator  the operator token metering-stream and budget-alerts expect
      * @param teamOfKey key id -> team, from the policy file
      * @param fleet     null without a fleet
      */
-    public ViewCollector(String meteringUrl, String budgetUrl, Map<String, String> teamOfKey, List<String> models,
-                         FleetStats fleet, long startedMillis) {
+    public ViewCollector(String meteringUrl, String budgetUrl, Credential operator, Map<String, String> teamOfKey,
+                         List<String> models, FleetStats fleet, long startedMillis) {
+        this.http = new ServiceHttp(Duration.ofSeconds(3)).with(operator);
         this.meteringUrl = meteringUrl;
         this.budgetUrl = budgetUrl;
         this.teamOfKey = Map.copyOf(teamOfKey);

@@ -10,7 +10,10 @@ import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
+import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.Policy;
+import io.tollgate.schemas.avro.RoutingCommand;
+import io.tollgate.schemas.avro.ScopeType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code policy apply} and {@code keys create} against a real broker, counting the records on the topic. */
+/**
+ * {@code policy apply}, {@code keys create|list|revoke} and {@code commands block|restore} against a real broker,
+ * reading what they published back from the topics.
+ */
 @ExtendWith(KafkaExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // apply first: a created key is not in the file and would be deleted
 class PolicyApplyIT {
@@ -118,6 +124,98 @@ class PolicyApplyIT {
         // Then it is refused as bad input
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err()).contains("'k-it-analyst' already exists");
+    }
+
+    @Test
+    @Order(3)
+    void shouldRefuseAKeyOfATenantThePolicyTopicDoesNotKnow() {
+        // When a key is created for a tenant with neither a tenant: record nor a key
+        CliRunner run = CliRunner.run("keys", "create", "--id", "k-it-globex", "--tenant", "globex", "--team", "research",
+                "--agent", "analyst", "--tier", "tier1", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+
+        // Then it is refused as bad input, saying why and how to declare the tenant, and nothing is published
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("tenant 'globex' is unknown", "tenant:globex", "tenants:", "policy apply", "acme");
+        assertThat(policies()).doesNotContainKey("key:k-it-globex");
+    }
+
+    @Test
+    @Order(4)
+    void shouldListKeysWithoutHashesAndRevokeOneByIdWhenAsked() throws Exception {
+        // When the keys are listed
+        CliRunner list = CliRunner.run("keys", "list", "--json", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+
+        // Then every key is there with who it belongs to, and no hash at all
+        assertThat(list.exit()).as(list.err()).isZero();
+        var keys = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.out());
+        assertThat(keys.findValuesAsText("id")).contains("k-planner", "k-it-analyst");
+        assertThat(list.out()).doesNotContain("hash").doesNotContain(((ApiKeyPolicy) policies().get("key:k-planner")
+                .getPolicy()).getKeyHash());
+        CliRunner table = CliRunner.run("keys", "list", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+        assertThat(table.out()).contains("k-it-analyst", "acme", "research", "analyst", "sim-small,sim-local");
+
+        // When one key is revoked
+        CliRunner revoke = CliRunner.run("keys", "revoke", "k-it-analyst", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+
+        // Then its policy is republished revoked, the rest of it unchanged
+        assertThat(revoke.exit()).as(revoke.err()).isZero();
+        ApiKeyPolicy revoked = (ApiKeyPolicy) policies().get("key:k-it-analyst").getPolicy();
+        assertThat(revoked.getRevoked()).isTrue();
+        assertThat(revoked.getAllowedModels()).containsExactly("sim-small", "sim-local");
+        assertThat(CliRunner.run("keys", "revoke", "k-it-analyst", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl()).out()).contains("already revoked");
+
+        // and an unknown id is bad input naming it
+        CliRunner unknown = CliRunner.run("keys", "revoke", "k-nobody", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("'k-nobody'", "keys list");
+    }
+
+    @Test
+    @Order(5)
+    void shouldPublishAnOperatorsBlockAndRestoreOfAScopeWhenAsked() {
+        // When an operator blocks a team for two hours, then restores it
+        long before = System.currentTimeMillis();
+        CliRunner block = CliRunner.run("commands", "block", "--scope", "team:it-ops", "--reason", "incident 42",
+                "--until", "2h", "--status", "429", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+
+        // Then the command is on the commands topic under the scope, from the operator
+        assertThat(block.exit()).as(block.err()).isZero();
+        RoutingCommand blocked = commands().get("team:it-ops");
+        assertThat(blocked.getAction()).isEqualTo(CommandAction.BLOCK);
+        assertThat(blocked.getScopeType()).isEqualTo(ScopeType.TEAM);
+        assertThat(blocked.getScopeId()).isEqualTo("it-ops");
+        assertThat(blocked.getSource()).isEqualTo("operator");
+        assertThat(blocked.getReason()).isEqualTo("incident 42");
+        assertThat(blocked.getBlockStatus()).isEqualTo(429);
+        assertThat(blocked.getUntil()).isBetween(before + 7_200_000, System.currentTimeMillis() + 7_200_000);
+        CliRunner inForce = CliRunner.run("commands", "list", "--in-force", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", kafka.registryUrl());
+        assertThat(inForce.out()).contains("team:it-ops", "BLOCK", "incident 42");
+
+        CliRunner restore = CliRunner.run("commands", "restore", "--scope", "team:it-ops", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--registry-url", kafka.registryUrl());
+        assertThat(restore.exit()).as(restore.err()).isZero();
+        RoutingCommand restored = commands().get("team:it-ops");
+        assertThat(restored.getAction()).isEqualTo(CommandAction.RESTORE);
+        assertThat(restored.getSource()).isEqualTo("operator");
+        assertThat(restored.getReason()).isEqualTo("restored by an operator");
+    }
+
+    private static Map<String, Policy> policies() {
+        return CompactedTopic.read(connection(), Topics.POLICIES, kafka.topics().policies().valueSerde().deserializer(),
+                Duration.ofSeconds(20), problem -> { });
+    }
+
+    private static Map<String, RoutingCommand> commands() {
+        return CompactedTopic.read(connection(), Topics.COMMANDS, kafka.topics().commands().valueSerde().deserializer(),
+                Duration.ofSeconds(20), problem -> { });
     }
 
     private static CliRunner apply(Path file) {

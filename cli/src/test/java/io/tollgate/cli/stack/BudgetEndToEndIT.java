@@ -56,13 +56,16 @@ class BudgetEndToEndIT {
                 "limit_usd: 0.02, hard_limit_usd: 0.05, action: downgrade, downgrade_to: sim-small")));
         try (TollgateStack stack = TollgateStack.start(StackSettings.ephemeral(policyFile, dir.resolve("data")), step -> { });
              Recorders recorders = new Recorders(stack)) {
-            // (tollgate up's banner lists the dashboard, and it is served there)
-            String dashboard = stack.meteringUrl() + "/dashboard";
+            // (tollgate up's banner lists the dashboard with the operator token, and a browser opening it is served
+            // the page through the redirect that sets the session cookie)
+            String dashboard = stack.meteringUrl() + "/dashboard?token=" + stack.operatorToken().token().value();
             assertThat(stack.infrastructure().banner(Duration.ZERO)).contains(dashboard);
-            try (HttpClient http = HttpClient.newHttpClient()) {
+            try (HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                    .cookieHandler(new java.net.CookieManager()).build()) {
                 HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(dashboard)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.uri().getQuery()).isNull();
                 assertThat(page.body()).containsIgnoringCase("<html");
             }
             GatewayCaller gateway = new GatewayCaller(stack.gatewayUrl());

@@ -102,7 +102,7 @@ class FullStackIT {
             });
 
             // And the metering stores hold exactly the provider's requests and tokens, and the priced spend
-            ServiceHttp http = new ServiceHttp(Duration.ofSeconds(5));
+            ServiceHttp http = new ServiceHttp(Duration.ofSeconds(5)).with(stack.operatorToken());
             List<String> keys = policy.keys().stream().map(TollgateConfig.ApiKey::id).toList();
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 for (Map.Entry<String, ServedCounters.Served> e : served.entrySet()) {

@@ -77,6 +77,12 @@ public final class QuotaView {
         return models == null ? null : models.get(model);
     }
 
+    /** Every snapshot of {@code apiKeyId} by model ({@link Keys#ALL_MODELS} included); empty when the view has none. */
+    public Map<String, QuotaSnapshot> snapshotsOf(String apiKeyId) {
+        Map<String, QuotaSnapshot> models = snapshots.get(apiKeyId);
+        return models == null ? Map.of() : Map.copyOf(models);
+    }
+
     /** Milliseconds since the newest applied {@code updatedAt}; {@link Long#MAX_VALUE} before the first record. */
     public long stalenessMillis(long nowMillis) {
         long last = lastUpdatedAt.get();

@@ -1,18 +1,22 @@
 package io.tollgate.gateway.config;
 
 import io.tollgate.gateway.catalog.CatalogDefaults;
+import io.tollgate.policy.access.AccessToken;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the gateway needs to run: the parsed {@code tollgate.yaml} ({@code policy}) plus the
  * gateway's own settings from {@code TOLLGATE_*} variables, and Kafka client properties from
  * {@code KAFKA_*} variables. {@code kafka} empty = no Kafka (events are spooled only; for tests).
  *
- * @param host               listen address ({@code TOLLGATE_GATEWAY_HOST}, default 0.0.0.0)
- * @param port               listen port ({@code TOLLGATE_GATEWAY_PORT}, default 8080; 0 = any free port)
+ * @param host               agents' listen address ({@code TOLLGATE_GATEWAY_HOST}, default 0.0.0.0: agents are remote)
+ * @param port               agents' listen port ({@code TOLLGATE_GATEWAY_PORT}, default 8080; 0 = any free port)
+ * @param admin              the admin listener ({@code /admin/*}, {@code /metrics}, {@code /health/*})
  * @param gatewayId          written into every usage event ({@code TOLLGATE_GATEWAY_ID}, default host name)
  * @param maxBodyBytes       larger request bodies get 413 ({@code TOLLGATE_MAX_BODY_BYTES}, default 4 MiB)
  * @param spoolDir           on-disk event spool ({@code TOLLGATE_SPOOL_DIR}, default ./tollgate-spool)
@@ -27,15 +31,46 @@ import java.util.Map;
  * @param modelFileDirs      directories searched for {@code tollgate-models.json}: working dir, home
  * @param catalogDefaults    the last link of the catalog chain ({@code TOLLGATE_MODEL_DEFAULT_*})
  */
-public record GatewayConfig(TollgateConfig policy, String policySource, String host, int port, String gatewayId,
+public record GatewayConfig(TollgateConfig policy, String policySource, String host, int port, Admin admin,
+                            String gatewayId,
                             long maxBodyBytes, Path spoolDir, long spoolMaxBytes, String registryUrl,
                             Map<String, Object> kafka, boolean followPolicies, Duration maxWait, boolean autoWait,
                             Duration discoveryTimeout, Duration discoveryTtl, Path workingDir, Path homeDir,
                             Map<String, String> env, CatalogDefaults catalogDefaults) {
 
     public GatewayConfig {
+        Objects.requireNonNull(admin, "admin");
         kafka = Map.copyOf(kafka);
         env = Map.copyOf(env);
+    }
+
+    /**
+     * The admin listener, apart from the agents' one and guarded by the admin token.
+     *
+     * @param host  listen address ({@code TOLLGATE_ADMIN_HOST}, default 127.0.0.1)
+     * @param port  listen port ({@code TOLLGATE_ADMIN_PORT}, default 8090; 0 = any free port)
+     * @param token {@code TOLLGATE_ADMIN_TOKEN}; empty: the gateway uses the token of
+     *              {@code <spool dir>/admin-token}, generated there at start when missing
+     */
+    public record Admin(String host, int port, Optional<AccessToken> token) {
+        public Admin {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(token, "token");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("TOLLGATE_ADMIN_PORT is " + port + "; expected 0..65535 (0 = any free port)");
+            }
+        }
+    }
+
+    /**
+     * Settings without values that may be secret: the environment and the policy (provider API keys) are
+     * left out and of the Kafka properties only the names are shown ({@code sasl.jaas.config} holds a password).
+     */
+    @Override
+    public String toString() {
+        return "GatewayConfig[host=" + host + ", port=" + port + ", admin=" + admin + ", gatewayId=" + gatewayId
+                + ", spoolDir=" + spoolDir + ", registryUrl=" + registryUrl + ", kafka=" + new java.util.TreeSet<>(kafka.keySet())
+                + ", policySource=" + policySource + "]";
     }
 
     public boolean kafkaEnabled() {
@@ -43,31 +78,31 @@ public record GatewayConfig(TollgateConfig policy, String policySource, String h
     }
 
     public GatewayConfig withPort(int newPort) {
-        return new GatewayConfig(policy, policySource, host, newPort, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
+        return new GatewayConfig(policy, policySource, host, newPort, admin, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
                 registryUrl, kafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withKafka(Map<String, Object> newKafka, String newRegistryUrl) {
-        return new GatewayConfig(policy, policySource, host, port, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
+        return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
                 newRegistryUrl, newKafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl,
                 workingDir, homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withSpool(Path dir, long maxBytes) {
-        return new GatewayConfig(policy, policySource, host, port, gatewayId, maxBodyBytes, dir, maxBytes,
+        return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, maxBodyBytes, dir, maxBytes,
                 registryUrl, kafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withMaxBodyBytes(long bytes) {
-        return new GatewayConfig(policy, policySource, host, port, gatewayId, bytes, spoolDir, spoolMaxBytes,
+        return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, bytes, spoolDir, spoolMaxBytes,
                 registryUrl, kafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withFollowPolicies(boolean follow) {
-        return new GatewayConfig(policy, policySource, host, port, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
+        return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
                 registryUrl, kafka, follow, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }

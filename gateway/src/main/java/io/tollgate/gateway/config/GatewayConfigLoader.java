@@ -2,6 +2,8 @@ package io.tollgate.gateway.config;
 
 import io.tollgate.gateway.catalog.CatalogDefaults;
 import io.tollgate.gateway.catalog.Prices;
+import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.kafka.KafkaEnvironment;
 import io.tollgate.schemas.policy.PolicyFileParser;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.net.InetAddress;
@@ -10,13 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds a {@link GatewayConfig} from {@code tollgate.yaml} ({@code TOLLGATE_CONFIG}, default
  * ./tollgate.yaml) and environment variables. Every {@code KAFKA_X_Y} becomes the Kafka property
- * {@code x.y} (bakdata convention), so any client setting can be given without code changes.
+ * {@code x.y} of every client ({@link KafkaEnvironment}), so security and any other client setting can be
+ * given without code changes.
  */
 public final class GatewayConfigLoader {
 
@@ -44,6 +47,8 @@ public final class GatewayConfigLoader {
         return new GatewayConfig(policy, policySource,
                 env.getOrDefault("TOLLGATE_GATEWAY_HOST", "0.0.0.0"),
                 (int) longVar("TOLLGATE_GATEWAY_PORT", 8080),
+                new GatewayConfig.Admin(env.getOrDefault("TOLLGATE_ADMIN_HOST", "127.0.0.1"),
+                        (int) longVar("TOLLGATE_ADMIN_PORT", 8090), token("TOLLGATE_ADMIN_TOKEN")),
                 env.getOrDefault("TOLLGATE_GATEWAY_ID", hostName()),
                 longVar("TOLLGATE_MAX_BODY_BYTES", 4L * 1024 * 1024),
                 Path.of(env.getOrDefault("TOLLGATE_SPOOL_DIR", "tollgate-spool")),
@@ -61,15 +66,14 @@ public final class GatewayConfigLoader {
                 catalogDefaults());
     }
 
-    /** {@code KAFKA_BOOTSTRAP_SERVERS=h:9092} -> {@code bootstrap.servers=h:9092}. */
+    /** {@code KAFKA_BOOTSTRAP_SERVERS=h:9092} -> {@code bootstrap.servers=h:9092}, as {@link KafkaEnvironment} reads it. */
     public static Map<String, Object> kafkaProperties(Map<String, String> env) {
-        Map<String, Object> props = new HashMap<>();
-        env.forEach((name, value) -> {
-            if (name.startsWith("KAFKA_") && !value.isBlank()) {
-                props.put(name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-            }
-        });
-        return props;
+        return new HashMap<>(KafkaEnvironment.clientProperties(env));
+    }
+
+    private Optional<AccessToken> token(String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(AccessToken.of(v, name));
     }
 
     private CatalogDefaults catalogDefaults() {

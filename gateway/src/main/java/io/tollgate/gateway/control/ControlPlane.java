@@ -52,6 +52,7 @@ public final class ControlPlane implements AutoCloseable {
     private final QuotaView quotaView = new QuotaView();
     private final CommandView commands = new CommandView();
     private final LimitResolver limits;
+    private final Calendars calendars;
     private final QuotaAdmission quota;
     private final Admission admission;
     private final PolicyRouter router;
@@ -69,7 +70,7 @@ public final class ControlPlane implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.stats = Objects.requireNonNull(stats, "stats");
         this.limits = new LimitResolver(policies);
-        Calendars calendars = new Calendars(policies,
+        this.calendars = new Calendars(policies,
                 new Calendar(settings.admission().zone(), settings.admission().resetHour()));
         this.quota = new QuotaAdmission(quotaView, limits, calendars, settings.admission());
         this.admission = new CommandAwareAdmission(quota, commands);
@@ -130,6 +131,10 @@ public final class ControlPlane implements AutoCloseable {
 
     public CommandView commands() {
         return commands;
+    }
+
+    public Calendars calendars() {
+        return calendars;
     }
 
     public LimitResolver limits() {

@@ -4,7 +4,6 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.gateway.auth.ApiKeyStore;
 import io.tollgate.gateway.auth.AuthResult;
 import io.tollgate.gateway.auth.KeyRecord;
@@ -15,7 +14,6 @@ import io.tollgate.gateway.call.GatewayError;
 import io.tollgate.gateway.call.OpenAiErrors;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.catalog.ResolvedModel;
-import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.schemas.avro.Endpoint;
 import java.util.ArrayList;
@@ -31,36 +29,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP surface (Javalin on Jetty 12, one virtual thread per request):
- * {@code POST /v1/chat/completions}, {@code POST /v1/embeddings}, {@code GET /v1/models},
- * {@code GET /admin/models/{id}}, {@code GET /metrics}, {@code GET /health/live} and
- * {@code /health/ready}. Every refusal is OpenAI's error JSON; nothing is forwarded before the
- * key, the body and the model have been checked.
+ * The agents' listener (Javalin on Jetty 12, one virtual thread per request):
+ * {@code POST /v1/chat/completions}, {@code POST /v1/embeddings}, {@code GET /v1/models} and
+ * {@code GET /v1/usage}. Every request needs an agent's API key, checked before routing so that a route
+ * added later cannot be left open; admin, metrics and health live on the {@link AdminServer}. Every
+ * refusal is OpenAI's error JSON; nothing is forwarded before the key, the body and the model have been
+ * checked.
  */
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final int ACCEPT_QUEUE = 1024;
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,127}");
+    /** The request attribute holding the key the request authenticated with. */
+    private static final String KEY_ATTRIBUTE = "tollgate.key";
 
     private final ApiKeyStore keys;
     private final ModelCatalog catalog;
     private final CallExecutor executor;
-    private final EventSink events;
-    private final PrometheusMeterRegistry metrics;
     private final CallMetrics callMetrics;
     private final long maxBodyBytes;
     private final Javalin app;
-    private volatile boolean ready;
 
-    public GatewayServer(ApiKeyStore keys, ModelCatalog catalog, CallExecutor executor, EventSink events,
-                         PrometheusMeterRegistry metrics, CallMetrics callMetrics, long maxBodyBytes,
-                         java.util.function.Supplier<Map<String, Object>> adminStats) {
+    public GatewayServer(ApiKeyStore keys, ModelCatalog catalog, CallExecutor executor, CallMetrics callMetrics,
+                         long maxBodyBytes, UsageEndpoint usage) {
         this.keys = keys;
         this.catalog = catalog;
         this.executor = executor;
-        this.events = events;
-        this.metrics = metrics;
         this.callMetrics = callMetrics;
         this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
@@ -81,14 +76,11 @@ public final class GatewayServer implements AutoCloseable {
                     }
                 }
             }));
+            config.routes.before(this::authenticateAgent);
             config.routes.post("/v1/chat/completions", ctx -> call(ctx, Endpoint.CHAT_COMPLETIONS, OpenAiRequests::chat));
             config.routes.post("/v1/embeddings", ctx -> call(ctx, Endpoint.EMBEDDINGS, OpenAiRequests::embeddings));
             config.routes.get("/v1/models", this::models);
-            config.routes.get("/admin/models/<id>", this::adminModel); // <id>: ids like openai/gpt-4o contain slashes
-            config.routes.get("/admin/stats", ctx -> ctx.json(adminStats.get()));
-            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
-            config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
-            config.routes.get("/health/ready", this::readiness);
+            config.routes.get("/v1/usage", ctx -> usage.handle(ctx, authenticate(ctx)));
             config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e, ctx)));
             config.routes.exception(Exception.class, (e, ctx) -> {
@@ -102,12 +94,27 @@ public final class GatewayServer implements AutoCloseable {
 
     public GatewayServer start(String host, int port) {
         app.start(host, port);
-        ready = true;
         return this;
     }
 
     public int port() {
         return app.port();
+    }
+
+    /** Every route registered on this listener, as {@code METHOD path}: what the access walk probes. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+    }
+
+    /** Before any route, known or not: the request must carry a valid agent key, kept for the handler. */
+    private void authenticateAgent(Context ctx) {
+        try {
+            ctx.attribute(KEY_ATTRIBUTE, authenticate(ctx));
+        } catch (GatewayError e) {
+            callMetrics.request(e.status(), null, null); // refused at the boundary: no model, no provider
+            throw e;
+        }
     }
 
     private void call(Context ctx, Endpoint endpoint, Function<byte[], ChatRequest> parse) {
@@ -156,6 +163,10 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private KeyRecord authenticate(Context ctx) {
+        KeyRecord checked = ctx.attribute(KEY_ATTRIBUTE);
+        if (checked != null) {
+            return checked;
+        }
         return switch (keys.authenticate(ctx.header("Authorization"))) {
             case AuthResult.Authenticated a -> a.key();
             case AuthResult.Rejected r -> throw new GatewayError(r.status(),
@@ -201,25 +212,13 @@ public final class GatewayServer implements AutoCloseable {
         ctx.json(Map.of("object", "list", "data", data));
     }
 
-    private void adminModel(Context ctx) {
-        ctx.json(catalog.resolve(ctx.pathParam("id")).describe());
-    }
-
-    private void readiness(Context ctx) {
-        var refusal = events.refusal();
-        if (!ready || refusal.isPresent()) {
-            ctx.status(503).json(Map.of("status", "DOWN", "reason", refusal.orElse("starting")));
-        } else {
-            ctx.json(Map.of("status", "UP", "spooledEvents", events.pendingEvents()));
-        }
-    }
-
     private static GatewayError fromJavalin(HttpResponseException e, Context ctx) {
         int status = e.getStatus();
         if (status == 404 || status == 405) {
             return new GatewayError(status, "invalid_request_error", "unknown_url", null, "Unknown request URL: "
                     + ctx.method() + " " + ctx.path()
-                    + ". This gateway serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.",
+                    + ". This gateway serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and"
+                    + " GET /v1/usage.",
                     Map.of());
         }
         String code = status == 413 ? "request_too_large" : "http_" + status;
@@ -236,7 +235,6 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() {
-        ready = false;
         app.stop();
     }
 }

@@ -52,6 +52,8 @@ public final class GatewayLoadBench {
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             env.put("TOLLGATE_SCHEMA_REGISTRY_URL", "mock://bench");
             env.put("TOLLGATE_GATEWAY_PORT", "0");
+            env.put("TOLLGATE_ADMIN_PORT", "0");
+            env.put("TOLLGATE_ADMIN_TOKEN", "bench-admin-token-0123456789");
             env.put("TOLLGATE_GATEWAY_HOST", "127.0.0.1");
             env.put("TOLLGATE_SPOOL_DIR", dir.resolve("spool").toString());
             env.put("TOLLGATE_WORKING_DIR", dir.toString());

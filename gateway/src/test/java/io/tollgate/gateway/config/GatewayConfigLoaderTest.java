@@ -28,6 +28,46 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void shouldPassKafkaSecuritySettingsToTheClientsWhenTheyAreInTheEnvironment() {
+        // Given a secured broker's settings
+        String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"gw\" password=\"pw\";";
+        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9093", "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SASL_MECHANISM", "PLAIN", "KAFKA_SASL_JAAS_CONFIG", jaas,
+                "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/tollgate/truststore.jks", "KAFKA_HEAP_OPTS", "-Xmx1g");
+
+        // When
+        GatewayConfig config = new GatewayConfigLoader(env).load(EXAMPLE, "tollgate.yaml");
+
+        // Then every client (event sink, control views, policy listener) is built from these properties
+        assertThat(config.kafka()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", jaas).containsEntry("ssl.truststore.location", "/etc/tollgate/truststore.jks")
+                .doesNotContainKey("heap.opts");
+    }
+
+    @Test
+    void shouldBindTheAdminListenerToLoopbackWithoutATokenWhenNothingIsSet() {
+        GatewayConfig config = new GatewayConfigLoader(Map.of()).load(EXAMPLE, "tollgate.yaml");
+
+        assertThat(config.admin().host()).isEqualTo("127.0.0.1");
+        assertThat(config.admin().port()).isEqualTo(8090);
+        assertThat(config.admin().token()).isEmpty();
+    }
+
+    @Test
+    void shouldReadTheAdminListenerWhenConfiguredAndNeverPrintTheToken() {
+        String token = "admin-token-0123456789abcdef";
+        GatewayConfig config = new GatewayConfigLoader(Map.of("TOLLGATE_ADMIN_HOST", "0.0.0.0", "TOLLGATE_ADMIN_PORT", "0",
+                "TOLLGATE_ADMIN_TOKEN", token)).load(EXAMPLE, "tollgate.yaml");
+
+        assertThat(config.admin().host()).isEqualTo("0.0.0.0");
+        assertThat(config.admin().port()).isZero();
+        assertThat(config.admin().token()).get().satisfies(t -> assertThat(t.matches(token)).isTrue());
+        assertThat(config.admin().toString()).doesNotContain(token);
+        assertThatThrownBy(() -> new GatewayConfigLoader(Map.of("TOLLGATE_ADMIN_TOKEN", "short")).load(EXAMPLE, "x"))
+                .hasMessageContaining("TOLLGATE_ADMIN_TOKEN").hasMessageNotContaining("short");
+    }
+
+    @Test
     void shouldTakeAutoWaitFromTheRoutingSectionWhenNoVariableOverridesIt() {
         GatewayConfig config = new GatewayConfigLoader(Map.of()).load(EXAMPLE, "tollgate.yaml");
 

@@ -3,6 +3,8 @@ package io.tollgate.gateway.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.GatewayApplication;
 import io.tollgate.gateway.config.GatewayConfigLoader;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,6 +74,7 @@ class ControlPlaneIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final HexFormat HEX = HexFormat.of();
+    private static final String ADMIN_TOKEN = "control-it-admin-token-0123456789";
 
     @TempDir
     static Path dir;
@@ -159,6 +163,8 @@ class ControlPlaneIT {
         env.put("TOLLGATE_SCHEMA_REGISTRY_URL", kafka.registryUrl());
         env.put("TOLLGATE_GATEWAY_PORT", "0");
         env.put("TOLLGATE_GATEWAY_HOST", "127.0.0.1");
+        env.put("TOLLGATE_ADMIN_PORT", "0");
+        env.put("TOLLGATE_ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("TOLLGATE_GATEWAY_ID", "gw-control-it-" + n);
         env.put("TOLLGATE_SPOOL_DIR", dir.resolve("spool-" + n).toString());
         env.put("TOLLGATE_WORKING_DIR", dir.toString());
@@ -180,8 +186,8 @@ class ControlPlaneIT {
     }
 
     private String get(GatewayApplication gateway, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** Admitted (200) calls and their completion times, from a burst of {@code calls} from {@code clients}. */
@@ -433,6 +439,61 @@ class ControlPlaneIT {
     }
 
     @Test
+    void shouldShowAKeyItsOwnCountedUsageAndWhatIsLeftWhenItAsksForUsage() throws Exception {
+        // Given a key with 10 requests a day and 100000 a minute, in a UTC day that does not end during the test
+        awaitClearOfMidnightUtc();
+        String key = "k-usage";
+        try (GatewayApplication gateway = gateway(policy(key, "daily-it", false, 0), Map.of())) {
+            // When it makes three calls of sim-small and asks for its usage
+            for (int i = 0; i < 3; i++) {
+                assertThat(chat(gateway, key, "sim-small").statusCode()).isEqualTo(200);
+            }
+
+            // Then, once metering has counted them, it sees them against its own limits, per model and across
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                JsonNode usage = usage(gateway, secret(key), "?model=sim-large");
+                assertThat(usage.get("key_id").asText()).isEqualTo(key);
+                assertThat(usage.get("tenant").asText()).isEqualTo("acme-it");
+                JsonNode all = entry(usage, "*");
+                assertThat(all.at("/today/requests").asLong()).isEqualTo(3);
+                assertThat(all.at("/today/limit_requests").asLong()).isEqualTo(10);
+                assertThat(all.at("/today/remaining_requests").asLong()).isEqualTo(7);
+                assertThat(all.at("/today/tokens").asLong()).isPositive();
+                assertThat(all.at("/today/limit_tokens").isNull()).isTrue();
+                assertThat(all.at("/today/day").asText()).isEqualTo(LocalDate.now(ZoneOffset.UTC).toString());
+                assertThat(all.at("/minute/requests").asLong()).isEqualTo(3);
+                assertThat(all.at("/minute/limit_requests").asLong()).isEqualTo(100_000);
+                assertThat(all.at("/minute/remaining_requests").asLong()).isEqualTo(99_997);
+                assertThat(entry(usage, "sim-small").at("/today/requests").asLong()).isEqualTo(3);
+                assertThat(entry(usage, "sim-large").at("/today/requests").asLong()).isZero();
+                assertThat(entry(usage, "sim-large").get("as_of").isNull()).isTrue();
+            });
+
+            // and without its key nothing is answered
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/usage")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+        }
+    }
+
+    private JsonNode usage(GatewayApplication gateway, String secret, String query)
+            throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                + "/v1/usage" + query)).header("Authorization", "Bearer " + secret).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    private static JsonNode entry(JsonNode usage, String model) {
+        for (JsonNode e : usage.get("data")) {
+            if (e.get("model").asText().equals(model)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no usage entry for model " + model + " in " + usage);
+    }
+
+    @Test
     void shouldEndABrokenStreamCleanlyMeterWhatWasRelayedAndNotRetryItWithTheDefaultControlPlane() throws Exception {
         // Given sim-large cuts the stream after 3 of its chunks
         String key = "k-stream";
@@ -453,7 +514,7 @@ class ControlPlaneIT {
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.body()).doesNotContain("[DONE]");
                 assertThat(provider.counters().forModel("sim-large").requests()).isEqualTo(1);
-                com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+                com.fasterxml.jackson.databind.ObjectMapper json = new ObjectMapper();
                 long relayed = 0;
                 for (String line : r.body().lines().filter(l -> l.startsWith("data: {")).toList()) {
                     if (!json.readTree(line.substring("data: ".length())).at("/choices/0/delta/content").asText("").isEmpty()) {

@@ -29,6 +29,8 @@ final class GatewayFixture {
 
     static final String PLANNER = "tg-demo-planner";
     static final String DEPLOYER = "tg-demo-deployer";
+    /** The admin listener's token in these tests. */
+    static final String ADMIN_TOKEN = "gw-it-admin-token-0123456789";
 
     private GatewayFixture() {
     }
@@ -41,6 +43,8 @@ final class GatewayFixture {
         env.put("TOLLGATE_SCHEMA_REGISTRY_URL", registryUrl);
         env.put("TOLLGATE_GATEWAY_PORT", "0");
         env.put("TOLLGATE_GATEWAY_HOST", "127.0.0.1");
+        env.put("TOLLGATE_ADMIN_PORT", "0");
+        env.put("TOLLGATE_ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("TOLLGATE_GATEWAY_ID", "gw-it");
         env.put("TOLLGATE_SPOOL_DIR", dir.resolve("spool").toString());
         env.put("TOLLGATE_WORKING_DIR", dir.toString());

@@ -1,5 +1,6 @@
 package io.tollgate.gateway.it;
 
+import static io.tollgate.gateway.it.GatewayFixture.ADMIN_TOKEN;
 import static io.tollgate.gateway.it.GatewayFixture.DEPLOYER;
 import static io.tollgate.gateway.it.GatewayFixture.PLANNER;
 import static io.tollgate.gateway.it.GatewayFixture.chat;
@@ -385,14 +386,14 @@ class GatewayIT {
 
     @Test
     void shouldShowEveryValueWithItsSourceWhenAnAdminAsksForAModel() throws Exception {
-        JsonNode model = JSON.readTree(get(http, gateway.port(), "/admin/models/sim-large", null).body());
+        JsonNode model = JSON.readTree(get(http, gateway.adminPort(), "/admin/models/sim-large", ADMIN_TOKEN).body());
 
         assertThat(model.at("/context_window/value").asInt()).isEqualTo(128_000);
         assertThat(model.at("/context_window/source").asText()).isEqualTo("config tollgate.yaml");
-        JsonNode unknown = JSON.readTree(get(http, gateway.port(), "/admin/models/gpt-4o-2024-11-20", null).body());
+        JsonNode unknown = JSON.readTree(get(http, gateway.adminPort(), "/admin/models/gpt-4o-2024-11-20", ADMIN_TOKEN).body());
         assertThat(unknown.at("/context_window/source").asText()).isEqualTo("inference");
         assertThat(unknown.at("/input_price_micros_per_million/source").asText()).isEqualTo("bundled");
-        JsonNode routed = JSON.readTree(get(http, gateway.port(), "/admin/models/anthropic/claude-sonnet-4-5", null).body());
+        JsonNode routed = JSON.readTree(get(http, gateway.adminPort(), "/admin/models/anthropic/claude-sonnet-4-5", ADMIN_TOKEN).body());
         assertThat(routed.at("/id").asText()).isEqualTo("anthropic/claude-sonnet-4-5");
         assertThat(routed.at("/tokenizer/value").asText()).isEqualTo("claude");
     }
@@ -401,11 +402,11 @@ class GatewayIT {
     void shouldExposeSpoolDepthAndRequestCountsWhenScraped() throws Exception {
         post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-small", "hi", 1, false));
 
-        String metrics = get(http, gateway.port(), "/metrics", null).body();
+        String metrics = get(http, gateway.adminPort(), "/metrics", ADMIN_TOKEN).body();
 
         assertThat(metrics).contains("tollgate_gateway_spool_depth").contains("tollgate_gateway_requests_total")
                 .contains("tollgate_gateway_overhead_seconds").contains("tollgate_gateway_upstream_latency_seconds");
-        assertThat(get(http, gateway.port(), "/health/ready", null).statusCode()).isEqualTo(200);
+        assertThat(get(http, gateway.adminPort(), "/health/ready", ADMIN_TOKEN).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -7,7 +7,10 @@ import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeSet;
+import io.tollgate.policy.access.AccessToken;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -19,7 +22,11 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * @param statusPerCommit quota status once per commit interval per changed key ({@code per-commit}) rather than
  *                        for every event ({@code every-event}, the default)
- * @param kafka extra Kafka properties ({@code bootstrap.servers}, security, ...) passed to Streams as is
+ * @param kafka extra Kafka properties ({@code bootstrap.servers}, security, ...) passed to Streams, the dashboard's
+ *              consumer and the admin client as is
+ * @param operatorToken what every request to the query API must send ({@code operator.token},
+ *                      {@code TOLLGATE_OPERATOR_TOKEN}); empty: the token of {@code <state.dir>/operator-token},
+ *                      generated there at start when missing
  */
 public record MeteringConfig(
         String applicationId,
@@ -42,7 +49,8 @@ public record MeteringConfig(
         int topicPartitions,
         short topicReplication,
         boolean statusPerCommit,
-        Map<String, String> kafka) {
+        Map<String, String> kafka,
+        Optional<AccessToken> operatorToken) {
 
     /** Quota status must reach the gateway quickly: its view lags by at most one commit interval. */
     public static final long MAX_COMMIT_INTERVAL_MS = 100;
@@ -66,14 +74,25 @@ public record MeteringConfig(
                 "the Kafka brokers, e.g. KAFKA_BOOTSTRAP_SERVERS=localhost:9092");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(operatorToken, "operatorToken");
         kafka = Map.copyOf(kafka);
+    }
+
+    /** The settings, with only the names of the Kafka properties ({@code sasl.jaas.config} holds a password). */
+    @Override
+    public String toString() {
+        return "MeteringConfig[applicationId=" + applicationId + ", schemaRegistryUrl=" + schemaRegistryUrl + ", http="
+                + httpHost + ":" + httpPort + ", advertisedUrl=" + advertisedUrl + ", stateDir=" + stateDir + ", zone="
+                + zone + ", resetHour=" + resetHour + ", kafka=" + new TreeSet<>(kafka.keySet()) + ", operatorToken="
+                + operatorToken + "]";
     }
 
     /** A copy that advertises {@code url} (used when the HTTP port was chosen at start). */
     public MeteringConfig withAdvertisedUrl(URI url) {
         return new MeteringConfig(applicationId, schemaRegistryUrl, httpHost, httpPort, url, stateDir, zone, resetHour,
                 grace, dedupeRetention, pendingRetention, periodRetention, healthRetention, standbyReplicas,
-                streamThreads, commitIntervalMs, createTopics, topicPartitions, topicReplication, statusPerCommit, kafka);
+                streamThreads, commitIntervalMs, createTopics, topicPartitions, topicReplication, statusPerCommit, kafka,
+                operatorToken);
     }
 
     /** Kafka Streams properties: Tollgate's fixed choices first, then the {@code kafka} map may add to them. */

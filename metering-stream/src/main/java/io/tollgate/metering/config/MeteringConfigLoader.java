@@ -10,9 +10,11 @@ import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
+import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.kafka.KafkaEnvironment;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -28,9 +30,8 @@ public final class MeteringConfigLoader {
     /** Every Tollgate key this service reads, with its default (null = required). */
     public static final Map<String, String> DEFAULTS = defaults();
 
-    /** Variables of Kafka's own scripts, not client properties. */
-    private static final Set<String> KAFKA_SCRIPT_VARIABLES = Set.of("KAFKA_HEAP_OPTS", "KAFKA_OPTS",
-            "KAFKA_JMX_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_DEBUG");
+    /** The key of the operator token ({@code TOLLGATE_OPERATOR_TOKEN}); empty = the state dir's token file. */
+    public static final String OPERATOR_TOKEN = "operator.token";
 
     private MeteringConfigLoader() {
     }
@@ -39,7 +40,7 @@ public final class MeteringConfigLoader {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("application.id", "tollgate-metering");
         d.put("schema.registry.url", null);
-        d.put("metering.http.host", "0.0.0.0");
+        d.put("metering.http.host", "127.0.0.1");
         d.put("metering.http.port", "8082");
         d.put("metering.advertised.url", "");
         d.put("state.dir", System.getProperty("java.io.tmpdir") + "/tollgate/metering-state");
@@ -57,6 +58,7 @@ public final class MeteringConfigLoader {
         d.put("metering.topic.partitions", "6");
         d.put("metering.topic.replication", "1");
         d.put("metering.status.emit", "every-event");
+        d.put(OPERATOR_TOKEN, "");
         return java.util.Collections.unmodifiableMap(d);
     }
 
@@ -77,10 +79,9 @@ public final class MeteringConfigLoader {
                 if (DEFAULTS.containsKey(key)) {
                     values.put(key, value);
                 }
-            } else if (name.startsWith("KAFKA_") && !KAFKA_SCRIPT_VARIABLES.contains(name)) {
-                kafka.put(name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
             }
         });
+        kafka.putAll(KafkaEnvironment.clientProperties(env));
         return fromMaps(values, kafka);
     }
 
@@ -121,7 +122,8 @@ public final class MeteringConfigLoader {
                 integer(v, "metering.topic.partitions"),
                 (short) integer(v, "metering.topic.replication"),
                 statusPerCommit(v.get("metering.status.emit")),
-                kafka);
+                kafka,
+                token(v.get(OPERATOR_TOKEN)));
     }
 
     private static void put(String key, String value, Map<String, String> values, Map<String, String> kafka, String where) {
@@ -218,6 +220,11 @@ public final class MeteringConfigLoader {
             default -> throw new IllegalArgumentException("metering config 'metering.status.emit' is '" + text
                     + "'; expected every-event or per-commit");
         };
+    }
+
+    private static Optional<AccessToken> token(String text) {
+        return text.isEmpty() ? Optional.empty()
+                : Optional.of(AccessToken.of(text, "metering config '" + OPERATOR_TOKEN + "' (TOLLGATE_OPERATOR_TOKEN)"));
     }
 
     private static ZoneId zone(String text) {

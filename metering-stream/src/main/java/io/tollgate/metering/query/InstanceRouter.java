@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import io.tollgate.policy.access.AccessToken;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -17,7 +18,8 @@ import org.apache.kafka.streams.state.HostInfo;
 /**
  * Finds which instance hosts a key ({@code queryMetadataForKey}, fed by {@code application.server}) and
  * forwards a query there over HTTP. A forwarded request carries {@link #FORWARDED_HEADER} so it is never
- * forwarded twice (metadata that moved in between answers 503 instead of looping).
+ * forwarded twice (metadata that moved in between answers 503 instead of looping). Forwarded requests send
+ * the operator token, which every instance of the application shares.
  */
 public final class InstanceRouter {
 
@@ -36,11 +38,13 @@ public final class InstanceRouter {
 
     private final KafkaStreams streams;
     private final HostInfo self;
+    private final AccessToken token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public InstanceRouter(KafkaStreams streams, HostInfo self) {
+    public InstanceRouter(KafkaStreams streams, HostInfo self, AccessToken token) {
         this.streams = streams;
         this.self = self;
+        this.token = token;
     }
 
     public HostInfo self() {
@@ -72,9 +76,13 @@ public final class InstanceRouter {
     /** GETs {@code pathAndQuery} from {@code host}; a host that cannot be reached reads as rebalancing. */
     public Relayed forward(HostInfo host, String pathAndQuery) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ':' + host.port() + pathAndQuery))
-                .header(FORWARDED_HEADER, self.host() + ':' + self.port()).timeout(Duration.ofSeconds(10)).GET().build();
+                .header(FORWARDED_HEADER, self.host() + ':' + self.port()).header("Authorization", token.authorization()).timeout(Duration.ofSeconds(10)).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 401) {
+                throw new Unavailable("instance " + host + " refused this instance's operator token; every instance of"
+                        + " the application must be given the same TOLLGATE_OPERATOR_TOKEN");
+            }
             return new Relayed(response.statusCode(),
                     response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
         } catch (IOException e) {

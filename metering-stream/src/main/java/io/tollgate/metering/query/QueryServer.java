@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The interactive-query HTTP API (JSON). Any instance answers any query: key-addressed queries go to the
+ * The interactive-query HTTP API (JSON). Every request needs the operator token ({@link OperatorGuard}).
+ * Any instance answers any query: key-addressed queries go to the
  * owner of the key, "all models" gathers from every instance. While ownership is unknown (starting,
  * rebalancing, restoring) the answer is 503 with {@code Retry-After}, never an error page. Endpoints are
  * documented with curl examples in the module README.
@@ -43,19 +44,23 @@ public final class QueryServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Clock clock;
     private final PrometheusMeterRegistry metrics;
+    private final OperatorGuard guard;
     private volatile Backend backend;
     private Javalin app;
     private io.tollgate.metering.dashboard.DashboardFeed dashboardFeed;
 
-    public QueryServer(Clock clock, PrometheusMeterRegistry metrics) {
+    /** @param guard checks the operator token of every request before routing */
+    public QueryServer(Clock clock, PrometheusMeterRegistry metrics, OperatorGuard guard) {
         this.clock = clock;
         this.metrics = metrics;
+        this.guard = guard;
     }
 
     /** Starts listening; returns the bound port (useful when {@code port} is 0). */
     public int start(String host, int port) {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
+            config.routes.before(guard::check);
             config.routes.get("/healthz", this::healthz);
             config.routes.get("/readyz", this::readyz);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -67,6 +72,10 @@ public final class QueryServer implements AutoCloseable {
             config.routes.get("/v1/spend/{scope}/{id}", this::spend);
             config.routes.get("/v1/model-health", this::health);
             io.tollgate.metering.dashboard.DashboardRoutes.register(config.routes, () -> backend, clock, dashboardFeed);
+            config.routes.exception(OperatorGuard.Unauthorized.class, (e, ctx) -> {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"tollgate-operator\"");
+                error(ctx, 401, e.getMessage());
+            });
             config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             config.routes.exception(InstanceRouter.Unavailable.class, (e, ctx) -> unavailable(ctx, e.getMessage()));
             config.routes.exception(InvalidStateStoreException.class, (e, ctx) -> unavailable(ctx,
@@ -77,6 +86,12 @@ public final class QueryServer implements AutoCloseable {
             });
         }).start(host, port);
         return app.port();
+    }
+
+    /** Every route registered, as {@code METHOD path}: what the access walk probes. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
     }
 
     /** Budgets and alerts for the dashboard; call before {@link #start}. */

@@ -45,6 +45,43 @@ class MeteringConfigLoaderTest {
     }
 
     @Test
+    void shouldPassKafkaSecuritySettingsToStreamsAndEveryClientWhenTheyAreInTheEnvironment() {
+        // Given a secured broker's settings
+        String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"metering\" password=\"pw\";";
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL_ENV);
+        env.putAll(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_SASL_MECHANISM", "PLAIN",
+                "KAFKA_SASL_JAAS_CONFIG", jaas, "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/tollgate/truststore.jks"));
+
+        // When
+        MeteringConfig config = MeteringConfigLoader.load(null, env);
+
+        // Then Streams (and the dashboard consumer and admin client, built from the same map) get them
+        assertThat(config.kafka()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", jaas).containsEntry("ssl.truststore.location", "/etc/tollgate/truststore.jks");
+        assertThat(config.streamsProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.jaas.config", jaas).containsEntry("ssl.truststore.location", "/etc/tollgate/truststore.jks");
+        // and printing the configuration shows neither the password nor a token
+        assertThat(config.toString()).doesNotContain("pw").contains("sasl.jaas.config");
+    }
+
+    @Test
+    void shouldBindToLoopbackAndTakeTheOperatorTokenFromTheEnvironmentWhenSet() {
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL_ENV);
+
+        MeteringConfig defaults = MeteringConfigLoader.load(null, env);
+        env.put("TOLLGATE_OPERATOR_TOKEN", "metering-operator-token-0123");
+        MeteringConfig configured = MeteringConfigLoader.load(null, env);
+
+        assertThat(defaults.httpHost()).isEqualTo("127.0.0.1");
+        assertThat(defaults.operatorToken()).isEmpty();
+        assertThat(configured.operatorToken()).get().satisfies(t -> assertThat(t.matches("metering-operator-token-0123")).isTrue());
+        assertThat(configured.toString()).doesNotContain("metering-operator-token-0123");
+        env.put("TOLLGATE_OPERATOR_TOKEN", "too-short");
+        assertThatThrownBy(() -> MeteringConfigLoader.load(null, env)).hasMessageContaining("TOLLGATE_OPERATOR_TOKEN")
+                .hasMessageNotContaining("too-short");
+    }
+
+    @Test
     void shouldLetEnvironmentOverrideYamlFileWhenBothSetAKey(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("metering.yaml");
         Files.writeString(file, """

@@ -57,6 +57,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(KafkaExtension.class)
 class DashboardIT {
 
+    private static final String OPERATOR_TOKEN = "dashboard-it-operator-token-0123";
+
     private static final List<String> KEYS = List.of("key-a", "key-b");
     private static final List<String> MODELS = List.of("gpt-4o-mini", "claude-sonnet", "llama-3-70b");
     private static final Map<String, String> TEAM_OF_KEY = Map.of("key-a", "alpha", "key-b", "beta");
@@ -81,6 +83,7 @@ class DashboardIT {
                 "schema.registry.url", kafka.registryUrl(),
                 "metering.http.host", "127.0.0.1",
                 "metering.http.port", "0",
+                "operator.token", OPERATOR_TOKEN,
                 "state.dir", state.toString(),
                 "metering.create.topics", "false"), Map.of("bootstrap.servers", kafka.bootstrapServers()))).start();
              KafkaProducer<String, UsageEvent> usage = producer(kafka, kafka.topics().usage().valueSerde().serializer());
@@ -151,7 +154,8 @@ class DashboardIT {
             });
 
             // When headless Chromium renders the page at that instant
-            String url = base + "/dashboard?at=" + at;
+            // opened as 'tollgate up' prints it: the token once in the address, then the session cookie
+            String url = base + "/dashboard?token=" + OPERATOR_TOKEN + "&at=" + at;
             String dom = chromium.dumpDom(url, 8_000, Files.createDirectories(profile.resolve("dom")));
             Path png = Path.of("target", "dashboard.png");
             Files.createDirectories(png.getParent());
@@ -278,7 +282,8 @@ class DashboardIT {
     }
 
     private JsonNode get(URI base, String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET %s -> %s", path, r.body()).isEqualTo(200);
         return json.readTree(r.body());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.metering.query.OperatorGuard;
 import io.tollgate.metering.query.QueryServer;
 import java.io.IOException;
 import java.net.URI;
@@ -11,13 +12,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import io.tollgate.policy.access.AccessToken;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard routes before Kafka Streams is attached and without a feed. */
 class DashboardRoutesTest {
 
-    private final QueryServer server = new QueryServer(Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    private static final AccessToken TOKEN = AccessToken.of("metering-test-operator-token", "test");
+
+    private final QueryServer server = new QueryServer(Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            new OperatorGuard(TOKEN));
     private final int port = server.start("127.0.0.1", 0);
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -27,7 +32,8 @@ class DashboardRoutesTest {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", TOKEN.authorization()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -42,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(KafkaExtension.class)
 class TwoInstancesIT {
 
+    /** Shared by both instances: each forwards queries to the other with it. */
+    private static final String OPERATOR_TOKEN = "two-instances-it-operator-token";
+
     private static final int KEYS = 200;
     private static final int CALLS = 50_000; // a REQUEST and a RESPONSE each: 100k events
     private static final Instant DAY_START = Instant.parse("2026-11-21T00:00:00Z");
@@ -85,7 +88,8 @@ class TwoInstancesIT {
             JsonNode m1 = get(a.advertisedUrl(), "/v1/model-health?model=m1&windows=3");
             assertThat(m1).hasSize(1);
             assertThat(m1.get(0).get("calls").asLong()).isEqualTo(CALLS / 3 + (CALLS % 3 > 1 ? 1 : 0));
-            assertThat(http.send(HttpRequest.newBuilder(a.advertisedUrl().resolve("/metrics")).build(),
+            assertThat(http.send(HttpRequest.newBuilder(a.advertisedUrl().resolve("/metrics"))
+                    .header("Authorization", "Bearer " + OPERATOR_TOKEN).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).contains("tollgate_metering_dead_letters_total");
 
             // When one instance stops and more events plus repeats of counted ones arrive
@@ -114,7 +118,8 @@ class TwoInstancesIT {
                 "metering.http.port", "0",
                 "state.dir", stateDir.toString(),
                 "metering.standby.replicas", "1",
-                "metering.create.topics", "false"),
+                "metering.create.topics", "false",
+                "operator.token", OPERATOR_TOKEN),
                 Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
@@ -182,7 +187,8 @@ class TwoInstancesIT {
     }
 
     private JsonNode get(URI instance, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(instance.resolve(path)).GET().build(),
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(instance.resolve(path))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("GET %s%s: %s", instance, path, response.body()).isEqualTo(200);
         return json.readTree(response.body());

@@ -11,14 +11,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import io.tollgate.policy.access.AccessToken;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The HTTP layer before Kafka Streams is attached: starting instances answer 503, bad input 400. */
 class QueryServerTest {
 
+    private static final AccessToken TOKEN = AccessToken.of("metering-test-operator-token", "test");
+
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final QueryServer server = new QueryServer(Clock.systemUTC(), metrics);
+    private final QueryServer server = new QueryServer(Clock.systemUTC(), metrics, new OperatorGuard(TOKEN));
     private final int port = server.start("127.0.0.1", 0);
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -28,7 +31,8 @@ class QueryServerTest {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", TOKEN.authorization()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
