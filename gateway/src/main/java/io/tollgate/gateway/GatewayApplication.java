@@ -24,6 +24,7 @@ import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.events.KafkaEventSink;
 import io.tollgate.gateway.events.Spool;
 import io.tollgate.gateway.http.GatewayServer;
+import io.tollgate.gateway.http.MeteringCalls;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.resilience.UpstreamGuard;
@@ -111,7 +112,7 @@ public final class GatewayApplication implements AutoCloseable {
                 router, admission, guard, events, callMetrics, config.gatewayId(), config.maxWait(),
                 config.autoWait(), stats, controlSettings.admission().quotaWarning());
         this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes(),
-                () -> adminStats(guard));
+                () -> adminStats(guard), MeteringCalls.fromEnv(config.env()));
         if (config.followPolicies() && config.kafkaEnabled()) {
             this.policyListener = new PolicyListener(config.kafka(), topics, keys);
         }

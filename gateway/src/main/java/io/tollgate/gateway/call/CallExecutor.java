@@ -175,6 +175,17 @@ public final class CallExecutor {
         return Optional.of(model);
     }
 
+    /**
+     * The model when {@code key} may call it by this name: what {@code GET /v1/models} lists. Empty for
+     * unknown, unserved, unpriced and disallowed models alike, so a key learns nothing of models it may not use.
+     */
+    public Optional<ResolvedModel> callableBy(KeyRecord key, String name) {
+        ResolvedModel model = catalog.resolve(name);
+        boolean callable = model.provider().flatMap(p -> providers.get(p.value())).isPresent() && model.priced()
+                && key.mayUse(name);
+        return callable ? Optional.of(model) : Optional.empty();
+    }
+
     static GatewayError modelNotFound(String name, String detail) {
         return new GatewayError(404, "invalid_request_error", "model_not_found", "model", "The model '" + name
                 + "' does not exist or no configured provider serves it" + detail
