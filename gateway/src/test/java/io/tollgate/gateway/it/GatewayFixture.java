@@ -35,8 +35,14 @@ final class GatewayFixture {
 
     static GatewayConfig config(SimulatedProvider provider, String bootstrap, String registryUrl, Path dir,
                                 Map<String, String> extra) {
+        return config(provider.baseUrl(), bootstrap, registryUrl, dir, extra);
+    }
+
+    /** With the example policy's provider at {@code providerUrl} (an OpenAI-style base URL). */
+    static GatewayConfig config(String providerUrl, String bootstrap, String registryUrl, Path dir,
+                                Map<String, String> extra) {
         Map<String, String> env = new HashMap<>();
-        env.put("TOLLGATE_SIMULATED_PROVIDER_URL", provider.baseUrl());
+        env.put("TOLLGATE_SIMULATED_PROVIDER_URL", providerUrl);
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         env.put("TOLLGATE_SCHEMA_REGISTRY_URL", registryUrl);
         env.put("TOLLGATE_GATEWAY_PORT", "0");
