@@ -26,8 +26,8 @@ import java.util.Map;
  *       {@code sim-large}), {@code sim-unpriced} (served by the provider, priced by no source);</li>
  *   <li>keys: {@code <prefix>-open} (no limits to speak of), {@code <prefix>-limited} (rpm 50, tpm 100000),
  *       {@code <prefix>-restricted} (may use sim-small only), {@code <prefix>-one} (rpm 1 on sim-large),
- *       {@code <prefix>-down} (for commands), each in its own team {@code <key id>-team}; secrets are
- *       {@code tg-<key id>};</li>
+ *       {@code <prefix>-down} (for commands), {@code <prefix>-tiny} (one request per minute in all), each
+ *       in its own team {@code <key id>-team}; secrets are {@code tg-<key id>};</li>
  *   <li>routing: sim-large falls back to sim-medium then sim-small, then the local fallback sim-local;
  *       no auto-wait.</li>
  * </ul>
@@ -96,6 +96,9 @@ final class BoundaryStack implements AutoCloseable {
                   - name: %2$s-limited
                     limits:
                       - {model: "*", rpm: 50, tpm: 100000}
+                  - name: %2$s-tiny
+                    limits:
+                      - {model: "*", rpm: 1}
                   - name: %2$s-one
                     limits:
                       - {model: sim-large, rpm: 1}
@@ -107,6 +110,7 @@ final class BoundaryStack implements AutoCloseable {
                      tier: %2$s-open, allowed_models: [sim-small]}
                   - {id: %2$s-one, hash: %6$s, tenant: acme-it, team: %2$s-one-team, agent: a-one, tier: %2$s-one}
                   - {id: %2$s-down, hash: %7$s, tenant: acme-it, team: %2$s-down-team, agent: a-down, tier: %2$s-open}
+                  - {id: %2$s-tiny, hash: %8$s, tenant: acme-it, team: %2$s-tiny-team, agent: a-tiny, tier: %2$s-tiny}
                 routing:
                   fallback_chains:
                     sim-large: [sim-medium, sim-small]
@@ -118,7 +122,8 @@ final class BoundaryStack implements AutoCloseable {
                   auto_wait: false
                   max_wait_seconds: 0
                 """.formatted(providerUrl, p, sha256(secret(p + "-open")), sha256(secret(p + "-limited")),
-                sha256(secret(p + "-restricted")), sha256(secret(p + "-one")), sha256(secret(p + "-down")));
+                sha256(secret(p + "-restricted")), sha256(secret(p + "-one")), sha256(secret(p + "-down")),
+                sha256(secret(p + "-tiny")));
     }
 
     String key(String kind) {
