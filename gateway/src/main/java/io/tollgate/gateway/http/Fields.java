@@ -39,16 +39,16 @@ final class Fields {
         if (!v.isNumber()) {
             throw invalidType(path, "a number", v);
         }
-        BigDecimal value = v.decimalValue();
-        if (value.compareTo(BigDecimal.valueOf(min)) < 0) {
+        double value = v.doubleValue(); // 1e400 reads as Infinity: above any maximum
+        if (value < min) {
             throw GatewayError.invalid(path, "decimal_below_min_value", "Invalid '" + path
                     + "': decimal below minimum value. Expected a value >= " + plain(min) + ", but got "
-                    + value.toPlainString() + " instead.");
+                    + v.asText() + " instead.");
         }
-        if (value.compareTo(BigDecimal.valueOf(max)) > 0) {
+        if (value > max) {
             throw GatewayError.invalid(path, "decimal_above_max_value", "Invalid '" + path
                     + "': decimal above maximum value. Expected a value <= " + plain(max) + ", but got "
-                    + value.toPlainString() + " instead.");
+                    + v.asText() + " instead.");
         }
     }
 
@@ -56,15 +56,16 @@ final class Fields {
         if (!v.isIntegralNumber()) {
             throw invalidType(path, "an integer", v);
         }
-        if (!v.canConvertToLong() || v.longValue() > max) {
+        boolean fits = v.canConvertToLong();
+        if (fits ? v.longValue() > max : v.bigIntegerValue().signum() > 0) {
             throw GatewayError.invalid(path, "integer_above_max_value", "Invalid '" + path
                     + "': integer above maximum value. Expected a value <= " + max + ", but got "
                     + v.bigIntegerValue() + " instead.");
         }
-        if (v.longValue() < min) {
+        if (!fits || v.longValue() < min) {
             throw GatewayError.invalid(path, "integer_below_min_value", "Invalid '" + path
-                    + "': integer below minimum value. Expected a value >= " + min + ", but got " + v.longValue()
-                    + " instead.");
+                    + "': integer below minimum value. Expected a value >= " + min + ", but got "
+                    + v.bigIntegerValue() + " instead.");
         }
         return v.longValue();
     }

@@ -122,6 +122,9 @@ class OpenAiRequestsTest {
             "modalities unknown    | \"modalities\":[\"video\"]           | modalities[0] | invalid_value",
             "reasoning_effort num  | \"reasoning_effort\":1                | reasoning_effort | invalid_type",
             "service_tier bool     | \"service_tier\":true                 | service_tier | invalid_type",
+            "temperature 1e400     | \"temperature\":1e400                 | temperature | decimal_above_max_value",
+            "seed beyond a long    | \"seed\":-99999999999999999999        | seed | integer_below_min_value",
+            "n beyond a long       | \"n\":99999999999999999999            | n | integer_above_max_value",
     })
     void shouldNameTheParameterWhenAnOptionalParameterHasTheWrongTypeOrRange(String name, String parameter,
                                                                              String param, String code) {
@@ -187,6 +190,14 @@ class OpenAiRequestsTest {
         assertThat(r.includeUsage()).isFalse();
         assertThat(r.maxTokens()).isEqualTo(5);
         assertThat(new String(r.raw(), StandardCharsets.UTF_8)).isEqualTo(body);
+    }
+
+    @Test
+    void shouldRefuseAFieldGivenTwiceWhenTheProviderMightReadItOtherwise() {
+        GatewayError e = refuse("{\"model\":\"sim-small\",\"model\":\"sim-large\"" + HI + "}");
+
+        assertThat(e.code()).isEqualTo("invalid_json");
+        assertThat(e.getMessage()).contains("model");
     }
 
     @Test
