@@ -31,7 +31,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The request path of one metered call, after authentication and validation: route plan, then
+ * The request path of one metered call, after authentication and validation: the requested name
+ * must be callable ({@link CallableModels}), then the route plan, then
  * for each candidate model the context-window check, admission (auto-wait or cascade), the
  * circuit breaker, and upstream attempts, each attempt framed by a REQUEST and a RESPONSE event.
  * Runs on the caller's virtual thread; waits and retry delays park that thread only.
@@ -59,6 +60,7 @@ public final class CallExecutor {
     private final boolean autoWait;
     private final ControlStats stats;
     private final QuotaWarning quotaWarning;
+    private final CallableModels callable;
 
     public CallExecutor(ModelCatalog catalog, Tokenizers tokenizers, Providers providers, Router router,
                         Admission admission, UpstreamGuard guard, EventSink events, CallMetrics metrics,
@@ -77,6 +79,12 @@ public final class CallExecutor {
         this.autoWait = autoWait;
         this.stats = stats;
         this.quotaWarning = quotaWarning;
+        this.callable = new CallableModels(catalog, providers, router);
+    }
+
+    /** The names a key can call, as this executor checks them. */
+    public CallableModels callableModels() {
+        return callable;
     }
 
     /** Runs the call and writes the answer to {@code out}; throws {@link GatewayError} when refusing it. */
@@ -100,7 +108,7 @@ public final class CallExecutor {
         events.refusal().ifPresent(reason -> {
             throw new GatewayError(503, "server_error", "event_spool_full", null, reason, Map.of("Retry-After", "5"));
         });
-        ResolvedModel requested = callable(key, request.model()).orElse(null);
+        ResolvedModel requested = callable.require(key, request.model()).orElse(null);
         // "auto" and tier names are no catalog model: routing features are counted in o200k_base
         Tokenizer tokenizer = tokenizers.forName(requested != null ? requested.tokenizer().value() : "o200k_base");
         int promptTokens = countPrompt(endpoint, request, tokenizer);
@@ -149,47 +157,6 @@ public final class CallExecutor {
             }
         }
         fail(request, state, skipped, out, key.keyId());
-    }
-
-    /**
-     * The requested model when it is one the caller may call: a catalog model that a configured
-     * provider serves, that has a price and that the key may use. Checked before routing, so that
-     * no fallback, downgrade or local model ever stands in for a name nobody could call. Empty
-     * for a name the router resolves itself ({@code auto}, a tier name).
-     */
-    private Optional<ResolvedModel> callable(KeyRecord key, String name) {
-        if (router.resolvesAlias(name)) {
-            return Optional.empty();
-        }
-        ResolvedModel model = catalog.resolve(name);
-        if (model.provider().flatMap(p -> providers.get(p.value())).isEmpty()) {
-            throw modelNotFound(name, "");
-        }
-        if (!key.mayUse(name)) {
-            throw new GatewayError(403, "permission_error", "model_not_allowed", "model", "API key " + key.keyId()
-                    + " may not use model '" + name + "'; it may use " + key.allowedModels() + ".", Map.of());
-        }
-        if (!model.priced()) {
-            throw new GatewayError(403, "permission_error", "model_not_priced", "model", model.howToPrice(), Map.of());
-        }
-        return Optional.of(model);
-    }
-
-    /**
-     * The model when {@code key} may call it by this name: what {@code GET /v1/models} lists. Empty for
-     * unknown, unserved, unpriced and disallowed models alike, so a key learns nothing of models it may not use.
-     */
-    public Optional<ResolvedModel> callableBy(KeyRecord key, String name) {
-        ResolvedModel model = catalog.resolve(name);
-        boolean callable = model.provider().flatMap(p -> providers.get(p.value())).isPresent() && model.priced()
-                && key.mayUse(name);
-        return callable ? Optional.of(model) : Optional.empty();
-    }
-
-    static GatewayError modelNotFound(String name, String detail) {
-        return new GatewayError(404, "invalid_request_error", "model_not_found", "model", "The model '" + name
-                + "' does not exist or no configured provider serves it" + detail
-                + ". GET /v1/models lists the models you may use.", Map.of());
     }
 
     private record Target(Endpoint endpoint, Caller caller, ChatRequest request, RoutePlan plan,
@@ -349,7 +316,7 @@ public final class CallExecutor {
                     "No upstream is available for this call: the circuit of " + state.breakerOpen
                             + " is open; tried " + skipped + ". Retry later.", Map.of("Retry-After", "5"));
         }
-        throw modelNotFound(request.model(), skipped.isEmpty() ? "" : " (tried " + String.join(", ", skipped) + ")");
+        throw CallableModels.notFound(request.model(), skipped.isEmpty() ? "" : " (tried " + String.join(", ", skipped) + ")");
     }
 
     private Map<String, String> headers(CallState state, Target t, String routingReason,

@@ -229,7 +229,7 @@ public final class GatewayServer implements AutoCloseable {
         KeyRecord key = authenticate(ctx);
         List<Map<String, Object>> data = new ArrayList<>();
         for (ResolvedModel m : catalog.servableModels()) {
-            executor.callableBy(key, m.id()).ifPresent(callable -> data.add(modelObject(callable)));
+            executor.callableModels().forKey(key, m.id()).ifPresent(callable -> data.add(modelObject(callable)));
         }
         ctx.json(Map.of("object", "list", "data", data));
     }
@@ -238,7 +238,7 @@ public final class GatewayServer implements AutoCloseable {
     private void model(Context ctx) {
         KeyRecord key = authenticate(ctx);
         String id = ctx.pathParam("id");
-        ResolvedModel m = executor.callableBy(key, id).orElseThrow(() -> new GatewayError(404,
+        ResolvedModel m = executor.callableModels().forKey(key, id).orElseThrow(() -> new GatewayError(404,
                 "invalid_request_error", "model_not_found", "model", "The model '" + id
                 + "' does not exist or you do not have access to it. GET /v1/models lists the models you may use.",
                 Map.of()));
