@@ -80,11 +80,11 @@ public final class GatewayServer implements AutoCloseable {
             config.http.maxRequestSize = maxBodyBytes;
             config.http.compressionStrategy = CompressionStrategy.NONE;
             config.startup.showJavalinBanner = false;
+            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             // Jetty's accept queue defaults to 0 (the OS minimum): a burst of a few hundred agents
             // connecting at once then sees connections closed before any byte ("header parser
             // received no bytes" in the benchmark at 256 clients); the connector exists only at start
-            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.jetty.modifyServer(server -> server.addEventListener(new LifeCycle.Listener() {
                 @Override
                 public void lifeCycleStarting(LifeCycle event) {
