@@ -25,6 +25,7 @@ import io.tollgate.gateway.events.Spool;
 import io.tollgate.gateway.http.AdminServer;
 import io.tollgate.gateway.http.GatewayServer;
 import io.tollgate.gateway.http.UsageEndpoint;
+import io.tollgate.gateway.http.MeteringCalls;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.resilience.UpstreamGuard;
@@ -130,7 +131,7 @@ public final class GatewayApplication implements AutoCloseable {
         UsageEndpoint.Source usage = control == null ? UsageEndpoint.Source.none()
                 : UsageEndpoint.Source.of(control.quotaView(), control.limits(), control.calendars());
         this.server = new GatewayServer(keys, catalog, executor, callMetrics, config.maxBodyBytes(),
-                new UsageEndpoint(usage, System::currentTimeMillis));
+                new UsageEndpoint(usage, System::currentTimeMillis), MeteringCalls.fromEnv(config.env()));
         AccessToken adminToken = TokenFile.configuredOrFile(config.admin().token(),
                 config.spoolDir().resolve(TokenFile.ADMIN), "admin token", "TOLLGATE_ADMIN_TOKEN");
         this.admin = new AdminServer(adminToken, keys, catalog, events, metrics, () -> adminStats(guard));

@@ -139,6 +139,9 @@ public final class Fleet implements AutoCloseable {
         Prompts.next(random, complex).forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
         body.put("max_tokens", 16 + random.nextInt(settings.maxTokensBound() - 15));
         body.put("stream", stream);
+        if (stream) {
+            body.putObject("stream_options").put("include_usage", true); // as OpenAI: the usage chunk only when asked
+        }
         HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + identity.secret())
@@ -187,7 +190,7 @@ public final class Fleet implements AutoCloseable {
                 fallback);
     }
 
-    /** The usage of a stream: the last chunk that carries one (the gateway asks the provider to include it). */
+    /** The usage of a stream: the last chunk that carries one (asked for with {@code stream_options.include_usage}). */
     private static JsonNode streamUsage(InputStream in) throws IOException {
         JsonNode usage = null;
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 /** {@code tollgate models list|explain}: the gateway's catalog values and where each came from. */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "The gateway's model catalog: context window, max output, tokenizer, prices, tier and provider,"
-                + " each with the source it came from (env, config, model file, discovery, inference, bundled, default).",
+                + " each with the source it came from (env, config, model file, discovery, inference, bundled, default);"
+                + " models no source prices are flagged UNPRICED (the gateway refuses them).",
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Explain.class})
 public final class ModelsCommand {
 
@@ -44,6 +45,15 @@ public final class ModelsCommand {
     static String value(JsonNode described, String field) {
         JsonNode node = described.path(field);
         return node.isObject() ? node.path("value").asText() : node.asText("");
+    }
+
+    /** False when only the built-in default prices the model: the gateway refuses to serve it. */
+    static boolean priced(JsonNode described) {
+        return described.path("priced").asBoolean(true);
+    }
+
+    static String price(JsonNode described, String field) {
+        return priced(described) ? Money.usd(described.path(field).path("value").asLong()) : "UNPRICED";
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -87,8 +97,13 @@ public final class ModelsCommand {
             for (JsonNode d : all) {
                 out.printf("%-20s %-8s %-12s %9s %9s %14s %14s%n", d.path("id").asText(), value(d, "tier"),
                         value(d, "provider"), value(d, "context_window"), value(d, "max_output_tokens"),
-                        Money.usd(d.path("input_price_micros_per_million").path("value").asLong()),
-                        Money.usd(d.path("output_price_micros_per_million").path("value").asLong()));
+                        price(d, "input_price_micros_per_million"), price(d, "output_price_micros_per_million"));
+            }
+            for (JsonNode d : all) {
+                if (!priced(d)) {
+                    out.println();
+                    out.println("UNPRICED " + d.path("id").asText() + ": " + d.path("unpriced").asText());
+                }
             }
             return 0;
         }
@@ -122,10 +137,10 @@ public final class ModelsCommand {
                 out.println(ServiceHttp.json().writerWithDefaultPrettyPrinter().writeValueAsString(d));
                 return 0;
             }
-            out.println(d.path("id").asText());
+            out.println(d.path("id").asText() + (priced(d) ? "" : "  (UNPRICED: the gateway refuses to serve it)"));
             for (Iterator<Map.Entry<String, JsonNode>> it = d.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("id")) {
+                if (e.getKey().equals("id") || e.getKey().equals("priced") || e.getKey().equals("unpriced")) {
                     continue;
                 }
                 JsonNode v = e.getValue();
@@ -134,6 +149,9 @@ public final class ModelsCommand {
                     shown = Money.usd(v.path("value").asLong()) + " per million tokens";
                 }
                 out.printf("  %-40s %-28s %s%n", e.getKey(), shown, v.isObject() ? "from " + v.path("source").asText() : "");
+            }
+            if (!priced(d)) {
+                out.println("  " + d.path("unpriced").asText());
             }
             return 0;
         }

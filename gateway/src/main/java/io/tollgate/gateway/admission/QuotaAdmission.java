@@ -248,9 +248,17 @@ public final class QuotaAdmission implements Admission {
             }
             modelLedger.add(nowMillis, 1, reservedTokens);
             own.acrossModels.add(nowMillis, 1, reservedTokens);
+            AdmissionDecision.Remaining remaining = remaining(effective, modelUsage, allUsage, reservedTokens);
             return new AdmissionDecision.Admitted(
                     new AdmissionDecision.Reservation(null, 0, keyId, model, reservedTokens, nowMillis),
-                    remaining(effective, modelUsage, allUsage, reservedTokens));
+                    new AdmissionDecision.Remaining(remaining.requestsPerMinute(), remaining.tokensPerMinute(),
+                            remaining.requestsToday(), remaining.requestsPerDayLimit(),
+                            window(effective.perModel().requestsPerMinute(), effective.acrossModels().requestsPerMinute(),
+                                    modelUsage.requests() + 1, allUsage.requests() + 1, modelLedger, modelView,
+                                    own.acrossModels, allView, false, nowMillis),
+                            window(effective.perModel().tokensPerMinute(), effective.acrossModels().tokensPerMinute(),
+                                    modelUsage.tokens() + reservedTokens, allUsage.tokens() + reservedTokens,
+                                    modelLedger, modelView, own.acrossModels, allView, true, nowMillis)));
         }
     }
 
@@ -525,6 +533,26 @@ public final class QuotaAdmission implements Admission {
         long today = min(modelDay, allDay);
         long dayLimit = today < 0 ? -1 : today == modelDay ? m.requestsPerDay() : a.requestsPerDay();
         return new AdmissionDecision.Remaining(rpm, tpm, today, dayLimit);
+    }
+
+    /**
+     * The per-minute limit (requests or tokens) with less left after this admission, of the key + model
+     * ({@code modelLimit}, {@code modelUsed}) and the key across models; reset = until its oldest counted
+     * bucket leaves the window. The ledgers already hold this admission.
+     */
+    private AdmissionDecision.Window window(Long modelLimit, Long allLimit, long modelUsed, long allUsed,
+                                            ReservationLedger modelLedger, QuotaSnapshot modelView,
+                                            ReservationLedger allLedger, QuotaSnapshot allView, boolean tokens,
+                                            long now) {
+        long modelLeft = left(modelLimit, modelUsed);
+        long allLeft = left(allLimit, allUsed);
+        if (modelLeft < 0 && allLeft < 0) {
+            return AdmissionDecision.Window.UNLIMITED;
+        }
+        boolean byModel = allLeft < 0 || modelLeft >= 0 && modelLeft <= allLeft;
+        long reset = byModel ? waitUntilFree(1, modelLedger, modelView, tokens, now)
+                : waitUntilFree(1, allLedger, allView, tokens, now);
+        return new AdmissionDecision.Window(byModel ? modelLimit : allLimit, byModel ? modelLeft : allLeft, reset);
     }
 
     private static long left(Long limit, long used) {

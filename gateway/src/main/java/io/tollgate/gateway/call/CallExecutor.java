@@ -32,7 +32,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The request path of one metered call, after authentication and validation: route plan, then
+ * The request path of one metered call, after authentication and validation: the requested name
+ * must be callable ({@link CallableModels}), then the route plan, then
  * for each candidate model the context-window check, admission (auto-wait or cascade), the
  * circuit breaker, and upstream attempts, each attempt framed by a REQUEST and a RESPONSE event.
  * Runs on the caller's virtual thread; waits and retry delays park that thread only.
@@ -60,6 +61,7 @@ public final class CallExecutor {
     private final boolean autoWait;
     private final ControlStats stats;
     private final QuotaWarning quotaWarning;
+    private final CallableModels callable;
 
     public CallExecutor(ModelCatalog catalog, Tokenizers tokenizers, Providers providers, Router router,
                         Admission admission, UpstreamGuard guard, EventSink events, CallMetrics metrics,
@@ -78,6 +80,12 @@ public final class CallExecutor {
         this.autoWait = autoWait;
         this.stats = stats;
         this.quotaWarning = quotaWarning;
+        this.callable = new CallableModels(catalog, providers, router);
+    }
+
+    /** The names a key can call, as this executor checks them. */
+    public CallableModels callableModels() {
+        return callable;
     }
 
     /** Runs the call and writes the answer to {@code out}; throws {@link GatewayError} when refusing it. */
@@ -101,31 +109,37 @@ public final class CallExecutor {
         events.refusal().ifPresent(reason -> {
             throw new GatewayError(503, "server_error", "event_spool_full", null, reason, Map.of("Retry-After", "5"));
         });
-        ResolvedModel requested = catalog.resolve(request.model());
+        ResolvedModel requested = callable.require(key, request.model()).orElse(null);
         // "auto" and tier names are no catalog model: routing features are counted in o200k_base
-        Tokenizer tokenizer = tokenizers.forName(requested.provider().isPresent()
-                ? requested.tokenizer().value() : "o200k_base");
+        Tokenizer tokenizer = tokenizers.forName(requested != null ? requested.tokenizer().value() : "o200k_base");
         int promptTokens = countPrompt(endpoint, request, tokenizer);
         PromptFeatures features = PromptAnalysis.features(request, promptTokens);
         RoutePlan plan = router.plan(caller, request.model(), features);
         List<String> skipped = new ArrayList<>();
-        state.routeHeader = routeHeader(plan);
         for (RoutePlan.Candidate candidate : plan.candidates()) {
             if (state.leftModel != null && !state.leftModel.equals(candidate.model())) {
-                stats.cascaded(key.keyId(), state.leftModel, candidate.model(), state.leftReason);
+                stats.cascaded(key.keyId(), state.leftModel, candidate.model(), state.leftReason.label());
                 state.cascadedFrom = state.leftModel;
                 state.cascadeReason = state.leftReason;
                 state.leftModel = null;
             }
-            ResolvedModel model = candidate.model().equals(request.model()) ? requested : catalog.resolve(candidate.model());
+            ResolvedModel model = requested != null && candidate.model().equals(requested.id()) ? requested
+                    : catalog.resolve(candidate.model());
             Optional<Provider> provider = model.provider().flatMap(p -> providers.get(p.value()));
             if (provider.isEmpty()) {
                 skipped.add(candidate.model() + " (no configured provider serves it)");
+                state.leave(candidate.model(), Cascade.NO_PROVIDER);
                 continue;
             }
             if (!key.mayUse(candidate.model())) {
                 skipped.add(candidate.model() + " (not allowed for key " + key.keyId() + ")");
                 state.notAllowed = true;
+                state.leave(candidate.model(), Cascade.NOT_ALLOWED);
+                continue;
+            }
+            if (!model.priced()) {
+                skipped.add(candidate.model() + " (no price)");
+                state.leave(candidate.model(), Cascade.UNPRICED);
                 continue;
             }
             Tokenizer candidateTokenizer = tokenizers.forName(model.tokenizer().value());
@@ -134,6 +148,7 @@ public final class CallExecutor {
             Optional<Long> completion = reserveCompletion(endpoint, request, model, prompt, state);
             if (completion.isEmpty()) {
                 skipped.add(candidate.model() + " (context window)");
+                state.leave(candidate.model(), Cascade.CONTEXT_WINDOW);
                 continue;
             }
             Target target = new Target(endpoint, caller, request, plan, candidate, model, provider.get(),
@@ -183,14 +198,15 @@ public final class CallExecutor {
                 admission.settle(admitted.reservation(), 0, System.currentTimeMillis());
                 admission.written(admitted.reservation(), -1, -1); // no event: nothing for the view to show
                 state.breakerOpen = providerName + "/" + model;
-                state.leave(model, "breaker_open");
+                state.leave(model, Cascade.BREAKER_OPEN);
                 return false;
             }
             candidateAttempt++;
             int attempt = ++state.attempts;
+            String routingReason = routingReason(t, state);
             AttemptFacts facts = new AttemptFacts(state.callId, attempt, gatewayId, t.endpoint(), t.caller(),
                     t.request().model(), t.model(), providerName, t.request().stream(), t.candidate().fallback(),
-                    fallbackFrom(t), routingReason(t, state),
+                    fallbackFrom(t), routingReason,
                     t.plan().complexityScore(), t.plan().tier(), t.plan().routingFeatures(), t.promptTokens(),
                     t.completionTokens());
             AdmissionDecision.Reservation reservation = admitted.reservation();
@@ -198,14 +214,15 @@ public final class CallExecutor {
                     (partition, offset) -> admission.written(reservation, partition, offset));
             state.model = model;
             state.provider = providerName;
-            Map<String, String> headers = headers(state, t, admitted.remaining());
+            Map<String, String> headers = headers(state, t, routingReason, admitted.remaining());
             UpstreamCall.Result result = new UpstreamCall(t.provider(), t.tokenizer(), t.endpoint(), t.request(),
-                    t.model().upstreamName(), t.promptTokens()).run(out, headers);
+                    facts, state.costMicros).run(out, headers);
             state.upstreamNanos += result.upstreamNanos();
             metrics.upstream(providerName, model, result.upstreamNanos());
             guard.record(providerName, model, result.outcome(), System.currentTimeMillis());
             AttemptResult r = result.attempt();
             events.publish(UsageEvents.response(facts, r, System.currentTimeMillis()));
+            state.costMicros += facts.costMicros(r);
             admission.settle(admitted.reservation(), r.promptTokens() + r.completionTokens(), System.currentTimeMillis());
             if (result.answered()) {
                 state.status = r.httpStatus();
@@ -214,7 +231,7 @@ public final class CallExecutor {
             }
             if (result.outcome() == UpstreamGuard.Outcome.CLIENT_ERROR) {
                 // the provider judged the request itself: another attempt or model would not help
-                result.passThrough(out, headers);
+                result.passThrough(out, withCost(headers, state));
                 state.status = r.httpStatus();
                 return true;
             }
@@ -222,7 +239,7 @@ public final class CallExecutor {
             state.lastFailureHeaders = headers;
             Optional<Duration> delay = guard.retryDelay(candidateAttempt + 1, result.outcome(), result.retryAfter());
             if (delay.isEmpty()) {
-                state.leave(model, "upstream_" + result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+                state.leave(model, Cascade.of(result.outcome()));
                 return false;
             }
             park(delay.get().toMillis(), state);
@@ -246,7 +263,7 @@ public final class CallExecutor {
                     } else {
                         state.limitHit(w.limit(), w.waitMillis(), 429,
                                 "Rate limit reached (" + w.limit() + "); capacity frees up in " + w.waitMillis() + " ms.");
-                        state.leave(t.model().id(), ControlStats.reasonOf(w.limit()));
+                        state.leave(t.model().id(), Cascade.ofLimit(w.limit()));
                         return null;
                     }
                 }
@@ -257,7 +274,7 @@ public final class CallExecutor {
                         throw refused(r);
                     }
                     state.limitHit(r.limit(), r.retryAfterMillis(), r.httpStatus(), r.reason() + " (limit: " + r.limit() + ")");
-                    state.leave(t.model().id(), ControlStats.reasonOf(r.limit()));
+                    state.leave(t.model().id(), Cascade.ofLimit(r.limit()));
                     return null;
                 }
             }
@@ -275,7 +292,7 @@ public final class CallExecutor {
 
     private void fail(ChatRequest request, CallState state, List<String> skipped, ClientResponse out, String keyId) {
         if (state.lastFailure != null) {
-            state.lastFailure.passThrough(out, state.lastFailureHeaders);
+            state.lastFailure.passThrough(out, withCost(state.lastFailureHeaders, state));
             state.status = state.lastFailure.attempt().httpStatus();
             return;
         }
@@ -301,36 +318,38 @@ public final class CallExecutor {
                     "No upstream is available for this call: the circuit of " + state.breakerOpen
                             + " is open; tried " + skipped + ". Retry later.", Map.of("Retry-After", "5"));
         }
-        throw new GatewayError(404, "invalid_request_error", "model_not_found", "model",
-                "The model '" + request.model() + "' does not exist or no configured provider serves it"
-                        + (skipped.isEmpty() ? "" : " (tried " + String.join(", ", skipped) + ")")
-                        + ". GET /v1/models lists the models you may use.", Map.of());
+        throw CallableModels.notFound(request.model(), skipped.isEmpty() ? "" : " (tried " + String.join(", ", skipped) + ")");
     }
 
-    private Map<String, String> headers(CallState state, Target t, AdmissionDecision.Remaining remaining) {
+    private Map<String, String> headers(CallState state, Target t, String routingReason,
+                                        AdmissionDecision.Remaining remaining) {
         Map<String, String> h = new java.util.LinkedHashMap<>();
-        h.put("X-Tollgate-Call-Id", state.callId);
-        h.put("X-Tollgate-Model", t.model().id());
-        h.put("X-Tollgate-Fallback", Boolean.toString(t.candidate().fallback()));
-        h.put("X-Tollgate-Route", state.routeHeader);
+        h.put(ResponseHeaders.CALL_ID, state.callId);
+        h.put(ResponseHeaders.MODEL, t.model().id());
+        h.put(ResponseHeaders.FALLBACK, Boolean.toString(t.candidate().fallback()));
+        h.put(ResponseHeaders.ROUTE, routeHeader(t.plan(), routingReason));
         if (remaining != null) {
             if (remaining.requestsPerDayLimit() > 0 && remaining.requestsToday() >= 0) {
                 quotaWarning.message(LimitKind.RPD, remaining.requestsPerDayLimit() - remaining.requestsToday(),
                         remaining.requestsPerDayLimit()).ifPresent(v -> h.put(QuotaWarning.HEADER, v));
             }
-            putIfKnown(h, "X-Tollgate-Remaining-Requests", remaining.requestsPerMinute());
-            putIfKnown(h, "X-Tollgate-Remaining-Tokens", remaining.tokensPerMinute());
-            putIfKnown(h, "X-Tollgate-Remaining-Requests-Today", remaining.requestsToday());
-            putIfKnown(h, "X-Tollgate-Limit-Requests-Today", remaining.requestsPerDayLimit());
+            ResponseHeaders.limits(h, remaining);
         }
+        return h;
+    }
+
+    private static Map<String, String> withCost(Map<String, String> headers, CallState state) {
+        Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+        h.put(ResponseHeaders.COST, Long.toString(state.costMicros));
         return h;
     }
 
     /**
      * {@code tier=small; score=0.12; reason=auto: complexity 0.12 -> tier small; features=chat:1,tokens:9},
-     * printable ASCII only.
+     * printable ASCII only;
+     * {@code reason} is the served attempt's, the same as its usage events' {@code routingReason}.
      */
-    static String routeHeader(RoutePlan plan) {
+    static String routeHeader(RoutePlan plan, String reason) {
         StringBuilder b = new StringBuilder();
         if (plan.tier() != null) {
             b.append("tier=").append(plan.tier()).append("; ");
@@ -338,7 +357,7 @@ public final class CallExecutor {
         if (plan.complexityScore() != null) {
             b.append("score=").append(String.format(java.util.Locale.ROOT, "%.2f", plan.complexityScore())).append("; ");
         }
-        b.append("reason=").append(plan.reason());
+        b.append("reason=").append(reason);
         if (plan.routingFeatures() != null && !plan.routingFeatures().isEmpty()) {
             b.append("; features=").append(plan.routingFeatures());
         }
@@ -346,7 +365,6 @@ public final class CallExecutor {
         return value.length() > 512 ? value.substring(0, 512) : value;
     }
 
-    /** The candidate's reason, plus why the previous model was left when this is a cascade. */
     /** The model this attempt stands in for: the downgraded choice, else the plan's first candidate. */
     private static String fallbackFrom(Target t) {
         if (!t.candidate().fallback()) {
@@ -355,18 +373,23 @@ public final class CallExecutor {
         return t.candidate().fallbackFrom() != null ? t.candidate().fallbackFrom() : t.firstChoice();
     }
 
+    /**
+     * What happened, for the usage events and {@code X-Tollgate-Route}: the candidate's reason, or for a
+     * cascade the model left and why ({@code fallback of sim-large: rpm}, {@code local fallback of
+     * sim-large: breaker open}); a context-window fallback's reason already says both.
+     */
     private static String routingReason(Target t, CallState state) {
         String reason = t.candidate().reason();
         if (state.cascadedFrom == null || !t.candidate().fallback()) {
             return reason;
         }
-        return reason + " (" + state.cascadedFrom + ": " + state.cascadeReason + ")";
-    }
-
-    private static void putIfKnown(Map<String, String> h, String name, long value) {
-        if (value >= 0) {
-            h.put(name, Long.toString(value));
-        }
+        String left = state.cascadedFrom + ": " + state.cascadeReason.words();
+        return switch (t.candidate().via()) {
+            case FALLBACK_CHAIN -> "fallback of " + left;
+            case LOCAL_FALLBACK -> "local fallback of " + left;
+            case CONTEXT_WINDOW -> reason;
+            case CHOICE, DOWNGRADE -> reason + " (" + left + ")";
+        };
     }
 
     private static void park(long millis, CallState state) {
@@ -415,10 +438,10 @@ public final class CallExecutor {
         int limitStatus;
         String limitMessage;
         String leftModel;
-        String leftReason;
+        Cascade leftReason;
         String cascadedFrom;
-        String cascadeReason;
-        String routeHeader;
+        Cascade cascadeReason;
+        long costMicros;
         GatewayError contextError;
         String breakerOpen;
         boolean notAllowed;
@@ -441,7 +464,7 @@ public final class CallExecutor {
         }
 
         /** The call leaves {@code model} for the next candidate, for {@code reason}. */
-        void leave(String model, String reason) {
+        void leave(String model, Cascade reason) {
             leftModel = model;
             leftReason = reason;
         }

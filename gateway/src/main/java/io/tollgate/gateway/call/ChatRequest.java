@@ -11,4 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record ChatRequest(String model, JsonNode messages, JsonNode tools, boolean stream, Integer maxTokens,
                           ObjectNode body, byte[] raw) {
+
+    /** True when the agent streams and asked for the usage chunk ({@code stream_options.include_usage}). */
+    public boolean includeUsage() {
+        return stream && body.path("stream_options").path("include_usage").asBoolean(false);
+    }
 }

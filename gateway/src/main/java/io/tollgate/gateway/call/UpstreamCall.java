@@ -1,11 +1,13 @@
 package io.tollgate.gateway.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.gateway.catalog.ResolvedModel;
+import io.tollgate.gateway.events.AttemptFacts;
 import io.tollgate.gateway.events.AttemptResult;
 import io.tollgate.gateway.resilience.UpstreamGuard.Outcome;
 import io.tollgate.gateway.tokens.Tokenizer;
 import io.tollgate.gateway.upstream.Provider;
+import io.tollgate.gateway.upstream.JsonSplice;
 import io.tollgate.gateway.upstream.SseRelay;
 import io.tollgate.gateway.upstream.Usage;
 import io.tollgate.schemas.avro.CallStatus;
@@ -46,17 +48,21 @@ final class UpstreamCall {
     private final Tokenizer tokenizer;
     private final Endpoint endpoint;
     private final ChatRequest request;
-    private final String upstreamModel;
-    private final int promptTokens;
+    private final AttemptFacts facts;
+    private final long priorCostMicros;
 
-    UpstreamCall(Provider provider, Tokenizer tokenizer, Endpoint endpoint, ChatRequest request, String upstreamModel,
-                 int promptTokens) {
+    /**
+     * @param facts           the attempt: the catalog model (its upstream name, its prices), the counted prompt
+     * @param priorCostMicros what the call's earlier attempts cost, added to this attempt's cost in the answer
+     */
+    UpstreamCall(Provider provider, Tokenizer tokenizer, Endpoint endpoint, ChatRequest request, AttemptFacts facts,
+                 long priorCostMicros) {
         this.provider = provider;
         this.tokenizer = tokenizer;
         this.endpoint = endpoint;
         this.request = request;
-        this.upstreamModel = upstreamModel;
-        this.promptTokens = promptTokens;
+        this.facts = facts;
+        this.priorCostMicros = priorCostMicros;
     }
 
     Result run(ClientResponse out, Map<String, String> headers) {
@@ -97,19 +103,28 @@ final class UpstreamCall {
         }
     }
 
+    /** The agent's bytes, with the provider's name for the model and, streaming, usage asked for. */
     private byte[] body() {
-        boolean rename = !upstreamModel.equals(request.model());
-        if (!rename && !request.stream()) {
-            return request.raw();
+        byte[] body = request.raw();
+        String upstreamModel = facts.model().upstreamName();
+        if (!upstreamModel.equals(request.model())) {
+            body = JsonSplice.withString(body, 0, "model", upstreamModel).orElseThrow(() ->
+                    new IllegalStateException("a validated request has a string 'model'"));
         }
-        ObjectNode body = request.body().deepCopy();
-        body.put("model", upstreamModel);
         if (request.stream()) {
-            JsonNode options = body.get("stream_options");
-            ObjectNode o = options instanceof ObjectNode on ? on : body.putObject("stream_options");
-            o.put("include_usage", true);
+            body = JsonSplice.withIncludeUsage(body).orElseThrow(() ->
+                    new IllegalStateException("a validated request has an object or null 'stream_options'"));
         }
-        return body.toString().getBytes(StandardCharsets.UTF_8);
+        return body;
+    }
+
+    /** The provider's answer with {@code model} = the catalog id the agent can call again. */
+    private byte[] withCatalogModel(JsonNode json, byte[] bytes) {
+        String id = facts.model().id();
+        if (json == null || !json.path("model").isTextual() || json.get("model").textValue().equals(id)) {
+            return bytes;
+        }
+        return JsonSplice.withString(bytes, 0, "model", id).orElse(bytes);
     }
 
     private Result whole(HttpResponse<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
@@ -121,19 +136,30 @@ final class UpstreamCall {
         AttemptResult result = usage
                 .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
                         served, upstreamNanos, null))
-                .orElseGet(() -> success(promptTokens, 0, countCompletion(json), tokenizer.source(), served,
+                .orElseGet(() -> success(promptTokens(), 0, countCompletion(json), tokenizer.source(), served,
                         upstreamNanos, null));
-        out.send(200, contentType(response), headers, bytes);
+        Map<String, String> h = new LinkedHashMap<>(headers);
+        h.put(ResponseHeaders.COST, Long.toString(priorCostMicros + facts.costMicros(result)));
+        out.send(200, contentType(response), h, withCatalogModel(json, bytes));
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), upstreamNanos, null, null);
+    }
+
+    private long promptTokens() {
+        return facts.reservedPromptTokens();
     }
 
     private Result stream(HttpResponse<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put("Cache-Control", "no-cache");
+        // the cost is known only once the provider's usage arrives: the reservation until then
+        h.put(ResponseHeaders.RESERVED_COST, Long.toString(priorCostMicros + facts.reservedCostMicros()));
         out.begin(200, "text/event-stream", h);
+        ResolvedModel model = facts.model();
+        SseRelay.Adaptation adaptation = new SseRelay.Adaptation(model.id(), request.includeUsage(),
+                u -> priorCostMicros + model.costMicros(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens()));
         SseRelay.Outcome relayed;
         try (InputStream in = response.body()) {
-            relayed = SseRelay.relay(in, out.body(), true);
+            relayed = SseRelay.relay(in, out.body(), true, adaptation);
         } catch (SseRelay.BrokenStreamException e) {
             return broken(e, t0);
         } catch (IOException | UncheckedIOException e) {
@@ -145,7 +171,7 @@ final class UpstreamCall {
         AttemptResult result = relayed.usage()
                 .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
                         relayed.servedModel(), nanos, ttft))
-                .orElseGet(() -> success(promptTokens, 0, tokenizer.count(relayed.completionText().toString()),
+                .orElseGet(() -> success(promptTokens(), 0, tokenizer.count(relayed.completionText().toString()),
                         tokenizer.source(), relayed.servedModel(), nanos, ttft));
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), nanos, null, null);
     }
@@ -161,7 +187,7 @@ final class UpstreamCall {
         long completion = partial == null ? 0 : tokenizer.count(partial.completionText().toString());
         boolean gone = e.clientGone();
         AttemptResult result = new AttemptResult(gone ? CallStatus.CANCELLED : CallStatus.ERROR,
-                gone ? ErrorKind.CANCELLED : ErrorKind.NETWORK, 200, promptTokens, 0, completion, tokenizer.source(),
+                gone ? ErrorKind.CANCELLED : ErrorKind.NETWORK, 200, promptTokens(), 0, completion, tokenizer.source(),
                 partial == null ? null : partial.servedModel(), nanos / 1_000_000,
                 partial == null || partial.firstChunkNanos() == null ? null : (partial.firstChunkNanos() - t0) / 1_000_000);
         return new Result(gone ? Outcome.SUCCESS : Outcome.NETWORK_ERROR, result, true, Optional.empty(), nanos, null,

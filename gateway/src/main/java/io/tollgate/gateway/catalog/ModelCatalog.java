@@ -65,15 +65,22 @@ public final class ModelCatalog {
             // no source prices cached input: charge it like ordinary input rather than for free
             cached = new Sourced<>(input.value(), "input price (" + input.source() + ")");
         }
+        Sourced<Long> output = first(facts, ModelFacts::outputPrice).orElseThrow();
         return new ResolvedModel(id,
                 first(facts, ModelFacts::contextWindow).orElseThrow(),
                 first(facts, ModelFacts::maxOutputTokens).orElseThrow(),
                 first(facts, ModelFacts::tokenizer).orElseThrow(),
                 input,
-                first(facts, ModelFacts::outputPrice).orElseThrow(),
+                output,
                 cached,
                 first(facts, ModelFacts::tier).orElseThrow(),
-                provider, upstreamName);
+                provider, upstreamName, defaults.pricesSet() || priced(facts));
+    }
+
+    /** True when a source before the defaults gives both the input and the output price. */
+    private static boolean priced(List<Sourced<ModelFacts>> facts) {
+        List<Sourced<ModelFacts>> sources = facts.subList(0, facts.size() - 1); // the defaults are last
+        return first(sources, ModelFacts::inputPrice).isPresent() && first(sources, ModelFacts::outputPrice).isPresent();
     }
 
     private static <T> Optional<Sourced<T>> first(List<Sourced<ModelFacts>> facts, Function<ModelFacts, T> field) {

@@ -85,7 +85,13 @@ public final class GatewayConfigLoader {
                 price("TOLLGATE_MODEL_DEFAULT_PRICE_INPUT", d.inputPrice()),
                 price("TOLLGATE_MODEL_DEFAULT_PRICE_OUTPUT", d.outputPrice()),
                 price("TOLLGATE_MODEL_DEFAULT_PRICE_CACHED_INPUT", d.cachedInputPrice()),
-                d.tier());
+                d.tier(),
+                isSet("TOLLGATE_MODEL_DEFAULT_PRICE_INPUT") && isSet("TOLLGATE_MODEL_DEFAULT_PRICE_OUTPUT"));
+    }
+
+    private boolean isSet(String name) {
+        String v = env.get(name);
+        return v != null && !v.isBlank();
     }
 
     private long price(String name, long fallback) {

@@ -1,6 +1,5 @@
 package io.tollgate.gateway.events;
 
-import io.tollgate.policy.price.Cost;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.schemas.avro.Endpoint;
@@ -21,7 +20,11 @@ public record AttemptFacts(String callId, int attempt, String gatewayId, Endpoin
 
     /** Prompt plus max_tokens at catalog prices; the prompt is reserved as uncached input. */
     public long reservedCostMicros() {
-        return Cost.micros(reservedPromptTokens, 0, reservedCompletionTokens, model.inputPrice().value(),
-                model.cachedInputPrice().value(), model.outputPrice().value());
+        return model.costMicros(reservedPromptTokens, 0, reservedCompletionTokens);
+    }
+
+    /** What the attempt cost at the model's prices: its RESPONSE event's {@code costMicros}. */
+    public long costMicros(AttemptResult result) {
+        return model.costMicros(result.promptTokens(), result.cachedPromptTokens(), result.completionTokens());
     }
 }

@@ -1,6 +1,5 @@
 package io.tollgate.gateway.events;
 
-import io.tollgate.policy.price.Cost;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ErrorKind;
 import io.tollgate.schemas.avro.Phase;
@@ -34,9 +33,7 @@ public final class UsageEvents {
                 .setCachedPromptTokens(result.cachedPromptTokens())
                 .setCompletionTokens(completion)
                 .setTotalTokens(prompt + completion)
-                .setCostMicros(Cost.micros(prompt, result.cachedPromptTokens(), completion,
-                        facts.model().inputPrice().value(), facts.model().cachedInputPrice().value(),
-                        facts.model().outputPrice().value()))
+                .setCostMicros(facts.costMicros(result))
                 .setTokenSource(result.tokenSource())
                 .setServedModel(result.servedModel())
                 .setStatus(result.status())

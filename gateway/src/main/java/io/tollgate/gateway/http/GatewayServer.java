@@ -16,6 +16,8 @@ import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.schemas.avro.Endpoint;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,16 +32,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agents' listener (Javalin on Jetty 12, one virtual thread per request):
- * {@code POST /v1/chat/completions}, {@code POST /v1/embeddings}, {@code GET /v1/models} and
- * {@code GET /v1/usage}. Every request needs an agent's API key, checked before routing so that a route
- * added later cannot be left open; admin, metrics and health live on the {@link AdminServer}. Every
- * refusal is OpenAI's error JSON; nothing is forwarded before the key, the body and the model have been
- * checked.
+ * {@code POST /v1/chat/completions}, {@code POST /v1/embeddings}, {@code GET /v1/models},
+ * {@code GET /v1/models/{id}}, {@code GET /v1/calls/{callId}} and {@code GET /v1/usage}. Every request needs
+ * an agent's API key, checked before routing so that a route added later cannot be left open; admin, metrics
+ * and health live on the {@link AdminServer}. Every refusal is OpenAI's error JSON, Jetty's own (oversize
+ * headers) included; nothing is forwarded before the key, the body and the model have been checked.
  */
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final int ACCEPT_QUEUE = 1024;
+    /** Jetty's default request header size, stated: larger headers get a 431 in OpenAI's error shape. */
+    static final int MAX_HEADER_BYTES = 8192;
+    /**
+     * An over-size body up to this size is read and dropped before the 413, so the client, still sending,
+     * reads the answer rather than a reset and can reuse the connection; beyond it the connection is closed.
+     */
+    private static final long DISCARD_LIMIT = 64L * 1024 * 1024;
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,127}");
     /** The request attribute holding the key the request authenticated with. */
     private static final String KEY_ATTRIBUTE = "tollgate.key";
@@ -48,21 +57,25 @@ public final class GatewayServer implements AutoCloseable {
     private final ModelCatalog catalog;
     private final CallExecutor executor;
     private final CallMetrics callMetrics;
+    private final MeteringCalls meteringCalls;
     private final long maxBodyBytes;
     private final Javalin app;
 
     public GatewayServer(ApiKeyStore keys, ModelCatalog catalog, CallExecutor executor, CallMetrics callMetrics,
-                         long maxBodyBytes, UsageEndpoint usage) {
+                         long maxBodyBytes, UsageEndpoint usage, MeteringCalls meteringCalls) {
         this.keys = keys;
         this.catalog = catalog;
         this.executor = executor;
         this.callMetrics = callMetrics;
         this.maxBodyBytes = maxBodyBytes;
+        this.meteringCalls = meteringCalls;
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = maxBodyBytes;
             config.http.compressionStrategy = CompressionStrategy.NONE;
             config.startup.showJavalinBanner = false;
+            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             // Jetty's accept queue defaults to 0 (the OS minimum): a burst of a few hundred agents
             // connecting at once then sees connections closed before any byte ("header parser
             // received no bytes" in the benchmark at 256 clients); the connector exists only at start
@@ -81,6 +94,8 @@ public final class GatewayServer implements AutoCloseable {
             config.routes.post("/v1/embeddings", ctx -> call(ctx, Endpoint.EMBEDDINGS, OpenAiRequests::embeddings));
             config.routes.get("/v1/models", this::models);
             config.routes.get("/v1/usage", ctx -> usage.handle(ctx, authenticate(ctx)));
+            config.routes.get("/v1/models/<id>", this::model); // <id>: ids like openai/gpt-4o contain slashes
+            config.routes.get("/v1/calls/{callId}", this::callCost);
             config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e, ctx)));
             config.routes.exception(Exception.class, (e, ctx) -> {
@@ -123,15 +138,7 @@ public final class GatewayServer implements AutoCloseable {
         Caller caller;
         try {
             key = authenticate(ctx);
-            long declared = ctx.req().getContentLengthLong();
-            if (declared > maxBodyBytes) {
-                throw tooLarge(declared);
-            }
-            byte[] raw = body(ctx, declared);
-            if (raw.length > maxBodyBytes) {
-                throw tooLarge(raw.length);
-            }
-            request = parse.apply(raw);
+            request = parse.apply(body(ctx));
             caller = caller(ctx, key);
         } catch (GatewayError e) {
             callMetrics.request(e.status(), null, null); // refused at the boundary: no model, no provider
@@ -141,25 +148,58 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * The request body. With a declared length (checked against the limit above) it is read into
-     * one array of that size; Javalin's {@code bodyAsBytes} copies it through growing buffers.
+     * The request body, at most {@code maxBodyBytes}: with a declared length it is read into one array
+     * of that size (Javalin's {@code bodyAsBytes} copies through growing buffers); a chunked body is read
+     * up to one byte over the limit.
      */
-    private static byte[] body(Context ctx, long declared) {
-        if (declared < 0) {
-            return ctx.bodyAsBytes(); // chunked: Javalin enforces the size limit while reading
-        }
+    private byte[] body(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
         try {
-            return ctx.req().getInputStream().readNBytes((int) declared);
-        } catch (java.io.IOException e) {
+            InputStream in = ctx.req().getInputStream();
+            if (declared > maxBodyBytes) {
+                throw tooLarge(ctx, in, declared + " bytes");
+            }
+            if (declared >= 0) {
+                return in.readNBytes((int) declared);
+            }
+            byte[] raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (raw.length > maxBodyBytes) {
+                throw tooLarge(ctx, in, "more than " + maxBodyBytes + " bytes");
+            }
+            return raw;
+        } catch (IOException e) {
             throw GatewayError.invalid(null, "invalid_body", "The request body could not be read ("
-                    + e.getMessage() + "); expected " + declared + " bytes as declared in Content-Length.");
+                    + e.getMessage() + ")" + (declared >= 0 ? "; expected " + declared
+                    + " bytes as declared in Content-Length." : "."));
         }
     }
 
-    private GatewayError tooLarge(long bytes) {
+    /**
+     * The 413, after reading and dropping the rest of the body (up to {@link #DISCARD_LIMIT}) unless the
+     * client waits for {@code 100 Continue} and so sends nothing: a client still writing its body when
+     * the server closes would see a reset instead of the answer.
+     */
+    private GatewayError tooLarge(Context ctx, InputStream in, String size) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        boolean drained = "100-continue".equalsIgnoreCase(ctx.header("Expect"))
+                || declared <= DISCARD_LIMIT && drain(in);
         return new GatewayError(413, "invalid_request_error", "request_too_large", null, "The request body has "
-                + bytes + " bytes; this gateway accepts at most " + maxBodyBytes + " (TOLLGATE_MAX_BODY_BYTES).",
-                Map.of());
+                + size + "; this gateway accepts at most " + maxBodyBytes + " (TOLLGATE_MAX_BODY_BYTES).",
+                drained ? Map.of() : Map.of("Connection", "close"));
+    }
+
+    /** Reads {@code in} to its end if that comes within {@link #DISCARD_LIMIT} bytes; false when it does not. */
+    private static boolean drain(InputStream in) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            total += n;
+            if (total > DISCARD_LIMIT) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private KeyRecord authenticate(Context ctx) {
@@ -194,22 +234,44 @@ public final class GatewayServer implements AutoCloseable {
         return v;
     }
 
+    /** The models this key may call: served by a configured provider, priced, in its allowed models. */
     private void models(Context ctx) {
         KeyRecord key = authenticate(ctx);
         List<Map<String, Object>> data = new ArrayList<>();
         for (ResolvedModel m : catalog.servableModels()) {
-            if (key.mayUse(m.id())) {
-                Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("id", m.id());
-                entry.put("object", "model");
-                entry.put("created", 0);
-                entry.put("owned_by", m.provider().orElseThrow().value());
-                entry.put("context_window", m.contextWindow().value());
-                entry.put("max_output_tokens", m.maxOutputTokens().value());
-                data.add(entry);
-            }
+            executor.callableModels().forKey(key, m.id()).ifPresent(callable -> data.add(modelObject(callable)));
         }
         ctx.json(Map.of("object", "list", "data", data));
+    }
+
+    /** OpenAI's model object for a model this key may call; 404 {@code model_not_found} for any other. */
+    private void model(Context ctx) {
+        KeyRecord key = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        ResolvedModel m = executor.callableModels().forKey(key, id).orElseThrow(() -> new GatewayError(404,
+                "invalid_request_error", "model_not_found", "model", "The model '" + id
+                + "' does not exist or you do not have access to it. GET /v1/models lists the models you may use.",
+                Map.of()));
+        ctx.json(modelObject(m));
+    }
+
+    /** OpenAI's four fields, plus the limits agents size their requests by (extra fields are ignored by SDKs). */
+    private static Map<String, Object> modelObject(ResolvedModel m) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("id", m.id());
+        entry.put("object", "model");
+        entry.put("created", 0);
+        entry.put("owned_by", m.provider().orElseThrow().value());
+        entry.put("context_window", m.contextWindow().value());
+        entry.put("max_output_tokens", m.maxOutputTokens().value());
+        return entry;
+    }
+
+    /** The cost of one of the caller's own calls, as metering-stream knows it ({@link MeteringCalls}). */
+    private void callCost(Context ctx) {
+        KeyRecord key = authenticate(ctx);
+        MeteringCalls.Answer answer = meteringCalls.lookup(key.keyId(), ctx.pathParam("callId"));
+        ctx.status(answer.status()).contentType(answer.contentType()).result(answer.body());
     }
 
     private static GatewayError fromJavalin(HttpResponseException e, Context ctx) {
@@ -217,8 +279,8 @@ public final class GatewayServer implements AutoCloseable {
         if (status == 404 || status == 405) {
             return new GatewayError(status, "invalid_request_error", "unknown_url", null, "Unknown request URL: "
                     + ctx.method() + " " + ctx.path()
-                    + ". This gateway serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and"
-                    + " GET /v1/usage.",
+                    + ". This gateway serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models,"
+                    + " GET /v1/models/{id}, GET /v1/calls/{callId} and GET /v1/usage.",
                     Map.of());
         }
         String code = status == 413 ? "request_too_large" : "http_" + status;

@@ -12,8 +12,9 @@ import java.util.function.LongSupplier;
 /**
  * The gateway's {@link ModelCatalog} as a {@link ModelDirectory}: tier, context window, max output
  * and prices as the catalog resolves them (env, tollgate.yaml, model files, discovery, bundled).
- * Only servable models (a source names their provider) are in the directory, so {@code auto} and
- * tier names are never mistaken for models. The tier index is rebuilt at most every
+ * Only servable, priced models (a source names their provider and their price) are in the directory,
+ * so {@code auto} and tier names are never mistaken for models, and routing never chooses a model
+ * the gateway would refuse (an unpriced one would be served at a cost of 0). The tier index is rebuilt at most every
  * {@code refreshMillis}, because listing the servable models walks every catalog source.
  */
 public final class CatalogModelDirectory implements ModelDirectory {
@@ -38,7 +39,7 @@ public final class CatalogModelDirectory implements ModelDirectory {
     @Override
     public Optional<ModelInfo> model(String id) {
         ResolvedModel m = catalog.resolve(id);
-        return m.provider().isEmpty() ? Optional.empty() : Optional.of(info(m));
+        return m.provider().isEmpty() || !m.priced() ? Optional.empty() : Optional.of(info(m));
     }
 
     @Override
@@ -52,6 +53,9 @@ public final class CatalogModelDirectory implements ModelDirectory {
         if (current == null || now - current.builtAt() >= refreshMillis) {
             Map<String, List<ModelInfo>> byTier = new java.util.HashMap<>();
             for (ResolvedModel m : catalog.servableModels()) {
+                if (!m.priced()) {
+                    continue;
+                }
                 byTier.computeIfAbsent(m.tier().value(), t -> new ArrayList<>()).add(info(m));
             }
             byTier.replaceAll((t, l) -> List.copyOf(l));

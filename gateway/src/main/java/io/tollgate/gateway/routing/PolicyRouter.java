@@ -25,6 +25,8 @@ import java.util.function.LongSupplier;
  *       {@code complexity_tiers} is tried.</li>
  *   <li>A DOWNGRADE command in force for one of the caller's scopes replaces the choice with its
  *       model, or the cheapest fitting model of its tier, unless the choice is already no dearer.</li>
+ *   <li>When the chosen model's context window cannot hold the prompt plus {@code max_tokens}, the
+ *       cheapest model of its tier (else of the nearest higher complexity tier) that can follows it.</li>
  *   <li>The fallback chain of the chosen model follows (models that do not fit, or that are dearer
  *       than a downgrade target, are left out), then the local fallback.</li>
  * </ol>
@@ -98,17 +100,22 @@ public final class PolicyRouter implements Router {
         }
         List<RoutePlan.Candidate> candidates = new ArrayList<>();
         // a downgrade's target is a fallback too (UsageEvent.fallback): not what the agent would have got
-        candidates.add(new RoutePlan.Candidate(choice.model(), downgradedFrom != null, choice.reason(), downgradedFrom));
+        candidates.add(new RoutePlan.Candidate(choice.model(), downgradedFrom != null, choice.reason(), downgradedFrom,
+                downgradedFrom != null ? RoutePlan.Via.DOWNGRADE : RoutePlan.Via.CHOICE));
         Set<String> seen = new LinkedHashSet<>();
         seen.add(choice.model());
+        contextWindowFallback(choice.model(), features, costCeiling)
+                .filter(c -> seen.add(c.model()))
+                .ifPresent(candidates::add);
         for (String fallback : settings.fallbackChains().getOrDefault(choice.model(), List.of())) {
             if (usableFallback(fallback, features, costCeiling) && seen.add(fallback)) {
-                candidates.add(new RoutePlan.Candidate(fallback, true, "fallback of " + choice.model()));
+                candidates.add(new RoutePlan.Candidate(fallback, true, "fallback of " + choice.model(), null,
+                        RoutePlan.Via.FALLBACK_CHAIN));
             }
         }
         String local = settings.localFallback();
         if (local != null && !local.isBlank() && usableFallback(local, features, costCeiling) && seen.add(local)) {
-            candidates.add(new RoutePlan.Candidate(local, true, "local fallback"));
+            candidates.add(new RoutePlan.Candidate(local, true, "local fallback", null, RoutePlan.Via.LOCAL_FALLBACK));
         }
         String tier = models.model(choice.model()).map(ModelInfo::tier).orElse(null);
         Complexity complexity = choice.complexity();
@@ -116,8 +123,44 @@ public final class PolicyRouter implements Router {
                 complexity == null ? null : complexity.features());
     }
 
+    @Override
+    public boolean resolvesAlias(String requestedModel) {
+        return isAuto(requestedModel) || models.model(requestedModel).isEmpty() && models.isTier(requestedModel);
+    }
+
     /** {@code complexity} is null when the agent named a model. */
     private record Choice(String model, String reason, Complexity complexity) {
+    }
+
+    /**
+     * When the chosen model's context window cannot hold the prompt plus {@code max_tokens}: the
+     * cheapest model of its tier that can, else of the nearest higher complexity tier that has one,
+     * never dearer than a downgrade allows. Empty when the choice fits or nothing does (the request
+     * path then answers the context error of the choice).
+     */
+    private Optional<RoutePlan.Candidate> contextWindowFallback(String chosen, PromptFeatures features,
+                                                                Long costCeiling) {
+        Optional<ModelInfo> model = models.model(chosen);
+        if (model.isEmpty() || model.get().fits(features) || model.get().tier() == null) {
+            return Optional.empty();
+        }
+        String tier = model.get().tier();
+        List<String> order = settings.complexityTiers().stream().map(TollgateConfig.ComplexityTier::tier).toList();
+        List<String> tiers = new ArrayList<>(List.of(tier));
+        int at = order.indexOf(tier);
+        if (at >= 0) {
+            tiers.addAll(order.subList(at + 1, order.size()));
+        }
+        for (String t : tiers) {
+            Optional<ModelInfo> best = cheapestFitting(t, features)
+                    .filter(m -> usableFallback(m.id(), features, costCeiling));
+            if (best.isPresent()) {
+                return Optional.of(new RoutePlan.Candidate(best.get().id(), true,
+                        "context window: " + chosen + " too small -> " + best.get().id(), null,
+                        RoutePlan.Via.CONTEXT_WINDOW));
+            }
+        }
+        return Optional.empty();
     }
 
     private Choice byComplexity(String requested, PromptFeatures features) {

@@ -2,17 +2,21 @@ package io.tollgate.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * Relays a server-sent-event stream from the provider to the agent event by event, flushing
  * after each, so nothing waits for the whole answer. On the way it reads what metering needs
  * from each {@code data:} line (usage, served model, delta text to count when no usage comes) and
- * keeps no text once counted.
+ * keeps no text once counted. An {@link Adaptation} makes the stream what the agent asked for:
+ * the catalog id as {@code model}, the usage-only final chunk only when the agent asked for usage
+ * (metering reads it either way), and the call's cost in that chunk's {@code usage}.
  */
 public final class SseRelay {
 
@@ -21,8 +25,25 @@ public final class SseRelay {
                           Long firstChunkNanos, boolean sawDone) {
     }
 
+    /**
+     * @param model        written as each chunk's {@code model} when the provider names the model otherwise;
+     *                     null = as sent
+     * @param forwardUsage false drops the chunk that carries only usage ({@code choices: []}): the agent did
+     *                     not ask for {@code stream_options.include_usage}
+     * @param costMicros   the call's cost from the provider's usage, added to a forwarded usage object as
+     *                     {@value #COST_FIELD}; null = not added
+     */
+    public record Adaptation(String model, boolean forwardUsage, ToLongFunction<Usage> costMicros) {
+        /** Every byte as the provider sent it. */
+        public static final Adaptation NONE = new Adaptation(null, true, null);
+    }
+
+    /** The extra field of a forwarded usage object: the call's cost in micro-dollars (SDKs ignore unknown fields). */
+    public static final String COST_FIELD = "tollgate_cost_micros";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA_SPACE = "data: ".getBytes(StandardCharsets.US_ASCII);
 
     private SseRelay() {
     }
@@ -53,21 +74,31 @@ public final class SseRelay {
     }
 
     public static Outcome relay(InputStream upstream, OutputStream client, boolean keepText) throws IOException {
+        return relay(upstream, client, keepText, Adaptation.NONE);
+    }
+
+    public static Outcome relay(InputStream upstream, OutputStream client, boolean keepText, Adaptation adaptation)
+            throws IOException {
         Optional<Usage> usage = Optional.empty();
         String served = null;
         StringBuilder text = new StringBuilder();
         Long first = null;
         boolean done = false;
+        boolean dropBlank = false; // the blank line ending a dropped event goes too
         LineReader lines = new LineReader(upstream);
         byte[] line;
         try {
             while ((line = lines.next()) != null) {
-                write(client, line);
                 if (line.length == 0) {
+                    if (!dropBlank) {
+                        write(client, line);
+                    }
+                    dropBlank = false;
                     flush(client);
                     continue;
                 }
                 if (!startsWith(line, DATA)) {
+                    write(client, line);
                     continue;
                 }
                 if (first == null) {
@@ -75,6 +106,7 @@ public final class SseRelay {
                 }
                 String payload = new String(line, DATA.length, line.length - DATA.length, StandardCharsets.UTF_8).trim();
                 if (payload.equals("[DONE]")) {
+                    write(client, line);
                     done = true;
                     continue;
                 }
@@ -82,7 +114,8 @@ public final class SseRelay {
                 try {
                     chunk = JSON.readTree(payload);
                 } catch (IOException e) {
-                    continue; // not ours to judge: the agent receives it as the provider sent it
+                    write(client, line); // not ours to judge: the agent receives it as the provider sent it
+                    continue;
                 }
                 if (served == null && chunk.hasNonNull("model")) {
                     served = chunk.get("model").asText();
@@ -99,12 +132,45 @@ public final class SseRelay {
                         }
                     }
                 }
+                byte[] adapted = adapt(line, chunk, u, adaptation);
+                if (adapted == null) {
+                    dropBlank = true;
+                } else {
+                    write(client, adapted);
+                }
             }
             flush(client);
         } catch (IOException e) {
             throw new BrokenStreamException(e, new Outcome(usage, served, text, first, done));
         }
         return new Outcome(usage, served, text, first, done);
+    }
+
+    /** The data line as the agent gets it; null to drop it. */
+    private static byte[] adapt(byte[] line, JsonNode chunk, Optional<Usage> usage, Adaptation a) {
+        JsonNode choices = chunk.path("choices");
+        boolean usageOnly = choices.isArray() && choices.isEmpty() && chunk.path("usage").isObject();
+        if (usageOnly && !a.forwardUsage()) {
+            return null;
+        }
+        boolean rename = a.model() != null && chunk.path("model").isTextual()
+                && !chunk.get("model").textValue().equals(a.model());
+        if (usage.isPresent() && a.forwardUsage() && a.costMicros() != null
+                && chunk instanceof ObjectNode object && chunk.get("usage") instanceof ObjectNode usageObject) {
+            // the final chunk only: small, so a tree is fine
+            usageObject.put(COST_FIELD, a.costMicros().applyAsLong(usage.get()));
+            if (rename) {
+                object.put("model", a.model());
+            }
+            byte[] json = object.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] out = java.util.Arrays.copyOf(DATA_SPACE, DATA_SPACE.length + json.length);
+            System.arraycopy(json, 0, out, DATA_SPACE.length, json.length);
+            return out;
+        }
+        if (rename) {
+            return JsonSplice.withString(line, DATA.length, "model", a.model()).orElse(line);
+        }
+        return line;
     }
 
     private static void write(OutputStream client, byte[] line) throws ClientGoneException {

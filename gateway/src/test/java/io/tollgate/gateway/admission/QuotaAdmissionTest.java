@@ -277,10 +277,40 @@ class QuotaAdmissionTest {
         AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 500, 2_000);
 
         // Then after this call: 189 requests and 38 500 tokens left this minute, 100 of 500 today: 80 % used
-        assertThat(admitted.remaining()).isEqualTo(new AdmissionDecision.Remaining(189, 38_500, 100, 500));
+        AdmissionDecision.Remaining r = admitted.remaining();
+        assertThat(new AdmissionDecision.Remaining(r.requestsPerMinute(), r.tokensPerMinute(), r.requestsToday(),
+                r.requestsPerDayLimit())).isEqualTo(new AdmissionDecision.Remaining(189, 38_500, 100, 500));
         assertThat(admission.quotaWarning(admitted.remaining())).isTrue();
         assertThat(QuotaWarning.DEFAULT.header(admitted.remaining())).contains("400 of 500 daily requests used (80%)");
         assertThat(admission.quotaWarning(new AdmissionDecision.Remaining(1, 1, 101, 500))).isFalse();
+    }
+
+    @Test
+    void shouldReportTheBindingMinuteLimitAndWhenItsOldestBucketLeavesWhenAdmitted() {
+        // Given rpm 200 across models with 10 requests in the bucket [1 000, 2 000), and rpm 50 / tpm 4 000 for the model
+        QuotaStatuses.of(KEY, "*").bucket(1_000, 10, 1_000).updatedAt(2_000).applyTo(view);
+        QuotaAdmission admission = admission(new RateLimits(50L, 4_000L, null, null), new RateLimits(200L, null, null, null));
+
+        // When a call reserving 500 tokens is admitted at 5 000
+        AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 500, 5_000);
+
+        // Then requests: the model's 50 binds (49 left, not 189); its only bucket is this call's, which leaves the
+        // window at 5 000 + 1 000 + 60 000
+        assertThat(admitted.remaining().requests()).isEqualTo(new AdmissionDecision.Window(50, 49, 61_000));
+        assertThat(admitted.remaining().tokens()).isEqualTo(new AdmissionDecision.Window(4_000, 3_500, 61_000));
+    }
+
+    @Test
+    void shouldResetWhenTheOldestCountedBucketLeavesWhenTheViewHoldsOlderRequests() {
+        // Given rpm 200 across models with 10 requests in the bucket [1 000, 2 000)
+        QuotaStatuses.of(KEY, "*").bucket(1_000, 10, 1_000).updatedAt(2_000).applyTo(view);
+        QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(200L, null, null, null));
+
+        AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 500, 5_000);
+
+        // Then that bucket leaves the window at 62 000, 57 s from now; tokens are unlimited
+        assertThat(admitted.remaining().requests()).isEqualTo(new AdmissionDecision.Window(200, 189, 57_000));
+        assertThat(admitted.remaining().tokens()).isEqualTo(AdmissionDecision.Window.UNLIMITED);
     }
 
     @Test

@@ -125,6 +125,48 @@ class ModelCatalogTest {
         assertThat(d).containsEntry("context_window", Map.of("value", 64_000, "source", "config tollgate.yaml"));
     }
 
+    @Test
+    void shouldCallAModelUnpricedWhenOnlyTheBuiltInDefaultPricesIt() {
+        // Given a provider for a model no source prices (env names its provider only)
+        ModelCatalog catalog = catalog(Map.of("TOLLGATE_MODEL_PROVIDER_OPENROUTER_AUTO", "openrouter"), List.of(), null);
+
+        // When
+        ResolvedModel m = catalog.resolve("openrouter/auto");
+
+        // Then it is servable but unpriced, and says how to price it
+        assertThat(m.provider()).isPresent();
+        assertThat(m.priced()).isFalse();
+        assertThat(m.inputPrice()).isEqualTo(new Sourced<>(0L, "default"));
+        assertThat(m.howToPrice()).contains("openrouter/auto").contains("models[].price")
+                .contains("TOLLGATE_MODEL_PRICE_INPUT_OPENROUTER_AUTO").contains("tollgate-models.json")
+                .contains("discovery");
+        assertThat(m.describe()).containsEntry("priced", false).containsKey("unpriced");
+    }
+
+    @Test
+    void shouldCallAModelPricedWhenASourceSetsZeroOrTheBundledTablePricesIt() {
+        // Given env prices a model at 0 explicitly
+        ModelCatalog catalog = catalog(Map.of("TOLLGATE_MODEL_PRICE_INPUT_LOCAL_1", "0",
+                "TOLLGATE_MODEL_PRICE_OUTPUT_LOCAL_1", "0"), List.of(), null);
+
+        // Then free by choice is priced; a bundled price is a price; half a price is none
+        assertThat(catalog.resolve("local-1").priced()).isTrue();
+        assertThat(catalog.resolve("gpt-4o").priced()).isTrue();
+        assertThat(catalog(Map.of("TOLLGATE_MODEL_PRICE_INPUT_HALF", "1"), List.of(), null).resolve("half").priced())
+                .isFalse();
+        assertThat(catalog.resolve("gpt-4o").describe()).containsEntry("priced", true).doesNotContainKey("unpriced");
+    }
+
+    @Test
+    void shouldCallEveryModelPricedWhenTheOperatorSetsTheDefaultPrices() {
+        CatalogDefaults priced = new CatalogDefaults(8192, 4096, "cl100k_base", 5_000_000, 15_000_000, -1, "default", true);
+
+        ResolvedModel m = new ModelCatalog(List.of(), priced).resolve("anything");
+
+        assertThat(m.priced()).isTrue();
+        assertThat(m.outputPrice().value()).isEqualTo(15_000_000L);
+    }
+
     private record FixedSource(String name, ModelFacts facts) implements ModelSource {
         @Override
         public ModelFacts lookup(String modelId) {

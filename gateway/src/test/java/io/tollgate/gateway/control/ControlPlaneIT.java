@@ -296,6 +296,8 @@ class ControlPlaneIT {
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.headers().firstValue("X-Tollgate-Model")).contains("sim-local");
                 assertThat(r.headers().firstValue("X-Tollgate-Fallback")).contains("true");
+                assertThat(r.headers().firstValue("X-Tollgate-Route").orElseThrow())
+                        .endsWith("reason=local fallback of sim-large: upstream 5xx");
             }
             RetryingCircuitGuard guard = gateway.control().orElseThrow().guard();
             assertThat(guard.state("simulated", "sim-large")).isEqualTo(RetryingCircuitGuard.State.OPEN);
@@ -303,6 +305,8 @@ class ControlPlaneIT {
             // and while open, sim-large is not even tried
             HttpResponse<String> whileOpen = chat(gateway, key, "sim-large");
             assertThat(whileOpen.headers().firstValue("X-Tollgate-Model")).contains("sim-local");
+            assertThat(whileOpen.headers().firstValue("X-Tollgate-Route").orElseThrow())
+                    .endsWith("reason=local fallback of sim-large: breaker open");
             assertThat(provider.counters().forModel("sim-large").requests()).isEqualTo(3);
             assertThat(adminStats(gateway)).contains("\"simulated/sim-large\":\"OPEN\"");
             assertThat(get(gateway, "/metrics")).containsPattern("tollgate_gateway_cascades_total\\{[^}]*reason=\"breaker_open\"");

@@ -21,7 +21,7 @@ class UsageEventsTest {
             new Sourced<>(16_384, "config"), new Sourced<>("o200k_base", "config"),
             new Sourced<>(2_500_000L, "config tollgate.yaml"), new Sourced<>(10_000_000L, "config tollgate.yaml"),
             new Sourced<>(1_250_000L, "config tollgate.yaml"), new Sourced<>("large", "config"),
-            Optional.of(new Sourced<>("simulated", "config")), "sim-large");
+            Optional.of(new Sourced<>("simulated", "config")), "sim-large", true);
 
     private final AttemptFacts facts = new AttemptFacts("call-1", 2, "gw-1", Endpoint.CHAT_COMPLETIONS,
             new Caller("k-planner", "acme", "research", "planner", "tier1", "conv-9"), "sim-large", SIM_LARGE,

@@ -126,7 +126,7 @@ class RequestPathIT {
         UsageEvent last = events.list.get(5);
         assertThat(last.getFallback()).isTrue();
         assertThat(last.getFallbackFrom()).isEqualTo("sim-large");
-        assertThat(last.getRoutingReason()).isEqualTo("cascade (sim-large: upstream_server_error)");
+        assertThat(last.getRoutingReason()).isEqualTo("fallback of sim-large: upstream 5xx");
         assertThat(last.getComplexityScore()).isEqualTo(0.5);
         assertThat(events.list.get(1).getErrorKind()).isEqualTo(ErrorKind.UPSTREAM_5XX);
         assertThat(settled).hasSize(3).endsWith(last.getTotalTokens());
@@ -199,8 +199,10 @@ class RequestPathIT {
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("X-Tollgate-Model")).contains("sim-medium");
-        assertThat(r.headers().firstValue("X-Tollgate-Route").orElseThrow()).isEqualTo("tier=large; score=0.50; reason=test");
-        assertThat(events.list.get(0).getRoutingReason()).isEqualTo("cascade (sim-large: rpd)");
+        // the route header says what happened, the same words as the events
+        assertThat(r.headers().firstValue("X-Tollgate-Route").orElseThrow())
+                .isEqualTo("tier=large; score=0.50; reason=fallback of sim-large: rpd");
+        assertThat(events.list.get(0).getRoutingReason()).isEqualTo("fallback of sim-large: rpd");
     }
 
     @Test

@@ -63,4 +63,37 @@ class SseRelayTest {
         assertThat(outcome.usage()).isEmpty();
         assertThat(outcome.completionText().toString()).isEqualTo("hi");
     }
+
+    @Test
+    void shouldDropTheUsageChunkAndItsBlankLineButStillMeterItWhenTheAgentDidNotAskForUsage() throws Exception {
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+
+        SseRelay.Outcome outcome = SseRelay.relay(new ByteArrayInputStream(STREAM.getBytes(StandardCharsets.UTF_8)),
+                client, true, new SseRelay.Adaptation(null, false, u -> 99));
+
+        assertThat(client.toString(StandardCharsets.UTF_8)).isEqualTo("""
+                data: {"id":"c1","model":"sim-large-2026","choices":[{"delta":{"content":"Hel"}}]}
+
+                data: {"id":"c1","choices":[{"delta":{"content":"lo"}}],"usage":null}
+
+                data: [DONE]
+
+                """);
+        assertThat(outcome.usage()).contains(new Usage(12, 2, 4));
+    }
+
+    @Test
+    void shouldNameTheCatalogModelAndAddTheCostToTheUsageWhenTheAgentAskedForUsage() throws Exception {
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+
+        SseRelay.Outcome outcome = SseRelay.relay(new ByteArrayInputStream(STREAM.getBytes(StandardCharsets.UTF_8)),
+                client, true, new SseRelay.Adaptation("sim-large", true, u -> u.promptTokens() * 10));
+
+        String relayed = client.toString(StandardCharsets.UTF_8);
+        assertThat(relayed).contains("data: {\"id\":\"c1\",\"model\":\"sim-large\",\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n")
+                .contains("\"tollgate_cost_micros\":120")
+                .doesNotContain("sim-large-2026")
+                .endsWith("data: [DONE]\n\n");
+        assertThat(outcome.servedModel()).isEqualTo("sim-large-2026");
+    }
 }
