@@ -114,8 +114,14 @@ public final class CompactedView implements AutoCloseable {
     public static Result readToEnd(String name, Map<String, ?> kafkaConfig, String topic, RecordHandler handler,
                                    Refusals refusals, Duration timeout) {
         CompactedView view = new CompactedView(name, kafkaConfig, topic, handler, refusals);
+        long deadline = System.nanoTime() + timeout.toNanos();
         try (Consumer<String, byte[]> c = view.newConsumer()) {
             List<PartitionInfo> infos = c.partitionsFor(topic, timeout);
+            // a topic created a moment ago may not be in this broker's metadata yet: ask again until the deadline
+            while ((infos == null || infos.isEmpty()) && System.nanoTime() - deadline < 0) {
+                pause(POLL_TIMEOUT);
+                infos = c.partitionsFor(topic, timeout);
+            }
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalStateException("topic " + topic + " does not exist on "
                         + kafkaConfig.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)
@@ -125,7 +131,6 @@ public final class CompactedView implements AutoCloseable {
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
             while (!reached(c, end)) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
@@ -304,8 +309,12 @@ public final class CompactedView implements AutoCloseable {
     }
 
     private static void pause() {
+        pause(RETRY_PAUSE);
+    }
+
+    private static void pause(Duration duration) {
         try {
-            Thread.sleep(RETRY_PAUSE); // the broker or topic is not there yet: nothing to wait on but time
+            Thread.sleep(duration); // the broker or topic is not there yet: nothing to wait on but time
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
