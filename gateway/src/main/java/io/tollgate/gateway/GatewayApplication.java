@@ -121,7 +121,7 @@ public final class GatewayApplication implements AutoCloseable {
         UpstreamGuard guard = b.guard != null ? b.guard : control.guard();
         CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
                 router, admission, guard, events, callMetrics, config.gatewayId(), config.maxWait(),
-                config.autoWait(), stats, controlSettings.admission().quotaWarning());
+                config.autoWait(), stats, controlSettings.quotaWarning());
         this.server = new GatewayServer(keys, catalog, executor, events, metrics, callMetrics, config.maxBodyBytes(),
                 () -> adminStats(guard));
     }

@@ -1,15 +1,16 @@
 package io.tollgate.gateway.admission;
 
+import io.tollgate.policy.window.TrailingWindow;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.UsageBucket;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * One {@code QuotaStatus} record as the gateway reads it: the fine-grained buckets of the trailing
- * window as sorted primitive arrays (admission reads them on every call), the day's totals, and the
- * usage partition and offset up to which it counts every event of the key ({@code -1}: not said, a
- * metering-stream older than that field).
+ * One {@code QuotaStatus} record as the gateway reads it: the {@link TrailingWindow} buckets of the
+ * trailing minute as sorted primitive arrays (admission reads them on every call), the day's totals,
+ * and the usage partition and offset up to which it counts every event of the key ({@code -1}: not
+ * said; admission then takes it that none of its own admissions are counted).
  * Immutable; a newer record for the same key replaces the whole snapshot.
  */
 public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, long[] bucketStarts,
@@ -19,9 +20,10 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
 
     /** Converts a record, sorting its buckets by start; rejects what admission could not use. */
     public static QuotaSnapshot of(QuotaStatus status) {
-        if (status.getBucketMillis() <= 0) {
+        if (status.getBucketMillis() != TrailingWindow.BUCKET_MILLIS) {
             throw new IllegalArgumentException("quota status " + status.getApiKeyId() + "|" + status.getModel()
-                    + " has bucketMillis " + status.getBucketMillis() + "; expected a positive width such as 1000");
+                    + " has bucketMillis " + status.getBucketMillis() + "; expected " + TrailingWindow.BUCKET_MILLIS
+                    + ", the bucket TrailingWindow defines for every service");
         }
         List<UsageBucket> buckets = status.getBuckets().stream()
                 .sorted((a, b) -> Long.compare(a.getStartMillis(), b.getStartMillis()))
@@ -43,30 +45,25 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
                 status.getUsageOffset());
     }
 
-    /** Requests of the buckets starting after {@code cutoffMillis}. */
-    long requestsAfter(long cutoffMillis) {
-        return sumAfter(bucketRequests, cutoffMillis);
+    /** Requests of the buckets starting at or after {@code oldestMillis}. */
+    long requestsFrom(long oldestMillis) {
+        return sumFrom(bucketRequests, oldestMillis);
     }
 
-    /** Tokens of the buckets starting after {@code cutoffMillis}. */
-    long tokensAfter(long cutoffMillis) {
-        return sumAfter(bucketTokens, cutoffMillis);
+    /** Tokens of the buckets starting at or after {@code oldestMillis}. */
+    long tokensFrom(long oldestMillis) {
+        return sumFrom(bucketTokens, oldestMillis);
     }
 
-    private long sumAfter(long[] values, long cutoffMillis) {
+    private long sumFrom(long[] values, long oldestMillis) {
         // buckets are sorted: the first one inside the window is found by binary search
-        int from = Arrays.binarySearch(bucketStarts, cutoffMillis);
-        from = from >= 0 ? from + 1 : -from - 1;
+        int from = Arrays.binarySearch(bucketStarts, oldestMillis);
+        from = from >= 0 ? from : -from - 1;
         long sum = 0;
         for (int i = from; i < values.length; i++) {
             sum += values[i];
         }
         return sum;
-    }
-
-    /** Index of the bucket starting at {@code startMillis}, or a negative number when there is none. */
-    int indexOf(long startMillis) {
-        return Arrays.binarySearch(bucketStarts, startMillis);
     }
 
     /** True while {@code nowMillis} lies in the calendar day this snapshot's day totals belong to. */
