@@ -2,6 +2,7 @@ package io.tollgate.gateway.admission;
 
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.gateway.routing.CommandView;
+import io.tollgate.policy.limits.RateLimits;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.QuotaStatus;
@@ -22,10 +23,17 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Admission cost per call: {@link QuotaAdmission} over a view with a full 60-bucket minute for each
- * of 1000 keys (per model and across models), against {@code Admission.unlimited()} as the baseline.
+ * Admission cost per call: {@link QuotaAdmission} over a view with a full 60-bucket minute for each of 1000
+ * keys (per model and across models), each status naming the usage offset it counted up to, and each admitted
+ * call's REQUEST acknowledged at once through {@code written}, as the gateway does; against
+ * {@code Admission.unlimited()} as the baseline. Variants: behind {@link CommandAwareAdmission} with 50 commands
+ * on other scopes; in a fleet of 3 gateways (the share rule's look-up of the settled offset, limits high enough
+ * that the share never binds); one key whose minute is full, so every call computes a Wait.
  * Not part of {@code mvn verify}; the exact command is in BENCHMARKS.md
  * (javac with the JMH annotation processor over these sources, then {@code org.openjdk.jmh.Main}).
+ *
+ * <p>The clock cycles inside one second so the view's minute stays in the window; each key's ledger bucket of
+ * that second therefore keeps every acknowledged offset of the run (a real second holds one per call).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -39,39 +47,35 @@ public class AdmissionBenchmark {
     public static class Shared {
         Admission unlimited;
         QuotaAdmission quota;
+        QuotaAdmission quotaFleet;
         QuotaAdmission quotaFull;
-        /** Over a view that names the usage offset it counted up to: the exact read-your-writes path. */
-        QuotaAdmission quotaExact;
         Admission commandAware;
         Caller[] callers;
         Caller fullCaller;
 
         @Setup(Level.Trial)
         public void setUp() {
+            TestPolicies policies = new TestPolicies();
             QuotaView view = new QuotaView();
-            LimitResolver limits = new LimitResolver();
-            limits.putTier("bench", Map.of(MODEL, new RateLimits(1_000_000_000L, 1_000_000_000_000L, null, null),
-                    "*", new RateLimits(1_000_000_000L, 1_000_000_000_000L, 1_000_000_000_000L, null)));
-            limits.putTier("full", Map.of("*", new RateLimits(60L, null, null, null)));
             callers = new Caller[KEYS];
             for (int k = 0; k < KEYS; k++) {
                 String key = "k-" + k;
+                policies.key(key, "acme", Map.of(MODEL, new RateLimits(1_000_000_000L, 1_000_000_000_000L, null, null),
+                        "*", new RateLimits(1_000_000_000L, 1_000_000_000_000L, 1_000_000_000_000L, null)));
                 callers[k] = new Caller(key, "acme", "team-" + (k % 10), "agent-" + k, "bench", null);
-                view.apply(Keys.quota(key, MODEL), status(key, MODEL, 1));
-                view.apply(Keys.quota(key, "*"), status(key, "*", 1));
+                view.apply(Keys.quota(key, MODEL), status(key, MODEL, 1), BASE - 5_000);
+                view.apply(Keys.quota(key, "*"), status(key, "*", 1), BASE - 5_000);
             }
-            QuotaView exactView = new QuotaView();
-            for (int k = 0; k < KEYS; k++) {
-                String key = "k-" + k;
-                exactView.apply(Keys.quota(key, MODEL), counted(status(key, MODEL, 1)));
-                exactView.apply(Keys.quota(key, "*"), counted(status(key, "*", 1)));
-            }
-            quotaExact = new QuotaAdmission(exactView, limits, QuotaAdmission.Settings.defaults());
+            policies.key("k-full", "acme", Map.of("*", new RateLimits(60L, null, null, null)));
             fullCaller = new Caller("k-full", "acme", "t", "a", "full", null);
-            view.apply(Keys.quota("k-full", "*"), status("k-full", "*", 1));
+            view.apply(Keys.quota("k-full", "*"), status("k-full", "*", 1), BASE - 5_000);
             unlimited = Admission.unlimited();
-            quota = new QuotaAdmission(view, limits, QuotaAdmission.Settings.defaults());
-            quotaFull = new QuotaAdmission(view, limits, QuotaAdmission.Settings.defaults());
+            quota = new QuotaAdmission(view, policies.limits, policies.calendars, () -> 1,
+                    QuotaAdmission.Settings.defaults());
+            quotaFleet = new QuotaAdmission(view, policies.limits, policies.calendars, () -> 3,
+                    QuotaAdmission.Settings.defaults());
+            quotaFull = new QuotaAdmission(view, policies.limits, policies.calendars, () -> 1,
+                    QuotaAdmission.Settings.defaults());
             CommandView commands = new CommandView();
             for (int t = 0; t < 50; t++) {
                 RoutingCommand c = RoutingCommand.newBuilder().setCommandId("c-" + t).setAction(CommandAction.DOWNGRADE)
@@ -82,14 +86,10 @@ public class AdmissionBenchmark {
             commandAware = new CommandAwareAdmission(quota, commands);
         }
 
-        /** The status as metering-stream writes it: counted far beyond every offset the benchmark acknowledges. */
-        private static QuotaStatus counted(QuotaStatus status) {
-            status.setUsagePartition(0);
-            status.setUsageOffset(Long.MAX_VALUE / 2);
-            return status;
-        }
-
-        /** One bucket per second of the minute before BASE, {@code perSecond} requests each. */
+        /**
+         * One bucket per second of the minute before BASE, {@code perSecond} requests each, counted far beyond every
+         * offset the benchmark acknowledges (as metering-stream writes it once it has caught up).
+         */
         private static QuotaStatus status(String key, String model, long perSecond) {
             List<UsageBucket> buckets = new ArrayList<>();
             for (int s = 60; s >= 1; s--) {
@@ -98,7 +98,8 @@ public class AdmissionBenchmark {
             }
             return QuotaStatus.newBuilder().setApiKeyId(key).setModel(model).setBucketMillis(1000).setBuckets(buckets)
                     .setDayKey("d").setDayStartMillis(BASE - 3_600_000).setDayEndMillis(BASE + 3_600_000)
-                    .setDayRequests(500).setDayTokens(50_000).setLastEventTime(BASE - 500).setUpdatedAt(BASE).build();
+                    .setDayRequests(500).setDayTokens(50_000).setLastEventTime(BASE - 500).setUpdatedAt(BASE)
+                    .setUsagePartition(0).setUsageOffset(Long.MAX_VALUE / 2).build();
         }
     }
 
@@ -122,24 +123,25 @@ public class AdmissionBenchmark {
         return shared.unlimited.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
     }
 
+    /** Admission, then Kafka's acknowledgement of the REQUEST event, as the gateway does. */
     @Benchmark
     public AdmissionDecision quotaAdmitted(Shared shared, Cursor cursor) {
-        return shared.quota.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+        return admitAndAcknowledge(shared.quota, cursor.next(shared), cursor);
     }
 
-    /** Admission over a view with offsets, then Kafka's acknowledgement of the REQUEST event, as the gateway does. */
+    /** The same in a fleet of 3 gateways: the share rule also looks up the offset every view has counted. */
     @Benchmark
-    public AdmissionDecision quotaAdmittedExact(Shared shared, Cursor cursor) {
-        AdmissionDecision d = shared.quotaExact.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
-        if (d instanceof AdmissionDecision.Admitted a) {
-            shared.quotaExact.written(a.reservation(), 0, cursor.i);
-        }
-        return d;
+    public AdmissionDecision quotaAdmittedInFleetOf3(Shared shared, Cursor cursor) {
+        return admitAndAcknowledge(shared.quotaFleet, cursor.next(shared), cursor);
     }
 
     @Benchmark
     public AdmissionDecision quotaAdmittedBehindCommands(Shared shared, Cursor cursor) {
-        return shared.commandAware.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+        AdmissionDecision d = shared.commandAware.tryAdmit(cursor.next(shared), MODEL, 500, cursor.now());
+        if (d instanceof AdmissionDecision.Admitted a) {
+            shared.commandAware.written(a.reservation(), 0, cursor.i);
+        }
+        return d;
     }
 
     /** A key whose minute is full: every call computes a Wait from the buckets. */
@@ -147,5 +149,13 @@ public class AdmissionBenchmark {
     public AdmissionDecision quotaWaitComputed(Shared shared, Cursor cursor) {
         cursor.i++;
         return shared.quotaFull.tryAdmit(shared.fullCaller, MODEL, 500, cursor.now());
+    }
+
+    private static AdmissionDecision admitAndAcknowledge(QuotaAdmission admission, Caller caller, Cursor cursor) {
+        AdmissionDecision d = admission.tryAdmit(caller, MODEL, 500, cursor.now());
+        if (d instanceof AdmissionDecision.Admitted a) {
+            admission.written(a.reservation(), 0, cursor.i);
+        }
+        return d;
     }
 }

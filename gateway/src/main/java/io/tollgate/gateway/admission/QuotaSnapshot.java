@@ -13,10 +13,9 @@ import java.util.List;
  * said; admission then takes it that none of its own admissions are counted).
  * Immutable; a newer record for the same key replaces the whole snapshot.
  */
-public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, long[] bucketStarts,
-                            long[] bucketRequests, long[] bucketTokens, String dayKey, long dayStartMillis,
-                            long dayEndMillis, long dayRequests, long dayTokens, long lastEventTime,
-                            long updatedAt, int usagePartition, long usageOffset) {
+public record QuotaSnapshot(String apiKeyId, String model, long[] bucketStarts, long[] bucketRequests,
+                            long[] bucketTokens, String dayKey, long dayStartMillis, long dayEndMillis,
+                            long dayRequests, long dayTokens, long updatedAt, int usagePartition, long usageOffset) {
 
     /** Converts a record, sorting its buckets by start; rejects what admission could not use. */
     public static QuotaSnapshot of(QuotaStatus status) {
@@ -38,10 +37,9 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
             requests[i] = b.getRequests();
             tokens[i] = b.getTokens();
         }
-        return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(),
-                status.getBucketMillis(), starts, requests, tokens, status.getDayKey().toString(),
-                status.getDayStartMillis(), status.getDayEndMillis(), status.getDayRequests(),
-                status.getDayTokens(), status.getLastEventTime(), status.getUpdatedAt(), status.getUsagePartition(),
+        return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(), starts, requests,
+                tokens, status.getDayKey().toString(), status.getDayStartMillis(), status.getDayEndMillis(),
+                status.getDayRequests(), status.getDayTokens(), status.getUpdatedAt(), status.getUsagePartition(),
                 status.getUsageOffset());
     }
 
