@@ -2,12 +2,10 @@ package io.tollgate.gateway.admission;
 
 import io.tollgate.gateway.routing.Caller;
 import io.tollgate.policy.calendar.Calendars;
-import io.tollgate.policy.calendar.Periods;
 import io.tollgate.policy.limits.EffectiveLimits;
 import io.tollgate.policy.limits.LimitResolver;
 import io.tollgate.policy.limits.RateLimits;
 import io.tollgate.policy.scope.Keys;
-import io.tollgate.schemas.avro.PeriodType;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -118,7 +116,7 @@ public final class QuotaAdmission implements Admission {
             return stale;
         }
         EffectiveLimits effective = limits.limitsFor(keyId, model);
-        Periods.Period day = calendars.ofTenant(caller.tenant()).period(PeriodType.DAY, nowMillis);
+        TenantDay day = new TenantDay(calendars, caller.tenant(), nowMillis);
         int fleet = Math.max(1, gateways.getAsInt());
         KeyLedgers own = ledgers.computeIfAbsent(keyId, k -> new KeyLedgers());
         synchronized (own) {
@@ -186,7 +184,7 @@ public final class QuotaAdmission implements Admission {
     }
 
     private ScopeUsage usage(RateLimits limit, String keyId, String model, ReservationLedger own, long now,
-                             Periods.Period day, int fleet) {
+                             TenantDay day, int fleet) {
         if (limit.unlimited()) {
             return ScopeUsage.NONE;
         }

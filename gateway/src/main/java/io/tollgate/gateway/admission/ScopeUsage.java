@@ -4,6 +4,7 @@ import io.tollgate.policy.calendar.Periods;
 import io.tollgate.policy.limits.EffectiveLimits;
 import io.tollgate.policy.limits.LimitKind;
 import io.tollgate.policy.window.TrailingWindow;
+import java.util.function.Supplier;
 
 /**
  * What one scope (a key and model, or a key across models) has used at one instant as this gateway
@@ -43,25 +44,27 @@ final class ScopeUsage {
     }
 
     /**
+     * @param day           the calendar day of {@code now}, asked for only when the view's day does not cover it
      * @param share         whether to count what the share rule needs ({@link #unsettled})
      * @param settledOffset the usage offset every gateway's view has counted by now ({@link QuotaView#settledOffset}),
      *                      -1 when unknown
      */
-    static ScopeUsage of(QuotaSnapshot view, ReservationLedger own, long now, Periods.Period day, boolean share,
-                         long settledOffset) {
+    static ScopeUsage of(QuotaSnapshot view, ReservationLedger own, long now, Supplier<Periods.Period> day,
+                         boolean share, long settledOffset) {
         boolean counted = view != null && view.usageOffset() >= 0;
         ScopeUsage u = new ScopeUsage(view, own, now, counted ? view.usagePartition() : -1,
                 counted ? view.usageOffset() : -1);
         long oldest = TrailingWindow.oldestCounted(now);
         boolean viewDay = view != null && view.dayCovers(now);
-        long dayStart = viewDay ? view.dayStartMillis() : day.startMillis();
+        Periods.Period calendarDay = viewDay ? null : day.get();
+        long dayStart = viewDay ? view.dayStartMillis() : calendarDay.startMillis();
         if (view != null) {
             u.viewRequests = view.requestsFrom(oldest);
             u.viewTokens = view.tokensFrom(oldest);
         }
         u.dayRequests = viewDay ? view.dayRequests() : 0;
         u.dayTokens = viewDay ? view.dayTokens() : 0;
-        u.dayEndMillis = viewDay ? view.dayEndMillis() : day.endMillis();
+        u.dayEndMillis = viewDay ? view.dayEndMillis() : calendarDay.endMillis();
         u.requests = u.viewRequests;
         u.tokens = u.viewTokens;
         for (int j = 0; j < ReservationLedger.slots(); j++) {

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a {@link LimitResolver} from the policy file's tiers and keys, then live from
  *       {@code tollgate.policies.v1} ({@code tier:} and {@code key:} records);</li>
  *   <li>a {@link CommandView} fed by {@link CommandConsumer} from {@code tollgate.commands.v1};</li>
- *   <li>the {@link FleetMembership}: how many gateways share the limits (gauge {@value FleetMembership#SIZE_GAUGE});</li>
+ *   <li>the {@link FleetMembership}: how many gateways share the limits (gauge
+ *       {@value FleetMembership#SIZE_GAUGE});</li>
  *   <li>admission = {@link CommandAwareAdmission} (BLOCK first) over {@link QuotaAdmission};</li>
  *   <li>the {@link PolicyRouter} over the gateway's catalog ({@link CatalogModelDirectory});</li>
  *   <li>a {@link RetryingCircuitGuard} reporting breaker transitions to {@link ControlStats}.</li>

@@ -54,7 +54,8 @@ class ControlViewsIT {
         // Given a running quota-view consumer and a key with rpm 60
         QuotaView view = new QuotaView();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        TestPolicies policies = new TestPolicies().key("k-it-quota", "acme", Map.of("*", new RateLimits(60L, null, null, null)));
+        TestPolicies policies = new TestPolicies()
+                .key("k-it-quota", "acme", Map.of("*", new RateLimits(60L, null, null, null)));
         QuotaAdmission admission = new QuotaAdmission(view, policies.limits, policies.calendars, () -> 1,
                 QuotaAdmission.Settings.defaults());
         Caller caller = new Caller("k-it-quota", "acme", "t", "a", "it", null);

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * skew between gateways). Clients wait as told ({@link AdmissionDecision.Wait}) and try again; a call takes
  * {@code callMillis}. The result is the most calls admitted in any 60-second window.
  *
- * <p>Run as a program for a table: {@code java -cp <test classpath> io.tollgate.gateway.admission.OverAdmissionSimulation}.
+ * <p>Run as a program for a table:
+ * {@code java -cp <test classpath> io.tollgate.gateway.admission.OverAdmissionSimulation}.
  */
 public final class OverAdmissionSimulation {
 
@@ -81,9 +82,10 @@ public final class OverAdmissionSimulation {
                         queue.add(new Attempt(attempt.at + callMillis, attempt.client));
                     }
                 }
-                case AdmissionDecision.Wait wait -> queue.add(new Attempt(attempt.at + wait.waitMillis(), attempt.client));
-                case AdmissionDecision.Refused refused ->
-                        throw new IllegalStateException("no refusal expected in a burst without daily limits: " + refused);
+                case AdmissionDecision.Wait wait ->
+                        queue.add(new Attempt(attempt.at + wait.waitMillis(), attempt.client));
+                case AdmissionDecision.Refused refused -> throw new IllegalStateException(
+                        "no refusal expected in a burst without daily limits: " + refused);
             }
         }
         return new Result(gateways, fleetSizeTold, admittedAt.size(), maxInWindow(admittedAt, 60_000));

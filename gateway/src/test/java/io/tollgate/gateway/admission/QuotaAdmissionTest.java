@@ -345,7 +345,8 @@ class QuotaAdmissionTest {
         }
 
         // Then its share (5) is taken: the sixth looks again in 50 ms, as long as the view does not move
-        Wait share = new Wait(Kind.RPM, ShareRule.RECHECK_MILLIS, "rpm key=k-1 model=sim-large 10 (share of 2 gateways)");
+        Wait share = new Wait(Kind.RPM, ShareRule.RECHECK_MILLIS,
+                "rpm key=k-1 model=sim-large 10 (share of 2 gateways)");
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_100)).isEqualTo(share);
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_000)).isEqualTo(share);
 

@@ -21,7 +21,7 @@ final class TestPolicies {
     final LimitResolver limits = new LimitResolver(snapshot);
     final Calendars calendars = new Calendars(snapshot, Calendar.UTC);
 
-    /** Key {@code keyId} of {@code tenant} on its own tier with {@code limits} by model ({@code "*"}: across models). */
+    /** Key {@code keyId} of {@code tenant} on a tier of its own with {@code limits} by model ({@code "*"}: across). */
     TestPolicies key(String keyId, String tenant, Map<String, RateLimits> limits) {
         List<ModelLimit> entries = new ArrayList<>();
         limits.forEach((model, l) -> entries.add(ModelLimit.newBuilder().setModel(model)

@@ -39,8 +39,8 @@ public final class PolicyTopic {
         try (KafkaProducer<String, Policy> producer = new KafkaProducer<>(producerProperties, new StringSerializer(),
                 topics.policies().valueSerde().serializer())) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
-            PolicyRecords.toPolicies(config, source)
-                    .forEach((key, policy) -> acks.add(producer.send(new ProducerRecord<>(Topics.POLICIES, key, policy))));
+            PolicyRecords.toPolicies(config, source).forEach((key, policy) ->
+                    acks.add(producer.send(new ProducerRecord<>(Topics.POLICIES, key, policy))));
             for (Future<RecordMetadata> ack : acks) {
                 ack.get();
             }
