@@ -10,30 +10,53 @@ import java.util.Arrays;
  * sequence, with their tokens), and the acknowledged ones by usage offset, ascending, with their
  * tokens: a view that has counted partition {@code p} up to offset {@code o} lacks exactly the
  * unacknowledged ones and those acknowledged beyond {@code o} (all of them if they are on another
- * partition). Not thread-safe: guarded by the caller's per-key lock.
+ * partition).
+ *
+ * <p>Every call asks this of the buckets in the window, so it must not walk them all: a view that keeps
+ * up has counted all but the newest few whole. {@link #pending} gives the buckets (as bits of ring
+ * indexes) that may still hold something a view lacks, forgetting each bucket once a view has counted
+ * it whole, until a new admission lands in it or a view turns out to have counted less than before.
+ * Per bucket, counts, token sums and the newest offset are kept in flat arrays, so a bucket is mostly
+ * answered without touching its entries. Not thread-safe: guarded by the caller's per-key lock.
  */
 final class ReservationLedger {
 
     private static final int SLOTS = (int) (TrailingWindow.WINDOW_MILLIS / TrailingWindow.BUCKET_MILLIS) + 2;
 
+    static {
+        if (SLOTS > Long.SIZE) {
+            throw new ExceptionInInitializerError("a ledger of " + SLOTS + " buckets does not fit the 64-bit masks");
+        }
+    }
+
     private final long[] starts = new long[SLOTS];
+    private final int[] partitions = new int[SLOTS];
+    private final int[] unwrittenCount = new int[SLOTS];
+    private final long[] unwrittenTokens = new long[SLOTS];
+    private final int[] writtenCount = new int[SLOTS];
+    private final long[] writtenTokens = new long[SLOTS];
+    private final long[] newestOffset = new long[SLOTS];
     private final Entries[] unwritten = new Entries[SLOTS];
     private final Entries[] written = new Entries[SLOTS];
-    private final int[] partitions = new int[SLOTS];
+    /** Ring indexes holding a bucket. */
+    private long live;
+    /** Buckets that may hold what a view lacks: one watch for the view's own offset, one for the settled one. */
+    private final Watch counted = new Watch();
+    private final Watch settled = new Watch();
 
     ReservationLedger() {
         Arrays.fill(starts, Long.MIN_VALUE);
-        for (int i = 0; i < SLOTS; i++) {
-            unwritten[i] = new Entries();
-            written[i] = new Entries();
-        }
     }
 
     /** An admission at {@code atMillis}, not yet acknowledged by Kafka. */
     void add(long atMillis, long sequence, long tokens) {
         int i = claim(TrailingWindow.bucketOf(atMillis));
         if (i >= 0) {
-            unwritten[i].add(sequence, tokens);
+            entries(unwritten, i).add(sequence, tokens);
+            unwrittenCount[i]++;
+            unwrittenTokens[i] += tokens;
+            counted.mark(i);
+            settled.mark(i);
         }
     }
 
@@ -43,16 +66,26 @@ final class ReservationLedger {
      */
     void written(long atMillis, long sequence, int partition, long offset) {
         int i = indexOf(TrailingWindow.bucketOf(atMillis));
-        long tokens = i < 0 ? -1 : unwritten[i].remove(sequence);
-        if (tokens < 0 || partition < 0) {
-            return; // the bucket left the ring, or nothing will be counted for it
+        long tokens = i < 0 || unwrittenCount[i] == 0 ? -1 : unwritten[i].remove(sequence);
+        if (tokens < 0) {
+            return; // the bucket left the ring already
         }
-        if (partitions[i] >= 0 && partitions[i] != partition) {
+        unwrittenCount[i]--;
+        unwrittenTokens[i] -= tokens;
+        if (partition < 0) {
+            return; // nothing will be counted for it
+        }
+        if (writtenCount[i] > 0 && partitions[i] != partition) {
             partitions[i] = Integer.MAX_VALUE; // events of one key on two partitions: no offset comparison holds
         } else if (partitions[i] != Integer.MAX_VALUE) {
             partitions[i] = partition;
         }
-        written[i].insertSorted(offset, tokens);
+        entries(written, i).insertSorted(offset, tokens);
+        writtenCount[i]++;
+        writtenTokens[i] += tokens;
+        newestOffset[i] = Math.max(newestOffset[i], offset);
+        counted.mark(i);
+        settled.mark(i);
     }
 
     /**
@@ -61,34 +94,36 @@ final class ReservationLedger {
      */
     void settle(long atMillis, long sequence, long actualTokens) {
         int i = indexOf(TrailingWindow.bucketOf(atMillis));
-        if (i >= 0) {
-            unwritten[i].replace(sequence, actualTokens);
+        if (i >= 0 && unwrittenCount[i] > 0) {
+            unwrittenTokens[i] += unwritten[i].replace(sequence, actualTokens);
         }
+    }
+
+    /**
+     * The ring indexes, as bits, of the buckets that may hold admissions a view that has counted {@code partition}
+     * up to {@code countedOffset} lacks; every other bucket lacks none ({@link #unseenRequests} would be 0).
+     * {@code ofSettled}: for the share rule's settled offset rather than the view's own.
+     */
+    long pending(int partition, long countedOffset, boolean ofSettled) {
+        return (ofSettled ? settled : counted).pending(partition, countedOffset);
     }
 
     /** Admissions of bucket {@code i} that a view counted up to {@code countedOffset} of {@code partition} lacks. */
     long unseenRequests(int i, int partition, long countedOffset) {
-        return unwritten[i].size + (written[i].size - firstUnseen(i, partition, countedOffset));
+        int w = writtenCount[i];
+        if (w == 0 || (partitions[i] == partition && newestOffset[i] <= countedOffset)) {
+            return unwrittenCount[i];
+        }
+        return unwrittenCount[i] + (partitions[i] != partition ? w : w - written[i].firstAbove(countedOffset));
     }
 
     /** The tokens of {@link #unseenRequests}. */
     long unseenTokens(int i, int partition, long countedOffset) {
-        return unwritten[i].sum() + written[i].sumFrom(firstUnseen(i, partition, countedOffset));
-    }
-
-    private int firstUnseen(int i, int partition, long countedOffset) {
-        Entries w = written[i];
-        if (w.size == 0 || partitions[i] != partition) {
-            return 0;
+        if (writtenCount[i] == 0 || (partitions[i] == partition && newestOffset[i] <= countedOffset)) {
+            return unwrittenTokens[i];
         }
-        int k = Arrays.binarySearch(w.keys, 0, w.size, countedOffset);
-        if (k < 0) {
-            return -k - 1;
-        }
-        while (k + 1 < w.size && w.keys[k + 1] == countedOffset) {
-            k++;
-        }
-        return k + 1;
+        return unwrittenTokens[i] + (partitions[i] != partition ? writtenTokens[i]
+                : written[i].sumFrom(written[i].firstAbove(countedOffset)));
     }
 
     /** The ring index of the bucket that starts at {@code start}, or -1. */
@@ -114,11 +149,64 @@ final class ReservationLedger {
                 return -1; // older than the ring reaches: outside every window already
             }
             starts[i] = start;
-            unwritten[i].size = 0;
-            written[i].size = 0;
+            live |= 1L << i;
             partitions[i] = -1;
+            unwrittenCount[i] = 0;
+            unwrittenTokens[i] = 0;
+            writtenCount[i] = 0;
+            writtenTokens[i] = 0;
+            newestOffset[i] = Long.MIN_VALUE;
+            if (unwritten[i] != null) {
+                unwritten[i].size = 0;
+            }
+            if (written[i] != null) {
+                written[i].size = 0;
+            }
         }
         return i;
+    }
+
+    /** True when a view counted up to {@code countedOffset} of {@code partition} lacks nothing of bucket {@code i}. */
+    private boolean countedWhole(int i, int partition, long countedOffset) {
+        return unwrittenCount[i] == 0
+                && (writtenCount[i] == 0 || (partitions[i] == partition && newestOffset[i] <= countedOffset));
+    }
+
+    /**
+     * The buckets that may hold what a view lacks, for views whose counted offset only grows: a bucket found
+     * counted whole is dropped until something is added to it; an offset lower than the last one asked about, or
+     * another partition, starts over from every bucket.
+     */
+    private final class Watch {
+        private long mask;
+        private int partition = Integer.MIN_VALUE;
+        private long floor = Long.MIN_VALUE;
+
+        void mark(int i) {
+            mask |= 1L << i;
+        }
+
+        long pending(int viewPartition, long countedOffset) {
+            if (viewPartition != partition || countedOffset < floor) {
+                mask = live;
+                partition = viewPartition;
+            }
+            floor = countedOffset;
+            for (long m = mask; m != 0; m &= m - 1) {
+                int i = Long.numberOfTrailingZeros(m);
+                if (countedWhole(i, viewPartition, countedOffset)) {
+                    mask &= ~(1L << i);
+                }
+            }
+            return mask;
+        }
+    }
+
+    private static Entries entries(Entries[] ring, int i) {
+        if (ring[i] == null) {
+            ring[i] = new Entries();
+        }
+        return ring[i];
     }
 
     private static int slot(long start) {
@@ -164,15 +252,27 @@ final class ReservationLedger {
             return removed;
         }
 
-        void replace(long key, long tokenCount) {
+        /** Replaces the tokens of {@code key}'s entry; returns the change (0 when there is no such entry). */
+        long replace(long key, long tokenCount) {
             int k = find(key);
-            if (k >= 0) {
-                tokens[k] = tokenCount;
+            if (k < 0) {
+                return 0;
             }
+            long delta = tokenCount - tokens[k];
+            tokens[k] = tokenCount;
+            return delta;
         }
 
-        long sum() {
-            return sumFrom(0);
+        /** Index of the first entry whose key (offset) is above {@code key}; entries are sorted. */
+        int firstAbove(long key) {
+            int k = Arrays.binarySearch(keys, 0, size, key);
+            if (k < 0) {
+                return -k - 1;
+            }
+            while (k + 1 < size && keys[k + 1] == key) {
+                k++;
+            }
+            return k + 1;
         }
 
         long sumFrom(int from) {

@@ -67,24 +67,29 @@ final class ScopeUsage {
         u.dayEndMillis = viewDay ? view.dayEndMillis() : calendarDay.endMillis();
         u.requests = u.viewRequests;
         u.tokens = u.viewTokens;
-        for (int j = 0; j < ReservationLedger.slots(); j++) {
+        for (long m = own.pending(u.partition, u.countedOffset, false); m != 0; m &= m - 1) {
+            int j = Long.numberOfTrailingZeros(m);
             long start = own.start(j);
-            if (start < oldest) {
-                continue;
-            }
             long r = own.unseenRequests(j, u.partition, u.countedOffset);
             long t = r == 0 ? 0 : own.unseenTokens(j, u.partition, u.countedOffset);
-            u.requests += r;
-            u.tokens += t;
+            if (start >= oldest) {
+                u.requests += r;
+                u.tokens += t;
+            }
             if (start >= dayStart) {
                 u.dayRequests += r;
                 u.dayTokens += t;
             }
-            if (share) {
-                // what a view that has counted only up to the settled offset lacks
-                long sr = settledOffset == u.countedOffset ? r : own.unseenRequests(j, u.partition, settledOffset);
-                u.shareRequests += sr;
-                u.shareTokens += sr == 0 ? 0 : own.unseenTokens(j, u.partition, settledOffset);
+        }
+        if (share) {
+            // what a view that has counted only up to the settled offset lacks
+            for (long m = own.pending(u.partition, settledOffset, true); m != 0; m &= m - 1) {
+                int j = Long.numberOfTrailingZeros(m);
+                if (own.start(j) >= oldest) {
+                    long sr = own.unseenRequests(j, u.partition, settledOffset);
+                    u.shareRequests += sr;
+                    u.shareTokens += sr == 0 ? 0 : own.unseenTokens(j, u.partition, settledOffset);
+                }
             }
         }
         return u;
