@@ -8,14 +8,16 @@ import java.util.List;
 
 /**
  * One {@code QuotaStatus} record as the gateway reads it: the {@link TrailingWindow} buckets of the
- * trailing minute as sorted primitive arrays (admission reads them on every call), the day's totals,
- * and the usage partition and offset up to which it counts every event of the key ({@code -1}: not
- * said; admission then takes it that none of its own admissions are counted).
- * Immutable; a newer record for the same key replaces the whole snapshot.
+ * trailing minute as sorted primitive arrays, the day's totals, and the usage partition and offset up
+ * to which it counts every event of the key ({@code -1}: not said; admission then takes it that none of
+ * its own admissions are counted). Admission asks for the minute's sums on every call, so the sums of
+ * every bucket and those after it are worked out once here, on the view's thread: a sum is then a
+ * binary search and one read. Immutable; a newer record for the same key replaces the whole snapshot.
  */
 public record QuotaSnapshot(String apiKeyId, String model, long[] bucketStarts, long[] bucketRequests,
                             long[] bucketTokens, String dayKey, long dayStartMillis, long dayEndMillis,
-                            long dayRequests, long dayTokens, long updatedAt, int usagePartition, long usageOffset) {
+                            long dayRequests, long dayTokens, long updatedAt, int usagePartition, long usageOffset,
+                            long[] requestsOnward, long[] tokensOnward) {
 
     /** Converts a record, sorting its buckets by start; rejects what admission could not use. */
     public static QuotaSnapshot of(QuotaStatus status) {
@@ -40,28 +42,32 @@ public record QuotaSnapshot(String apiKeyId, String model, long[] bucketStarts, 
         return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(), starts, requests,
                 tokens, status.getDayKey().toString(), status.getDayStartMillis(), status.getDayEndMillis(),
                 status.getDayRequests(), status.getDayTokens(), status.getUpdatedAt(), status.getUsagePartition(),
-                status.getUsageOffset());
+                status.getUsageOffset(), onward(requests), onward(tokens));
+    }
+
+    /** {@code onward[k]} = the sum of {@code values[k..]}; one longer than {@code values}, ending in 0. */
+    private static long[] onward(long[] values) {
+        long[] sums = new long[values.length + 1];
+        for (int k = values.length - 1; k >= 0; k--) {
+            sums[k] = sums[k + 1] + values[k];
+        }
+        return sums;
     }
 
     /** Requests of the buckets starting at or after {@code oldestMillis}. */
     long requestsFrom(long oldestMillis) {
-        return sumFrom(bucketRequests, oldestMillis);
+        return requestsOnward[firstFrom(oldestMillis)];
     }
 
     /** Tokens of the buckets starting at or after {@code oldestMillis}. */
     long tokensFrom(long oldestMillis) {
-        return sumFrom(bucketTokens, oldestMillis);
+        return tokensOnward[firstFrom(oldestMillis)];
     }
 
-    private long sumFrom(long[] values, long oldestMillis) {
-        // buckets are sorted: the first one inside the window is found by binary search
-        int from = Arrays.binarySearch(bucketStarts, oldestMillis);
-        from = from >= 0 ? from : -from - 1;
-        long sum = 0;
-        for (int i = from; i < values.length; i++) {
-            sum += values[i];
-        }
-        return sum;
+    /** Index of the first bucket starting at or after {@code oldestMillis} (buckets are sorted and unique). */
+    private int firstFrom(long oldestMillis) {
+        int k = Arrays.binarySearch(bucketStarts, oldestMillis);
+        return k >= 0 ? k : -k - 1;
     }
 
     /** True while {@code nowMillis} lies in the calendar day this snapshot's day totals belong to. */
