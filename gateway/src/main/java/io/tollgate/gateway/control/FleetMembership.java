@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * it causes, before anyone is assigned anything) until it leaves or its session expires, and it does not
  * depend on how many partitions the topic has, unlike counting assignments. N = the members plus this
  * gateway if the list does not show it yet, so never below 1; it is 1 until the first answer, and keeps its
- * last value while the coordinator cannot be asked (a larger N than the truth only makes shares smaller).
+ * last value while the coordinator cannot be asked. While joining, the list may show this member before its
+ * consumer knows its own member id, so N is one too large for a moment. Both err on the safe side: a larger N
+ * than the truth only makes shares smaller.
  */
 public final class FleetMembership implements AutoCloseable {
 
