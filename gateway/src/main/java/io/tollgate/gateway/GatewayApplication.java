@@ -127,7 +127,7 @@ public final class GatewayApplication implements AutoCloseable {
         UpstreamGuard guard = b.guard != null ? b.guard : control.guard();
         CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
                 router, admission, guard, events, callMetrics, config.gatewayId(), config.maxWait(),
-                config.autoWait(), stats, controlSettings.admission().quotaWarning());
+                config.autoWait(), stats, controlSettings.quotaWarning());
         UsageEndpoint.Source usage = control == null ? UsageEndpoint.Source.none()
                 : UsageEndpoint.Source.of(control.quotaView(), control.limits(), control.calendars());
         this.server = new GatewayServer(keys, catalog, executor, callMetrics, config.maxBodyBytes(),

@@ -11,7 +11,7 @@ public interface Admission {
     /** Decides one upstream attempt of {@code model} needing {@code reservedTokens}; reserves when admitted. */
     AdmissionDecision tryAdmit(Caller caller, String model, long reservedTokens, long nowMillis);
 
-    /** The attempt ended; {@code actualTokens} replaces the reservation until the view reflects it. */
+    /** The attempt ended; {@code actualTokens} replace the reservation until the view counts the attempt. */
     void settle(AdmissionDecision.Reservation reservation, long actualTokens, long nowMillis);
 
     /**
@@ -29,7 +29,7 @@ public interface Admission {
             @Override
             public AdmissionDecision tryAdmit(Caller caller, String model, long reservedTokens, long nowMillis) {
                 return new AdmissionDecision.Admitted(
-                        new AdmissionDecision.Reservation(null, 0, caller.keyId(), model, reservedTokens, nowMillis),
+                        new AdmissionDecision.Reservation(caller.keyId(), model, reservedTokens, nowMillis, 0),
                         AdmissionDecision.Remaining.UNLIMITED);
             }
 

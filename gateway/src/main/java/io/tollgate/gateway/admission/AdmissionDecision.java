@@ -1,55 +1,113 @@
 package io.tollgate.gateway.admission;
 
+import io.tollgate.policy.limits.LimitKind;
+import java.util.Locale;
+import java.util.Objects;
+
 /**
  * The answer to "may this attempt go upstream now?".
  * <ul>
- *   <li>{@link Admitted}: go; the reservation is held until {@link Admission#settle}.</li>
- *   <li>{@link Wait}: a limit is hit but frees up in {@code waitMillis} (the oldest counted request
- *       leaves the window); the caller may wait (auto-wait) and ask again, or cascade.</li>
- *   <li>{@link Refused}: not now and not soon (daily quota, BLOCK command, wait beyond bounds).</li>
+ *   <li>{@link Admitted}: go; the reservation is held until the view counts it.</li>
+ *   <li>{@link Wait}: a per-minute limit (or this gateway's share of it) is hit but frees up in
+ *       {@code waitMillis}; the caller may wait (auto-wait) and ask again, or cascade.</li>
+ *   <li>{@link Refused}: not now and not soon (daily quota, BLOCK command, stale view, a call larger
+ *       than the limit itself).</li>
  * </ul>
- * {@code limit} names the limit, e.g. {@code "rpm key=k-1 model=sim-large 60"}.
+ * What was hit is a {@link Kind}, for the caller's logic and statistics; {@code limit} is its description for
+ * people, e.g. {@code "rpm key=k-1 model=sim-large 60"}, sent in {@code X-Tollgate-Limit}.
  */
 public sealed interface AdmissionDecision {
 
     record Admitted(Reservation reservation, Remaining remaining) implements AdmissionDecision {
+        public Admitted {
+            Objects.requireNonNull(reservation, "reservation");
+            Objects.requireNonNull(remaining, "remaining");
+        }
     }
 
-    record Wait(long waitMillis, String limit) implements AdmissionDecision {
+    record Wait(Kind kind, long waitMillis, String limit) implements AdmissionDecision {
+        public Wait {
+            Objects.requireNonNull(kind, "kind");
+        }
     }
 
-    record Refused(String limit, long retryAfterMillis, int httpStatus, String reason) implements AdmissionDecision {
+    record Refused(Kind kind, String limit, long retryAfterMillis, int httpStatus, String reason)
+            implements AdmissionDecision {
+        public Refused {
+            Objects.requireNonNull(kind, "kind");
+        }
     }
 
-    /**
-     * What the caller has left after this admission; -1 = unlimited. Sent as response headers.
-     * {@code requests} and {@code tokens} are the per-minute limits that bind the call (OpenAI's
-     * {@code x-ratelimit-*-requests} and {@code -tokens} headers).
-     */
-    record Remaining(long requestsPerMinute, long tokensPerMinute, long requestsToday, long requestsPerDayLimit,
-                     Window requests, Window tokens) {
-        public static final Remaining UNLIMITED = new Remaining(-1, -1, -1, -1);
+    /** What stopped a call. The four limits are {@link LimitKind}'s; the others are admission's own. */
+    enum Kind {
+        RPM, TPM, RPD, TPD,
+        /** A BLOCK command covers the caller: no other model would be admitted either. */
+        BLOCKED,
+        /** The quota view is older than the fail-closed bound. */
+        STALE_VIEW;
 
-        public Remaining(long requestsPerMinute, long tokensPerMinute, long requestsToday, long requestsPerDayLimit) {
-            this(requestsPerMinute, tokensPerMinute, requestsToday, requestsPerDayLimit, Window.UNLIMITED,
-                    Window.UNLIMITED);
+        public static Kind of(LimitKind limit) {
+            return switch (limit) {
+                case RPM -> RPM;
+                case TPM -> TPM;
+                case RPD -> RPD;
+                case TPD -> TPD;
+            };
+        }
+
+        /** Lower-case name for metrics tags, statistics and cascade reasons: rpm, tpd, blocked, stale_view. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
     /**
-     * One per-minute limit as it stands after this admission: of the key + model and the key across
-     * models, the one with less left. {@code resetMillis}: until the oldest request (or tokens)
-     * counted in the window leaves it, i.e. when {@code remaining} next grows. -1 = unlimited.
+     * One limit after this admission: the limit and what is left of it, the call just admitted included;
+     * both -1 when the key has no such limit. Where the key has the limit both for the model and across
+     * models, the one with less left. {@code resetMillis} is how long until it frees up: for a per-minute limit
+     * until the oldest request or tokens counted in the window leave it, for a daily one until the day ends.
      */
-    record Window(long limit, long remaining, long resetMillis) {
-        public static final Window UNLIMITED = new Window(-1, -1, -1);
+    record Headroom(long limit, long remaining, long resetMillis) {
+        public static final Headroom UNLIMITED = new Headroom(-1, -1, 0);
 
         public boolean limited() {
             return limit >= 0;
         }
+
+        /** How much of the limit is used, the call just admitted included; -1 when unlimited. */
+        public long used() {
+            return limited() ? limit - remaining : -1;
+        }
     }
 
-    /** A hold on capacity made at admission; settled when the attempt ends. */
-    record Reservation(String callId, int attempt, String keyId, String model, long tokens, long atMillis) {
+    /** What the caller has left, per limit. Sent as response headers. */
+    record Remaining(Headroom requestsPerMinute, Headroom tokensPerMinute, Headroom requestsPerDay,
+                     Headroom tokensPerDay) {
+        public static final Remaining UNLIMITED = new Remaining(Headroom.UNLIMITED, Headroom.UNLIMITED,
+                Headroom.UNLIMITED, Headroom.UNLIMITED);
+
+        public Remaining {
+            Objects.requireNonNull(requestsPerMinute, "requestsPerMinute");
+            Objects.requireNonNull(tokensPerMinute, "tokensPerMinute");
+            Objects.requireNonNull(requestsPerDay, "requestsPerDay");
+            Objects.requireNonNull(tokensPerDay, "tokensPerDay");
+        }
+
+        public Headroom of(LimitKind kind) {
+            return switch (kind) {
+                case RPM -> requestsPerMinute;
+                case TPM -> tokensPerMinute;
+                case RPD -> requestsPerDay;
+                case TPD -> tokensPerDay;
+            };
+        }
+    }
+
+    /**
+     * A hold on capacity made at admission, until the quota view counts the attempt's REQUEST event.
+     * {@code sequence} tells the key's admissions apart (the same call may be admitted twice in one
+     * millisecond).
+     */
+    record Reservation(String keyId, String model, long tokens, long atMillis, long sequence) {
     }
 }

@@ -48,7 +48,7 @@ public final class CommandAwareAdmission implements Admission {
         Long until = block.getUntil();
         long retryAfter = until == null ? 0 : Math.max(0, until - nowMillis);
         String reason = block.getReason() + (until == null ? "" : " (until " + java.time.Instant.ofEpochMilli(until) + ")");
-        return new AdmissionDecision.Refused("blocked " + scope + " by command " + block.getCommandId(), retryAfter,
-                status, reason);
+        return new AdmissionDecision.Refused(AdmissionDecision.Kind.BLOCKED,
+                "blocked " + scope + " by command " + block.getCommandId(), retryAfter, status, reason);
     }
 }

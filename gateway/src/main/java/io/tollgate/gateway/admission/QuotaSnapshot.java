@@ -1,27 +1,30 @@
 package io.tollgate.gateway.admission;
 
+import io.tollgate.policy.window.TrailingWindow;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.UsageBucket;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * One {@code QuotaStatus} record as the gateway reads it: the fine-grained buckets of the trailing
- * window as sorted primitive arrays (admission reads them on every call), the day's totals, and the
- * usage partition and offset up to which it counts every event of the key ({@code -1}: not said, a
- * metering-stream older than that field).
- * Immutable; a newer record for the same key replaces the whole snapshot.
+ * One {@code QuotaStatus} record as the gateway reads it: the {@link TrailingWindow} buckets of the
+ * trailing minute as sorted primitive arrays, the day's totals, and the usage partition and offset up
+ * to which it counts every event of the key ({@code -1}: not said; admission then takes it that none of
+ * its own admissions are counted). Admission asks for the minute's sums on every call, so the sums of
+ * every bucket and those after it are worked out once here, on the view's thread: a sum is then a
+ * binary search and one read. Immutable; a newer record for the same key replaces the whole snapshot.
  */
-public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, long[] bucketStarts,
-                            long[] bucketRequests, long[] bucketTokens, String dayKey, long dayStartMillis,
-                            long dayEndMillis, long dayRequests, long dayTokens, long lastEventTime,
-                            long updatedAt, int usagePartition, long usageOffset) {
+public record QuotaSnapshot(String apiKeyId, String model, long[] bucketStarts, long[] bucketRequests,
+                            long[] bucketTokens, String dayKey, long dayStartMillis, long dayEndMillis,
+                            long dayRequests, long dayTokens, long updatedAt, int usagePartition, long usageOffset,
+                            long[] requestsOnward, long[] tokensOnward) {
 
     /** Converts a record, sorting its buckets by start; rejects what admission could not use. */
     public static QuotaSnapshot of(QuotaStatus status) {
-        if (status.getBucketMillis() <= 0) {
+        if (status.getBucketMillis() != TrailingWindow.BUCKET_MILLIS) {
             throw new IllegalArgumentException("quota status " + status.getApiKeyId() + "|" + status.getModel()
-                    + " has bucketMillis " + status.getBucketMillis() + "; expected a positive width such as 1000");
+                    + " has bucketMillis " + status.getBucketMillis() + "; expected " + TrailingWindow.BUCKET_MILLIS
+                    + ", the bucket TrailingWindow defines for every service");
         }
         List<UsageBucket> buckets = status.getBuckets().stream()
                 .sorted((a, b) -> Long.compare(a.getStartMillis(), b.getStartMillis()))
@@ -36,37 +39,35 @@ public record QuotaSnapshot(String apiKeyId, String model, int bucketMillis, lon
             requests[i] = b.getRequests();
             tokens[i] = b.getTokens();
         }
-        return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(),
-                status.getBucketMillis(), starts, requests, tokens, status.getDayKey().toString(),
-                status.getDayStartMillis(), status.getDayEndMillis(), status.getDayRequests(),
-                status.getDayTokens(), status.getLastEventTime(), status.getUpdatedAt(), status.getUsagePartition(),
-                status.getUsageOffset());
+        return new QuotaSnapshot(status.getApiKeyId().toString(), status.getModel().toString(), starts, requests,
+                tokens, status.getDayKey().toString(), status.getDayStartMillis(), status.getDayEndMillis(),
+                status.getDayRequests(), status.getDayTokens(), status.getUpdatedAt(), status.getUsagePartition(),
+                status.getUsageOffset(), onward(requests), onward(tokens));
     }
 
-    /** Requests of the buckets starting after {@code cutoffMillis}. */
-    long requestsAfter(long cutoffMillis) {
-        return sumAfter(bucketRequests, cutoffMillis);
-    }
-
-    /** Tokens of the buckets starting after {@code cutoffMillis}. */
-    long tokensAfter(long cutoffMillis) {
-        return sumAfter(bucketTokens, cutoffMillis);
-    }
-
-    private long sumAfter(long[] values, long cutoffMillis) {
-        // buckets are sorted: the first one inside the window is found by binary search
-        int from = Arrays.binarySearch(bucketStarts, cutoffMillis);
-        from = from >= 0 ? from + 1 : -from - 1;
-        long sum = 0;
-        for (int i = from; i < values.length; i++) {
-            sum += values[i];
+    /** {@code onward[k]} = the sum of {@code values[k..]}; one longer than {@code values}, ending in 0. */
+    private static long[] onward(long[] values) {
+        long[] sums = new long[values.length + 1];
+        for (int k = values.length - 1; k >= 0; k--) {
+            sums[k] = sums[k + 1] + values[k];
         }
-        return sum;
+        return sums;
     }
 
-    /** Index of the bucket starting at {@code startMillis}, or a negative number when there is none. */
-    int indexOf(long startMillis) {
-        return Arrays.binarySearch(bucketStarts, startMillis);
+    /** Requests of the buckets starting at or after {@code oldestMillis}. */
+    long requestsFrom(long oldestMillis) {
+        return requestsOnward[firstFrom(oldestMillis)];
+    }
+
+    /** Tokens of the buckets starting at or after {@code oldestMillis}. */
+    long tokensFrom(long oldestMillis) {
+        return tokensOnward[firstFrom(oldestMillis)];
+    }
+
+    /** Index of the first bucket starting at or after {@code oldestMillis} (buckets are sorted and unique). */
+    private int firstFrom(long oldestMillis) {
+        int k = Arrays.binarySearch(bucketStarts, oldestMillis);
+        return k >= 0 ? k : -k - 1;
     }
 
     /** True while {@code nowMillis} lies in the calendar day this snapshot's day totals belong to. */

@@ -20,8 +20,9 @@ public final class QuotaView {
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, QuotaSnapshot>> snapshots =
             new ConcurrentHashMap<>();
     private final AtomicLong lastUpdatedAt = new AtomicLong(Long.MIN_VALUE);
-    // record key -> when the view counted which usage offset: for the share rule of several gateways
-    private final ConcurrentHashMap<String, CountedOffsets> counted = new ConcurrentHashMap<>();
+    // key id -> model -> when the view counted which usage offset: for the share rule of several gateways
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, CountedOffsets>> counted =
+            new ConcurrentHashMap<>();
 
     /**
      * Applies one record of the topic. A null value (tombstone) removes the key. Throws when the
@@ -58,7 +59,9 @@ public final class QuotaView {
                 .merge(snapshot.model(), snapshot, (old, neu) -> neu.updatedAt() >= old.updatedAt() ? neu : old);
         lastUpdatedAt.accumulateAndGet(snapshot.updatedAt(), Math::max);
         if (snapshot.usageOffset() >= 0) {
-            counted.computeIfAbsent(recordKey, k -> new CountedOffsets()).applied(appliedAtMillis, snapshot.usageOffset());
+            counted.computeIfAbsent(snapshot.apiKeyId(), k -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(snapshot.model(), m -> new CountedOffsets())
+                    .applied(appliedAtMillis, snapshot.usageOffset());
         }
     }
 
@@ -67,7 +70,8 @@ public final class QuotaView {
      * what every gateway whose view lags this one by less than that has counted too. -1 when unknown.
      */
     long settledOffset(String apiKeyId, String model, long nowMillis, long skewMillis) {
-        CountedOffsets history = counted.get(Keys.quota(apiKeyId, model));
+        Map<String, CountedOffsets> models = counted.get(apiKeyId);
+        CountedOffsets history = models == null ? null : models.get(model);
         return history == null ? -1 : history.settled(nowMillis, skewMillis);
     }
 

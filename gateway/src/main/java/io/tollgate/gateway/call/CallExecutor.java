@@ -39,7 +39,7 @@ import java.util.Optional;
  * Runs on the caller's virtual thread; waits and retry delays park that thread only.
  *
  * <p>Admission rules: Wait within {@code max_wait} (auto-wait on) parks and asks again, a longer
- * wait cascades; Refused by a BLOCK command ({@code blocked ...}) is answered at once with the
+ * wait cascades; Refused by a BLOCK command (kind {@code BLOCKED}) is answered at once with the
  * command's status, reason and until; any other Refused cascades. When no candidate was admitted
  * the answer is 429 with the shortest Retry-After of the limits hit and that limit in
  * {@code X-Tollgate-Limit}. An open breaker cascades with reason {@code breaker_open}.
@@ -261,20 +261,21 @@ public final class CallExecutor {
                         waited += w.waitMillis();
                         stats.waited(state.keyId, t.model().id(), w.waitMillis());
                     } else {
-                        state.limitHit(w.limit(), w.waitMillis(), 429,
+                        state.limitHit(w.kind(), w.limit(), w.waitMillis(), 429,
                                 "Rate limit reached (" + w.limit() + "); capacity frees up in " + w.waitMillis() + " ms.");
-                        state.leave(t.model().id(), Cascade.ofLimit(w.limit()));
+                        state.leave(t.model().id(), Cascade.of(w.kind()));
                         return null;
                     }
                 }
                 case AdmissionDecision.Refused r -> {
-                    if (r.limit() != null && r.limit().startsWith("blocked")) {
+                    if (r.kind() == AdmissionDecision.Kind.BLOCKED) {
                         // a BLOCK covers the caller, not the model: another model would be blocked too
-                        stats.refused(state.keyId, t.model().id(), "blocked");
+                        stats.refused(state.keyId, t.model().id(), r.kind());
                         throw refused(r);
                     }
-                    state.limitHit(r.limit(), r.retryAfterMillis(), r.httpStatus(), r.reason() + " (limit: " + r.limit() + ")");
-                    state.leave(t.model().id(), Cascade.ofLimit(r.limit()));
+                    state.limitHit(r.kind(), r.limit(), r.retryAfterMillis(), r.httpStatus(),
+                            r.reason() + " (limit: " + r.limit() + ")");
+                    state.leave(t.model().id(), Cascade.of(r.kind()));
                     return null;
                 }
             }
@@ -298,7 +299,7 @@ public final class CallExecutor {
         }
         if (state.shortestLimit != null) {
             // nothing admitted: the limit that frees up first tells the agent when to come back
-            stats.refused(keyId, request.model(), ControlStats.reasonOf(state.shortestLimit));
+            stats.refused(keyId, request.model(), state.shortestKind);
             int status = state.limitStatus == 429 || state.limitStatus == 403 ? 429 : state.limitStatus;
             throw new GatewayError(status, status == 429 ? "rate_limit_error" : "server_error",
                     status == 429 ? "rate_limit_exceeded" : "admission_unavailable", null, state.limitMessage,
@@ -329,13 +330,22 @@ public final class CallExecutor {
         h.put(ResponseHeaders.FALLBACK, Boolean.toString(t.candidate().fallback()));
         h.put(ResponseHeaders.ROUTE, routeHeader(t.plan(), routingReason));
         if (remaining != null) {
-            if (remaining.requestsPerDayLimit() > 0 && remaining.requestsToday() >= 0) {
-                quotaWarning.message(LimitKind.RPD, remaining.requestsPerDayLimit() - remaining.requestsToday(),
-                        remaining.requestsPerDayLimit()).ifPresent(v -> h.put(QuotaWarning.HEADER, v));
-            }
+            quotaWarning(remaining).ifPresent(v -> h.put(QuotaWarning.HEADER, v));
             ResponseHeaders.limits(h, remaining);
         }
         return h;
+    }
+
+    /** The warnings of the daily quotas (requests, tokens) that are nearly used, joined as one header value. */
+    private Optional<String> quotaWarning(AdmissionDecision.Remaining remaining) {
+        List<String> warnings = new java.util.ArrayList<>(2);
+        for (LimitKind kind : List.of(LimitKind.RPD, LimitKind.TPD)) {
+            AdmissionDecision.Headroom day = remaining.of(kind);
+            if (day.limited()) {
+                quotaWarning.message(kind, day.used(), day.limit()).ifPresent(warnings::add);
+            }
+        }
+        return warnings.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", warnings));
     }
 
     private static Map<String, String> withCost(Map<String, String> headers, CallState state) {
@@ -434,6 +444,7 @@ public final class CallExecutor {
         UpstreamCall.Result lastFailure;
         Map<String, String> lastFailureHeaders;
         String shortestLimit;
+        AdmissionDecision.Kind shortestKind;
         long shortestRetryMillis = Long.MAX_VALUE;
         int limitStatus;
         String limitMessage;
@@ -454,8 +465,9 @@ public final class CallExecutor {
         }
 
         /** Keeps the limit that frees up first, for the 429 when no candidate is admitted. */
-        void limitHit(String limit, long retryMillis, int status, String message) {
+        void limitHit(AdmissionDecision.Kind kind, String limit, long retryMillis, int status, String message) {
             if (shortestLimit == null || retryMillis < shortestRetryMillis) {
+                shortestKind = kind;
                 shortestLimit = limit;
                 shortestRetryMillis = retryMillis;
                 limitStatus = status;

@@ -1,6 +1,6 @@
 package io.tollgate.gateway.call;
 
-import io.tollgate.gateway.resilience.ControlStats;
+import io.tollgate.gateway.admission.AdmissionDecision;
 import io.tollgate.gateway.resilience.UpstreamGuard;
 
 /**
@@ -14,7 +14,7 @@ enum Cascade {
     RPD("rpd", "rpd"),
     TPD("tpd", "tpd"),
     STALE_VIEW("stale_view", "quota view stale"),
-    OTHER_LIMIT("other", "limit"),
+    BLOCKED("blocked", "blocked"),
     BREAKER_OPEN("breaker_open", "breaker open"),
     UPSTREAM_RATE_LIMITED("upstream_rate_limited", "upstream 429"),
     UPSTREAM_SERVER_ERROR("upstream_server_error", "upstream 5xx"),
@@ -41,15 +41,15 @@ enum Cascade {
         return words;
     }
 
-    /** The limit an admission decision names, e.g. {@code "rpm key=k-1 model=sim-large 60"}. */
-    static Cascade ofLimit(String limit) {
-        return switch (ControlStats.reasonOf(limit)) {
-            case "rpm" -> RPM;
-            case "tpm" -> TPM;
-            case "rpd" -> RPD;
-            case "tpd" -> TPD;
-            case "stale_view" -> STALE_VIEW;
-            default -> OTHER_LIMIT;
+    /** What an admission decision hit. */
+    static Cascade of(AdmissionDecision.Kind kind) {
+        return switch (kind) {
+            case RPM -> RPM;
+            case TPM -> TPM;
+            case RPD -> RPD;
+            case TPD -> TPD;
+            case STALE_VIEW -> STALE_VIEW;
+            case BLOCKED -> BLOCKED;
         };
     }
 

@@ -25,15 +25,17 @@ final class ResponseHeaders {
 
     /** The admission's remainders: OpenAI's rate-limit headers and the gateway's own daily figures. */
     static void limits(Map<String, String> h, AdmissionDecision.Remaining remaining) {
-        window(h, "requests", remaining.requests());
-        window(h, "tokens", remaining.tokens());
-        putIfKnown(h, "X-Tollgate-Remaining-Requests", remaining.requestsPerMinute());
-        putIfKnown(h, "X-Tollgate-Remaining-Tokens", remaining.tokensPerMinute());
-        putIfKnown(h, "X-Tollgate-Remaining-Requests-Today", remaining.requestsToday());
-        putIfKnown(h, "X-Tollgate-Limit-Requests-Today", remaining.requestsPerDayLimit());
+        window(h, "requests", remaining.requestsPerMinute());
+        window(h, "tokens", remaining.tokensPerMinute());
+        putIfKnown(h, "X-Tollgate-Remaining-Requests", remaining.requestsPerMinute().remaining());
+        putIfKnown(h, "X-Tollgate-Remaining-Tokens", remaining.tokensPerMinute().remaining());
+        putIfKnown(h, "X-Tollgate-Remaining-Requests-Today", remaining.requestsPerDay().remaining());
+        putIfKnown(h, "X-Tollgate-Limit-Requests-Today", remaining.requestsPerDay().limit());
+        putIfKnown(h, "X-Tollgate-Remaining-Tokens-Today", remaining.tokensPerDay().remaining());
+        putIfKnown(h, "X-Tollgate-Limit-Tokens-Today", remaining.tokensPerDay().limit());
     }
 
-    private static void window(Map<String, String> h, String kind, AdmissionDecision.Window w) {
+    private static void window(Map<String, String> h, String kind, AdmissionDecision.Headroom w) {
         if (!w.limited()) {
             return;
         }

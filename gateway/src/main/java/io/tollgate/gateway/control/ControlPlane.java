@@ -1,5 +1,6 @@
 package io.tollgate.gateway.control;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.CommandAwareAdmission;
@@ -14,12 +15,10 @@ import io.tollgate.gateway.routing.CommandConsumer;
 import io.tollgate.gateway.routing.CommandView;
 import io.tollgate.gateway.routing.ComplexityScorer;
 import io.tollgate.gateway.routing.PolicyRouter;
-import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.limits.LimitResolver;
 import io.tollgate.policy.records.PolicySnapshot;
 import io.tollgate.schemas.Topics;
-import io.tollgate.schemas.policy.TollgateConfig;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,12 +36,14 @@ import org.slf4j.LoggerFactory;
  *   <li>a {@link LimitResolver} from the policy file's tiers and keys, then live from
  *       {@code tollgate.policies.v1} ({@code tier:} and {@code key:} records);</li>
  *   <li>a {@link CommandView} fed by {@link CommandConsumer} from {@code tollgate.commands.v1};</li>
+ *   <li>the {@link FleetMembership}: how many gateways share the limits (gauge
+ *       {@value FleetMembership#SIZE_GAUGE});</li>
  *   <li>admission = {@link CommandAwareAdmission} (BLOCK first) over {@link QuotaAdmission};</li>
  *   <li>the {@link PolicyRouter} over the gateway's catalog ({@link CatalogModelDirectory});</li>
  *   <li>a {@link RetryingCircuitGuard} reporting breaker transitions to {@link ControlStats}.</li>
  * </ul>
- * Without Kafka the views stay empty: admission counts this gateway's own calls against the policy
- * file's limits, and no command applies.
+ * Without Kafka the views stay empty and the fleet is this gateway alone: admission counts its own calls
+ * against the policy file's limits, and no command applies.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -61,6 +62,7 @@ public final class ControlPlane implements AutoCloseable {
     private final List<AutoCloseable> consumers = new ArrayList<>();
     private QuotaViewConsumer quotaConsumer;
     private CommandConsumer commandConsumer;
+    private FleetMembership fleet;
 
     /**
      * @param kafka Kafka client settings; empty (no {@code bootstrap.servers}) = no views from topics
@@ -70,9 +72,11 @@ public final class ControlPlane implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.stats = Objects.requireNonNull(stats, "stats");
         this.limits = new LimitResolver(policies);
-        this.calendars = new Calendars(policies,
-                new Calendar(settings.admission().zone(), settings.admission().resetHour()));
-        this.quota = new QuotaAdmission(quotaView, limits, calendars, settings.admission());
+        this.calendars = new Calendars(policies, settings.calendar());
+        if (kafka.containsKey("bootstrap.servers")) {
+            fleet = new FleetMembership(kafka, settings.fleetGroup());
+        }
+        this.quota = new QuotaAdmission(quotaView, limits, calendars, this::fleetSize, settings.admission());
         this.admission = new CommandAwareAdmission(quota, commands);
         this.router = new PolicyRouter(new CatalogModelDirectory(catalog, 5_000, System::currentTimeMillis), commands,
                 new ComplexityScorer(), settings.routing(), System::currentTimeMillis);
@@ -81,23 +85,31 @@ public final class ControlPlane implements AutoCloseable {
             quotaConsumer = new QuotaViewConsumer(kafka, topics, quotaView, metrics, Clock.systemUTC());
             commandConsumer = new CommandConsumer(kafka, topics, commands);
         }
+        Gauge.builder(FleetMembership.SIZE_GAUGE, this, ControlPlane::fleetSize)
+                .description("Gateways sharing the limits: live members of the gateways' consumer group")
+                .register(metrics);
     }
 
-    /** Starts the views and waits, up to {@code catchUp}, until they have read their topics. */
+    /**
+     * Starts the views and the fleet membership, and waits, up to {@code catchUp}, until the views have read
+     * their topics and the group lists this gateway (until then the others do not count it in their N).
+     */
     public ControlPlane start() {
         if (quotaConsumer == null) {
             return this;
         }
         consumers.add(quotaConsumer.start());
         consumers.add(commandConsumer.start());
+        consumers.add(fleet.start());
         try {
             long deadline = System.nanoTime() + settings.catchUp().toNanos();
             boolean quotaReady = quotaConsumer.awaitCaughtUp(remaining(deadline));
             boolean commandsReady = commandConsumer.awaitCaughtUp(remaining(deadline));
-            if (!(quotaReady && commandsReady)) {
-                // serving on a partial view is the fail-open choice; the staleness gauge shows it
-                LOG.warn("control views not caught up after {} (quota {}, commands {}); serving anyway",
-                        settings.catchUp(), quotaReady, commandsReady);
+            boolean joined = fleet.awaitJoined(remaining(deadline));
+            if (!(quotaReady && commandsReady && joined)) {
+                // serving on a partial view is the fail-open choice; the staleness and fleet gauges show it
+                LOG.warn("control plane not ready after {} (quota view {}, commands {}, fleet group {} joined {}); "
+                        + "serving anyway", settings.catchUp(), quotaReady, commandsReady, fleet.groupId(), joined);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -137,6 +149,11 @@ public final class ControlPlane implements AutoCloseable {
         return calendars;
     }
 
+    /** Gateways sharing the limits now: the fleet group's live members, 1 without Kafka. */
+    public int fleetSize() {
+        return fleet == null ? 1 : fleet.size();
+    }
+
     public LimitResolver limits() {
         return limits;
     }
@@ -159,7 +176,8 @@ public final class ControlPlane implements AutoCloseable {
         long staleness = quotaView.stalenessMillis(System.currentTimeMillis());
         out.put("quotaViewStalenessMillis", staleness == Long.MAX_VALUE ? null : staleness);
         out.put("commandsInView", commands.size());
-        out.put("gatewayInstances", settings.admission().instances());
+        out.put("fleetSize", fleetSize());
+        out.put("fleetGroup", fleet == null ? null : fleet.groupId());
         out.put("failMode", settings.admission().failMode().name());
         return out;
     }

@@ -1,6 +1,7 @@
 package io.tollgate.gateway.control;
 
 import io.tollgate.gateway.admission.QuotaAdmission;
+import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.routing.PolicyRouter;
@@ -15,37 +16,37 @@ import java.util.Map;
  * The control plane's settings: {@code tollgate.yaml} ({@code organisation}, {@code routing}) with
  * environment overrides. Every variable is optional:
  * <ul>
- *   <li>{@code TOLLGATE_GATEWAY_INSTANCES} (1): gateways sharing the limits, see
- *       {@link QuotaAdmission.Settings#withInstances}.</li>
+ *   <li>{@code TOLLGATE_GATEWAY_GROUP} ({@value FleetMembership#DEFAULT_GROUP}): the consumer group whose live
+ *       members are the gateways sharing the limits ({@link FleetMembership}).</li>
  *   <li>{@code TOLLGATE_ADMISSION_FAIL_MODE} ({@code open} | {@code closed}) and
  *       {@code TOLLGATE_ADMISSION_STALE_AFTER_MS} (30000).</li>
- *   <li>{@code TOLLGATE_ADMISSION_REFLECTION_MS} (2000): how long an own admission may be missing from a view
- *       that does not say which usage offset it has counted (a metering-stream older than {@code usageOffset}).</li>
- *   <li>{@code TOLLGATE_ADMISSION_VIEW_SKEW_MS} (500): with {@code TOLLGATE_GATEWAY_INSTANCES} > 1, how much later
- *       than this gateway's view another gateway's view may count the same usage offset.</li>
+ *   <li>{@code TOLLGATE_ADMISSION_VIEW_SKEW_MS} (500): with more than one gateway, how much later than this
+ *       gateway's view another gateway's view may count the same usage offset.</li>
  *   <li>{@code TOLLGATE_QUOTA_WARNING_PERCENT} ({@code organisation.quota_warning_percent}, 80).</li>
  *   <li>{@code TOLLGATE_RETRY_MAX_ATTEMPTS} (3), {@code TOLLGATE_RETRY_BASE_DELAY_MS} (250),
  *       {@code TOLLGATE_RETRY_MAX_DELAY_MS} (8000), {@code TOLLGATE_RETRY_MAX_RETRY_AFTER_MS} (30000).</li>
  *   <li>{@code TOLLGATE_BREAKER_FAILURE_THRESHOLD} (5), {@code TOLLGATE_BREAKER_COOL_DOWN_MS} (30000).</li>
- *   <li>{@code TOLLGATE_CONTROL_CATCH_UP_MS} (10000): how long start-up waits for the views to read their topics.</li>
+ *   <li>{@code TOLLGATE_CONTROL_CATCH_UP_MS} (10000): how long start-up waits for the views to read their topics
+ *       and for this gateway to join the fleet's group.</li>
  * </ul>
+ * Days of keys whose tenant and organisation records set no calendar are {@code organisation.zone} and
+ * {@code organisation.reset_hour}.
  */
 public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuitGuard.Settings guard,
-                              PolicyRouter.Settings routing, Duration catchUp) {
+                              PolicyRouter.Settings routing, Duration catchUp, Calendar calendar,
+                              QuotaWarning quotaWarning, String fleetGroup) {
 
     public static ControlSettings from(TollgateConfig policy, Map<String, String> env) {
         TollgateConfig.Organisation org = policy.organisation();
         int warning = (int) number(env, "TOLLGATE_QUOTA_WARNING_PERCENT",
                 org == null ? QuotaWarning.DEFAULT.percent() : org.quotaWarningPercent());
         QuotaAdmission.Settings defaults = QuotaAdmission.Settings.defaults();
-        QuotaAdmission.FailMode failMode = failMode(env.get("TOLLGATE_ADMISSION_FAIL_MODE"));
-        QuotaAdmission.Settings admission = new QuotaAdmission.Settings(defaults.windowMillis(), defaults.bucketMillis(),
-                number(env, "TOLLGATE_ADMISSION_REFLECTION_MS", defaults.reflectionBoundMillis()),
-                (int) number(env, "TOLLGATE_GATEWAY_INSTANCES", 1), failMode,
+        QuotaAdmission.Settings admission = new QuotaAdmission.Settings(
+                failMode(env.get("TOLLGATE_ADMISSION_FAIL_MODE")),
                 number(env, "TOLLGATE_ADMISSION_STALE_AFTER_MS", defaults.staleAfterMillis()),
-                org == null ? defaults.zone() : zone(org.zone()), org == null ? 0 : org.resetHour(),
-                new QuotaWarning(warning),
                 number(env, "TOLLGATE_ADMISSION_VIEW_SKEW_MS", defaults.viewSkewMillis()));
+        Calendar calendar = org == null ? Calendar.UTC : new Calendar(zone(org.zone()), org.resetHour());
+        String group = env.getOrDefault("TOLLGATE_GATEWAY_GROUP", FleetMembership.DEFAULT_GROUP).trim();
         RetryingCircuitGuard.Settings g = RetryingCircuitGuard.Settings.defaults();
         RetryingCircuitGuard.Settings guard = new RetryingCircuitGuard.Settings(
                 (int) number(env, "TOLLGATE_RETRY_MAX_ATTEMPTS", g.maxAttempts()),
@@ -58,7 +59,8 @@ public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuit
                 ? new PolicyRouter.Settings(List.of(), Map.of(), null)
                 : PolicyRouter.Settings.from(policy.routing());
         return new ControlSettings(admission, guard, routing,
-                millis(env, "TOLLGATE_CONTROL_CATCH_UP_MS", Duration.ofSeconds(10)));
+                millis(env, "TOLLGATE_CONTROL_CATCH_UP_MS", Duration.ofSeconds(10)), calendar,
+                new QuotaWarning(warning), group.isEmpty() ? FleetMembership.DEFAULT_GROUP : group);
     }
 
     private static QuotaAdmission.FailMode failMode(String value) {

@@ -3,6 +3,7 @@ package io.tollgate.gateway.resilience;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tollgate.gateway.admission.AdmissionDecision;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -95,8 +96,9 @@ public final class ControlStats implements RetryingCircuitGuard.Listener {
                 .register(registry).increment();
     }
 
-    /** The call was refused; {@code reason} is short and bounded, see {@link #reasonOf(String)}. */
-    public void refused(String keyId, String model, String reason) {
+    /** The call was refused because of {@code kind}; counted under its label (rpm, tpd, blocked, stale_view). */
+    public void refused(String keyId, String model, AdmissionDecision.Kind kind) {
+        String reason = kind.label();
         for (Tally t : tallies(keyId, model)) {
             t.refusals.computeIfAbsent(reason, r -> new LongAdder()).increment();
         }
@@ -109,25 +111,6 @@ public final class ControlStats implements RetryingCircuitGuard.Listener {
         transitions.computeIfAbsent(provider + "/" + model + " " + from + "->" + to, k -> new LongAdder()).increment();
         Counter.builder(BREAKER).tags("provider", provider, "model", model, "to", to.name()).register(registry)
                 .increment();
-    }
-
-    /**
-     * A bounded refusal reason from an admission limit string: {@code rpm}, {@code tpm}, {@code rpd},
-     * {@code tpd}, {@code blocked}, {@code stale_view}, else {@code other}.
-     */
-    public static String reasonOf(String limit) {
-        if (limit == null) {
-            return "other";
-        }
-        if (limit.startsWith("quota view stale")) {
-            return "stale_view";
-        }
-        int space = limit.indexOf(' ');
-        String head = space < 0 ? limit : limit.substring(0, space);
-        return switch (head) {
-            case "rpm", "tpm", "rpd", "tpd", "blocked" -> head;
-            default -> "other";
-        };
     }
 
     public Snapshot snapshot() {

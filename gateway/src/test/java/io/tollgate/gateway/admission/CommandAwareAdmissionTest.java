@@ -22,8 +22,8 @@ class CommandAwareAdmissionTest {
 
         AdmissionDecision decision = admission.tryAdmit(CALLER, "sim-large", 10, 1_000);
 
-        assertThat(decision).isEqualTo(new AdmissionDecision.Refused("blocked team:support by command BLOCK-TEAM-support",
-                0, 403, "team support spent its daily budget"));
+        assertThat(decision).isEqualTo(new AdmissionDecision.Refused(AdmissionDecision.Kind.BLOCKED,
+                "blocked team:support by command BLOCK-TEAM-support", 0, 403, "team support spent its daily budget"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.tollgate.gateway.routing.PolicyRouter;
 import io.tollgate.gateway.routing.PromptFeatures;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
+import io.tollgate.policy.limits.RateLimits;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.QuotaStatus;
@@ -53,9 +54,10 @@ class ControlViewsIT {
         // Given a running quota-view consumer and a key with rpm 60
         QuotaView view = new QuotaView();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        LimitResolver limits = new LimitResolver();
-        limits.putTier("it", Map.of("*", new RateLimits(60L, null, null, null)));
-        QuotaAdmission admission = new QuotaAdmission(view, limits, QuotaAdmission.Settings.defaults());
+        TestPolicies policies = new TestPolicies()
+                .key("k-it-quota", "acme", Map.of("*", new RateLimits(60L, null, null, null)));
+        QuotaAdmission admission = new QuotaAdmission(view, policies.limits, policies.calendars, () -> 1,
+                QuotaAdmission.Settings.defaults());
         Caller caller = new Caller("k-it-quota", "acme", "t", "a", "it", null);
         Topics topics = kafka.topics();
         try (QuotaViewConsumer consumer = new QuotaViewConsumer(consumerConfig(kafka), topics, view, registry,

@@ -1,8 +1,15 @@
 package io.tollgate.gateway.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.tollgate.gateway.admission.AdmissionDecision.Admitted;
+import io.tollgate.gateway.admission.AdmissionDecision.Headroom;
+import io.tollgate.gateway.admission.AdmissionDecision.Kind;
+import io.tollgate.gateway.admission.AdmissionDecision.Refused;
+import io.tollgate.gateway.admission.AdmissionDecision.Wait;
 import io.tollgate.gateway.routing.Caller;
+import io.tollgate.policy.limits.RateLimits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class QuotaAdmissionTest {
@@ -20,19 +28,27 @@ class QuotaAdmissionTest {
     private static final long DAY_END = 86_400_000L;
 
     private final QuotaView view = new QuotaView();
-    private final LimitResolver limits = new LimitResolver();
+    private final TestPolicies policies = new TestPolicies();
+    /** The fleet's live size as membership would report it. */
+    private final AtomicInteger fleet = new AtomicInteger(1);
 
     private QuotaAdmission admission(RateLimits perModel, RateLimits across) {
         return admission(perModel, across, QuotaAdmission.Settings.defaults());
     }
 
     private QuotaAdmission admission(RateLimits perModel, RateLimits across, QuotaAdmission.Settings settings) {
-        limits.putTier("test", Map.of(MODEL, perModel, "*", across));
-        return new QuotaAdmission(view, limits, settings);
+        policies.key(KEY, "acme", Map.of(MODEL, perModel, "*", across));
+        return new QuotaAdmission(view, policies.limits, policies.calendars, fleet::get, settings);
     }
 
     private static RateLimits rpm(long rpm) {
         return new RateLimits(rpm, null, null, null);
+    }
+
+    private static Admitted admit(QuotaAdmission admission, long tokens, long at) {
+        AdmissionDecision d = admission.tryAdmit(CALLER, MODEL, tokens, at);
+        assertThat(d).as("admission at %d", at).isInstanceOf(Admitted.class);
+        return (Admitted) d;
     }
 
     @Test
@@ -40,97 +56,69 @@ class QuotaAdmissionTest {
         // Given rpm 3 and three admissions in the second starting at 10 000
         QuotaAdmission admission = admission(rpm(3), RateLimits.NONE);
         for (int i = 0; i < 3; i++) {
-            assertThat(admission.tryAdmit(CALLER, MODEL, 10, 10_100 + i)).isInstanceOf(AdmissionDecision.Admitted.class);
+            admit(admission, 10, 10_100 + i);
         }
 
         // When a fourth comes at 12 000
         AdmissionDecision decision = admission.tryAdmit(CALLER, MODEL, 10, 12_000);
 
-        // Then it waits until the bucket [10 000, 11 000) has left the 60 s window: 71 000 - 12 000
-        assertThat(decision).isEqualTo(new AdmissionDecision.Wait(59_000, "rpm key=k-1 model=sim-large 3"));
+        // Then it waits until the bucket [10 000, 11 000) has left the trailing minute: 71 000 - 12 000
+        assertThat(decision).isEqualTo(new Wait(Kind.RPM, 59_000, "rpm key=k-1 model=sim-large 3"));
     }
 
     @Test
     void shouldCountViewBucketUntilItsEndLeavesWindowWhenAtWindowEdge() {
         // Given the view shows 3 requests in the bucket [0, 1000) and rpm 3
-        QuotaStatuses.of(KEY, MODEL).bucket(0, 3, 30).updatedAt(60_000).applyTo(view);
+        QuotaStatuses.of(KEY, MODEL).bucket(0, 3, 30).updatedAt(60_000).counted(0, 2).applyTo(view);
         QuotaAdmission admission = admission(rpm(3), RateLimits.NONE);
 
-        // Then one millisecond before the bucket's end leaves the window the call waits exactly that
+        // Then one millisecond before the bucket leaves the window the call waits exactly that
         assertThat(admission.tryAdmit(CALLER, MODEL, 1, 60_999)).isEqualTo(
-                new AdmissionDecision.Wait(1, "rpm key=k-1 model=sim-large 3"));
+                new Wait(Kind.RPM, 1, "rpm key=k-1 model=sim-large 3"));
         // and at 61 000 (a full window after the bucket's last possible request) it is admitted
-        assertThat(admission.tryAdmit(CALLER, MODEL, 1, 61_000)).isInstanceOf(AdmissionDecision.Admitted.class);
+        admit(admission, 1, 61_000);
     }
 
     @Test
     void shouldWaitForAsManyOldBucketsAsTheExcessNeedsWhenSeveralCalls() {
         // Given buckets of 2, 1 and 2 requests and rpm 5
         QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 0).bucket(2_000, 1, 0).bucket(3_000, 2, 0).updatedAt(4_000)
-                .applyTo(view);
+                .counted(0, 4).applyTo(view);
         QuotaAdmission admission = admission(rpm(5), RateLimits.NONE);
 
         // Then the next call waits for the oldest bucket only
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 10_000))
-                .isEqualTo(new AdmissionDecision.Wait(52_000, "rpm key=k-1 model=sim-large 5"));
+                .isEqualTo(new Wait(Kind.RPM, 52_000, "rpm key=k-1 model=sim-large 5"));
     }
 
     @Test
     void shouldWaitForEnoughOldTokensWhenTokenLimitHit() {
         // Given tokens 500, 300, 200 in the window and tpm 1000
         QuotaStatuses.of(KEY, MODEL).bucket(0, 1, 500).bucket(1_000, 1, 300).bucket(2_000, 1, 200).updatedAt(5_000)
-                .applyTo(view);
+                .counted(0, 2).applyTo(view);
         QuotaAdmission admission = admission(new RateLimits(null, 1_000L, null, null), RateLimits.NONE);
 
         // When 300 tokens are asked for, 300 must leave: the first bucket (500) is enough
         assertThat(admission.tryAdmit(CALLER, MODEL, 300, 5_000)).isEqualTo(
-                new AdmissionDecision.Wait(56_000, "tpm key=k-1 model=sim-large 1000"));
+                new Wait(Kind.TPM, 56_000, "tpm key=k-1 model=sim-large 1000"));
         // When 600 are asked for, the first two buckets must leave
         assertThat(admission.tryAdmit(CALLER, MODEL, 600, 5_000)).isEqualTo(
-                new AdmissionDecision.Wait(57_000, "tpm key=k-1 model=sim-large 1000"));
+                new Wait(Kind.TPM, 57_000, "tpm key=k-1 model=sim-large 1000"));
     }
 
     @Test
-    void shouldNotCountOwnReservationTwiceWhenViewShowsIt() {
-        // Given rpm 3, two own admissions at 1 000, and a reflection bound of 500 ms
-        QuotaAdmission admission = admission(rpm(3), RateLimits.NONE,
-                QuotaAdmission.Settings.defaults().withReflectionBound(500));
-        admission.tryAdmit(CALLER, MODEL, 10, 1_000);
-        admission.tryAdmit(CALLER, MODEL, 10, 1_001);
+    void shouldNotCountOwnAdmissionsTwiceWhenTheViewHasCountedTheirOffsets() {
+        // Given rpm 3 and two own admissions that Kafka wrote at offsets 10 and 11
+        QuotaAdmission admission = admission(rpm(3), RateLimits.NONE);
+        admission.written(admit(admission, 10, 1_000).reservation(), 0, 10);
+        admission.written(admit(admission, 10, 1_001).reservation(), 0, 11);
 
-        // When the view shows those two in their bucket
-        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 20).updatedAt(2_500).applyTo(view);
+        // When the view shows those two, counted up to offset 11
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 20).updatedAt(2_500).counted(0, 11).applyTo(view);
 
         // Then exactly one more fits: 2 counted, not 4
-        assertThat(admission.tryAdmit(CALLER, MODEL, 10, 3_000)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 10, 3_001)).isInstanceOf(AdmissionDecision.Wait.class);
-    }
-
-    @Test
-    void shouldCountOwnReservationOnTopOfViewWhileYoungerThanReflectionBound() {
-        // Given the view shows 2 requests of another gateway in the bucket [1000, 2000), rpm 4
-        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 0).updatedAt(1_100).applyTo(view);
-        QuotaAdmission admission = admission(rpm(4), RateLimits.NONE,
-                QuotaAdmission.Settings.defaults().withReflectionBound(2_000));
-
-        // When this gateway admits one in the same second
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_200)).isInstanceOf(AdmissionDecision.Admitted.class);
-
-        // Then the count is 2 + 1 (the view cannot show it yet): one more fits, then wait
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_300)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_400)).isInstanceOf(AdmissionDecision.Wait.class);
-    }
-
-    @Test
-    void shouldKeepOwnReservationsCountedWhenViewLagsBeyondReflectionBound() {
-        // Given rpm 2 with both admitted by this gateway and a view that never shows them
-        QuotaAdmission admission = admission(rpm(2), RateLimits.NONE,
-                QuotaAdmission.Settings.defaults().withReflectionBound(100));
-        admission.tryAdmit(CALLER, MODEL, 0, 1_000);
-        admission.tryAdmit(CALLER, MODEL, 0, 1_001);
-
-        // Then long after the reflection bound they still count: max(view 0, own 2)
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 30_000)).isInstanceOf(AdmissionDecision.Wait.class);
+        admit(admission, 10, 3_000);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 10, 3_001)).isInstanceOf(Wait.class);
     }
 
     @Test
@@ -138,8 +126,7 @@ class QuotaAdmissionTest {
         // Given rpm 4, two admissions here at 1 000 that Kafka wrote at offsets 10 and 11
         QuotaAdmission admission = admission(rpm(4), RateLimits.NONE);
         for (int i = 0; i < 2; i++) {
-            AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 0, 1_000 + i);
-            admission.written(a.reservation(), 0, 10 + i);
+            admission.written(admit(admission, 0, 1_000 + i).reservation(), 0, 10 + i);
         }
 
         // When the view shows two calls of another gateway in that second, stamped later than ours (its
@@ -147,50 +134,45 @@ class QuotaAdmissionTest {
         QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 0).updatedAt(1_500).counted(0, 9).applyTo(view);
 
         // Then ours still count on top of them: 4 of 4, nothing more fits
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_600)).isInstanceOf(AdmissionDecision.Wait.class);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_600)).isInstanceOf(Wait.class);
 
-        // ... and once the view has counted up to offset 11 (all four), it is 4, not 6
+        // ... and once the view has counted up to offset 11 (all four), it is still 4, not 6
         QuotaStatuses.of(KEY, MODEL).bucket(1_000, 4, 0).updatedAt(1_700).counted(0, 11).applyTo(view);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_800)).isInstanceOf(AdmissionDecision.Wait.class);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_800)).isInstanceOf(Wait.class);
         QuotaAdmission roomier = admission(rpm(5), RateLimits.NONE);
-        AdmissionDecision.Admitted mine = (AdmissionDecision.Admitted) roomier.tryAdmit(CALLER, MODEL, 0, 1_000);
-        roomier.written(mine.reservation(), 0, 10);
-        assertThat(roomier.tryAdmit(CALLER, MODEL, 0, 1_900)).isInstanceOf(AdmissionDecision.Admitted.class);
+        roomier.written(admit(roomier, 0, 1_000).reservation(), 0, 10);
+        admit(roomier, 0, 1_900);
     }
 
     @Test
-    void shouldEstimateFromEventTimeWhenTheViewNamesNoOffset() {
-        // Given the same two admissions and a view from a metering-stream that does not say its offset
+    void shouldCountEveryOwnAdmissionOnTopWhenTheViewNamesNoOffset() {
+        // Given rpm 4, two own admissions, and a view that shows two calls but not which offset it counted
         QuotaAdmission admission = admission(rpm(4), RateLimits.NONE);
-        admission.tryAdmit(CALLER, MODEL, 0, 1_000);
-        admission.tryAdmit(CALLER, MODEL, 0, 1_001);
+        admission.written(admit(admission, 0, 1_000).reservation(), 0, 10);
+        admission.written(admit(admission, 0, 1_001).reservation(), 0, 11);
         QuotaStatuses.of(KEY, MODEL).bucket(1_000, 2, 0).updatedAt(1_500).applyTo(view);
 
-        // Then the estimate takes "an event later than ours was processed" for "ours were": max(2, 2) = 2.
-        // This is the over-admission offsets remove (the test above); kept for views without them
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_600)).isInstanceOf(AdmissionDecision.Admitted.class);
+        // Then nothing of this gateway is taken as counted: 2 + 2 = 4 of 4
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_600)).isInstanceOf(Wait.class);
     }
 
     @Test
     void shouldCountAnAdmissionUntilKafkaAcknowledgesItWhenTheViewNamesOffsets() {
-        // Given rpm 2, one admission whose event Kafka has not acknowledged yet, long ago
-        QuotaAdmission admission = admission(rpm(2), RateLimits.NONE,
-                QuotaAdmission.Settings.defaults().withReflectionBound(100));
-        AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 0, 1_000);
+        // Given rpm 2, one admission whose event Kafka has not acknowledged yet
+        QuotaAdmission admission = admission(rpm(2), RateLimits.NONE);
+        Admitted a = admit(admission, 0, 1_000);
 
         // When the view shows one call of another gateway in that second, counted up to offset 50
         QuotaStatuses.of(KEY, MODEL).bucket(1_000, 1, 0).updatedAt(1_100).counted(0, 50).applyTo(view);
 
-        // Then far beyond the reflection bound it is still 1 + 1, an exact count, so the wait is not for the
-        // view but for the bucket [1 000, 2 000) to leave the window at 62 000
-        AdmissionDecision waiting = admission.tryAdmit(CALLER, MODEL, 0, 5_000);
-        assertThat(waiting).isEqualTo(new AdmissionDecision.Wait(57_000, "rpm key=k-1 model=sim-large 2"));
+        // Then it is 1 + 1 however long Kafka takes, so the wait is for the bucket [1 000, 2 000) to leave
+        // the window at 62 000
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 5_000))
+                .isEqualTo(new Wait(Kind.RPM, 57_000, "rpm key=k-1 model=sim-large 2"));
 
-        // When it turns out no event will be written (the attempt never went upstream), the view's 1 and the
-        // own 1 are no longer added up
+        // When no event will be written for it (the attempt never went upstream), it no longer counts
         admission.written(a.reservation(), -1, -1);
-        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 1, 0).updatedAt(5_100).counted(0, 51).applyTo(view);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 5_200)).isInstanceOf(AdmissionDecision.Admitted.class);
+        admit(admission, 0, 5_200);
     }
 
     @Test
@@ -202,38 +184,72 @@ class QuotaAdmissionTest {
 
         AdmissionDecision decision = admission.tryAdmit(CALLER, "sim-medium", 0, 1_500);
 
-        assertThat(decision).isEqualTo(new AdmissionDecision.Wait(60_500, "rpm key=k-1 model=* 2"));
+        assertThat(decision).isEqualTo(new Wait(Kind.RPM, 60_500, "rpm key=k-1 model=* 2"));
     }
 
     @Test
     void shouldRefuseWithRetryAfterEndOfDayWhenDailyRequestsUsed() {
         // Given 500 requests today in the view and rpd 500
-        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 500, 9_000).updatedAt(40_000_000).applyTo(view);
+        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 500, 9_000).updatedAt(40_000_000).counted(0, 600).applyTo(view);
         QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(200L, null, 500L, null));
 
         AdmissionDecision decision = admission.tryAdmit(CALLER, MODEL, 0, 40_000_000);
 
-        assertThat(decision).isEqualTo(new AdmissionDecision.Refused("rpd key=k-1 model=* 500", DAY_END - 40_000_000,
+        assertThat(decision).isEqualTo(new Refused(Kind.RPD, "rpd key=k-1 model=* 500", DAY_END - 40_000_000,
                 429, "daily request quota of 500 used (500 today)"));
     }
 
     @Test
     void shouldRefuseWhenDailyTokensWouldBeExceeded() {
-        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 3, 900).updatedAt(1_000).applyTo(view);
+        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 3, 900).updatedAt(1_000).counted(0, 6).applyTo(view);
         QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(null, null, null, 1_000L));
 
-        assertThat(admission.tryAdmit(CALLER, MODEL, 100, 2_000)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 1, 2_000)).isInstanceOf(AdmissionDecision.Refused.class);
+        admit(admission, 100, 2_000);
+        AdmissionDecision refused = admission.tryAdmit(CALLER, MODEL, 1, 2_000);
+
+        assertThat(refused).isEqualTo(new Refused(Kind.TPD, "tpd key=k-1 model=* 1000", DAY_END - 2_000, 429,
+                "daily token quota of 1000 would be exceeded (1000 used today, 1 asked)"));
+    }
+
+    @Test
+    void shouldPreferTheDailyRefusalWhenAMinuteIsFullToo() {
+        // Given the per-model minute full and the across-models day used up
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 1, 0).updatedAt(1_000).counted(0, 1).applyTo(view);
+        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 5, 0).updatedAt(1_000).counted(0, 1).applyTo(view);
+        QuotaAdmission admission = admission(rpm(1), new RateLimits(null, null, 5L, null));
+
+        // Then waiting would not help: refused at once
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_000)).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.kind()).isEqualTo(Kind.RPD));
     }
 
     @Test
     void shouldIgnoreViewDayTotalsWhenTheirDayIsOver() {
         // Given yesterday's totals at the quota
-        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 500, 0).updatedAt(DAY_END - 1).applyTo(view);
+        QuotaStatuses.of(KEY, "*").day(0, DAY_END, 500, 0).updatedAt(DAY_END - 1).counted(0, 500).applyTo(view);
         QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(null, null, 500L, null));
 
         // Then a call on the next day (UTC) is admitted
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, DAY_END + 5)).isInstanceOf(AdmissionDecision.Admitted.class);
+        admit(admission, 0, DAY_END + 5);
+    }
+
+    @Test
+    void shouldCountTheTenantsDayWhenTheViewHasNoDayForTheKey() {
+        // Given rpd 2 for a tenant whose days start at 06:00 UTC, and two calls just before that
+        policies.tenantDay("acme", 6);
+        QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(null, null, 2L, null));
+        long six = 6 * 3_600_000L;
+        admit(admission, 0, six - 2_000);
+        admit(admission, 0, six - 1_000);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, six - 500)).isInstanceOf(Refused.class);
+
+        // When the tenant's new day has begun
+        admit(admission, 0, six + 10);
+        admit(admission, 0, six + 20);
+
+        // Then its quota counts from 06:00: refused until the next 06:00
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, six + 30)).isEqualTo(new Refused(Kind.RPD,
+                "rpd key=k-1 model=* 2", DAY_END - 30, 429, "daily request quota of 2 used (2 today)"));
     }
 
     @Test
@@ -242,8 +258,10 @@ class QuotaAdmissionTest {
 
         AdmissionDecision decision = admission.tryAdmit(CALLER, MODEL, 1_001, 0);
 
-        assertThat(decision).isInstanceOf(AdmissionDecision.Refused.class);
-        assertThat(((AdmissionDecision.Refused) decision).reason()).contains("1001").contains("1000");
+        assertThat(decision).isInstanceOfSatisfying(Refused.class, r -> {
+            assertThat(r.kind()).isEqualTo(Kind.TPM);
+            assertThat(r.reason()).contains("1001").contains("1000");
+        });
     }
 
     @Test
@@ -252,136 +270,135 @@ class QuotaAdmissionTest {
         QuotaAdmission admission = admission(rpm(10), RateLimits.NONE,
                 QuotaAdmission.Settings.defaults().withFailMode(QuotaAdmission.FailMode.CLOSED, 5_000));
 
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 6_000)).isInstanceOf(AdmissionDecision.Admitted.class);
+        admit(admission, 0, 6_000);
         AdmissionDecision stale = admission.tryAdmit(CALLER, MODEL, 0, 6_001);
 
-        assertThat(stale).isInstanceOf(AdmissionDecision.Refused.class);
-        assertThat(((AdmissionDecision.Refused) stale).httpStatus()).isEqualTo(503);
-        assertThat(((AdmissionDecision.Refused) stale).reason()).contains("5001 ms old");
+        assertThat(stale).isInstanceOfSatisfying(Refused.class, r -> {
+            assertThat(r.kind()).isEqualTo(Kind.STALE_VIEW);
+            assertThat(r.httpStatus()).isEqualTo(503);
+            assertThat(r.reason()).contains("5001 ms old");
+        });
     }
 
     @Test
     void shouldAdmitOnOwnReservationsWhenViewStaleAndFailingOpen() {
         QuotaAdmission admission = admission(rpm(1), RateLimits.NONE);
 
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_000_000)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_000_001)).isInstanceOf(AdmissionDecision.Wait.class);
+        admit(admission, 0, 1_000_000);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_000_001)).isInstanceOf(Wait.class);
     }
 
     @Test
-    void shouldReportRemainingAndWarnWhenDailyShareReached() {
-        // Given 399 of 500 daily requests used, rpm 200 with 10 in the window, tpm 40000 with 1000 used
-        QuotaStatuses.of(KEY, "*").bucket(1_000, 10, 1_000).day(0, DAY_END, 399, 0).updatedAt(2_000).applyTo(view);
-        QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(200L, 40_000L, 500L, null));
+    void shouldReportWhatIsLeftOfEveryLimitWhenAdmitted() {
+        // Given 399 of 500 daily requests and 7 900 of 10 000 daily tokens used, rpm 200 with 10 in the window,
+        // tpm 40 000 with 1 000 used, and a per-model tpd of 9 000 with nothing used for the model
+        QuotaStatuses.of(KEY, "*").bucket(1_000, 10, 1_000).day(0, DAY_END, 399, 7_900).updatedAt(2_000)
+                .counted(0, 400).applyTo(view);
+        QuotaAdmission admission = admission(new RateLimits(null, null, null, 9_000L),
+                new RateLimits(200L, 40_000L, 500L, 10_000L));
 
-        AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 500, 2_000);
+        Admitted admitted = admit(admission, 500, 2_000);
 
-        // Then after this call: 189 requests and 38 500 tokens left this minute, 100 of 500 today: 80 % used
-        AdmissionDecision.Remaining r = admitted.remaining();
-        assertThat(new AdmissionDecision.Remaining(r.requestsPerMinute(), r.tokensPerMinute(), r.requestsToday(),
-                r.requestsPerDayLimit())).isEqualTo(new AdmissionDecision.Remaining(189, 38_500, 100, 500));
-        assertThat(admission.quotaWarning(admitted.remaining())).isTrue();
-        assertThat(QuotaWarning.DEFAULT.header(admitted.remaining())).contains("400 of 500 daily requests used (80%)");
-        assertThat(admission.quotaWarning(new AdmissionDecision.Remaining(1, 1, 101, 500))).isFalse();
-    }
-
-    @Test
-    void shouldReportTheBindingMinuteLimitAndWhenItsOldestBucketLeavesWhenAdmitted() {
-        // Given rpm 200 across models with 10 requests in the bucket [1 000, 2 000), and rpm 50 / tpm 4 000 for the model
-        QuotaStatuses.of(KEY, "*").bucket(1_000, 10, 1_000).updatedAt(2_000).applyTo(view);
-        QuotaAdmission admission = admission(new RateLimits(50L, 4_000L, null, null), new RateLimits(200L, null, null, null));
-
-        // When a call reserving 500 tokens is admitted at 5 000
-        AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 500, 5_000);
-
-        // Then requests: the model's 50 binds (49 left, not 189); its only bucket is this call's, which leaves the
-        // window at 5 000 + 1 000 + 60 000
-        assertThat(admitted.remaining().requests()).isEqualTo(new AdmissionDecision.Window(50, 49, 61_000));
-        assertThat(admitted.remaining().tokens()).isEqualTo(new AdmissionDecision.Window(4_000, 3_500, 61_000));
-    }
-
-    @Test
-    void shouldResetWhenTheOldestCountedBucketLeavesWhenTheViewHoldsOlderRequests() {
-        // Given rpm 200 across models with 10 requests in the bucket [1 000, 2 000)
-        QuotaStatuses.of(KEY, "*").bucket(1_000, 10, 1_000).updatedAt(2_000).applyTo(view);
-        QuotaAdmission admission = admission(RateLimits.NONE, new RateLimits(200L, null, null, null));
-
-        AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 500, 5_000);
-
-        // Then that bucket leaves the window at 62 000, 57 s from now; tokens are unlimited
-        assertThat(admitted.remaining().requests()).isEqualTo(new AdmissionDecision.Window(200, 189, 57_000));
-        assertThat(admitted.remaining().tokens()).isEqualTo(AdmissionDecision.Window.UNLIMITED);
+        // Then after this call: 189 requests and 38 500 tokens this minute, 100 of 500 requests and 1 600 of
+        // 10 000 tokens today (the across-models tpd leaves less than the model's 8 500)
+        AdmissionDecision.Remaining remaining = admitted.remaining();
+        assertThat(List.of(remaining.requestsPerMinute(), remaining.tokensPerMinute(), remaining.requestsPerDay(),
+                remaining.tokensPerDay())).extracting(Headroom::limit, Headroom::remaining).containsExactly(
+                tuple(200L, 189L), tuple(40_000L, 38_500L), tuple(500L, 100L), tuple(10_000L, 1_600L));
+        assertThat(admitted.remaining().tokensPerDay().used()).isEqualTo(8_400);
     }
 
     @Test
     void shouldReportUnlimitedWhenNoLimitApplies() {
         QuotaAdmission admission = admission(RateLimits.NONE, RateLimits.NONE);
 
-        AdmissionDecision.Admitted admitted = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 5, 0);
+        Admitted admitted = admit(admission, 5, 0);
 
         assertThat(admitted.remaining()).isEqualTo(AdmissionDecision.Remaining.UNLIMITED);
-        assertThat(admitted.reservation()).isEqualTo(new AdmissionDecision.Reservation(null, 0, KEY, MODEL, 5, 0));
+        assertThat(admitted.reservation()).isEqualTo(new AdmissionDecision.Reservation(KEY, MODEL, 5, 0, 1));
     }
 
     @Test
-    void shouldReplaceReservedTokensByActualWhenSettled() {
-        // Given tpm 1000 and a call that reserved 800 but used 100
+    void shouldReplaceReservedTokensByActualWhenSettledBeforeKafkaAcknowledges() {
+        // Given tpm 1000 and a call that reserved 800 but used 100, its event not yet acknowledged
         QuotaAdmission admission = admission(new RateLimits(null, 1_000L, null, null), RateLimits.NONE);
-        AdmissionDecision.Admitted first = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 800, 1_000);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 800, 1_100)).isInstanceOf(AdmissionDecision.Wait.class);
+        Admitted first = admit(admission, 800, 1_000);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 800, 1_100)).isInstanceOf(Wait.class);
 
         admission.settle(first.reservation(), 100, 1_200);
 
         // Then 900 more fit
-        assertThat(admission.tryAdmit(CALLER, MODEL, 900, 1_300)).isInstanceOf(AdmissionDecision.Admitted.class);
+        Admitted second = admit(admission, 900, 1_300);
+
+        // When the second's event is acknowledged before it settles, the view's count is what corrects it
+        admission.written(second.reservation(), 0, 7);
+        admission.settle(second.reservation(), 0, 1_400);
+        assertThat(admission.tryAdmit(CALLER, MODEL, 1, 1_500)).isInstanceOf(Wait.class);
     }
 
     @Test
-    void shouldTakeOnlyItsShareWhenInstancesShareTheLimit() {
-        // Given two gateway instances, rpm 10 and an empty view
-        QuotaAdmission admission = admission(rpm(10), RateLimits.NONE,
-                QuotaAdmission.Settings.defaults().withInstances(2).withReflectionBound(1_000));
-        for (int i = 0; i < 5; i++) {
-            assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_000 + i)).isInstanceOf(AdmissionDecision.Admitted.class);
-        }
-
-        // Then the sixth waits until its reservations should be in the view
-        AdmissionDecision sixth = admission.tryAdmit(CALLER, MODEL, 0, 1_100);
-        assertThat(sixth).isEqualTo(new AdmissionDecision.Wait(904, "rpm key=k-1 model=sim-large 10 (share of 2 instances)"));
-
-        // When the view shows its 5 and 1 of the other instance, half of the 4 left is its share
-        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 6, 0).updatedAt(2_000).applyTo(view);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_100)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_101)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 2_102)).isInstanceOf(AdmissionDecision.Wait.class);
-    }
-
-    @Test
-    void shouldCountOwnAdmissionsForTheShareUntilEveryGatewaysViewHasThemWhenViewsNameOffsets() {
-        // Given two instances, rpm 10, views lagging one another by up to 500 ms, and a view that has counted
-        // up to offset 100 and shows nothing in the window
+    void shouldTakeOnlyItsShareWhenTheFleetHasTwoGateways() {
+        // Given two gateways in the fleet, rpm 10, and a view that has counted up to offset 100 and shows nothing
+        fleet.set(2);
         QuotaStatuses.of(KEY, MODEL).updatedAt(900).counted(0, 100).applyTo(view);
         QuotaAdmission admission = admission(rpm(10), RateLimits.NONE,
-                QuotaAdmission.Settings.defaults().withInstances(2).withViewSkew(500));
+                QuotaAdmission.Settings.defaults().withViewSkew(500));
         for (int i = 0; i < 5; i++) {
-            AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) admission.tryAdmit(CALLER, MODEL, 0, 1_000 + i);
-            admission.written(a.reservation(), 0, 101 + i);
+            admission.written(admit(admission, 0, 1_000 + i).reservation(), 0, 101 + i);
         }
 
         // Then its share (5) is taken: the sixth looks again in 50 ms, as long as the view does not move
-        AdmissionDecision.Wait share = new AdmissionDecision.Wait(50, "rpm key=k-1 model=sim-large 10 (share of 2 instances)");
+        Wait share = new Wait(Kind.RPM, ShareRule.RECHECK_MILLIS,
+                "rpm key=k-1 model=sim-large 10 (share of 2 gateways)");
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 1_100)).isEqualTo(share);
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_000)).isEqualTo(share);
 
-        // When the view counts them (up to offset 106, with 1 of the other instance) at 3 100, the other
+        // When the view counts them (up to offset 106, with 1 of the other gateway) at 3 100, the other
         // gateway's view may not have them before 3 600: until then they still count against the share
         QuotaStatuses.of(KEY, MODEL).bucket(1_000, 6, 0).updatedAt(3_100).counted(0, 106).applyTo(view);
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_200)).isEqualTo(share);
 
         // ... and after that, half of the 4 left is its share
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_700)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_701)).isInstanceOf(AdmissionDecision.Admitted.class);
+        admit(admission, 0, 3_700);
+        admit(admission, 0, 3_701);
         assertThat(admission.tryAdmit(CALLER, MODEL, 0, 3_702)).isEqualTo(share);
+    }
+
+    @Test
+    void shouldFollowTheFleetsSizeWhenGatewaysJoinAndLeave() {
+        // Given rpm 12 and a view that shows nothing
+        QuotaStatuses.of(KEY, MODEL).updatedAt(900).counted(0, 100).applyTo(view);
+        QuotaAdmission admission = admission(rpm(12), RateLimits.NONE);
+
+        // When a third gateway joins, this one takes ceil(12 / 3) = 4
+        fleet.set(3);
+        int admitted = 0;
+        while (admission.tryAdmit(CALLER, MODEL, 0, 1_000 + admitted) instanceof Admitted) {
+            admitted++;
+        }
+        assertThat(admitted).isEqualTo(4);
+
+        // When the others leave, it may use all that is free
+        fleet.set(1);
+        while (admission.tryAdmit(CALLER, MODEL, 0, 1_000 + admitted) instanceof Admitted) {
+            admitted++;
+        }
+        assertThat(admitted).isEqualTo(12);
+    }
+
+    @Test
+    void shouldAdmitACallLargerThanItsShareWhenNothingOfItsOwnIsUnsettled() {
+        // Given two gateways, tpm 1000, and a view showing 200 tokens used
+        fleet.set(2);
+        QuotaStatuses.of(KEY, MODEL).bucket(1_000, 1, 200).updatedAt(1_000).counted(0, 100).applyTo(view);
+        QuotaAdmission admission = admission(new RateLimits(null, 1_000L, null, null), RateLimits.NONE);
+
+        // Then a call of 600 tokens (more than the share of 400) goes, since it fits what is free
+        admission.written(admit(admission, 600, 2_000).reservation(), 0, 101);
+
+        // ... but nothing more until every view has counted it
+        assertThat(admission.tryAdmit(CALLER, MODEL, 100, 2_001)).isInstanceOfSatisfying(Wait.class,
+                w -> assertThat(w.limit()).endsWith("(share of 2 gateways)"));
     }
 
     @Test
@@ -401,7 +418,7 @@ class QuotaAdmissionTest {
             start.countDown();
             int admitted = 0;
             for (Future<AdmissionDecision> result : results) {
-                if (result.get() instanceof AdmissionDecision.Admitted) {
+                if (result.get() instanceof Admitted) {
                     admitted++;
                 }
             }

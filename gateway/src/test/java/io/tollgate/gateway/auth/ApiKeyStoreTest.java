@@ -2,14 +2,20 @@ package io.tollgate.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
+import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.schemas.avro.ApiKeyPolicy;
+import io.tollgate.schemas.avro.Policy;
 import org.junit.jupiter.api.Test;
 
 class ApiKeyStoreTest {
 
-    private static KeyRecord key(String id, String secret, boolean revoked) {
-        return new KeyRecord(id, ApiKeyStore.sha256Hex(secret), "acme", "research", "planner", "tier1", List.of(),
-                revoked);
+    private final PolicySnapshot policies = new PolicySnapshot();
+
+    /** Applies the key's record as the policy topic would deliver it. */
+    private void put(String id, String secret, boolean revoked) {
+        policies.apply("key:" + id, Policy.newBuilder().setPolicy(ApiKeyPolicy.newBuilder().setKeyId(id)
+                .setKeyHash(ApiKeyStore.sha256Hex(secret)).setTenant("acme").setTeam("research").setAgent("planner")
+                .setTier("tier1").setRevoked(revoked).build()).build());
     }
 
     @Test
@@ -21,8 +27,8 @@ class ApiKeyStoreTest {
 
     @Test
     void shouldAuthenticateWhenTheBearerSecretHashesToAKnownKey() {
-        ApiKeyStore store = new ApiKeyStore();
-        store.put(key("k-1", "s3cret", false));
+        ApiKeyStore store = new ApiKeyStore(policies);
+        put("k-1", "s3cret", false);
 
         assertThat(store.authenticate("Bearer s3cret"))
                 .isInstanceOfSatisfying(AuthResult.Authenticated.class, a -> assertThat(a.key().keyId()).isEqualTo("k-1"));
@@ -30,8 +36,8 @@ class ApiKeyStoreTest {
 
     @Test
     void shouldRefuseWith401WhenTheKeyIsMissingMalformedOrUnknown() {
-        ApiKeyStore store = new ApiKeyStore();
-        store.put(key("k-1", "s3cret", false));
+        ApiKeyStore store = new ApiKeyStore(policies);
+        put("k-1", "s3cret", false);
 
         assertThat(store.authenticate(null)).isEqualTo(new AuthResult.Rejected(401, "missing_api_key",
                 "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."));
@@ -43,8 +49,8 @@ class ApiKeyStoreTest {
 
     @Test
     void shouldRefuseWith403WhenTheKeyIsRevoked() {
-        ApiKeyStore store = new ApiKeyStore();
-        store.put(key("k-1", "s3cret", true));
+        ApiKeyStore store = new ApiKeyStore(policies);
+        put("k-1", "s3cret", true);
 
         assertThat(store.authenticate("Bearer s3cret")).isInstanceOfSatisfying(AuthResult.Rejected.class, r -> {
             assertThat(r.status()).isEqualTo(403);
@@ -54,14 +60,14 @@ class ApiKeyStoreTest {
 
     @Test
     void shouldStopAcceptingTheOldSecretWhenAKeyIsRotatedOrDeleted() {
-        ApiKeyStore store = new ApiKeyStore();
-        store.put(key("k-1", "old", false));
-        store.put(key("k-1", "new", false));
+        ApiKeyStore store = new ApiKeyStore(policies);
+        put("k-1", "old", false);
+        put("k-1", "new", false);
 
         assertThat(store.authenticate("Bearer old")).isInstanceOf(AuthResult.Rejected.class);
         assertThat(store.authenticate("Bearer new")).isInstanceOf(AuthResult.Authenticated.class);
 
-        store.remove("k-1");
+        policies.apply("key:k-1", null);
         assertThat(store.authenticate("Bearer new")).isInstanceOf(AuthResult.Rejected.class);
     }
 }

@@ -21,8 +21,9 @@ class ResponseHeadersTest {
     @Test
     void shouldWriteOpenAisRateLimitHeadersOnlyForLimitedWindowsWhenAdmitted() {
         // Given requests limited, tokens not
-        AdmissionDecision.Remaining remaining = new AdmissionDecision.Remaining(189, -1, -1, -1,
-                new AdmissionDecision.Window(200, 189, 57_000), AdmissionDecision.Window.UNLIMITED);
+        AdmissionDecision.Remaining remaining = new AdmissionDecision.Remaining(
+                new AdmissionDecision.Headroom(200, 189, 57_000), AdmissionDecision.Headroom.UNLIMITED,
+                AdmissionDecision.Headroom.UNLIMITED, AdmissionDecision.Headroom.UNLIMITED);
         Map<String, String> h = new LinkedHashMap<>();
 
         // When

@@ -15,19 +15,19 @@ class RouteHeaderTest {
         RoutePlan plan = new RoutePlan(LARGE, "auto: complexity 0.91 -> tier large", 0.914, "large",
                 "systems:3,build:1,deliverables:1");
 
-        assertThat(CallExecutor.routeHeader(plan)).isEqualTo(
+        assertThat(CallExecutor.routeHeader(plan, plan.reason())).isEqualTo(
                 "tier=large; score=0.91; reason=auto: complexity 0.91 -> tier large; features=systems:3,build:1,deliverables:1");
     }
 
     @Test
     void shouldLeaveOutScoreAndFeaturesWhenTheModelWasNamed() {
-        assertThat(CallExecutor.routeHeader(RoutePlan.direct("sim-large"))).isEqualTo("reason=requested");
+        assertThat(CallExecutor.routeHeader(RoutePlan.direct("sim-large"), "requested")).isEqualTo("reason=requested");
     }
 
     @Test
     void shouldReplaceNonPrintableCharactersWhenAReasonHasThem() {
         RoutePlan plan = new RoutePlan(LARGE, "downgrade by command c-1 on team:research: budget é", null, "large", null);
 
-        assertThat(CallExecutor.routeHeader(plan)).isEqualTo("tier=large; reason=downgrade by command c-1 on team:research: budget ?");
+        assertThat(CallExecutor.routeHeader(plan, plan.reason())).isEqualTo("tier=large; reason=downgrade by command c-1 on team:research: budget ?");
     }
 }

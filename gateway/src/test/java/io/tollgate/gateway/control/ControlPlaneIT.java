@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.GatewayApplication;
 import io.tollgate.gateway.config.GatewayConfigLoader;
+import io.tollgate.gateway.it.PolicyTopic;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.routing.Commands;
 import io.tollgate.localstack.junit.KafkaExtension;
@@ -60,14 +61,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway with its default control plane on the embedded broker, the real metering stream
- * (usage events -> {@code tollgate.quota-status.v1}) and the simulated provider.
+ * (usage events -> {@code tollgate.quota-status.v1}) and the simulated provider. Every test publishes its
+ * policy (keys of its own) to {@code tollgate.policies.v1} before starting gateways, which read it from there.
  *
- * <p>Over-admission bound: with one gateway the limit is exact (its own ledger holds every
- * admission it made, so a lagging view cannot hide any); with N gateways and
- * {@code TOLLGATE_GATEWAY_INSTANCES=N} each takes at most {@code ceil(free / N)} of the capacity
- * the shared view shows free until the view reflects it, so together they admit at most
- * {@code limit + N - 1} per window (one extra call per additional instance, from the rounding).
- * The burst tests assert exactly these bounds: 60 with one gateway, 61 with two.
+ * <p>Over-admission bound: with one gateway the limit is exact (its ledger holds every admission the view has
+ * not counted); N gateways that only share a consumer group ({@code TOLLGATE_GATEWAY_GROUP}, one per test here)
+ * learn N from its membership, each takes at most {@code ceil(free / N)} of what its view shows free, and
+ * together they admit at most {@code limit + N - 1} per window. The burst tests assert exactly these bounds,
+ * round after round: 60 with one gateway, 61 with two, 62 with three.
  */
 @ExtendWith(KafkaExtension.class)
 class ControlPlaneIT {
@@ -106,6 +107,16 @@ class ControlPlaneIT {
 
     /** A policy file with one key per test, so tests sharing the broker never share a limit. */
     static TollgateConfig policy(String keyId, String tier, boolean autoWait, double maxWaitSeconds) {
+        return policy(List.of(keyId), tier, autoWait, maxWaitSeconds);
+    }
+
+    /** A policy file with {@code keyIds} on {@code tier}, each key its own team and agent. */
+    static TollgateConfig policy(List<String> keyIds, String tier, boolean autoWait, double maxWaitSeconds) {
+        StringBuilder keys = new StringBuilder();
+        for (String keyId : keyIds) {
+            keys.append("  - {id: %s, hash: %s, tenant: acme-it, team: team-%s, agent: agent-%s, tier: %s}\n"
+                    .formatted(keyId, sha256(secret(keyId)), keyId, keyId, tier));
+        }
         String yaml = """
                 organisation: {zone: UTC, reset_hour: 0, quota_warning_percent: 80}
                 providers:
@@ -131,16 +142,14 @@ class ControlPlaneIT {
                     limits:
                       - {model: "*", rpm: 100000, rpd: 10}
                 keys:
-                  - {id: %s, hash: %s, tenant: acme-it, team: team-%s, agent: agent-%s, tier: %s}
-                routing:
+                %srouting:
                   local_fallback: sim-local
                   complexity_tiers:
                     - {tier: small, max_score: 0.5}
                     - {tier: large, max_score: 1.0}
                   auto_wait: %s
                   max_wait_seconds: %s
-                """.formatted(provider.baseUrl(), keyId, sha256(secret(keyId)), keyId, keyId, tier, autoWait,
-                maxWaitSeconds);
+                """.formatted(provider.baseUrl(), keys, autoWait, maxWaitSeconds);
         return PolicyFileParser.parse(yaml, "control-it.yaml");
     }
 
@@ -156,9 +165,21 @@ class ControlPlaneIT {
         }
     }
 
+    /** A gateway alone in a fleet (consumer group) of its own. */
     static GatewayApplication gateway(TollgateConfig policy, Map<String, String> extra) {
+        return gateway(policy, "control-it-alone-" + (GATEWAYS.get() + 1), extra);
+    }
+
+    /**
+     * A gateway of the fleet {@code group} (gateways of one group share the limits), started once {@code policy}
+     * is on the policy topic, as {@code tollgate policy apply} would put it there: the gateway reads its keys and
+     * limits from the topic.
+     */
+    static GatewayApplication gateway(TollgateConfig policy, String group, Map<String, String> extra) {
+        PolicyTopic.publish(kafka, policy, "control-it.yaml");
         int n = GATEWAYS.incrementAndGet();
         Map<String, String> env = new HashMap<>();
+        env.put("TOLLGATE_GATEWAY_GROUP", group);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("TOLLGATE_SCHEMA_REGISTRY_URL", kafka.registryUrl());
         env.put("TOLLGATE_GATEWAY_PORT", "0");
@@ -259,22 +280,87 @@ class ControlPlaneIT {
     }
 
     @Test
-    void shouldAdmitAtMostTheLimitPlusOneWhenTwoGatewaysShareTheBurst() throws Exception {
-        // Given two gateways that know they share the limits (TOLLGATE_GATEWAY_INSTANCES=2)
-        String key = "k-burst-two";
-        provider.counters().reset();
-        Map<String, String> two = Map.of("TOLLGATE_GATEWAY_INSTANCES", "2");
-        try (GatewayApplication a = gateway(policy(key, "burst-it", true, 3), two);
-             GatewayApplication b = gateway(policy(key, "burst-it", true, 3), two)) {
-            // When 200 calls from 32 clients are spread over both
-            Burst burst = burst(List.of(a, b), key, 200, 32);
+    void shouldAdmitAtMostTheLimitPlusOneWhenTwoGatewaysOfOneGroupShareBursts() throws Exception {
+        fleetBursts(2);
+    }
 
-            // Then together they over-admit by at most N - 1 = 1
-            System.out.printf("[bench] 2 gateways: %d admitted of 200 (limit 60, bound 61), %d refused%n",
-                    burst.admittedAt().size(), burst.refused());
-            assertThat(maxInAnyWindow(burst.admittedAt())).isLessThanOrEqualTo(61);
-            assertThat(provider.counters().total().requests()).isEqualTo(burst.admittedAt().size());
+    @Test
+    void shouldAdmitAtMostTheLimitPlusTwoWhenThreeGatewaysOfOneGroupShareBursts() throws Exception {
+        fleetBursts(3);
+    }
+
+    /**
+     * N gateways started with no setting but a common group; 5 rounds, each 300 calls from 32 clients spread
+     * over them against a fresh key with rpm 60.
+     */
+    private void fleetBursts(int n) throws Exception {
+        // Given n gateways of one group, each knowing from the group that it is one of n
+        List<String> keys = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            keys.add("k-fleet-" + n + "-" + round);
         }
+        TollgateConfig policy = policy(keys, "burst-it", true, 3);
+        String group = "control-it-fleet-" + n;
+        List<GatewayApplication> fleet = new ArrayList<>();
+        try {
+            for (int g = 0; g < n; g++) {
+                fleet.add(gateway(policy, group, Map.of()));
+            }
+            await().atMost(PATIENCE).until(() -> fleet.stream().allMatch(gw -> fleetSize(gw) == n));
+            List<Integer> admitted = new ArrayList<>();
+            for (String key : keys) {
+                provider.counters().reset();
+
+                // When 300 calls from 32 clients are spread over them
+                Burst burst = burst(fleet, key, 300, 32);
+
+                // Then together they over-admit by at most N - 1, and the provider served only those admitted
+                admitted.add(burst.admittedAt().size());
+                assertThat(maxInAnyWindow(burst.admittedAt())).as("round of %s", key).isLessThanOrEqualTo(60 + n - 1);
+                assertThat(provider.counters().total().requests()).isEqualTo(burst.admittedAt().size());
+            }
+            System.out.printf("[bench] %d gateways of one group, 300 calls / 32 clients / rpm 60 (bound %d): "
+                    + "admitted per round %s%n", n, 60 + n - 1, admitted);
+            assertThat(adminStats(fleet.get(0))).contains("\"fleetSize\":" + n);
+        } finally {
+            fleet.forEach(GatewayApplication::close);
+        }
+    }
+
+    @Test
+    void shouldCountGatewaysJoiningAndLeavingTheGroupWithinSeconds() throws Exception {
+        // Given one gateway alone in its group
+        TollgateConfig policy = policy("k-membership", "open-it", false, 0);
+        String group = "control-it-membership";
+        try (GatewayApplication a = gateway(policy, group, Map.of())) {
+            await().atMost(PATIENCE).until(() -> fleetSize(a) == 1);
+
+            // When a second and a third gateway join
+            try (GatewayApplication b = gateway(policy, group, Map.of())) {
+                long joined = System.nanoTime();
+                await().atMost(PATIENCE).until(() -> fleetSize(a) == 2 && fleetSize(b) == 2);
+                long seenTwo = System.nanoTime();
+                GatewayApplication c = gateway(policy, group, Map.of());
+                await().atMost(PATIENCE).until(() -> fleetSize(a) == 3 && fleetSize(b) == 3 && fleetSize(c) == 3);
+
+                // Then every gateway counts them, and the size is a gauge and in the admin stats
+                assertThat(get(a, "/metrics")).containsPattern("tollgate_gateway_fleet_size(\\{[^}]*})? 3\\.0");
+                assertThat(adminStats(b)).contains("\"fleetSize\":3").contains("\"fleetGroup\":\"" + group + "\"");
+
+                // When one shuts down, the others count it gone
+                c.close();
+                long left = System.nanoTime();
+                await().atMost(PATIENCE).until(() -> fleetSize(a) == 2 && fleetSize(b) == 2);
+                System.out.printf("[bench] fleet membership: a joining gateway counted by the others %d ms after its "
+                        + "start returned, one shutting down counted gone after %d ms%n",
+                        (seenTwo - joined) / 1_000_000, (System.nanoTime() - left) / 1_000_000);
+            }
+            await().atMost(PATIENCE).until(() -> fleetSize(a) == 1);
+        }
+    }
+
+    private static int fleetSize(GatewayApplication gateway) {
+        return gateway.control().orElseThrow().fleetSize();
     }
 
     @Test
@@ -412,17 +498,16 @@ class ControlPlaneIT {
                 assertThat(e.getFallback()).isFalse();
             });
 
-            // When the key uses its daily requests, the answer warns by the 8th of 10 (80 %); while the
-            // view lags, admission counts a bucket's own calls on top of the view (caution), so the
-            // warning may come one call early, never late
+            // When the key uses its daily requests, the answer warns at the 8th of 10 (80 %): the view plus
+            // exactly the calls it has not counted yet
             int warnedAt = 0;
             String warning = null;
             for (int i = 2; i <= 8 && warning == null; i++) {
                 warning = chat(gateway, key, "sim-small").headers().firstValue("X-Tollgate-Quota-Warning").orElse(null);
                 warnedAt = i;
             }
-            assertThat(warning).isNotNull().matches("\\d+ of 10 daily requests used \\(\\d+%\\)");
-            assertThat(warnedAt).isBetween(7, 8);
+            assertThat(warning).isEqualTo("8 of 10 daily requests used (80%)");
+            assertThat(warnedAt).isEqualTo(8);
 
             // and once 10 are used, nothing is admitted: 429 naming the daily limit, never an 11th call
             int admitted = warnedAt;

@@ -2,12 +2,17 @@ package io.tollgate.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tollgate.gateway.admission.LimitResolver;
-import io.tollgate.gateway.admission.QuotaAdmission;
 import io.tollgate.gateway.admission.QuotaView;
-import io.tollgate.gateway.admission.RateLimits;
 import io.tollgate.gateway.auth.KeyRecord;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.policy.limits.LimitResolver;
+import io.tollgate.policy.records.PolicySnapshot;
 import io.tollgate.policy.scope.Keys;
+import io.tollgate.schemas.avro.ApiKeyPolicy;
+import io.tollgate.schemas.avro.ModelLimit;
+import io.tollgate.schemas.avro.Policy;
+import io.tollgate.schemas.avro.TierPolicy;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.UsageBucket;
 import java.util.List;
@@ -50,11 +55,14 @@ class UsageEndpointTest {
         view.apply(Keys.quota("k-1", "*"), status("*", 7, 700, List.of(bucket(NOW - 90_000, 5, 500),
                 bucket(NOW - 30_000, 1, 100), bucket(NOW - 1_000, 1, 100))));
         view.apply(Keys.quota("k-1", "sim-small"), status("sim-small", 7, 700, List.of(bucket(NOW - 1_000, 1, 100))));
-        LimitResolver limits = new LimitResolver();
-        limits.putTier("tier-it", Map.of("*", new RateLimits(60L, null, 10L, null),
-                "sim-small", new RateLimits(null, 1_000L, null, null)));
-        UsageEndpoint endpoint = new UsageEndpoint(UsageEndpoint.Source.of(view, limits, QuotaAdmission.Settings.defaults()),
-                () -> NOW);
+        PolicySnapshot policies = new PolicySnapshot();
+        policies.apply("key:k-1", Policy.newBuilder().setPolicy(ApiKeyPolicy.newBuilder().setKeyId("k-1").setKeyHash("0".repeat(64))
+                .setTenant("acme").setTeam("research").setAgent("planner").setTier("tier-it").build()).build());
+        policies.apply("tier:tier-it", Policy.newBuilder().setPolicy(new TierPolicy("tier-it", List.of(
+                ModelLimit.newBuilder().setModel("*").setRequestsPerMinute(60L).setRequestsPerDay(10L).build(),
+                ModelLimit.newBuilder().setModel("sim-small").setTokensPerMinute(1_000L).build()))).build());
+        UsageEndpoint endpoint = new UsageEndpoint(UsageEndpoint.Source.of(view, new LimitResolver(policies),
+                new Calendars(policies, Calendar.UTC)), () -> NOW);
 
         // When the key asks, naming a model it has not used
         Map<String, Object> usage = endpoint.usage(KEY, "sim-large", NOW);

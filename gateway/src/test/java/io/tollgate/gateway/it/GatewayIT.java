@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.GatewayApplication;
 import io.tollgate.gateway.auth.ApiKeyStore;
+import io.tollgate.gateway.config.GatewayConfig;
 import io.tollgate.gateway.tokens.ChatTokenCounter;
 import io.tollgate.gateway.tokens.Tokenizers;
 import io.tollgate.localstack.junit.KafkaExtension;
@@ -53,9 +54,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The gateway end to end: real HTTP in, the simulated provider upstream, events on the embedded broker. */
+/**
+ * The gateway end to end: real HTTP in, the simulated provider upstream, events on the embedded broker. The
+ * gateway follows the policy topic, so the example file's keys are published there first, with ids of this
+ * class's own ({@value #KEY_SUFFIX}).
+ */
 @ExtendWith(KafkaExtension.class)
 class GatewayIT {
+
+    private static final String KEY_SUFFIX = "-gateway-it";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static SimulatedProvider provider;
@@ -69,8 +76,10 @@ class GatewayIT {
         kafka = shared;
         kafka.createTopics(1);
         provider = SimulatedProvider.start();
-        gateway = GatewayFixture.start(GatewayFixture.config(provider, kafka.bootstrapServers(), kafka.registryUrl(),
-                dir, Map.of("TOLLGATE_MAX_BODY_BYTES", "20000")));
+        GatewayConfig config = GatewayFixture.config(provider, kafka.bootstrapServers(), kafka.registryUrl(), dir,
+                Map.of("TOLLGATE_MAX_BODY_BYTES", "20000"));
+        PolicyTopic.publish(kafka, PolicyTopic.withKeyIdSuffix(config.policy(), KEY_SUFFIX), "tollgate.yaml");
+        gateway = GatewayFixture.start(config);
         usage = new GatewayFixture.UsageReader(kafka.bootstrapServers(), kafka.topics());
     }
 
@@ -114,7 +123,7 @@ class GatewayIT {
         UsageEvent request = events.get(0);
         UsageEvent resp = events.get(1);
         assertThat(request.getPhase()).isEqualTo(Phase.REQUEST);
-        assertThat(request.getApiKeyId()).isEqualTo("k-planner");
+        assertThat(request.getApiKeyId()).isEqualTo("k-planner" + KEY_SUFFIX);
         assertThat(request.getTeam()).isEqualTo("research");
         assertThat(request.getReservedPromptTokens()).isEqualTo(counted);
         assertThat(request.getReservedCompletionTokens()).isEqualTo(20);

@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 import io.tollgate.gateway.GatewayApplication;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.AdmissionDecision;
+import io.tollgate.gateway.admission.AdmissionDecision.Headroom;
+import io.tollgate.gateway.admission.AdmissionDecision.Kind;
 import io.tollgate.gateway.catalog.DiscoverySource;
 import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.resilience.UpstreamGuard;
@@ -102,7 +104,7 @@ class RequestPathIT {
     private static AdmissionDecision.Admitted admitted(Caller caller, String model, long tokens,
                                                        AdmissionDecision.Remaining remaining) {
         return new AdmissionDecision.Admitted(
-                new AdmissionDecision.Reservation(null, 0, caller.keyId(), model, tokens, 0), remaining);
+                new AdmissionDecision.Reservation(caller.keyId(), model, tokens, 0, 1), remaining);
     }
 
     @Test
@@ -134,23 +136,32 @@ class RequestPathIT {
 
     @Test
     void shouldWaitAndAskAgainThenSendRemainingQuotaHeadersWhenAdmissionSaysWait() throws Exception {
-        decisions.add(new AdmissionDecision.Wait(50, "rpm key=k-planner model=sim-large 500"));
+        decisions.add(new AdmissionDecision.Wait(Kind.RPM, 50, "rpm key=k-planner model=sim-large 500"));
         decisions.add(admitted(new Caller("k-planner", "", "", "", "", null), "sim-large", 0,
-                new AdmissionDecision.Remaining(5, 1_000, 50, 100)));
+                new AdmissionDecision.Remaining(new Headroom(500, 5, 20), new Headroom(200_000, 1_000, 1_500),
+                        new Headroom(100, 50, 3_600_000), new Headroom(10_000, 1_900, 3_600_000))));
 
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("X-Tollgate-Model")).contains("sim-large");
         assertThat(r.headers().firstValue("X-Tollgate-Remaining-Requests")).contains("5");
+        assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).contains("5");
+        assertThat(r.headers().firstValue("x-ratelimit-reset-requests")).contains("20ms");
+        assertThat(r.headers().firstValue("x-ratelimit-reset-tokens")).contains("1.5s");
         assertThat(r.headers().firstValue("X-Tollgate-Remaining-Tokens")).contains("1000");
         assertThat(r.headers().firstValue("X-Tollgate-Remaining-Requests-Today")).contains("50");
+        assertThat(r.headers().firstValue("X-Tollgate-Limit-Requests-Today")).contains("100");
+        assertThat(r.headers().firstValue("X-Tollgate-Remaining-Tokens-Today")).contains("1900");
+        assertThat(r.headers().firstValue("X-Tollgate-Limit-Tokens-Today")).contains("10000");
+        // 8 100 of 10 000 daily tokens used: the tpd warns as the rpd would
+        assertThat(r.headers().firstValue("X-Tollgate-Quota-Warning")).contains("8100 of 10000 daily tokens used (81%)");
         assertThat(decisions).isEmpty();
     }
 
     @Test
     void shouldCascadeWhenTheWaitIsLongerThanTheMaximum() throws Exception {
-        decisions.add(new AdmissionDecision.Wait(60_000, "rpm key=k-planner model=sim-large 500"));
+        decisions.add(new AdmissionDecision.Wait(Kind.RPM, 60_000, "rpm key=k-planner model=sim-large 500"));
 
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
 
@@ -163,8 +174,9 @@ class RequestPathIT {
     void shouldAnswer429WithTheShortestRetryAfterAndItsLimitAndForwardNothingWhenNoCandidateIsAdmitted()
             throws Exception {
         // Given the requested model is out of its daily quota and the fallback waits longer than max_wait
-        decisions.add(new AdmissionDecision.Refused("rpd key=k-planner 10000", 3_600_000, 429, "Daily quota used up"));
-        decisions.add(new AdmissionDecision.Refused("rpd key=k-planner model=sim-medium 10", 7_200_000, 429,
+        decisions.add(new AdmissionDecision.Refused(Kind.RPD, "rpd key=k-planner 10000", 3_600_000, 429,
+                "Daily quota used up"));
+        decisions.add(new AdmissionDecision.Refused(Kind.RPD, "rpd key=k-planner model=sim-medium 10", 7_200_000, 429,
                 "Daily quota of sim-medium used up"));
 
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
@@ -179,7 +191,7 @@ class RequestPathIT {
 
     @Test
     void shouldAnswerABlockAtOnceWithItsStatusAndReasonWithoutTryingTheFallback() throws Exception {
-        decisions.add(new AdmissionDecision.Refused("blocked team:research by command c-1", 0, 403,
+        decisions.add(new AdmissionDecision.Refused(Kind.BLOCKED, "blocked team:research by command c-1", 0, 403,
                 "budget used up (until 2026-11-23T00:00:00Z)"));
 
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
@@ -193,7 +205,8 @@ class RequestPathIT {
 
     @Test
     void shouldCascadeWhenARefusalIsNotABlock() throws Exception {
-        decisions.add(new AdmissionDecision.Refused("rpd key=k-planner model=sim-large 10", 3_600_000, 429, "daily"));
+        decisions.add(new AdmissionDecision.Refused(Kind.RPD, "rpd key=k-planner model=sim-large 10", 3_600_000, 429,
+                "daily"));
 
         HttpResponse<String> r = post(http, gateway.port(), "/v1/chat/completions", PLANNER, chat("sim-large", "hi", 4, false));
 

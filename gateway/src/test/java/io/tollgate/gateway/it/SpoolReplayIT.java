@@ -30,7 +30,9 @@ class SpoolReplayIT {
 
     @Test
     void shouldSpoolRefuseWhenFullAndReplayInOrderWhenTheBrokerComesBack(@TempDir Path dir) throws Exception {
-        // Given a dedicated broker we can stop, and a gateway with a small spool
+        // Given a dedicated broker we can stop, and a gateway with a small spool; the test is about the spool, so
+        // the gateway takes its keys from the policy file (TOLLGATE_POLICY_TOPIC=false), not from a topic that
+        // would stop with the broker
         Path data = dir.resolve("kafka");
         EmbeddedKafka broker = EmbeddedKafka.builder().dataDir(data).start();
         int port = broker.port();

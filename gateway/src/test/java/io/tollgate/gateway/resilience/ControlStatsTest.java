@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tollgate.gateway.admission.AdmissionDecision.Kind;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,9 +36,9 @@ class ControlStatsTest {
         stats.waited("k-1", "sim-large", 1_500);
         stats.waited("k-1", "sim-large", 500);
         stats.cascaded("k-1", "sim-large", "sim-medium", "rpm");
-        stats.refused("k-1", "sim-large", "rpd");
-        stats.refused("k-1", "sim-medium", "blocked");
-        stats.refused("k-1", "sim-medium", "blocked");
+        stats.refused("k-1", "sim-large", Kind.RPD);
+        stats.refused("k-1", "sim-medium", Kind.BLOCKED);
+        stats.refused("k-1", "sim-medium", Kind.BLOCKED);
 
         ControlStats.Counts key = stats.snapshot().byKey().get("k-1");
 
@@ -60,19 +61,17 @@ class ControlStatsTest {
     }
 
     @Test
-    void shouldNameBoundedReasonWhenGivenAdmissionLimit() {
-        assertThat(ControlStats.reasonOf("rpm key=k-1 model=* 60")).isEqualTo("rpm");
-        assertThat(ControlStats.reasonOf("rpd key=k-1 model=* 500")).isEqualTo("rpd");
-        assertThat(ControlStats.reasonOf("blocked team:acme by command c-1")).isEqualTo("blocked");
-        assertThat(ControlStats.reasonOf("quota view stale")).isEqualTo("stale_view");
-        assertThat(ControlStats.reasonOf("something else")).isEqualTo("other");
-        assertThat(ControlStats.reasonOf(null)).isEqualTo("other");
+    void shouldCountStaleViewRefusalsUnderTheirLabelWhenFailingClosed() {
+        stats.refused("k-1", "sim-large", Kind.STALE_VIEW);
+
+        assertThat(stats.snapshot().total().refusalsByReason()).isEqualTo(Map.of("stale_view", 1L));
+        assertThat(registry.get(ControlStats.REFUSALS).tags("reason", "stale_view").counter().count()).isEqualTo(1.0);
     }
 
     @Test
     void shouldWriteSnapshotAsJsonWhenAskedByAdminEndpoint() throws Exception {
         stats.served("k-1", "sim-large", true);
-        stats.refused("k-1", "sim-large", "rpm");
+        stats.refused("k-1", "sim-large", Kind.RPM);
 
         String json = new ObjectMapper().writeValueAsString(stats.snapshot());
 

@@ -190,7 +190,7 @@ class PolicyRouterTest {
     @Test
     void shouldAddTheCheapestFittingModelOfTheSameTierWhenTheRequestedContextWindowIsTooSmall() {
         // Given 5 000 prompt tokens for sim-small-short's 4 096
-        PromptFeatures prompt = new PromptFeatures(5_000, 1, 0, false, 0, 0, 0, 0);
+        PromptFeatures prompt = PromptFeatures.sized(5_000, 0);
 
         // When
         RoutePlan plan = router.plan(CALLER, "sim-small-short", prompt);
@@ -211,19 +211,19 @@ class PolicyRouterTest {
                 model("medium-128k-dear", "medium", 128_000, 16_384, 900_000, 3_000_000),
                 model("medium-128k", "medium", 128_000, 16_384, 400_000, 1_600_000),
                 model("large-200k", "large", 200_000, 16_384, 2_000_000, 8_000_000)));
-        PolicyRouter tiers = new PolicyRouter(directory, commands, new ComplexityScorer(),
+        PolicyRouter tiers = new PolicyRouter(directory, commands, SCORER,
                 new PolicyRouter.Settings(List.of(new TollgateConfig.ComplexityTier("small", 0.3),
                         new TollgateConfig.ComplexityTier("medium", 0.6), new TollgateConfig.ComplexityTier("large", 1.0)),
                         Map.of(), null), now::get);
 
         // When a 60k-token prompt asks for the 50k model
-        RoutePlan plan = tiers.plan(CALLER, "small-50k", new PromptFeatures(60_000, 1, 0, false, 0, 0, 0, 1_000));
+        RoutePlan plan = tiers.plan(CALLER, "small-50k", PromptFeatures.sized(60_000, 1_000));
 
         // Then the cheapest medium model takes it, not the dearer one nor the large tier
         assertThat(models(plan)).containsExactly("small-50k", "medium-128k");
         assertThat(plan.candidates().get(1).reason()).isEqualTo("context window: small-50k too small -> medium-128k");
         // and nothing is added when nothing of the same or a higher tier fits
-        assertThat(models(tiers.plan(CALLER, "small-50k", new PromptFeatures(300_000, 1, 0, false, 0, 0, 0, 0))))
+        assertThat(models(tiers.plan(CALLER, "small-50k", PromptFeatures.sized(300_000, 0))))
                 .containsExactly("small-50k");
     }
 
