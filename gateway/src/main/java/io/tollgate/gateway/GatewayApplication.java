@@ -8,7 +8,7 @@ import io.tollgate.gateway.auth.ApiKeyStore;
 import io.tollgate.gateway.call.CallExecutor;
 import io.tollgate.gateway.call.CallMetrics;
 import io.tollgate.gateway.catalog.BundledSource;
-import io.tollgate.gateway.catalog.ConfigModelSource;
+import io.tollgate.gateway.catalog.PolicyModelSource;
 import io.tollgate.gateway.catalog.DiscoverySource;
 import io.tollgate.gateway.catalog.EnvModelSource;
 import io.tollgate.gateway.catalog.InferenceSource;
@@ -29,7 +29,11 @@ import io.tollgate.gateway.http.MeteringCalls;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
 import io.tollgate.gateway.resilience.UpstreamGuard;
+import io.tollgate.gateway.routing.LiveRouting;
 import io.tollgate.gateway.routing.Router;
+import io.tollgate.gateway.upstream.ProviderDrift;
+import io.tollgate.policy.limits.QuotaWarning;
+import io.tollgate.schemas.avro.Policy;
 import io.tollgate.gateway.tokens.Tokenizers;
 import io.tollgate.gateway.upstream.Providers;
 import io.tollgate.policy.deadletter.DeadLetterPublisher;
@@ -67,6 +71,8 @@ public final class GatewayApplication implements AutoCloseable {
     private final ControlStats stats;
     private final ControlPlane control;
     private final PolicySnapshot policies = new PolicySnapshot();
+    private final LiveRouting routing;
+    private final ProviderDrift providers;
     private PolicyView policyView;
     private DeadLetterPublisher deadLetters;
 
@@ -80,7 +86,7 @@ public final class GatewayApplication implements AutoCloseable {
         AtomicReference<ModelCatalog> catalogRef = new AtomicReference<>();
         List<ModelSource> chain = new ArrayList<>();
         chain.add(new EnvModelSource(config.env()));
-        chain.add(new ConfigModelSource(config.policySource(), policy.models()));
+        chain.add(new PolicyModelSource(policies));
         chain.addAll(ModelFileSource.standardLocations(config.workingDir(), config.homeDir()));
         for (TollgateConfig.Provider p : policy.providers()) {
             String kind = p.discovery() == null ? "none" : p.discovery().toLowerCase(Locale.ROOT);
@@ -103,15 +109,19 @@ public final class GatewayApplication implements AutoCloseable {
         this.catalog = new ModelCatalog(chain, config.catalogDefaults());
         catalogRef.set(catalog);
         this.keys = new ApiKeyStore(policies);
+        this.routing = new LiveRouting(policies, config.maxWaitOverride());
+        this.providers = new ProviderDrift(policy.providers());
         Topics topics = Topics.forRegistry(config.registryUrl());
         if (config.followPolicies() && config.kafkaEnabled()) {
             // the policy file is what `tollgate policy apply` publishes; a gateway reads only the topic
             deadLetters = new DeadLetterPublisher(config.kafka());
             policyView = PolicyView.follow(config.kafka(), topics.policies().valueSerde().deserializer(),
-                    "tollgate-gateway", policies, deadLetters, PolicyView.Listener.NONE);
+                    "tollgate-gateway", policies, deadLetters, this::policyChanged);
         } else {
             PolicyRecords.toPolicies(policy, config.policySource()).forEach(policies::apply);
         }
+        routing.refresh();
+        providers.check(policies);
         this.events = b.events != null ? b.events : kafkaSink(topics);
         Gauge.builder("tollgate.gateway.spool.depth", events, EventSink::pendingEvents)
                 .description("usage events accepted but not yet acknowledged by Kafka")
@@ -121,13 +131,13 @@ public final class GatewayApplication implements AutoCloseable {
         this.stats = new ControlStats(metrics);
         ControlSettings controlSettings = ControlSettings.from(policy, config.env());
         this.control = b.router != null && b.admission != null && b.guard != null ? null
-                : new ControlPlane(policies, controlSettings, catalog, config.kafka(), topics, metrics, stats);
+                : new ControlPlane(policies, routing, controlSettings, catalog, config.kafka(), topics, metrics, stats);
         Router router = b.router != null ? b.router : control.router();
         Admission admission = b.admission != null ? b.admission : control.admission();
         UpstreamGuard guard = b.guard != null ? b.guard : control.guard();
         CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
-                router, admission, guard, events, callMetrics, config.gatewayId(), config.maxWait(),
-                config.autoWait(), stats, controlSettings.quotaWarning());
+                router, admission, guard, events, callMetrics, config.gatewayId(), routing::maxWait,
+                routing::autoWait, stats, () -> QuotaWarning.of(policies, controlSettings.quotaWarning()));
         UsageEndpoint.Source usage = control == null ? UsageEndpoint.Source.none()
                 : UsageEndpoint.Source.of(control.quotaView(), control.limits(), control.calendars());
         this.server = new GatewayServer(keys, catalog, executor, callMetrics, config.maxBodyBytes(),
@@ -137,9 +147,24 @@ public final class GatewayApplication implements AutoCloseable {
         this.admin = new AdminServer(adminToken, keys, catalog, events, metrics, () -> adminStats(guard));
     }
 
+    /**
+     * A policy record changed on the topic: models and routing apply at once; providers hold secrets and are read
+     * at start, so a changed provider is reported as needing a restart.
+     */
+    private void policyChanged(String key, Policy policy) {
+        if (key.startsWith(PolicyRecords.MODEL_PREFIX)) {
+            catalog.invalidate();
+        } else if (key.equals(PolicyRecords.ROUTING_KEY)) {
+            routing.refresh();
+        } else if (key.startsWith(PolicyRecords.PROVIDER_PREFIX)) {
+            providers.check(policies);
+        }
+    }
+
     private Map<String, Object> adminStats(UpstreamGuard guard) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("stats", stats.snapshot());
+        out.put("providers", providers.describe());
         if (control != null) {
             out.put("control", control.describe());
         }

@@ -57,16 +57,17 @@ public final class CallExecutor {
     private final EventSink events;
     private final CallMetrics metrics;
     private final String gatewayId;
-    private final Duration maxWait;
-    private final boolean autoWait;
+    private final java.util.function.Supplier<Duration> maxWait;
+    private final java.util.function.BooleanSupplier autoWait;
     private final ControlStats stats;
-    private final QuotaWarning quotaWarning;
+    private final java.util.function.Supplier<QuotaWarning> quotaWarning;
     private final CallableModels callable;
 
     public CallExecutor(ModelCatalog catalog, Tokenizers tokenizers, Providers providers, Router router,
                         Admission admission, UpstreamGuard guard, EventSink events, CallMetrics metrics,
-                        String gatewayId, Duration maxWait, boolean autoWait, ControlStats stats,
-                        QuotaWarning quotaWarning) {
+                        String gatewayId, java.util.function.Supplier<Duration> maxWait,
+                        java.util.function.BooleanSupplier autoWait, ControlStats stats,
+                        java.util.function.Supplier<QuotaWarning> quotaWarning) {
         this.catalog = catalog;
         this.tokenizers = tokenizers;
         this.providers = providers;
@@ -256,7 +257,7 @@ public final class CallExecutor {
                     return a;
                 }
                 case AdmissionDecision.Wait w -> {
-                    if (autoWait && waited + w.waitMillis() <= maxWait.toMillis()) {
+                    if (autoWait.getAsBoolean() && waited + w.waitMillis() <= maxWait.get().toMillis()) {
                         park(w.waitMillis(), state);
                         waited += w.waitMillis();
                         stats.waited(state.keyId, t.model().id(), w.waitMillis());
@@ -338,11 +339,12 @@ public final class CallExecutor {
 
     /** The warnings of the daily quotas (requests, tokens) that are nearly used, joined as one header value. */
     private Optional<String> quotaWarning(AdmissionDecision.Remaining remaining) {
+        QuotaWarning warning = quotaWarning.get();
         List<String> warnings = new java.util.ArrayList<>(2);
         for (LimitKind kind : List.of(LimitKind.RPD, LimitKind.TPD)) {
             AdmissionDecision.Headroom day = remaining.of(kind);
             if (day.limited()) {
-                quotaWarning.message(kind, day.used(), day.limit()).ifPresent(warnings::add);
+                warning.message(kind, day.used(), day.limit()).ifPresent(warnings::add);
             }
         }
         return warnings.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", warnings));

@@ -53,7 +53,7 @@ public final class ModelCatalog {
         for (ModelSource source : chain) {
             ModelFacts f = source.lookup(id);
             if (!f.isEmpty()) {
-                facts.add(new Sourced<>(f, source.name()));
+                facts.add(new Sourced<>(f, source.name(id)));
             }
         }
         facts.add(new Sourced<>(defaults.lookup(id), defaults.name()));

@@ -9,6 +9,11 @@ public interface ModelSource {
     /** Short label recorded next to every value this source supplies, e.g. {@code "env"}. */
     String name();
 
+    /** The label of the values this source supplies for {@code modelId}; {@link #name()} unless a source says more. */
+    default String name(String modelId) {
+        return name();
+    }
+
     /** What this source knows about {@code modelId}; {@link ModelFacts#NONE} when nothing. */
     ModelFacts lookup(String modelId);
 

@@ -24,8 +24,8 @@ import java.util.Optional;
  * @param registryUrl        schema registry ({@code TOLLGATE_SCHEMA_REGISTRY_URL}, default mock://tollgate)
  * @param kafka              Kafka client properties ({@code KAFKA_BOOTSTRAP_SERVERS} -> bootstrap.servers ...)
  * @param followPolicies     consume {@code tollgate.policies.v1} for live key updates ({@code TOLLGATE_POLICY_TOPIC}, true)
- * @param maxWait            longest auto-wait for a limit ({@code routing.max_wait_seconds}; {@code TOLLGATE_MAX_WAIT_MS})
- * @param autoWait           wait rather than cascade when a limit frees up soon ({@code routing.auto_wait})
+ * @param maxWaitOverride    {@code TOLLGATE_MAX_WAIT_MS}: the longest auto-wait, over the policy's
+ *                           {@code routing.max_wait_seconds} (routing itself comes from the policy topic)
  * @param discoveryTimeout   per listing request ({@code TOLLGATE_DISCOVERY_TIMEOUT_MS}, 3000)
  * @param discoveryTtl       refresh period of discovered models ({@code TOLLGATE_DISCOVERY_TTL_SECONDS}, 3600)
  * @param modelFileDirs      directories searched for {@code tollgate-models.json}: working dir, home
@@ -34,12 +34,13 @@ import java.util.Optional;
 public record GatewayConfig(TollgateConfig policy, String policySource, String host, int port, Admin admin,
                             String gatewayId,
                             long maxBodyBytes, Path spoolDir, long spoolMaxBytes, String registryUrl,
-                            Map<String, Object> kafka, boolean followPolicies, Duration maxWait, boolean autoWait,
+                            Map<String, Object> kafka, boolean followPolicies, Optional<Duration> maxWaitOverride,
                             Duration discoveryTimeout, Duration discoveryTtl, Path workingDir, Path homeDir,
                             Map<String, String> env, CatalogDefaults catalogDefaults) {
 
     public GatewayConfig {
         Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(maxWaitOverride, "maxWaitOverride");
         kafka = Map.copyOf(kafka);
         env = Map.copyOf(env);
     }
@@ -79,31 +80,31 @@ public record GatewayConfig(TollgateConfig policy, String policySource, String h
 
     public GatewayConfig withPort(int newPort) {
         return new GatewayConfig(policy, policySource, host, newPort, admin, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
-                registryUrl, kafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
+                registryUrl, kafka, followPolicies, maxWaitOverride, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withKafka(Map<String, Object> newKafka, String newRegistryUrl) {
         return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
-                newRegistryUrl, newKafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl,
+                newRegistryUrl, newKafka, followPolicies, maxWaitOverride, discoveryTimeout, discoveryTtl,
                 workingDir, homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withSpool(Path dir, long maxBytes) {
         return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, maxBodyBytes, dir, maxBytes,
-                registryUrl, kafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
+                registryUrl, kafka, followPolicies, maxWaitOverride, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withMaxBodyBytes(long bytes) {
         return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, bytes, spoolDir, spoolMaxBytes,
-                registryUrl, kafka, followPolicies, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
+                registryUrl, kafka, followPolicies, maxWaitOverride, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 
     public GatewayConfig withFollowPolicies(boolean follow) {
         return new GatewayConfig(policy, policySource, host, port, admin, gatewayId, maxBodyBytes, spoolDir, spoolMaxBytes,
-                registryUrl, kafka, follow, maxWait, autoWait, discoveryTimeout, discoveryTtl, workingDir,
+                registryUrl, kafka, follow, maxWaitOverride, discoveryTimeout, discoveryTtl, workingDir,
                 homeDir, env, catalogDefaults);
     }
 }

@@ -40,10 +40,8 @@ public final class GatewayConfigLoader {
 
     /** With an already parsed policy file (the local-stack launcher parses it once for every service). */
     public GatewayConfig load(TollgateConfig policy, String policySource) {
-        TollgateConfig.Routing routing = policy.routing();
-        Duration maxWait = env.containsKey("TOLLGATE_MAX_WAIT_MS")
-                ? Duration.ofMillis(longVar("TOLLGATE_MAX_WAIT_MS", 0))
-                : Duration.ofMillis(routing == null ? 0 : Math.round(routing.maxWaitSeconds() * 1000));
+        Optional<Duration> maxWaitOverride = env.containsKey("TOLLGATE_MAX_WAIT_MS")
+                ? Optional.of(Duration.ofMillis(longVar("TOLLGATE_MAX_WAIT_MS", 0))) : Optional.empty();
         return new GatewayConfig(policy, policySource,
                 env.getOrDefault("TOLLGATE_GATEWAY_HOST", "0.0.0.0"),
                 (int) longVar("TOLLGATE_GATEWAY_PORT", 8080),
@@ -56,8 +54,7 @@ public final class GatewayConfigLoader {
                 env.getOrDefault("TOLLGATE_SCHEMA_REGISTRY_URL", "mock://tollgate"),
                 kafkaProperties(env),
                 Boolean.parseBoolean(env.getOrDefault("TOLLGATE_POLICY_TOPIC", "true")),
-                maxWait,
-                routing != null && routing.autoWait(),
+                maxWaitOverride,
                 Duration.ofMillis(longVar("TOLLGATE_DISCOVERY_TIMEOUT_MS", 3_000)),
                 Duration.ofSeconds(longVar("TOLLGATE_DISCOVERY_TTL_SECONDS", 3_600)),
                 Path.of(env.getOrDefault("TOLLGATE_WORKING_DIR", System.getProperty("user.dir"))),

@@ -14,6 +14,7 @@ import io.tollgate.gateway.routing.CatalogModelDirectory;
 import io.tollgate.gateway.routing.CommandConsumer;
 import io.tollgate.gateway.routing.CommandView;
 import io.tollgate.gateway.routing.ComplexityScorer;
+import io.tollgate.gateway.routing.LiveRouting;
 import io.tollgate.gateway.routing.PolicyRouter;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.limits.LimitResolver;
@@ -67,7 +68,7 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * @param kafka Kafka client settings; empty (no {@code bootstrap.servers}) = no views from topics
      */
-    public ControlPlane(PolicySnapshot policies, ControlSettings settings, ModelCatalog catalog,
+    public ControlPlane(PolicySnapshot policies, LiveRouting routing, ControlSettings settings, ModelCatalog catalog,
                         Map<String, Object> kafka, Topics topics, MeterRegistry metrics, ControlStats stats) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.stats = Objects.requireNonNull(stats, "stats");
@@ -79,7 +80,7 @@ public final class ControlPlane implements AutoCloseable {
         this.quota = new QuotaAdmission(quotaView, limits, calendars, this::fleetSize, settings.admission());
         this.admission = new CommandAwareAdmission(quota, commands);
         this.router = new PolicyRouter(new CatalogModelDirectory(catalog, 5_000, System::currentTimeMillis), commands,
-                new ComplexityScorer(), settings.routing(), System::currentTimeMillis);
+                new ComplexityScorer(), routing::settings, System::currentTimeMillis);
         this.guard = new RetryingCircuitGuard(settings.guard(), new Random(), stats);
         if (kafka.containsKey("bootstrap.servers")) {
             quotaConsumer = new QuotaViewConsumer(kafka, topics, quotaView, metrics, Clock.systemUTC());

@@ -4,11 +4,9 @@ import io.tollgate.gateway.admission.QuotaAdmission;
 import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.gateway.resilience.RetryingCircuitGuard;
-import io.tollgate.gateway.routing.PolicyRouter;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -33,7 +31,7 @@ import java.util.Map;
  * {@code organisation.reset_hour}.
  */
 public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuitGuard.Settings guard,
-                              PolicyRouter.Settings routing, Duration catchUp, Calendar calendar,
+                              Duration catchUp, Calendar calendar,
                               QuotaWarning quotaWarning, String fleetGroup) {
 
     public static ControlSettings from(TollgateConfig policy, Map<String, String> env) {
@@ -55,10 +53,7 @@ public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuit
                 millis(env, "TOLLGATE_RETRY_MAX_RETRY_AFTER_MS", g.maxRetryAfter()),
                 (int) number(env, "TOLLGATE_BREAKER_FAILURE_THRESHOLD", g.failureThreshold()),
                 millis(env, "TOLLGATE_BREAKER_COOL_DOWN_MS", g.coolDown()));
-        PolicyRouter.Settings routing = policy.routing() == null
-                ? new PolicyRouter.Settings(List.of(), Map.of(), null)
-                : PolicyRouter.Settings.from(policy.routing());
-        return new ControlSettings(admission, guard, routing,
+        return new ControlSettings(admission, guard,
                 millis(env, "TOLLGATE_CONTROL_CATCH_UP_MS", Duration.ofSeconds(10)), calendar,
                 new QuotaWarning(warning), group.isEmpty() ? FleetMembership.DEFAULT_GROUP : group);
     }

@@ -57,6 +57,7 @@ public final class UsageEvents {
                 .setTenant(f.caller().tenant())
                 .setTeam(f.caller().team())
                 .setAgent(f.caller().agent())
+                .setSubAgent(f.caller().subAgent())
                 .setConversationId(f.caller().conversationId())
                 .setRequestedModel(f.requestedModel())
                 .setModel(f.model().id())

@@ -217,9 +217,9 @@ public final class GatewayServer implements AutoCloseable {
 
     private static Caller caller(Context ctx, KeyRecord key) {
         String conversation = optionalHeader(ctx, "X-Tollgate-Conversation");
-        String agent = optionalHeader(ctx, "X-Tollgate-Agent");
-        return new Caller(key.keyId(), key.tenant(), key.team(), agent == null ? key.agent() : agent, key.tier(),
-                conversation);
+        // a sub-agent is attributed under the key's own agent, never instead of it: the agent's budget still trips
+        String subAgent = optionalHeader(ctx, "X-Tollgate-Agent");
+        return new Caller(key.keyId(), key.tenant(), key.team(), key.agent(), key.tier(), conversation, subAgent);
     }
 
     private static String optionalHeader(Context ctx, String name) {

@@ -122,7 +122,7 @@ public final class CommandView {
             case AGENT -> caller.agent();
             case API_KEY -> caller.keyId();
             case CONVERSATION -> caller.conversationId();
-            case SUB_AGENT -> null;
+            case SUB_AGENT -> caller.subAgentId();
         };
     }
 }

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The router of {@code tollgate.yaml}'s {@code routing} section, reading only in-memory views.
@@ -64,7 +65,7 @@ public final class PolicyRouter implements Router {
     private final ModelDirectory models;
     private final CommandView commands;
     private final ComplexityScorer scorer;
-    private final Settings settings;
+    private final Supplier<Settings> settings;
     private final LongSupplier clock;
 
     /**
@@ -72,11 +73,22 @@ public final class PolicyRouter implements Router {
      */
     public PolicyRouter(ModelDirectory models, CommandView commands, ComplexityScorer scorer, Settings settings,
                         LongSupplier clock) {
+        this(models, commands, scorer, constant(settings), clock);
+    }
+
+    /** A router whose settings are read per call, e.g. {@link LiveRouting#settings()} that follows the policy. */
+    public PolicyRouter(ModelDirectory models, CommandView commands, ComplexityScorer scorer, Supplier<Settings> settings,
+                        LongSupplier clock) {
         this.models = Objects.requireNonNull(models, "models");
         this.commands = Objects.requireNonNull(commands, "commands");
         this.scorer = Objects.requireNonNull(scorer, "scorer");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    private static Supplier<Settings> constant(Settings settings) {
+        Objects.requireNonNull(settings, "settings");
+        return () -> settings;
     }
 
     @Override
@@ -107,13 +119,13 @@ public final class PolicyRouter implements Router {
         contextWindowFallback(choice.model(), features, costCeiling)
                 .filter(c -> seen.add(c.model()))
                 .ifPresent(candidates::add);
-        for (String fallback : settings.fallbackChains().getOrDefault(choice.model(), List.of())) {
+        for (String fallback : settings.get().fallbackChains().getOrDefault(choice.model(), List.of())) {
             if (usableFallback(fallback, features, costCeiling) && seen.add(fallback)) {
                 candidates.add(new RoutePlan.Candidate(fallback, true, "fallback of " + choice.model(), null,
                         RoutePlan.Via.FALLBACK_CHAIN));
             }
         }
-        String local = settings.localFallback();
+        String local = settings.get().localFallback();
         if (local != null && !local.isBlank() && usableFallback(local, features, costCeiling) && seen.add(local)) {
             candidates.add(new RoutePlan.Candidate(local, true, "local fallback", null, RoutePlan.Via.LOCAL_FALLBACK));
         }
@@ -145,7 +157,7 @@ public final class PolicyRouter implements Router {
             return Optional.empty();
         }
         String tier = model.get().tier();
-        List<String> order = settings.complexityTiers().stream().map(TollgateConfig.ComplexityTier::tier).toList();
+        List<String> order = settings.get().complexityTiers().stream().map(TollgateConfig.ComplexityTier::tier).toList();
         List<String> tiers = new ArrayList<>(List.of(tier));
         int at = order.indexOf(tier);
         if (at >= 0) {
@@ -165,7 +177,7 @@ public final class PolicyRouter implements Router {
 
     private Choice byComplexity(String requested, PromptFeatures features) {
         Complexity complexity = scorer.score(features);
-        List<String> order = settings.complexityTiers().stream().map(TollgateConfig.ComplexityTier::tier).toList();
+        List<String> order = settings.get().complexityTiers().stream().map(TollgateConfig.ComplexityTier::tier).toList();
         if (!isAuto(requested)) {
             int named = order.indexOf(requested);
             List<String> tiers = named < 0 ? List.of(requested) : order.subList(named, order.size());
@@ -177,7 +189,7 @@ public final class PolicyRouter implements Router {
         }
         int byScore = order.size() - 1;
         for (int i = 0; i < order.size(); i++) {
-            if (complexity.score() <= settings.complexityTiers().get(i).maxScore()) {
+            if (complexity.score() <= settings.get().complexityTiers().get(i).maxScore()) {
                 byScore = i;
                 break;
             }

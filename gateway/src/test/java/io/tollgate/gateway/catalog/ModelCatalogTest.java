@@ -20,7 +20,10 @@ class ModelCatalogTest {
     private ModelCatalog catalog(Map<String, String> env, List<ModelSource> files, ModelSource discovery) {
         List<ModelSource> chain = new java.util.ArrayList<>();
         chain.add(new EnvModelSource(env));
-        chain.add(new ConfigModelSource("tollgate.yaml", List.of(CONFIGURED)));
+        io.tollgate.policy.records.PolicySnapshot policies = new io.tollgate.policy.records.PolicySnapshot();
+        policies.apply("model:gpt-4o", io.tollgate.schemas.avro.Policy.newBuilder()
+                .setPolicy(io.tollgate.policy.records.PolicyRecords.modelPolicy(CONFIGURED)).setSource("tollgate.yaml").build());
+        chain.add(new PolicyModelSource(policies));
         chain.addAll(files);
         if (discovery != null) {
             chain.add(discovery);

@@ -68,11 +68,12 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
-    void shouldTakeAutoWaitFromTheRoutingSectionWhenNoVariableOverridesIt() {
+    void shouldLeaveAutoWaitToThePolicyTopicUnlessTheVariableOverridesTheLongestWait() {
         GatewayConfig config = new GatewayConfigLoader(Map.of()).load(EXAMPLE, "tollgate.yaml");
+        GatewayConfig overridden = new GatewayConfigLoader(Map.of("TOLLGATE_MAX_WAIT_MS", "2500")).load(EXAMPLE, "tollgate.yaml");
 
-        assertThat(config.autoWait()).isTrue();
-        assertThat(config.maxWait()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.maxWaitOverride()).isEmpty();
+        assertThat(overridden.maxWaitOverride()).contains(Duration.ofMillis(2_500));
         assertThat(config.maxBodyBytes()).isEqualTo(4L * 1024 * 1024);
         assertThat(config.kafkaEnabled()).isFalse();
     }

@@ -5,6 +5,7 @@ import io.tollgate.gateway.config.GatewayConfigLoader;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.localstack.provider.SimulatedProvider;
 import io.tollgate.schemas.policy.PolicyFileParser;
+import io.tollgate.schemas.policy.TollgateConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,12 +41,15 @@ final class BoundaryStack implements AutoCloseable {
     final SimulatedProvider provider;
     final GatewayApplication gateway;
     final String prefix;
+    /** The policy published to the topic before the gateway started. */
+    final TollgateConfig policy;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private BoundaryStack(SimulatedProvider provider, GatewayApplication gateway, String prefix) {
+    private BoundaryStack(SimulatedProvider provider, GatewayApplication gateway, String prefix, TollgateConfig policy) {
         this.provider = provider;
         this.gateway = gateway;
         this.prefix = prefix;
+        this.policy = policy;
     }
 
     static BoundaryStack start(SharedKafka kafka, Path dir, String prefix, Map<String, String> extraEnv) {
@@ -61,9 +65,12 @@ final class BoundaryStack implements AutoCloseable {
         env.put("HOME", dir.toString());
         env.putAll(extraEnv);
         String yaml = policy(provider.baseUrl(), prefix);
+        TollgateConfig policy = PolicyFileParser.parse(yaml, prefix + ".yaml");
+        // a gateway takes its policy from the topic, as `tollgate policy apply` leaves it; key ids are the prefix's
+        PolicyTopic.publish(kafka, policy, prefix + ".yaml");
         GatewayApplication gateway = new GatewayApplication(new GatewayConfigLoader(env)
-                .load(PolicyFileParser.parse(yaml, prefix + ".yaml"), prefix + ".yaml")).start();
-        return new BoundaryStack(provider, gateway, prefix);
+                .load(policy, prefix + ".yaml")).start();
+        return new BoundaryStack(provider, gateway, prefix, policy);
     }
 
     private static String policy(String providerUrl, String p) {

@@ -371,7 +371,9 @@ class GatewayIT {
         assertThat(response.statusCode()).isEqualTo(200);
         UsageEvent req = eventsOf(response.headers().firstValue("X-Tollgate-Call-Id").orElseThrow(), 2).get(0);
         assertThat(req.getConversationId()).isEqualTo("conv-42");
-        assertThat(req.getAgent()).isEqualTo("planner-sub-1");
+        // the key's own agent keeps the call (its budget still trips); the header only names a sub-agent under it
+        assertThat(req.getAgent()).isEqualTo("planner");
+        assertThat(req.getSubAgent()).isEqualTo("planner-sub-1");
         // no max_tokens: sim-large's max output (16384) fits in the 128000 window left by the prompt
         assertThat(req.getReservedCompletionTokens()).isEqualTo(16_384);
     }

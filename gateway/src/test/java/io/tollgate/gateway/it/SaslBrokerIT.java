@@ -76,8 +76,14 @@ class SaslBrokerIT {
         metering = new MeteringApplication(MeteringConfigLoader.load(null, meteringEnv)).start();
         Map<String, String> gatewayEnv = new HashMap<>(saslClient("gateway", GATEWAY_PASSWORD));
         gatewayEnv.remove("KAFKA_BOOTSTRAP_SERVERS"); // the fixture sets it
-        gateway = new GatewayApplication(GatewayFixture.config(provider, broker.saslBootstrapServers(), REGISTRY,
-                dir.resolve("gateway"), gatewayEnv)).start();
+        var config = GatewayFixture.config(provider, broker.saslBootstrapServers(), REGISTRY, dir.resolve("gateway"),
+                gatewayEnv);
+        // the policy goes onto this broker's policy topic over SASL too, as `tollgate policy apply` would put it
+        Map<String, Object> producer = new HashMap<>(config.kafka());
+        producer.put("schema.registry.url", REGISTRY);
+        producer.put("acks", "all");
+        PolicyTopic.publish(producer, Topics.forRegistry(REGISTRY), config.policy(), "tollgate.yaml");
+        gateway = new GatewayApplication(config).start();
     }
 
     @AfterAll

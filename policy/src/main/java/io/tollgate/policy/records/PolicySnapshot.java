@@ -82,6 +82,10 @@ public final class PolicySnapshot implements PolicySource {
         return variants(BudgetPolicy.class);
     }
 
+    public List<io.tollgate.schemas.avro.ModelPolicy> models() {
+        return variants(io.tollgate.schemas.avro.ModelPolicy.class);
+    }
+
     public List<TenantPolicy> tenants() {
         return variants(TenantPolicy.class);
     }
