@@ -60,6 +60,8 @@ final class BoundaryStack implements AutoCloseable {
         env.put("TOLLGATE_GATEWAY_PORT", "0");
         env.put("TOLLGATE_GATEWAY_HOST", "127.0.0.1");
         env.put("TOLLGATE_GATEWAY_ID", "gw-" + prefix);
+        env.put("TOLLGATE_ADMIN_PORT", "0");
+        env.put("TOLLGATE_ADMIN_TOKEN", GatewayFixture.ADMIN_TOKEN);
         env.put("TOLLGATE_SPOOL_DIR", dir.resolve("spool-" + prefix).toString());
         env.put("TOLLGATE_WORKING_DIR", dir.toString());
         env.put("HOME", dir.toString());
@@ -157,6 +159,13 @@ final class BoundaryStack implements AutoCloseable {
             b.header("Authorization", "Bearer " + secret(key(keyKind)));
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET on the admin listener, with the admin token. */
+    HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path))
+                .header("Authorization", "Bearer " + GatewayFixture.ADMIN_TOKEN).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static String chat(String model, String content, Integer maxTokens) {

@@ -108,9 +108,11 @@ final class GatewayFixture {
                     return null;
                 }
             });
-            TopicPartition tp = new TopicPartition(Topics.USAGE, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+            // every partition: whichever test class created the shared topic chose how many it has
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.USAGE).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
         }
 
         List<UsageEvent> poll() {

@@ -36,7 +36,7 @@ class LivePolicyIT {
     @BeforeAll
     static void start(SharedKafka shared, @TempDir Path dir) {
         kafka = shared;
-        kafka.createTopics(3);
+        kafka.createTopics(1);
         stack = BoundaryStack.start(kafka, dir, "live-it", Map.of("TOLLGATE_RETRY_MAX_ATTEMPTS", "1"));
     }
 

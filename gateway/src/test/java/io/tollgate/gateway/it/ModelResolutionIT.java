@@ -108,10 +108,10 @@ class ModelResolutionIT {
         assertThat(stack.provider.counters().total().requests()).isZero();
 
         // and the admin view and the model list say so
-        JsonNode admin = JSON.readTree(stack.get(null, "/admin/models/sim-unpriced").body());
+        JsonNode admin = JSON.readTree(stack.admin("/admin/models/sim-unpriced").body());
         assertThat(admin.get("priced").asBoolean()).isFalse();
         assertThat(admin.get("unpriced").asText()).contains("TOLLGATE_MODEL_PRICE_INPUT_SIM_UNPRICED");
-        assertThat(JSON.readTree(stack.get(null, "/admin/models/sim-small").body()).get("priced").asBoolean()).isTrue();
+        assertThat(JSON.readTree(stack.admin("/admin/models/sim-small").body()).get("priced").asBoolean()).isTrue();
         assertThat(stack.get("open", "/v1/models").body()).contains("\"sim-small\"").doesNotContain("sim-unpriced");
 
         // and routing by tier takes the cheapest priced small model, never the one priced 0 by default

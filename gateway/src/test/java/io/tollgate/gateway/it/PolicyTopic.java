@@ -2,6 +2,7 @@ package io.tollgate.gateway.it;
 
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.policy.records.PolicyRecords;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.policy.TollgateConfig;
@@ -22,7 +23,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * so a gateway started afterwards reads them before it serves.
  *
  * <p>Test classes share one broker and so one policy topic: each should use key ids (and tier names) of its
- * own, e.g. through {@link #withKeyIdSuffix}.
+ * own, e.g. through {@link #withKeyIdSuffix}. Models, providers and routing are one namespace for everyone, so,
+ * as {@code policy apply} does, the models and providers on the topic that {@code config} does not declare are
+ * deleted: a cheaper model another class left behind must not win this class's routing.
  */
 public final class PolicyTopic {
 
@@ -39,8 +42,13 @@ public final class PolicyTopic {
         try (KafkaProducer<String, Policy> producer = new KafkaProducer<>(producerProperties, new StringSerializer(),
                 topics.policies().valueSerde().serializer())) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
-            PolicyRecords.toPolicies(config, source).forEach((key, policy) ->
-                    acks.add(producer.send(new ProducerRecord<>(Topics.POLICIES, key, policy))));
+            Map<String, Policy> desired = PolicyRecords.toPolicies(config, source);
+            desired.forEach((key, policy) -> acks.add(producer.send(new ProducerRecord<>(Topics.POLICIES, key, policy))));
+            CompactedView.readValues("policy-topic-it", producerProperties, Topics.POLICIES, (topic, data) -> data,
+                    CompactedView.Refusals.LOG_ONLY, java.time.Duration.ofSeconds(30)).keySet().stream()
+                    .filter(key -> key.startsWith(PolicyRecords.MODEL_PREFIX) || key.startsWith(PolicyRecords.PROVIDER_PREFIX))
+                    .filter(key -> !desired.containsKey(key))
+                    .forEach(key -> acks.add(producer.send(new ProducerRecord<>(Topics.POLICIES, key, null))));
             for (Future<RecordMetadata> ack : acks) {
                 ack.get();
             }
