@@ -171,12 +171,12 @@ class AvroSerdeTest {
     @Nested
     class Evolution {
 
-        /** UsageEvent as it was before its last two (defaulted) fields were added. */
+        /** UsageEvent as it was before its last three (defaulted) fields were added. */
         static Schema olderUsageSchema() {
             Schema current = UsageEvent.getClassSchema();
             List<Schema.Field> fields = new ArrayList<>();
             for (Schema.Field field : current.getFields()) {
-                if (!field.name().equals("latencyMs") && !field.name().equals("timeToFirstTokenMs")) {
+                if (!List.of("contextWindow", "maxOutputTokens", "usageNote").contains(field.name())) {
                     fields.add(new Schema.Field(field, field.schema()));
                 }
             }
@@ -190,8 +190,9 @@ class AvroSerdeTest {
             InMemorySchemaRegistry registry = SchemaRegistries.inMemory(SCOPE);
             int olderId = registry.register(TOPIC + "-value", older);
             UsageEvent event = usage(7);
-            event.setLatencyMs(1234L);
-            event.setTimeToFirstTokenMs(99L);
+            event.setContextWindow(128_000);
+            event.setMaxOutputTokens(16_384);
+            event.setUsageNote("provider usage refused");
             ByteArrayOutputStream payload = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(payload, null);
             new SpecificDatumWriter<UsageEvent>(older).write(event, encoder);
@@ -202,10 +203,12 @@ class AvroSerdeTest {
                     .deserialize(TOPIC, frame(olderId, payload.toByteArray()));
 
             // Then the new fields take their defaults and the rest is intact
-            assertThat(read.getLatencyMs()).isZero();
-            assertThat(read.getTimeToFirstTokenMs()).isNull();
-            event.setLatencyMs(0L);
-            event.setTimeToFirstTokenMs(null);
+            assertThat(read.getContextWindow()).isZero();
+            assertThat(read.getMaxOutputTokens()).isZero();
+            assertThat(read.getUsageNote()).isNull();
+            event.setContextWindow(0);
+            event.setMaxOutputTokens(0);
+            event.setUsageNote(null);
             assertThat(read).isEqualTo(event);
         }
 
