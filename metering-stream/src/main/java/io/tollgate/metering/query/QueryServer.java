@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.metering.topology.IngestTopology;
 import io.tollgate.metering.topology.ModelHealthTopology;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
@@ -64,6 +65,7 @@ public final class QueryServer implements AutoCloseable {
             config.routes.get("/v1/keys/{apiKeyId}/rates", this::rates);
             config.routes.get("/v1/keys/{apiKeyId}/wait-time", this::waitTime);
             config.routes.get("/v1/keys/{apiKeyId}/daily", this::daily);
+            config.routes.get("/v1/keys/{apiKeyId}/calls/{callId}", this::call);
             config.routes.get("/v1/spend/{scope}/{id}", this::spend);
             config.routes.get("/v1/model-health", this::health);
             io.tollgate.metering.dashboard.DashboardRoutes.register(config.routes, () -> backend, clock, dashboardFeed);
@@ -165,6 +167,22 @@ public final class QueryServer implements AutoCloseable {
             return;
         }
         ctx.json(backend().local().day(apiKeyId, model(ctx), day, at(ctx)));
+    }
+
+    private void call(Context ctx) {
+        String apiKeyId = ctx.pathParam("apiKeyId");
+        String callId = ctx.pathParam("callId");
+        // calls are kept on the usage partitioning: the key's owner holds them
+        if (forwarded(ctx, IngestTopology.CALLS_STORE, apiKeyId)) {
+            return;
+        }
+        Optional<QueryViews.Call> call = backend().local().call(apiKeyId, callId);
+        if (call.isPresent()) {
+            ctx.json(call.get());
+        } else {
+            error(ctx, 404, "no call " + callId + " of key " + apiKeyId + " is known (never metered, or older than"
+                    + " metering.calls.retention)");
+        }
     }
 
     private void spend(Context ctx) {
