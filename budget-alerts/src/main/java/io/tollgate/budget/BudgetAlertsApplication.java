@@ -14,6 +14,8 @@ import io.tollgate.budget.topology.DeadLetterHandler;
 import io.tollgate.budget.topology.TopologyMetrics;
 import io.tollgate.budget.webhook.WebhookDispatcher;
 import io.tollgate.budget.webhook.WebhookSink;
+import io.tollgate.policy.deadletter.DeadLetter;
+import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.serde.AvroSerdeConfig;
 import java.net.InetAddress;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -54,6 +57,7 @@ public final class BudgetAlertsApplication implements AutoCloseable {
     private HttpApi http;
     private volatile Peers peers = Peers.none();
     private WebhookSink webhook;
+    private DeadLetterPublisher deadLetters;
 
     public BudgetAlertsApplication(BudgetAlertsConfig config) {
         this.config = config;
@@ -74,14 +78,19 @@ public final class BudgetAlertsApplication implements AutoCloseable {
     public synchronized BudgetAlertsApplication start() {
         // REST first: Streams must be told the address the other instances reach it at (application.server)
         BudgetQueries queries = new BudgetQueries(this::store, config.defaultZone(), config.defaultQuotaWarningPercent());
-        http = new HttpApi(queries, meters::scrape, () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
+        http = new HttpApi(queries, meters::scrape, this::alive,
+                () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
                 System::currentTimeMillis, () -> peers).start(config.httpHost(), config.httpPort());
         HostInfo self = advertised();
         Topics topics = Topics.withSerdeConfig(serdeConfig());
         StreamsBuilder builder = new StreamsBuilder();
-        BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, new TopologyMetrics(meters));
+        TopologyMetrics metrics = new TopologyMetrics(meters);
+        deadLetters = new DeadLetterPublisher(config.kafka());
+        BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, metrics, deadLetters::publish);
         Properties props = streamsProperties();
         props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+        props.put(DeadLetterHandler.PUBLISHER_CONFIG, (Consumer<DeadLetter>) deadLetters::publish);
         streams = new KafkaStreams(builder.build(), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("budget-alerts stream thread failed; replacing it", e);
@@ -109,6 +118,21 @@ public final class BudgetAlertsApplication implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    /**
+     * False once Streams has failed for good: ERROR (the global thread died: it cannot be replaced), or on its way
+     * there. NOT_RUNNING and PENDING_SHUTDOWN count as failed only while this application has not been closed.
+     */
+    private boolean alive() {
+        KafkaStreams s = streams;
+        if (s == null) {
+            return true;
+        }
+        return switch (s.state()) {
+            case ERROR, PENDING_ERROR, NOT_RUNNING, PENDING_SHUTDOWN -> false;
+            default -> true;
+        };
     }
 
     /** The advertised URL's host and port, or the HTTP host (this machine's name for a wildcard) and bound port. */
@@ -159,6 +183,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        // a second instance keeps a warm copy of each task's stores, so losing an instance does not stop
+        // queries and alerts for the time a restore from the changelogs takes
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
         props.putAll(serdeConfig());
         props.putAll(config.kafka()); // KAFKA_* wins over the defaults above
         return props;
@@ -196,6 +224,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
                     .withTimeout(Duration.ofSeconds(10)));
             streamsMetrics.close();
             streams = null;
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
+            deadLetters = null;
         }
     }
 }

@@ -144,7 +144,7 @@ class WebhookAndDeadLetterIT {
             });
             assertThat(new String(found.getFirst().value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
             assertThat(new String(found.getFirst().headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8))
-                    .isEqualTo("deserialization-failed");
+                    .isEqualTo("DESERIALIZATION");
             assertThat(found).hasSize(1);
         }
     }

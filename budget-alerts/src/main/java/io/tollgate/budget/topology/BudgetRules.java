@@ -94,8 +94,15 @@ final class BudgetRules {
         return new Evaluation(next, out);
     }
 
-    /** spend / limit >= threshold %, in integers (no rounding at the edge). */
+    /**
+     * spend / limit >= threshold %, in integers (no rounding at the edge) and without overflow: both products are
+     * compared as 128-bit numbers, so a total near Long.MAX_VALUE still compares right.
+     */
     static boolean reached(long spendMicros, long limitMicros, int thresholdPercent) {
-        return spendMicros * 100 >= limitMicros * (long) thresholdPercent;
+        long spendHigh = Math.multiplyHigh(spendMicros, 100);
+        long spendLow = spendMicros * 100;
+        long limitHigh = Math.multiplyHigh(limitMicros, thresholdPercent);
+        long limitLow = limitMicros * thresholdPercent;
+        return spendHigh != limitHigh ? spendHigh > limitHigh : Long.compareUnsigned(spendLow, limitLow) >= 0;
     }
 }

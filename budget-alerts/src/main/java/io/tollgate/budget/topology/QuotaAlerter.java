@@ -70,7 +70,7 @@ final class QuotaAlerter implements Processor<String, QuotaStatus, String, Speci
         }
         long used = status.getDayRequests();
         int warning = policies.quotaWarningPercent();
-        if (used * 100 >= limit.get() * warning) {
+        if (BudgetRules.reached(used, limit.get(), warning)) {
             emit(alerts.quota(status.getApiKeyId(), status.getModel(), status.getDayKey(), AlertKind.QUOTA_WARNING,
                     warning, used, limit.get(), now), now);
         }

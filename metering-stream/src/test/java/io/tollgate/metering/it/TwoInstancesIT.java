@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.metering.MeteringApplication;
+import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.schemas.Topics;
@@ -133,8 +134,11 @@ class TwoInstancesIT {
                     .setReservedCostMicros(reservedCost).build();
             UsageEvent response = UsageEvent.newBuilder(request).setEventId(UUID.randomUUID().toString())
                     .setPhase(Phase.RESPONSE).setTimestamp(Instant.ofEpochMilli(clock++)).setTotalTokens(actual)
-                    .setPromptTokens(actual / 2).setCompletionTokens(actual - actual / 2).setCostMicros(actualCost)
+                    .setPromptTokens(actual / 2).setCachedPromptTokens(actual / 2)
+                    .setCompletionTokens(actual - actual / 2).setCostMicros(actualCost)
                     .setStatus(CallStatus.SUCCESS).setLatencyMs(50 + call % 500).build();
+            request = PricedEvents.priced(request);
+            response = PricedEvents.priced(response);
             producer.send(new ProducerRecord<>(Topics.USAGE, request.getApiKeyId(), request));
             producer.send(new ProducerRecord<>(Topics.USAGE, response.getApiKeyId(), response));
             sent.add(request);
