@@ -45,8 +45,9 @@ class TwoInstancesIT {
 
     private static final int KEYS = 200;
     private static final int CALLS = 50_000; // a REQUEST and a RESPONSE each: 100k events
-    private static final Instant DAY_START = Instant.parse("2026-11-21T00:00:00Z");
-    private static final String DAY = "2026-11-21";
+    /** Today (UTC): days that ended longer than metering.period.retention ago are no longer kept. */
+    private static final Instant DAY_START = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+    private static final String DAY = DAY_START.toString().substring(0, 10);
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
