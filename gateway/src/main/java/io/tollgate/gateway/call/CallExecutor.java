@@ -198,7 +198,8 @@ public final class CallExecutor {
             state.provider = providerName;
             Map<String, String> headers = headers(state, t, admitted.remaining());
             UpstreamCall.Result result = new UpstreamCall(t.provider(), t.tokenizer(), t.endpoint(), t.request(),
-                    t.model().upstreamName(), t.promptTokens()).run(out, headers);
+                    t.model().upstreamName(), t.promptTokens(), t.model().contextWindow().value(),
+                    t.model().maxOutputTokens().value()).run(out, headers);
             state.upstreamNanos += result.upstreamNanos();
             metrics.upstream(providerName, model, result.upstreamNanos());
             guard.record(providerName, model, result.outcome(), System.currentTimeMillis());

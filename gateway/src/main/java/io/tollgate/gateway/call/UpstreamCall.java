@@ -8,6 +8,7 @@ import io.tollgate.gateway.tokens.Tokenizer;
 import io.tollgate.gateway.upstream.Provider;
 import io.tollgate.gateway.upstream.SseRelay;
 import io.tollgate.gateway.upstream.Usage;
+import io.tollgate.policy.usage.UsagePlausibility;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.Endpoint;
 import io.tollgate.schemas.avro.ErrorKind;
@@ -22,6 +23,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One upstream attempt. A success, or an error the agent must see (4xx other than 429), is
@@ -30,6 +34,8 @@ import java.util.Optional;
  * chunk by chunk once the provider answered 200; from then on there is no retry.
  */
 final class UpstreamCall {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
 
     /** How the attempt ended; {@code answered} = the agent has its answer. */
     record Result(Outcome outcome, AttemptResult attempt, boolean answered, Optional<Duration> retryAfter,
@@ -48,15 +54,20 @@ final class UpstreamCall {
     private final ChatRequest request;
     private final String upstreamModel;
     private final int promptTokens;
+    private final int contextWindow;
+    private final int maxOutputTokens;
 
+    /** @param contextWindow and {@code maxOutputTokens}: the model's bounds, by which the provider's usage is judged */
     UpstreamCall(Provider provider, Tokenizer tokenizer, Endpoint endpoint, ChatRequest request, String upstreamModel,
-                 int promptTokens) {
+                 int promptTokens, int contextWindow, int maxOutputTokens) {
         this.provider = provider;
         this.tokenizer = tokenizer;
         this.endpoint = endpoint;
         this.request = request;
         this.upstreamModel = upstreamModel;
         this.promptTokens = promptTokens;
+        this.contextWindow = contextWindow;
+        this.maxOutputTokens = maxOutputTokens;
     }
 
     Result run(ClientResponse out, Map<String, String> headers) {
@@ -118,11 +129,7 @@ final class UpstreamCall {
         JsonNode json = parseOrNull(bytes);
         Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
         String served = json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
-        AttemptResult result = usage
-                .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
-                        served, upstreamNanos, null))
-                .orElseGet(() -> success(promptTokens, 0, countCompletion(json), tokenizer.source(), served,
-                        upstreamNanos, null));
+        AttemptResult result = metered(usage, () -> countCompletion(json), served, upstreamNanos, null);
         out.send(200, contentType(response), headers, bytes);
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), upstreamNanos, null, null);
     }
@@ -142,11 +149,8 @@ final class UpstreamCall {
         }
         long nanos = System.nanoTime() - t0;
         Long ttft = relayed.firstChunkNanos() == null ? null : (relayed.firstChunkNanos() - t0) / 1_000_000;
-        AttemptResult result = relayed.usage()
-                .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
-                        relayed.servedModel(), nanos, ttft))
-                .orElseGet(() -> success(promptTokens, 0, tokenizer.count(relayed.completionText().toString()),
-                        tokenizer.source(), relayed.servedModel(), nanos, ttft));
+        AttemptResult result = metered(relayed.usage(), () -> tokenizer.count(relayed.completionText().toString()),
+                relayed.servedModel(), nanos, ttft);
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), nanos, null, null);
     }
 
@@ -220,10 +224,31 @@ final class UpstreamCall {
         return n;
     }
 
+    /**
+     * The figures metered for a successful attempt: the provider's usage when it reported possible figures (by the
+     * rule metering applies, {@link Usage#problem}); otherwise the gateway's own counts (the prompt as counted at
+     * admission, the completion counted from the answer, source COUNTED or ESTIMATED by the tokenizer), marked with
+     * why the provider's figures were refused when it reported some.
+     */
+    AttemptResult metered(Optional<Usage> usage, IntSupplier countedCompletion, String served, long nanos, Long ttft) {
+        if (usage.isPresent()) {
+            Usage u = usage.get();
+            Optional<UsagePlausibility.Problem> problem = u.problem(contextWindow, maxOutputTokens);
+            if (problem.isEmpty()) {
+                return success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
+                        served, nanos, ttft, null);
+            }
+            String note = "provider usage refused: " + problem.get().reason() + " (" + problem.get().detail() + ")";
+            LOG.warn("{} from {}; metering the gateway's own counts", note, provider.name());
+            return success(promptTokens, 0, countedCompletion.getAsInt(), tokenizer.source(), served, nanos, ttft, note);
+        }
+        return success(promptTokens, 0, countedCompletion.getAsInt(), tokenizer.source(), served, nanos, ttft, null);
+    }
+
     private static AttemptResult success(long prompt, long cached, long completion, TokenSource source, String served,
-                                         long nanos, Long ttft) {
+                                         long nanos, Long ttft, String usageNote) {
         return new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, prompt, cached, completion, source, served,
-                nanos / 1_000_000, ttft);
+                nanos / 1_000_000, ttft, usageNote);
     }
 
     private static String contentType(HttpResponse<?> response) {
