@@ -41,15 +41,34 @@ public final class LocalQueries {
     private final KafkaStreams streams;
     private final ZoneId zone;
     private final int resetHour;
+    private final boolean copies;
 
     public LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour) {
+        this(streams, zone, resetHour, false);
+    }
+
+    private LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour, boolean copies) {
         this.streams = streams;
         this.zone = zone;
         this.resetHour = resetHour;
+        this.copies = copies;
+    }
+
+    /**
+     * The same queries over every local copy of the stores (standby replicas included, and active tasks while the
+     * group rebalances); the caller makes sure the copy it needs has caught up with its changelog.
+     */
+    public LocalQueries fromCopies() {
+        return new LocalQueries(streams, zone, resetHour, true);
+    }
+
+    private <T> StoreQueryParameters<T> parameters(String name, org.apache.kafka.streams.state.QueryableStoreType<T> type) {
+        StoreQueryParameters<T> p = StoreQueryParameters.fromNameAndType(name, type);
+        return copies ? p.enableStaleStores() : p;
     }
 
     private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+        return streams.store(parameters(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
     private Buckets buckets(String apiKeyId, String model) {
@@ -125,8 +144,8 @@ public final class LocalQueries {
 
     /** A call of a key as metered, or empty when this instance knows no such call (within the calls retention). */
     public Optional<QueryViews.Call> call(String apiKeyId, String callId) {
-        ReadOnlyWindowStore<String, CallRecord> store = streams.store(StoreQueryParameters.fromNameAndType(
-                IngestTopology.CALLS_STORE, QueryableStoreTypes.<String, CallRecord>windowStore()));
+        ReadOnlyWindowStore<String, CallRecord> store = streams.store(parameters(IngestTopology.CALLS_STORE,
+                QueryableStoreTypes.<String, CallRecord>windowStore()));
         CallRecord newest = null;
         try (WindowStoreIterator<CallRecord> it = store.backwardFetch(CallLog.key(apiKeyId, callId), Instant.EPOCH,
                 Instant.ofEpochMilli(Long.MAX_VALUE))) {
