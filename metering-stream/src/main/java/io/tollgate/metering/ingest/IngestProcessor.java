@@ -92,7 +92,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         this.clock = context.getStateStore(names.clock());
         this.pending = context.getStateStore(names.pending());
         WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
-        this.calls = new CallLog(callStore, settings.callsRetention());
+        this.calls = new CallLog(callStore);
         this.periods = resolver.apply(context);
         context.schedule(settleCheckInterval(settings.settleAfter()), PunctuationType.WALL_CLOCK_TIME, this::settle);
     }

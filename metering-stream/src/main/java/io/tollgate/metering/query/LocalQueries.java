@@ -146,14 +146,12 @@ public final class LocalQueries {
     public Optional<QueryViews.Call> call(String apiKeyId, String callId) {
         ReadOnlyWindowStore<String, CallRecord> store = streams.store(parameters(IngestTopology.CALLS_STORE,
                 QueryableStoreTypes.<String, CallRecord>windowStore()));
-        CallRecord newest = null;
-        try (WindowStoreIterator<CallRecord> it = store.backwardFetch(CallLog.key(apiKeyId, callId), Instant.EPOCH,
+        List<CallRecord> entries = new ArrayList<>();
+        try (WindowStoreIterator<CallRecord> it = store.fetch(CallLog.key(apiKeyId, callId), Instant.EPOCH,
                 Instant.ofEpochMilli(Long.MAX_VALUE))) {
-            if (it.hasNext()) {
-                newest = it.next().value;
-            }
+            it.forEachRemaining(kv -> entries.add(kv.value));
         }
-        return Optional.ofNullable(newest).map(LocalQueries::view);
+        return Optional.ofNullable(CallLog.fold(entries)).map(LocalQueries::view);
     }
 
     static QueryViews.Call view(CallRecord call) {

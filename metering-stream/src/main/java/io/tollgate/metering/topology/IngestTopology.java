@@ -23,8 +23,8 @@ import org.apache.kafka.streams.state.Stores;
  * {@value #DEDUPE_STORE} (eventIds by ingest time, a window store retained for the dedupe retention),
  * {@value #CLOCK_STORE} (event-time high-water mark per input partition, never ahead of the wall clock),
  * {@value #PENDING_STORE} (open reservations, and settled or orphan attempts, by call and attempt) and
- * {@value #CALLS_STORE} (every call's attempts and figures, a window store by ingest time retained for the calls
- * retention). All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending
+ * {@value #CALLS_STORE} (one entry per event of every call, folded into the call when asked for: a window store by
+ * ingest time with duplicates retained, kept for the calls retention). All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending
  * stores are cached, so a value written many times between commits reaches RocksDB and the changelog once. The
  * dedupe and calls stores are not: their entries are written once or a few times within seconds and never read
  * again, so a cache coalesces almost nothing, and such entries filled the thread's shared record cache; once full,
@@ -51,7 +51,7 @@ public final class IngestTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), Reservation.serde()).withCachingEnabled());
         builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(CALLS_STORE, settings.callsRetention(), Duration.ofMillis(1), false),
+                Stores.persistentWindowStore(CALLS_STORE, settings.callsRetention(), Duration.ofMillis(1), true),
                 Serdes.String(), CallRecord.serde()).withCachingDisabled());
 
         IngestProcessor.Stores stores = new IngestProcessor.Stores(DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);

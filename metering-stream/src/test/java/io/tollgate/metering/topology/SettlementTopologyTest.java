@@ -38,9 +38,11 @@ class SettlementTopologyTest {
 
     private CallRecord call(String apiKeyId, String callId) {
         WindowStore<String, CallRecord> store = fx.driver.getWindowStore(IngestTopology.CALLS_STORE);
-        try (WindowStoreIterator<CallRecord> it = store.backwardFetch(CallLog.key(apiKeyId, callId), 0, Long.MAX_VALUE)) {
-            return it.hasNext() ? it.next().value : null;
+        java.util.List<CallRecord> entries = new java.util.ArrayList<>();
+        try (WindowStoreIterator<CallRecord> it = store.fetch(CallLog.key(apiKeyId, callId), 0, Long.MAX_VALUE)) {
+            it.forEachRemaining(kv -> entries.add(kv.value));
         }
+        return CallLog.fold(entries);
     }
 
     @Test
