@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * @param settleAfter how long after its REQUEST was ingested an attempt without RESPONSE is settled as ABANDONED
  * @param dedupeRetention how long (wall clock, from ingest) an eventId is remembered
  * @param pendingRetention how long a settled or orphan attempt is remembered, so its late partner is recognised
- * @param callsRetention how long (wall clock, from the last update) a call's figures are kept for queries
+ * @param callsRetention how long (wall clock, from ingest) the events of a call are kept for queries by call id
  * @param clock wall clock for {@code updatedAt} fields and store clean-up; the time rule, dedupe, settlement and
  *              call retention use the stream thread's wall clock ({@code currentSystemTimeMs}), which is the same
  *              clock in a running application and the driver's in TopologyTestDriver
