@@ -92,7 +92,8 @@ public final class MeteringApplication implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
         HostInfo self = new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
-        server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour()),
+        server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour(),
+                settings.topics().<io.tollgate.schemas.avro.Policy>valueSerde(io.tollgate.schemas.avro.Policy.class).deserializer()),
                 new InstanceRouter(streams, self, token)));
         streams.start();
         LOG.info("metering {} serving queries on port {} as {}", config.applicationId(), port, advertisedUrl);

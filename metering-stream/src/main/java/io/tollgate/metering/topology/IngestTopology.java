@@ -57,7 +57,7 @@ public final class IngestTopology {
         IngestProcessor.Stores stores = new IngestProcessor.Stores(DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
-                .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.periodResolver(context, settings)),
+                .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.calendars(context, settings)),
                         Named.as("ingest"), DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
 
         var branches = results.split(Named.as("ingest-"))

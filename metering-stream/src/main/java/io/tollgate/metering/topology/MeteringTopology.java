@@ -1,7 +1,9 @@
 package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
-import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.metering.policy.StorePolicies;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.schemas.avro.Policy;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -34,9 +36,13 @@ public final class MeteringTopology {
         return builder.build();
     }
 
-    /** A resolver over the global policy store, for a processor's own use (it caches per tenant). */
-    static PeriodResolver periodResolver(ProcessorContext<?, ?> context, TopologySettings settings) {
-        return new PeriodResolver(settings.zone(), settings.resetHour(), context.getStateStore(PolicyTopology.POLICY_STORE),
-                settings.topics().<Policy>valueSerde(Policy.class).deserializer());
+    /**
+     * The calendars of the policy module over the global policy store, for a processor's own use: a tenant's days
+     * (daily quotas) and a scope's periods (spend), with the configured zone and reset hour last.
+     */
+    static Calendars calendars(ProcessorContext<?, ?> context, TopologySettings settings) {
+        return new Calendars(new StorePolicies(context.getStateStore(PolicyTopology.POLICY_STORE),
+                settings.topics().<Policy>valueSerde(Policy.class).deserializer()),
+                new Calendar(settings.zone(), settings.resetHour()));
     }
 }
