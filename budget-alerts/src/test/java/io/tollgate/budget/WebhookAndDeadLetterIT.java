@@ -216,7 +216,8 @@ class WebhookAndDeadLetterIT {
 
     private static int status(BudgetAlertsApplication app, String path) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + app.httpPort() + path)).build(),
+                URI.create("http://127.0.0.1:" + app.httpPort() + path))
+                .header("Authorization", BudgetAlertsIT.OPERATOR_TOKEN.authorization()).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 }

@@ -39,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(KafkaExtension.class)
 class AnswerFromCopyIT {
 
+    private static final String OPERATOR_TOKEN = "metering-it-operator-token";
+
     private static final int KEYS = 12;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -74,7 +76,7 @@ class AnswerFromCopyIT {
         }
         Map<String, String> keys = new HashMap<>(Map.of("application.id", appId, "schema.registry.url", kafka.registryUrl(),
                 "metering.http.host", "127.0.0.1", "metering.http.port", "0", "metering.standby.replicas", standby,
-                "metering.create.topics", "false"));
+                "metering.create.topics", "false", "operator.token", OPERATOR_TOKEN));
         Map<String, String> kafkaProps = Map.of("bootstrap.servers", kafka.bootstrapServers());
         keys.put("state.dir", state.resolve("a").toString());
         keys.put("metering.advertised.url", "http://127.0.0.1:" + deadPort);
@@ -160,7 +162,8 @@ class AnswerFromCopyIT {
     }
 
     private HttpResponse<String> get(URI base, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }
