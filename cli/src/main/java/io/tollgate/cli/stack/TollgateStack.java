@@ -209,6 +209,7 @@ public final class TollgateStack implements AutoCloseable {
         env.put("TOLLGATE_OPERATOR_TOKEN", tokens.operator().token().value());
         env.put("TOLLGATE_STATE_DIR", settings.dataDir().resolve("budget-state").toString());
         env.put("TOLLGATE_ZONE", policy.organisation().zone());
+        env.put("TOLLGATE_RESET_HOUR", String.valueOf(policy.organisation().resetHour()));
         env.put("TOLLGATE_QUOTA_WARNING_PERCENT", String.valueOf(policy.organisation().quotaWarningPercent()));
         return env;
     }

@@ -10,6 +10,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The whole metering application: ingest, then rates, daily quotas and quota status on the input
@@ -41,8 +43,13 @@ public final class MeteringTopology {
      * (daily quotas) and a scope's periods (spend), with the configured zone and reset hour last.
      */
     static Calendars calendars(ProcessorContext<?, ?> context, TopologySettings settings) {
-        return new Calendars(new StorePolicies(context.getStateStore(PolicyTopology.POLICY_STORE),
-                settings.topics().<Policy>valueSerde(Policy.class).deserializer()),
+        return calendars(context.<KeyValueStore<String, byte[]>>getStateStore(PolicyTopology.POLICY_STORE),
+                settings);
+    }
+
+    /** The calendars over a store of policy records as {@code PolicyTopology} keeps them (raw bytes). */
+    public static Calendars calendars(ReadOnlyKeyValueStore<String, byte[]> policyStore, TopologySettings settings) {
+        return new Calendars(new StorePolicies(policyStore, settings.topics().<Policy>valueSerde(Policy.class).deserializer()),
                 new Calendar(settings.zone(), settings.resetHour()));
     }
 }
