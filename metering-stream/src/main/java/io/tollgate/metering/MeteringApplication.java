@@ -5,7 +5,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
-import io.tollgate.metering.dlq.StreamsErrorHandler;
+import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.metering.metrics.MeteringMetrics;
 import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.metering.query.InstanceRouter;
@@ -78,8 +79,8 @@ public final class MeteringApplication implements AutoCloseable {
         deadLetters = new DeadLetterPublisher(config.kafka());
         TopologySettings settings = TopologySettings.from(effective, meteringMetrics, clock, deadLetters::publish);
         Properties props = effective.streamsProperties();
-        props.put(StreamsErrorHandler.METRICS_CONFIG, meteringMetrics);
-        props.put(StreamsErrorHandler.PUBLISHER_CONFIG, (java.util.function.Consumer<io.tollgate.policy.deadletter.DeadLetter>)
+        // one error policy for both Streams applications: dead-letter the record that failed and go on
+        StreamsDeadLetters.install(props, failure -> meteringMetrics.deadLetter(DeadLetterReason.valueOf(failure.name())),
                 deadLetters::publish);
         streams = new KafkaStreams(MeteringTopology.build(settings), props);
         streams.setStateListener((now, before) -> LOG.info("metering {} -> {}", before, now));
