@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The control plane's settings: {@code tollgate.yaml} ({@code organisation}, {@code routing}) with
- * environment overrides. Every variable is optional:
+ * The control plane's settings: {@code tollgate.yaml}'s {@code organisation} with environment overrides (routing
+ * comes from the policy topic, {@code routing.LiveRouting}). Every variable is optional:
  * <ul>
  *   <li>{@code TOLLGATE_GATEWAY_GROUP} ({@value FleetMembership#DEFAULT_GROUP}): the consumer group whose live
  *       members are the gateways sharing the limits ({@link FleetMembership}).</li>
@@ -27,8 +27,8 @@ import java.util.Map;
  *   <li>{@code TOLLGATE_CONTROL_CATCH_UP_MS} (10000): how long start-up waits for the views to read their topics
  *       and for this gateway to join the fleet's group.</li>
  * </ul>
- * Days of keys whose tenant and organisation records set no calendar are {@code organisation.zone} and
- * {@code organisation.reset_hour}.
+ * Days of keys whose tenant and organisation records set no calendar are this file's {@code organisation.zone} and
+ * {@code organisation.reset_hour} (the configured default of {@code Calendars}).
  */
 public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuitGuard.Settings guard,
                               Duration catchUp, Calendar calendar,
