@@ -53,8 +53,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The three services put every instant in the same period with the same bounds, for generated policies: each
- * service is built from its own configuration (the gateway from the policy file's organisation, metering-stream
- * and budget-alerts from {@code TOLLGATE_ZONE} and {@code TOLLGATE_RESET_HOUR}, as a deployment sets them) and reads
+ * service is built by its own configuration loader from {@code TOLLGATE_ZONE} and {@code TOLLGATE_RESET_HOUR}, as a
+ * deployment sets them (the gateway's policy file names another organisation calendar, which they override) and reads
  * the same policy records its own way (the gateway a {@link PolicySnapshot}, metering-stream the raw bytes of its
  * global store, budget-alerts the decoded records of its store). For random zones (±14 h, half- and quarter-hour
  * offsets, DST zones), reset hours, zones that do not parse, records that are absent, and instants around
@@ -220,19 +220,20 @@ class ServiceCalendarsPropertiesTest {
     }
 
     private static Services services(World world, Serializer<Policy> serializer) throws Exception {
-        // the gateway: its organisation (from the policy file) is its default; the records through a snapshot
-        String file = "organisation:\n  zone: " + world.defaultZone() + "\n  reset_hour: " + world.defaultResetHour() + "\n";
-        ControlSettings control = ControlSettings.from(PolicyFileParser.parse(file, "tollgate.yaml"), Map.of());
+        // every service: TOLLGATE_ZONE and TOLLGATE_RESET_HOUR as the deployment sets them (the gateway's own
+        // file says otherwise: the environment wins); the gateway reads the records through a snapshot
+        Map<String, String> env = Map.of("TOLLGATE_ZONE", world.defaultZone(),
+                "TOLLGATE_RESET_HOUR", String.valueOf(world.defaultResetHour()),
+                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9", "TOLLGATE_SCHEMA_REGISTRY_URL", "mock://service-calendars");
+        String file = "organisation:\n  zone: America/Santiago\n  reset_hour: " + (world.defaultResetHour() + 7) % 24 + "\n";
+        ControlSettings control = ControlSettings.from(PolicyFileParser.parse(file, "tollgate.yaml"), env);
         PolicySnapshot snapshot = PolicySnapshot.of(world.records());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ControlPlane gateway = new ControlPlane(snapshot, new LiveRouting(snapshot, Optional.empty()), control,
                 new ModelCatalog(List.of(), CatalogDefaults.STANDARD), Map.of(), Topics.forRegistry("mock://service-calendars"),
                 registry, new ControlStats(registry));
 
-        // metering-stream: TOLLGATE_ZONE and TOLLGATE_RESET_HOUR; the records as the bytes of its global store
-        Map<String, String> env = Map.of("TOLLGATE_ZONE", world.defaultZone(),
-                "TOLLGATE_RESET_HOUR", String.valueOf(world.defaultResetHour()),
-                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9", "TOLLGATE_SCHEMA_REGISTRY_URL", "mock://service-calendars");
+        // metering-stream: the records as the bytes of its global store
         MeteringConfig meteringConfig = MeteringConfigLoader.load(null, env);
         TopologySettings settings = TopologySettings.from(meteringConfig, new MeteringMetrics(registry), Clock.systemUTC(),
                 letter -> { });
@@ -240,7 +241,7 @@ class ServiceCalendarsPropertiesTest {
         world.records().forEach((key, policy) -> bytes.put(key, serializer.serialize(Topics.POLICIES, policy)));
         Calendars metering = MeteringTopology.calendars(new MapStore(bytes), settings);
 
-        // budget-alerts: from its environment; the records as its store holds them
+        // budget-alerts: the records as its store holds them
         BudgetTopology.Settings budgetSettings = BudgetTopology.Settings.from(ConfigLoader.load(null, env));
         BudgetPolicies budget = new BudgetPolicies(world.records()::get, budgetSettings.defaultCalendar(),
                 budgetSettings.defaultQuotaWarning());

@@ -248,7 +248,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             while (it.hasNext()) {
                 KeyValue<String, Reservation> entry = it.next();
                 Reservation r = entry.value;
-                if (r.state() == Reservation.State.OPEN && r.request() != null) {
+                if (r.state() == Reservation.State.OPEN) {
                     if (r.ingestMillis() <= settleBefore) {
                         due.add(entry);
                     }
