@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  * action is BLOCK, in the organisation's UTC. For both, the day metering-stream sums the team's spend in, the day
  * budget-alerts judges its budget in, and the end of the BLOCK command it issues are the tenant's day, worked out
  * here from {@code java.time} alone. A key on a tier that has no record (the seed documents' {@code free}: 500
- * requests a day) gets its QUOTA_WARNING at 80%, and a budget added below what is already spent is judged without
- * any further call.
+ * requests a day) gets its QUOTA_WARNING at 80%, a budget added below what is already spent is judged without any
+ * further call, and a call naming a sub-agent counts for the key's agent and for the sub-agent under it.
  */
 class CalendarAgreementIT {
 
@@ -76,6 +76,29 @@ class CalendarAgreementIT {
              Recorders recorders = new Recorders(stack)) {
             ServiceHttp http = new ServiceHttp(Duration.ofSeconds(5)).with(stack.operatorToken());
             GatewayCaller gateway = new GatewayCaller(stack.gatewayUrl());
+
+            // When kiri's agent calls as its sub-agent "summarizer" (X-Tollgate-Agent)
+            GatewayCaller.Answer asSubAgent = gateway.callAsSubAgent("kiri-ops", "summarizer", "sim-small", 100);
+            assertThat(asSubAgent.status()).as(asSubAgent.body()).isEqualTo(200);
+
+            // Then the call counts for the key's agent and, under it, for the sub-agent, in kiri's day
+            String kiriDay = new Tenant("kiri", KIRITIMATI, 0).day(System.currentTimeMillis()).toString();
+            long subAgentCost = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> recorders.settledCost("kiri-ops"), c -> c > 0);
+            ConnectionOptions connection = recorders.connection;
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                CliRunner usage = CliRunner.run("usage", "sub_agent", "agent-kiri-ops/summarizer", "--json",
+                        "--metering-url", stack.meteringUrl(), "--operator-token",
+                        stack.operatorToken().token().value());
+                assertThat(usage.exit()).as(usage.err()).isZero();
+                JsonNode spend = new com.fasterxml.jackson.databind.ObjectMapper().readTree(usage.out()).path("spend");
+                assertThat(spend.path("scope").asText()).isEqualTo("sub_agent:agent-kiri-ops/summarizer");
+                assertThat(spend.path("costMicros").asLong()).isEqualTo(subAgentCost);
+                assertThat(spend.path("inFlightMicros").asLong()).isZero();
+                assertThat(spend.path("periodKey").asText()).isEqualTo(kiriDay);
+                assertThat(http.get(stack.meteringUrl(), "/v1/spend/agent/agent-kiri-ops").path("costMicros").asLong())
+                        .isEqualTo(subAgentCost);
+            });
 
             for (Tenant tenant : List.of(new Tenant("kiri", KIRITIMATI, 0), new Tenant("kath", KATHMANDU, KATH_RESET_HOUR))) {
                 // When its team calls until the gateway refuses
@@ -119,7 +142,6 @@ class CalendarAgreementIT {
             long spentByAgent = http.get(stack.meteringUrl(), "/v1/spend/agent/agent-kath-ops").path("costMicros").asLong();
             assertThat(spentByAgent).isGreaterThan(1_000);
             Files.writeString(policyFile, policyFile("  - {scope: \"agent:agent-kath-ops\", period: day, limit_usd: 0.001, action: alert}\n"));
-            ConnectionOptions connection = recorders.connection;
             long applied = System.currentTimeMillis();
             CliRunner apply = CliRunner.run("policy", "apply", "-f", policyFile.toString(),
                     "--bootstrap-servers", connection.bootstrapServers(), "--registry-url", connection.registryUrl());
