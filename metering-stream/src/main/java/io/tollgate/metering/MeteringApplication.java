@@ -9,6 +9,7 @@ import io.tollgate.metering.dlq.DeadLetterReason;
 import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.metering.metrics.MeteringMetrics;
 import io.tollgate.policy.deadletter.DeadLetterPublisher;
+import io.tollgate.metering.query.CommittedEnds;
 import io.tollgate.metering.query.InstanceRouter;
 import io.tollgate.metering.query.LocalQueries;
 import io.tollgate.metering.query.OperatorGuard;
@@ -48,6 +49,7 @@ public final class MeteringApplication implements AutoCloseable {
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private DeadLetterPublisher deadLetters;
+    private CommittedEnds committedEnds;
     private URI advertisedUrl;
 
     public MeteringApplication(MeteringConfig config) {
@@ -93,9 +95,10 @@ public final class MeteringApplication implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
         HostInfo self = new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
+        committedEnds = new CommittedEnds(config.kafka());
         server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour(),
                 settings.topics().<io.tollgate.schemas.avro.Policy>valueSerde(io.tollgate.schemas.avro.Policy.class).deserializer()),
-                new InstanceRouter(streams, self, token)));
+                new InstanceRouter(streams, self, token, config.applicationId(), committedEnds::of)));
         streams.start();
         LOG.info("metering {} serving queries on port {} as {}", config.applicationId(), port, advertisedUrl);
         return this;
@@ -131,6 +134,9 @@ public final class MeteringApplication implements AutoCloseable {
         }
         if (deadLetters != null) {
             deadLetters.close();
+        }
+        if (committedEnds != null) {
+            committedEnds.close();
         }
         if (server != null) {
             server.close();

@@ -104,10 +104,14 @@ class TwoInstancesIT {
             assertRatesAndWaitTime(b.advertisedUrl());
             JsonNode health = get(b.advertisedUrl(), "/v1/model-health");
             assertThat(health).extracting(h -> h.get("model").asText()).containsExactly("m0", "m1", "m2");
-            // all 100 s of events fall into one 5-minute window; every third call went to m1
+            // the 100 s of events fall into one or two 5-minute windows; every third call went to m1
             JsonNode m1 = get(a.advertisedUrl(), "/v1/model-health?model=m1&windows=3");
-            assertThat(m1).hasSize(1);
-            assertThat(m1.get(0).get("calls").asLong()).isEqualTo(CALLS / 3 + (CALLS % 3 > 1 ? 1 : 0));
+            assertThat(m1.size()).isBetween(1, 2);
+            long m1Calls = 0;
+            for (JsonNode window : m1) {
+                m1Calls += window.get("calls").asLong();
+            }
+            assertThat(m1Calls).isEqualTo(CALLS / 3 + (CALLS % 3 > 1 ? 1 : 0));
             assertThat(http.send(HttpRequest.newBuilder(a.advertisedUrl().resolve("/metrics"))
                     .header("Authorization", "Bearer " + OPERATOR_TOKEN).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).contains("tollgate_metering_dead_letters_total");
