@@ -186,7 +186,8 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve("budget-alerts").toString());
         // latency over throughput: an alert waits for the EOS commit of two hops (repartition and
         // output), and an idle thread commits only after its poll returns (measured in
-        // BENCHMARKS.md: p50 about 230 ms with Streams' defaults, about 80 ms with these)
+        // docs/benchmarks-history.md, "budget-alerts: threshold crossing": p50 about 230 ms with
+        // Streams' defaults, about 80 ms with these)
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "30");
         props.put(StreamsConfig.POLL_MS_CONFIG, "10");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");

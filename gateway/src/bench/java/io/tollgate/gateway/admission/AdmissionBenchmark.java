@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.State;
  * {@code Admission.unlimited()} as the baseline. Variants: behind {@link CommandAwareAdmission} with 50 commands
  * on other scopes; in a fleet of 3 gateways (the share rule's look-up of the settled offset, limits high enough
  * that the share never binds); one key whose minute is full, so every call computes a Wait.
- * Not part of {@code mvn verify}; the exact command is in BENCHMARKS.md
- * (javac with the JMH annotation processor over these sources, then {@code org.openjdk.jmh.Main}).
+ * Not part of {@code mvn verify}; the exact command is in docs/benchmarks-history.md, "Admission cost per call
+ * (JMH)" (javac with the JMH annotation processor over these sources, then {@code org.openjdk.jmh.Main}).
  *
  * <p>Simulated time moves 0.06 ms per call, so each key is called about 16 times a second and its ledger holds
  * what a real minute would; before every iteration the view is rewritten to the minute before that time and

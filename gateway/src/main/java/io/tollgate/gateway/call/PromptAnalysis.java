@@ -15,7 +15,7 @@ import io.tollgate.gateway.routing.TextSignals;
  * and notes the text's shape on the way: code fences and code-like lines, list items, separators,
  * question marks, mathematical symbols, quantities. Pasted code inside ``` fences counts as code
  * lines only. The cost is linear in the text, without regular expressions or copies of it
- * (measured in BENCHMARKS.md, "Routing by complexity").
+ * (measured in docs/benchmarks-history.md, "Routing by complexity (issue 13)").
  */
 public final class PromptAnalysis {
 

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The views' consumers against a real broker: quota status and routing commands produced to their
  * topics reach the in-memory views, and admission and the command precedence act on them.
- * Apply latencies are printed, never asserted (2 shared cores); see BENCHMARKS.md.
+ * Apply latencies are printed, never asserted (2 shared cores); see docs/benchmarks-history.md, "View apply
+ * latency on the embedded broker".
  */
 @ExtendWith(KafkaExtension.class)
 class ControlViewsIT {

@@ -19,7 +19,8 @@ import java.util.function.IntPredicate;
  * membership (a gateway shutting down) or is killed with SIGKILL (a gateway dying, so only the session timeout
  * removes it). Reported per round: child JVM launched -> counted here (JVM start included), and left or
  * killed -> counted gone.
- * Not part of {@code mvn verify}; command in BENCHMARKS.md. Arguments: rounds (default 3).
+ * Not part of {@code mvn verify}; command in docs/benchmarks-history.md, "The wired control plane on the real
+ * stack". Arguments: rounds (default 3).
  */
 public final class FleetMembershipBench {
 
