@@ -111,7 +111,7 @@
   function renderBudgets(data) {
     var container = clear(document.getElementById('budget-chart'));
     if (data.budgets.length === 0) { empty(container, data.following ? 'no budget policies on tollgate.policies.v1' : 'waiting for tollgate.policies.v1'); return; }
-    var width = 1140, labelW = 260, valueW = 330, rowH = 30, top = 4;
+    var width = 1140, labelW = 260, valueW = 330, rowH = 44, top = 4;
     var plotW = width - labelW - valueW - 10;
     var svg = el('svg:svg', { viewBox: '0 0 ' + width + ' ' + (top + data.budgets.length * rowH + 4), 'data-testid': 'budget-chart-svg', role: 'img' });
     data.budgets.forEach(function (b, i) {
@@ -122,10 +122,10 @@
       var pct = b.limitMicros > 0 ? Math.round(spend * 1000 / b.limitMicros) / 10 : 0;
       var color = pct >= 100 ? '#dc2626' : pct >= 80 ? '#d97706' : '#16a34a';
       svg.appendChild(el('svg:text', { x: 0, y: y + 19 }, b.scopeType.toLowerCase() + ':' + b.scopeId + ' · ' + b.period.toLowerCase() + (b.spend ? ' ' + b.spend.periodKey : '')));
-      svg.appendChild(el('svg:rect', { x: labelW, y: y + 6, width: plotW, height: rowH - 12, fill: '#eef0f3', rx: 2 }));
-      svg.appendChild(el('svg:rect', { x: labelW, y: y + 6, width: (plotW * Math.max(0, spend) / scale).toFixed(1), height: rowH - 12, fill: color, rx: 2, 'data-bar': 'budget:' + b.policyKey }));
+      svg.appendChild(el('svg:rect', { x: labelW, y: y + 6, width: plotW, height: 18, fill: '#eef0f3', rx: 2 }));
+      svg.appendChild(el('svg:rect', { x: labelW, y: y + 6, width: (plotW * Math.max(0, spend) / scale).toFixed(1), height: 18, fill: color, rx: 2, 'data-bar': 'budget:' + b.policyKey }));
       if (inFlight > 0) {
-        svg.appendChild(el('svg:rect', { x: (labelW + plotW * Math.max(0, spend) / scale).toFixed(1), y: y + 6, width: (plotW * inFlight / scale).toFixed(1), height: rowH - 12, fill: color, opacity: 0.35 }));
+        svg.appendChild(el('svg:rect', { x: (labelW + plotW * Math.max(0, spend) / scale).toFixed(1), y: y + 6, width: (plotW * inFlight / scale).toFixed(1), height: 18, fill: color, opacity: 0.35 }));
       }
       var lx = labelW + plotW * b.limitMicros / scale;
       svg.appendChild(el('svg:line', { x1: lx.toFixed(1), x2: lx.toFixed(1), y1: y + 2, y2: y + rowH - 2, stroke: '#1d2330', 'stroke-width': 2 }));
@@ -143,6 +143,19 @@
       t.appendChild(el('svg:tspan', {}, ') in flight '));
       t.appendChild(el('svg:tspan', num('budget-inflight:' + b.policyKey, inFlight), fmtUsd(inFlight)));
       svg.appendChild(t);
+      // calls that did not settle by a plain REQUEST and RESPONSE: settled ABANDONED (their reservation stays in
+      // the spend), RESPONSEs without a REQUEST (counted at their actual cost)
+      var abandoned = b.spend ? b.spend.abandonedCalls : 0;
+      var abandonedMicros = b.spend ? b.spend.abandonedMicros : 0;
+      var orphans = b.spend ? b.spend.orphanResponses : 0;
+      var n = el('svg:text', { x: tx, y: y + 38, 'class': 'muted' });
+      n.appendChild(el('svg:tspan', {}, 'abandoned '));
+      n.appendChild(el('svg:tspan', num('budget-abandoned:' + b.policyKey, abandoned), fmtInt(abandoned)));
+      n.appendChild(el('svg:tspan', {}, ' ('));
+      n.appendChild(el('svg:tspan', num('budget-abandoned-micros:' + b.policyKey, abandonedMicros), fmtUsd(abandonedMicros)));
+      n.appendChild(el('svg:tspan', {}, ') · without request '));
+      n.appendChild(el('svg:tspan', num('budget-orphans:' + b.policyKey, orphans), fmtInt(orphans)));
+      svg.appendChild(n);
     });
     container.appendChild(svg);
   }

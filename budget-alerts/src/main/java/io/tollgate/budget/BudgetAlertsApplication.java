@@ -17,6 +17,8 @@ import io.tollgate.budget.webhook.WebhookSink;
 import io.tollgate.policy.access.AccessToken;
 import io.tollgate.policy.access.TokenFile;
 import io.tollgate.policy.kafka.KafkaEnvironment;
+import io.tollgate.policy.deadletter.DeadLetter;
+import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.serde.AvroSerdeConfig;
 import java.net.InetAddress;
@@ -26,6 +28,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -57,6 +60,7 @@ public final class BudgetAlertsApplication implements AutoCloseable {
     private HttpApi http;
     private volatile Peers peers = Peers.none();
     private WebhookSink webhook;
+    private DeadLetterPublisher deadLetters;
 
     public BudgetAlertsApplication(BudgetAlertsConfig config) {
         this.config = config;
@@ -81,14 +85,19 @@ public final class BudgetAlertsApplication implements AutoCloseable {
                 topologySettings.defaultQuotaWarning());
         AccessToken token = TokenFile.configuredOrFile(config.operatorToken(), config.stateDir().resolve(TokenFile.OPERATOR),
                 "operator token", "TOLLGATE_OPERATOR_TOKEN");
-        http = new HttpApi(queries, meters::scrape, () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
+        http = new HttpApi(queries, meters::scrape, this::alive,
+                () -> streams != null && streams.state() == KafkaStreams.State.RUNNING,
                 System::currentTimeMillis, token, () -> peers).start(config.httpHost(), config.httpPort());
         HostInfo self = advertised();
         Topics topics = Topics.withSerdeConfig(serdeConfig());
         StreamsBuilder builder = new StreamsBuilder();
-        BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, new TopologyMetrics(meters));
+        TopologyMetrics metrics = new TopologyMetrics(meters);
+        deadLetters = new DeadLetterPublisher(config.kafka());
+        BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, metrics, deadLetters::publish);
         Properties props = streamsProperties();
         props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+        props.put(DeadLetterHandler.PUBLISHER_CONFIG, (Consumer<DeadLetter>) deadLetters::publish);
         streams = new KafkaStreams(builder.build(), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("budget-alerts stream thread failed; replacing it", e);
@@ -121,6 +130,21 @@ public final class BudgetAlertsApplication implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    /**
+     * False once Streams has failed for good: ERROR (the global thread died: it cannot be replaced), or on its way
+     * there. NOT_RUNNING and PENDING_SHUTDOWN count as failed only while this application has not been closed.
+     */
+    private boolean alive() {
+        KafkaStreams s = streams;
+        if (s == null) {
+            return true;
+        }
+        return switch (s.state()) {
+            case ERROR, PENDING_ERROR, NOT_RUNNING, PENDING_SHUTDOWN -> false;
+            default -> true;
+        };
     }
 
     /** The advertised URL's host and port, or the HTTP host (this machine's name for a wildcard) and bound port. */
@@ -171,6 +195,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        // a second instance keeps a warm copy of each task's stores, so losing an instance does not stop
+        // queries and alerts for the time a restore from the changelogs takes
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
         props.putAll(serdeConfig());
         props.putAll(config.kafka()); // KAFKA_* wins over the defaults above
         return props;
@@ -204,6 +232,10 @@ public final class BudgetAlertsApplication implements AutoCloseable {
                     .withTimeout(Duration.ofSeconds(10)));
             streamsMetrics.close();
             streams = null;
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
+            deadLetters = null;
         }
     }
 }

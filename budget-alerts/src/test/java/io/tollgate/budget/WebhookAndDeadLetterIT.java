@@ -144,8 +144,79 @@ class WebhookAndDeadLetterIT {
             });
             assertThat(new String(found.getFirst().value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
             assertThat(new String(found.getFirst().headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8))
-                    .isEqualTo("deserialization-failed");
+                    .isEqualTo("DESERIALIZATION");
             assertThat(found).hasSize(1);
         }
+    }
+
+    @Test
+    void shouldKeepRunningAndApplyNeitherAnUnreadablePolicyNorOneUnderAnotherKey(SharedKafka kafka) throws Exception {
+        // Given a $1 budget of team:victim, then garbage under a budget key and team:intruder's $0.000001 BLOCK
+        // budget under team:victim's key
+        kafka.createTopics(1);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String appId = "budget-poison-policy-it-" + run;
+        String today = todayClearOfMidnight();
+        String victim = "victim-" + run;
+        String garbageKey = "budget:team:poison-" + run + "@DAY";
+        String victimKey = "budget:team:" + victim + "@DAY";
+        long since = System.currentTimeMillis();
+        try (KafkaProducer<String, Policy> policies = new KafkaProducer<>(kafka.producerProperties(),
+                Serdes.String().serializer(), kafka.topics().policies().valueSerde().serializer());
+             KafkaProducer<String, byte[]> raw = new KafkaProducer<>(kafka.producerProperties(), Serdes.String().serializer(),
+                     Serdes.ByteArray().serializer())) {
+            policies.send(budget(ScopeType.TEAM, victim, 1_000_000, BudgetAction.ALERT, null)).get();
+            raw.send(new ProducerRecord<>(Topics.POLICIES, garbageKey, "garbage".getBytes(StandardCharsets.UTF_8))).get();
+            ProducerRecord<String, Policy> intruder = budget(ScopeType.TEAM, "intruder-" + run, 1, BudgetAction.BLOCK, null);
+            policies.send(new ProducerRecord<>(Topics.POLICIES, victimKey, intruder.value())).get();
+        }
+        try (KafkaProducer<String, io.tollgate.schemas.avro.SpendTotal> spend = spendProducer(kafka, kafka.topics());
+             KafkaConsumer<String, io.tollgate.schemas.avro.BudgetAlert> alerts = BudgetAlertsIT.consumer(kafka,
+                     kafka.topics().alerts().valueSerde().deserializer(), Topics.ALERTS);
+             KafkaConsumer<String, io.tollgate.schemas.avro.RoutingCommand> commands = BudgetAlertsIT.consumer(kafka,
+                     kafka.topics().commands().valueSerde().deserializer(), Topics.COMMANDS)) {
+            for (int start = 1; start <= 2; start++) {
+                // When budget-alerts starts (and starts again on the same topics and offsets)
+                try (BudgetAlertsApplication app = new BudgetAlertsApplication(
+                        BudgetAlertsIT.config(kafka, appId, stateDir.resolve("run-" + start))).start()) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> app.state() == KafkaStreams.State.RUNNING);
+
+                    // Then it stays RUNNING and healthy, and judges team:victim by its own $1 budget
+                    spend.send(record(total(victim, today, 600_000L * start))).get();
+                    List<String> alertIds = new ArrayList<>();
+                    await().atMost(Duration.ofSeconds(60)).until(() -> {
+                        alerts.poll(Duration.ofMillis(100)).forEach(r -> alertIds.add(r.value().getAlertId()));
+                        return alertIds.stream().anyMatch(id -> id.startsWith("team:" + victim + "@"));
+                    });
+                    assertThat(commands.poll(Duration.ofMillis(500))).noneMatch(r -> r.key().equals("team:" + victim));
+                    assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+                    assertThat(status(app, "/healthz")).isEqualTo(200);
+                    assertThat(status(app, "/readyz")).isEqualTo(200);
+                }
+            }
+        }
+        // and both refused records are dead-lettered with their reasons (once per start: the store is rebuilt)
+        Map<String, String> reasons = new java.util.TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> dead = new KafkaConsumer<>(kafka.consumerProperties("dlq-" + UUID.randomUUID()),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer())) {
+            dead.subscribe(List.of(Topics.DEAD_LETTER));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                dead.poll(Duration.ofMillis(200)).forEach(r -> {
+                    String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                    String app = io.tollgate.policy.deadletter.DeadLetter.header(r.headers(), Topics.DLQ_APPLICATION_HEADER);
+                    if (r.timestamp() >= since && appId.equals(app) && (key.equals(garbageKey) || key.equals(victimKey))) {
+                        reasons.put(key, io.tollgate.policy.deadletter.DeadLetter.header(r.headers(), Topics.DLQ_REASON_HEADER));
+                    }
+                });
+                return reasons.size() == 2;
+            });
+        }
+        assertThat(reasons).containsEntry(garbageKey, "UNREADABLE").containsEntry(victimKey, "KEY_MISMATCH");
+    }
+
+    private static int status(BudgetAlertsApplication app, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + app.httpPort() + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 }

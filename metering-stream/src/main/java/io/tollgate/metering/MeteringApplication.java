@@ -5,7 +5,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
-import io.tollgate.metering.dlq.DeadLetterMetrics;
+import io.tollgate.metering.dlq.StreamsErrorHandler;
+import io.tollgate.metering.metrics.MeteringMetrics;
+import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.metering.query.InstanceRouter;
 import io.tollgate.metering.query.LocalQueries;
 import io.tollgate.metering.query.OperatorGuard;
@@ -19,8 +21,11 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +46,7 @@ public final class MeteringApplication implements AutoCloseable {
     private io.tollgate.metering.dashboard.DashboardFeed dashboardFeed;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
+    private DeadLetterPublisher deadLetters;
     private URI advertisedUrl;
 
     public MeteringApplication(MeteringConfig config) {
@@ -68,9 +74,21 @@ public final class MeteringApplication implements AutoCloseable {
         int port = server.start(config.httpHost(), config.httpPort());
         advertisedUrl = config.advertisedUrl() != null ? config.advertisedUrl() : URI.create("http://localhost:" + port);
         MeteringConfig effective = config.withAdvertisedUrl(advertisedUrl);
-        TopologySettings settings = TopologySettings.from(effective, new DeadLetterMetrics(metrics), clock);
-        streams = new KafkaStreams(MeteringTopology.build(settings), effective.streamsProperties());
+        MeteringMetrics meteringMetrics = new MeteringMetrics(metrics);
+        deadLetters = new DeadLetterPublisher(config.kafka());
+        TopologySettings settings = TopologySettings.from(effective, meteringMetrics, clock, deadLetters::publish);
+        Properties props = effective.streamsProperties();
+        props.put(StreamsErrorHandler.METRICS_CONFIG, meteringMetrics);
+        props.put(StreamsErrorHandler.PUBLISHER_CONFIG, (java.util.function.Consumer<io.tollgate.policy.deadletter.DeadLetter>)
+                deadLetters::publish);
+        streams = new KafkaStreams(MeteringTopology.build(settings), props);
         streams.setStateListener((now, before) -> LOG.info("metering {} -> {}", before, now));
+        // a stream thread that dies on something no handler dead-lettered is replaced; the global thread cannot
+        // be, and its death puts the application in ERROR, which /healthz reports so that it is restarted
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("metering stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
         HostInfo self = new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
@@ -101,10 +119,16 @@ public final class MeteringApplication implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
+            // leaving the group hands this instance's tasks to the others at once instead of after the session
+            // timeout (45 s by default), during which their keys' queries could not be answered
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
         }
         if (streamsMetrics != null) {
             streamsMetrics.close();
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
         }
         if (server != null) {
             server.close();

@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.HostInfo;
 /**
  * The REST API (JSON): {@code GET /budgets?scope=<prefix>}, {@code GET /commands},
  * {@code GET /alerts?scope=<prefix>&limit=<n>}, {@code GET /metrics} (Prometheus text),
- * {@code GET /healthz} (the process answers), {@code GET /readyz} (the stream is running).
+ * {@code GET /healthz} (503 once the stream has failed), {@code GET /readyz} (the stream is running).
  * Every request, the probes included, needs {@code Authorization: Bearer <operator token>}, checked
  * before routing so that a route added later is guarded too; otherwise 401.
  * The three lists cover every instance of the application: this one's partitions plus what each
@@ -46,6 +46,16 @@ public final class HttpApi implements AutoCloseable {
 
     public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier ready, LongSupplier clock,
                    AccessToken token, Supplier<Peers> peers) {
+        this(queries, metrics, () -> true, ready, clock, token, peers);
+    }
+
+    /**
+     * @param alive false once the stream has failed for good (ERROR, or shutting down after a failure):
+     *              {@code /healthz} then answers 503 so an orchestrator restarts the process
+     * @param ready true while the stream is RUNNING (not starting, restoring or rebalancing)
+     */
+    public HttpApi(BudgetQueries queries, Supplier<String> metrics, BooleanSupplier alive, BooleanSupplier ready,
+                   LongSupplier clock, AccessToken token, Supplier<Peers> peers) {
         this.peers = peers;
         this.app = Javalin.create(config -> {
             config.jsonMapper(new JavalinJackson());
@@ -73,7 +83,11 @@ public final class HttpApi implements AutoCloseable {
                     .json(Map.of("error", "another instance could not give its part of the answer (starting, "
                             + "rebalancing or down); retry shortly", "detail", String.valueOf(e.getMessage()))));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get()));
-            config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
+            config.routes.get("/healthz", ctx -> {
+                boolean isAlive = alive.getAsBoolean();
+                ctx.status(isAlive ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                        .json(Map.of("status", isAlive ? "up" : "failed"));
+            });
             config.routes.get("/readyz", ctx -> {
                 boolean isReady = ready.getAsBoolean();
                 ctx.status(isReady ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)

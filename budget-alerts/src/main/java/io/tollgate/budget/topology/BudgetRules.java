@@ -3,6 +3,7 @@ package io.tollgate.budget.topology;
 import io.tollgate.budget.forecast.BurnRate;
 import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.limits.Share;
 import io.tollgate.schemas.avro.BudgetAlert;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -96,8 +97,11 @@ final class BudgetRules {
         return new Evaluation(next, out);
     }
 
-    /** spend / limit >= threshold %, in integers (no rounding at the edge). */
+    /**
+     * spend / limit >= threshold %, in integers (no rounding at the edge) and without overflow: both products are
+     * compared as 128-bit numbers, so a total near Long.MAX_VALUE still compares right.
+     */
     static boolean reached(long spendMicros, long limitMicros, int thresholdPercent) {
-        return spendMicros * 100 >= limitMicros * (long) thresholdPercent;
+        return Share.reached(spendMicros, limitMicros, thresholdPercent);
     }
 }

@@ -18,11 +18,16 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Routes records that deserialize but make no sense (a key that does not match the value, a
- * malformed period) to tollgate.dead-letter.v1, with the reason and origin in {@code Topics.DLQ_*}
- * headers; the rest flow on. Records that do not even deserialize are handled by
+ * malformed period) to tollgate.dead-letter.v1, reason {@value #INVALID_RECORD} with the problem and
+ * origin in {@code Topics.DLQ_*} headers; the rest flow on. Every record leaves stamped no later
+ * than the wall clock, so no output (repartition, dead letter) can be refused by a broker for a
+ * timestamp in the future. Records that do not even deserialize are handled by
  * {@link DeadLetterHandler}.
  */
 final class DeadLetters {
+
+    /** The dead-letter reason of a record that deserializes but makes no sense. */
+    static final String INVALID_RECORD = "INVALID_RECORD";
 
     /** A value and what is wrong with it (null when nothing). */
     record Checked<V>(V value, String problem) {
@@ -68,12 +73,14 @@ final class DeadLetters {
             String problem = check.apply(record.key(), record.value());
             if (problem != null) {
                 Headers headers = record.headers();
-                put(headers, Topics.DLQ_REASON_HEADER, "invalid-record");
+                put(headers, Topics.DLQ_REASON_HEADER, INVALID_RECORD);
                 put(headers, Topics.DLQ_DETAIL_HEADER, problem);
                 put(headers, Topics.DLQ_APPLICATION_HEADER, applicationId);
                 context.recordMetadata().ifPresent(m -> origin(headers, m));
             }
-            context.forward(record.withValue(new Checked<>(record.value(), problem)));
+            long now = context.currentSystemTimeMs();
+            context.forward(record.withValue(new Checked<>(record.value(), problem))
+                    .withTimestamp(Math.min(record.timestamp(), now)));
         }
 
         private static void origin(Headers headers, RecordMetadata m) {

@@ -1,6 +1,7 @@
 package io.tollgate.budget.topology;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tollgate.policy.records.PolicyRecordCheck;
 import io.tollgate.schemas.avro.AlertKind;
 import io.tollgate.schemas.avro.CommandAction;
 
@@ -31,6 +32,16 @@ public final class TopologyMetrics {
 
     void deadLetter(String topic) {
         registry.counter("tollgate.budget.dead.letters", "topic", topic).increment();
+    }
+
+    /** A policy record the global store did not apply ({@code tollgate_budget_policy_refused_total{reason}}). */
+    void policyRefused(PolicyRecordCheck.Problem problem) {
+        registry.counter("tollgate.budget.policy.refused", "reason", problem.name()).increment();
+    }
+
+    /** A record dead-lettered by the Streams error handlers ({@code tollgate_budget_errors_total{reason}}). */
+    public void handled(String reason) {
+        registry.counter("tollgate.budget.errors", "reason", reason).increment();
     }
 
 }

@@ -37,6 +37,7 @@ class HttpApiTest {
     private TopologyFixtures.Handle fixture;
     private HttpApi api;
     private final AtomicBoolean storesReady = new AtomicBoolean(true);
+    private final AtomicBoolean alive = new AtomicBoolean(true);
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
@@ -57,8 +58,8 @@ class HttpApiTest {
                 return fixture.store(name);
             }
         };
-        api = new HttpApi(new BudgetQueries(stores, io.tollgate.policy.calendar.Calendar.UTC, io.tollgate.policy.limits.QuotaWarning.DEFAULT), () -> "tollgate_up 1.0\n",
-                storesReady::get, NOON::toEpochMilli, TOKEN).start("127.0.0.1", 0);
+        api = new HttpApi(new BudgetQueries(stores, io.tollgate.policy.calendar.Calendar.UTC, io.tollgate.policy.limits.QuotaWarning.DEFAULT), () -> "tollgate_up 1.0\n", alive::get,
+                storesReady::get, NOON::toEpochMilli, TOKEN, Peers::none).start("127.0.0.1", 0);
     }
 
     @AfterEach
@@ -202,6 +203,14 @@ class HttpApiTest {
     }
 
     private record Response(int status, JsonNode body) {
+    }
+
+    @Test
+    void shouldFailLivenessWhenTheStreamHasFailedSoAnOrchestratorRestartsIt() throws Exception {
+        alive.set(false);
+
+        assertThat(get("/healthz").status).isEqualTo(503);
+        assertThat(get("/healthz").body.get("status").asText()).isEqualTo("failed");
     }
 
     private Response get(String path) throws IOException, InterruptedException {

@@ -360,7 +360,7 @@ class BudgetTopologyTest {
         // Then both are dead-lettered with the reason and origin, and nothing is alerted
         var dead = fixture.deadLetters.readRecordsToList();
         assertThat(dead).hasSize(2);
-        assertThat(header(dead.get(0), "tollgate.dlq.reason")).isEqualTo("invalid-record");
+        assertThat(header(dead.get(0), "tollgate.dlq.reason")).isEqualTo("INVALID_RECORD");
         assertThat(header(dead.get(0), "tollgate.dlq.detail")).contains("team:other@2026-11-21", "team:acme@2026-11-21");
         assertThat(header(dead.get(0), "tollgate.dlq.source.topic")).isEqualTo("tollgate.spend.v1");
         assertThat(header(dead.get(0), "tollgate.dlq.source.offset")).isEqualTo("0");
@@ -394,6 +394,51 @@ class BudgetTopologyTest {
         // Then the bad budget is ignored (and counted), and the stream goes on for the other
         assertThat(fixture.alerts.readValuesToList()).extracting(BudgetAlert::getScopeId).containsExactly("beta");
         assertThat(fixture.meters.counter("tollgate.budget.policies.invalid").count()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void shouldNotApplyAndDeadLetterPolicyRecordsThatAreUnreadableOrUnderAnotherKey() {
+        fixture = new TopologyFixture(stateDir, NOON);
+        fixture.teamDayBudget(DOLLAR, BudgetAction.BLOCK);
+
+        // When garbage arrives under the budget's key, and a budget of team:other under team:acme's key
+        byte[] key = "budget:team:acme@DAY".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        fixture.rawPolicies.pipeInput(key, "garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                NOON.toEpochMilli());
+        io.tollgate.schemas.avro.BudgetPolicy other = io.tollgate.schemas.avro.BudgetPolicy.newBuilder()
+                .setScopeType(ScopeType.TEAM).setScopeId("other").setPeriod(PeriodType.DAY).setLimitMicros(1)
+                .setThresholdsPercent(java.util.List.of(100)).setAction(BudgetAction.BLOCK).build();
+        fixture.policies.pipeInput("budget:team:acme@DAY", new io.tollgate.schemas.avro.Policy(other, 0L, "test"),
+                NOON.toEpochMilli());
+
+        // Then neither is applied (the $1 budget stays and judges spend), both are counted and dead-lettered
+        fixture.pipe(fixture.teamSpend(DAY, 2 * DOLLAR, 1));
+        assertThat(fixture.commands.readValuesToList()).extracting(c -> c.getAction().name()).containsExactly("BLOCK");
+        assertThat(fixture.policyDeadLetters).extracting(io.tollgate.policy.deadletter.DeadLetter::reason)
+                .containsExactly("UNREADABLE", "KEY_MISMATCH");
+        assertThat(fixture.policyDeadLetters.getFirst().topic()).isEqualTo("tollgate.policies.v1");
+        assertThat(fixture.meters.counter("tollgate.budget.policy.refused", "reason", "UNREADABLE").count()).isEqualTo(1.0);
+        assertThat(fixture.meters.counter("tollgate.budget.policy.refused", "reason", "KEY_MISMATCH").count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldStampDeadLettersNoLaterThanTheWallClockWhenTheRecordIsDatedAhead() {
+        fixture = new TopologyFixture(stateDir, NOON);
+
+        fixture.spend.pipeInput("team:other@2026-11-21", fixture.teamSpend(DAY, DOLLAR, 1),
+                NOON.plus(java.time.Duration.ofHours(2)).toEpochMilli());
+
+        assertThat(fixture.deadLetters.readRecord().timestamp()).isEqualTo(NOON.toEpochMilli());
+    }
+
+    @Test
+    void shouldCompareSharesWithoutOverflowWhenSpendIsNearLongMax() {
+        assertThat(BudgetRules.reached(Long.MAX_VALUE, DOLLAR, 100)).isTrue();
+        assertThat(BudgetRules.reached(Long.MAX_VALUE - 1, Long.MAX_VALUE, 100)).isFalse();
+        assertThat(BudgetRules.reached(Long.MAX_VALUE, Long.MAX_VALUE, 100)).isTrue();
+        assertThat(BudgetRules.reached(49, 100, 50)).isFalse();
+        assertThat(BudgetRules.reached(50, 100, 50)).isTrue();
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {

@@ -32,7 +32,7 @@ class DeadLetterHandlerTest {
         var dead = response.deadLetterQueueRecords().getFirst();
         assertThat(dead.topic()).isEqualTo(Topics.DEAD_LETTER);
         assertThat(dead.value()).containsExactly(1, 2, 3);
-        assertThat(header(dead, Topics.DLQ_REASON_HEADER)).isEqualTo("deserialization-failed");
+        assertThat(header(dead, Topics.DLQ_REASON_HEADER)).isEqualTo("DESERIALIZATION");
         assertThat(header(dead, Topics.DLQ_DETAIL_HEADER)).contains("at least 5");
         assertThat(header(dead, Topics.DLQ_SOURCE_PARTITION_HEADER)).isEqualTo("3");
         assertThat(header(dead, Topics.DLQ_SOURCE_OFFSET_HEADER)).isEqualTo("42");
@@ -61,7 +61,7 @@ class DeadLetterHandlerTest {
         assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
         var dead = response.deadLetterQueueRecords().getFirst();
         assertThat(dead.value()).containsExactly(0, 0, 0, 0, 1, 9);
-        assertThat(header(dead, Topics.DLQ_REASON_HEADER)).isEqualTo("processing-failed");
+        assertThat(header(dead, Topics.DLQ_REASON_HEADER)).isEqualTo("PROCESSING");
         assertThat(header(dead, Topics.DLQ_DETAIL_HEADER)).contains("boom");
         assertThat(header(dead, Topics.DLQ_SOURCE_OFFSET_HEADER)).isEqualTo("7");
     }

@@ -100,8 +100,12 @@ class ForecastTest {
         assertThat(predictedAtMinute.getFirst()).isEqualTo(5);
     }
 
+    /** A total published at {@code minute}: the wall clock is there too (outputs are never stamped after it). */
     private void spendAt(int minute, long cost) {
         long at = NOON.plus(Duration.ofMinutes(minute)).toEpochMilli();
+        if (at > fixture.now()) {
+            fixture.jump(Duration.ofMillis(at - fixture.now()));
+        }
         fixture.pipe(fixture.teamSpend(DAY, cost, at), at);
     }
 }

@@ -62,6 +62,9 @@ final class TopologyFixture implements AutoCloseable {
     TestInputTopic<String, Policy> policies;
     TestInputTopic<String, QuotaStatus> quota;
     TestInputTopic<String, byte[]> rawSpend;
+    TestInputTopic<byte[], byte[]> rawPolicies;
+    /** Policy records the global store refused, as its dead-letter publisher got them. */
+    final List<io.tollgate.policy.deadletter.DeadLetter> policyDeadLetters = new ArrayList<>();
     TestOutputTopic<String, BudgetAlert> alerts;
     TestOutputTopic<String, RoutingCommand> commands;
     TestOutputTopic<byte[], byte[]> deadLetters;
@@ -81,17 +84,22 @@ final class TopologyFixture implements AutoCloseable {
 
     private void open() {
         StreamsBuilder builder = new StreamsBuilder();
-        BudgetTopology.build(builder, settings, topics, new TopologyMetrics(meters));
+        TopologyMetrics metrics = new TopologyMetrics(meters);
+        BudgetTopology.build(builder, settings, topics, metrics, policyDeadLetters::add);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
         driver = new TopologyTestDriver(builder.build(), props, Instant.ofEpochMilli(wallClock));
         spend = driver.createInputTopic(Topics.SPEND, Serdes.String().serializer(), topics.spend().valueSerde().serializer());
         rawSpend = driver.createInputTopic(Topics.SPEND, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         policies = driver.createInputTopic(Topics.POLICIES, Serdes.String().serializer(), topics.policies().valueSerde().serializer());
+        rawPolicies = driver.createInputTopic(Topics.POLICIES, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         quota = driver.createInputTopic(Topics.QUOTA_STATUS, Serdes.String().serializer(), topics.quotaStatus().valueSerde().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS, Serdes.String().deserializer(), topics.alerts().valueSerde().deserializer());
         commands = driver.createOutputTopic(Topics.COMMANDS, Serdes.String().deserializer(), topics.commands().valueSerde().deserializer());

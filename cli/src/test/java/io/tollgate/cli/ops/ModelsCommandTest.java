@@ -71,7 +71,7 @@ class ModelsCommandTest {
                   - {id: sim-free, provider: simulated, tier: small}
                 """);
 
-        CliRunner r = CliRunner.run("models", "list", "-f", file.toString(), "--gateway-url", url());
+        CliRunner r = CliRunner.run("models", "list", "-f", file.toString(), "--admin-url", url(), "--admin-token", "models-test-admin-token-0123456789");
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("sim-large .*\\$2\\.50.*\\$10\\.00");
@@ -83,8 +83,8 @@ class ModelsCommandTest {
 
     @Test
     void shouldFlagAnUnpricedModelWhenExplainingIt() {
-        CliRunner unpriced = CliRunner.run("models", "explain", "sim-free", "--gateway-url", url());
-        CliRunner priced = CliRunner.run("models", "explain", "sim-large", "--gateway-url", url());
+        CliRunner unpriced = CliRunner.run("models", "explain", "sim-free", "--admin-url", url(), "--admin-token", "models-test-admin-token-0123456789");
+        CliRunner priced = CliRunner.run("models", "explain", "sim-large", "--admin-url", url(), "--admin-token", "models-test-admin-token-0123456789");
 
         assertThat(unpriced.out()).startsWith("sim-free  (UNPRICED").contains("TOLLGATE_MODEL_PRICE_INPUT_SIM_FREE");
         assertThat(priced.out()).startsWith("sim-large\n").doesNotContain("UNPRICED");

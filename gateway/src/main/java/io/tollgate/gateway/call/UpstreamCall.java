@@ -10,6 +10,7 @@ import io.tollgate.gateway.upstream.Provider;
 import io.tollgate.gateway.upstream.JsonSplice;
 import io.tollgate.gateway.upstream.SseRelay;
 import io.tollgate.gateway.upstream.Usage;
+import io.tollgate.policy.usage.UsagePlausibility;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.Endpoint;
 import io.tollgate.schemas.avro.ErrorKind;
@@ -24,6 +25,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One upstream attempt. A success, or an error the agent must see (4xx other than 429), is
@@ -32,6 +36,8 @@ import java.util.Optional;
  * chunk by chunk once the provider answered 200; from then on there is no retry.
  */
 final class UpstreamCall {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
 
     /** How the attempt ended; {@code answered} = the agent has its answer. */
     record Result(Outcome outcome, AttemptResult attempt, boolean answered, Optional<Duration> retryAfter,
@@ -133,11 +139,7 @@ final class UpstreamCall {
         JsonNode json = parseOrNull(bytes);
         Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
         String served = json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
-        AttemptResult result = usage
-                .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
-                        served, upstreamNanos, null))
-                .orElseGet(() -> success(promptTokens(), 0, countCompletion(json), tokenizer.source(), served,
-                        upstreamNanos, null));
+        AttemptResult result = metered(usage, () -> countCompletion(json), served, upstreamNanos, null);
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(ResponseHeaders.COST, Long.toString(priorCostMicros + facts.costMicros(result)));
         out.send(200, contentType(response), h, withCatalogModel(json, bytes));
@@ -155,8 +157,11 @@ final class UpstreamCall {
         h.put(ResponseHeaders.RESERVED_COST, Long.toString(priorCostMicros + facts.reservedCostMicros()));
         out.begin(200, "text/event-stream", h);
         ResolvedModel model = facts.model();
+        // the usage chunk's cost is the provider's figures priced; impossible figures are metered from the gateway's own
+        // counts (metered), which the relay does not have yet: the chunk then carries no cost (GET /v1/calls has it)
         SseRelay.Adaptation adaptation = new SseRelay.Adaptation(model.id(), request.includeUsage(),
-                u -> priorCostMicros + model.costMicros(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens()));
+                u -> u.problem(contextWindow(), maxOutputTokens()).isPresent() ? -1
+                        : priorCostMicros + model.costMicros(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens()));
         SseRelay.Outcome relayed;
         try (InputStream in = response.body()) {
             relayed = SseRelay.relay(in, out.body(), true, adaptation);
@@ -168,11 +173,8 @@ final class UpstreamCall {
         }
         long nanos = System.nanoTime() - t0;
         Long ttft = relayed.firstChunkNanos() == null ? null : (relayed.firstChunkNanos() - t0) / 1_000_000;
-        AttemptResult result = relayed.usage()
-                .map(u -> success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
-                        relayed.servedModel(), nanos, ttft))
-                .orElseGet(() -> success(promptTokens(), 0, tokenizer.count(relayed.completionText().toString()),
-                        tokenizer.source(), relayed.servedModel(), nanos, ttft));
+        AttemptResult result = metered(relayed.usage(), () -> tokenizer.count(relayed.completionText().toString()),
+                relayed.servedModel(), nanos, ttft);
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), nanos, null, null);
     }
 
@@ -246,10 +248,40 @@ final class UpstreamCall {
         return n;
     }
 
+    /**
+     * The figures metered for a successful attempt: the provider's usage when it reported possible figures (by the
+     * rule metering applies, {@link Usage#problem}); otherwise the gateway's own counts (the prompt as counted at
+     * admission, the completion counted from the answer, source COUNTED or ESTIMATED by the tokenizer), marked with
+     * why the provider's figures were refused when it reported some.
+     */
+    AttemptResult metered(Optional<Usage> usage, IntSupplier countedCompletion, String served, long nanos, Long ttft) {
+        if (usage.isPresent()) {
+            Usage u = usage.get();
+            Optional<UsagePlausibility.Problem> problem = u.problem(contextWindow(), maxOutputTokens());
+            if (problem.isEmpty()) {
+                return success(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens(), TokenSource.PROVIDER,
+                        served, nanos, ttft, null);
+            }
+            String note = "provider usage refused: " + problem.get().reason() + " (" + problem.get().detail() + ")";
+            LOG.warn("{} from {}; metering the gateway's own counts", note, provider.name());
+            return success(promptTokens(), 0, countedCompletion.getAsInt(), tokenizer.source(), served, nanos, ttft, note);
+        }
+        return success(promptTokens(), 0, countedCompletion.getAsInt(), tokenizer.source(), served, nanos, ttft, null);
+    }
+
+    /** The model's bounds, by which the provider's usage is judged. */
+    private int contextWindow() {
+        return facts.model().contextWindow().value();
+    }
+
+    private int maxOutputTokens() {
+        return facts.model().maxOutputTokens().value();
+    }
+
     private static AttemptResult success(long prompt, long cached, long completion, TokenSource source, String served,
-                                         long nanos, Long ttft) {
+                                         long nanos, Long ttft, String usageNote) {
         return new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, prompt, cached, completion, source, served,
-                nanos / 1_000_000, ttft);
+                nanos / 1_000_000, ttft, usageNote);
     }
 
     private static String contentType(HttpResponse<?> response) {

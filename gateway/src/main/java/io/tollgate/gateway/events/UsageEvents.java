@@ -41,6 +41,7 @@ public final class UsageEvents {
                 .setHttpStatus(result.httpStatus())
                 .setLatencyMs(result.latencyMs())
                 .setTimeToFirstTokenMs(result.timeToFirstTokenMs())
+                .setUsageNote(result.usageNote())
                 .build();
     }
 
@@ -76,6 +77,9 @@ public final class UsageEvents {
                 .setPriceSource(f.model().priceSource())
                 .setInputPriceMicrosPerMillion(f.model().inputPrice().value())
                 .setOutputPriceMicrosPerMillion(f.model().outputPrice().value())
-                .setCachedInputPriceMicrosPerMillion(f.model().cachedInputPrice().value());
+                .setCachedInputPriceMicrosPerMillion(f.model().cachedInputPrice().value())
+                // the bounds metering judges the event's tokens by (UsagePlausibility)
+                .setContextWindow(f.model().contextWindow().value())
+                .setMaxOutputTokens(f.model().maxOutputTokens().value());
     }
 }

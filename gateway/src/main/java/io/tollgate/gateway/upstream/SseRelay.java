@@ -31,7 +31,7 @@ public final class SseRelay {
      * @param forwardUsage false drops the chunk that carries only usage ({@code choices: []}): the agent did
      *                     not ask for {@code stream_options.include_usage}
      * @param costMicros   the call's cost from the provider's usage, added to a forwarded usage object as
-     *                     {@value #COST_FIELD}; null = not added
+     *                     {@value #COST_FIELD}; null, or a negative cost, = not added
      */
     public record Adaptation(String model, boolean forwardUsage, ToLongFunction<Usage> costMicros) {
         /** Every byte as the provider sent it. */
@@ -158,7 +158,10 @@ public final class SseRelay {
         if (usage.isPresent() && a.forwardUsage() && a.costMicros() != null
                 && chunk instanceof ObjectNode object && chunk.get("usage") instanceof ObjectNode usageObject) {
             // the final chunk only: small, so a tree is fine
-            usageObject.put(COST_FIELD, a.costMicros().applyAsLong(usage.get()));
+            long cost = a.costMicros().applyAsLong(usage.get());
+            if (cost >= 0) {
+                usageObject.put(COST_FIELD, cost);
+            }
             if (rename) {
                 object.put("model", a.model());
             }

@@ -75,6 +75,35 @@ class UsageEventsTest {
     }
 
     @Test
+    void shouldWriteEventsMeteringBelievesWhenTheFiguresAreTheGatewaysOrTheProviders() {
+        // the gateway's own events pass the plausibility rule metering applies on ingest
+        AttemptResult result = new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, 980, 200, 120,
+                TokenSource.PROVIDER, "sim-large-2026", 35, 7L);
+        UsageEvent request = UsageEvents.request(facts, 1_700_000_000_000L);
+        UsageEvent response = UsageEvents.response(facts, result, 1_700_000_000_035L);
+
+        assertThat(io.tollgate.policy.usage.UsagePlausibility.check(request)).isEmpty();
+        assertThat(io.tollgate.policy.usage.UsagePlausibility.check(response)).isEmpty();
+        assertThat(UsageEvents.response(facts, AttemptResult.failed(ErrorKind.TIMEOUT, 504, 30_000), 0))
+                .satisfies(e -> assertThat(io.tollgate.policy.usage.UsagePlausibility.check(e)).isEmpty());
+        // and carry the model's bounds they are judged by
+        assertThat(request.getContextWindow()).isEqualTo(128_000);
+        assertThat(response.getMaxOutputTokens()).isEqualTo(16_384);
+    }
+
+    @Test
+    void shouldMarkTheEventWhenTheProvidersUsageWasRefused() {
+        AttemptResult counted = new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, 1_000, 0, 99,
+                TokenSource.COUNTED, null, 35, null, "provider usage refused: TOKENS_BEYOND_WINDOW (...)");
+
+        UsageEvent e = UsageEvents.response(facts, counted, 0);
+
+        assertThat(e.getTokenSource()).isEqualTo(TokenSource.COUNTED);
+        assertThat(e.getUsageNote()).startsWith("provider usage refused: TOKENS_BEYOND_WINDOW");
+        assertThat(UsageEvents.response(facts, AttemptResult.failed(ErrorKind.TIMEOUT, 504, 1), 0).getUsageNote()).isNull();
+    }
+
+    @Test
     void shouldHoldNoPromptOrCompletionTextWhenSerialised() throws Exception {
         // the schema has no text field at all; make sure no string field could hold one by accident
         UsageEvent e = UsageEvents.response(facts, AttemptResult.failed(ErrorKind.TIMEOUT, 504, 30_000), 0);

@@ -1,5 +1,6 @@
 package io.tollgate.metering.config;
 
+import io.tollgate.metering.dlq.StreamsErrorHandler;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,10 +39,13 @@ public record MeteringConfig(
         ZoneId zone,
         int resetHour,
         Duration grace,
+        Duration maxFutureSkew,
+        Duration settleAfter,
         Duration dedupeRetention,
         Duration pendingRetention,
         Duration periodRetention,
         Duration healthRetention,
+        Duration callsRetention,
         int standbyReplicas,
         int streamThreads,
         long commitIntervalMs,
@@ -51,6 +55,9 @@ public record MeteringConfig(
         boolean statusPerCommit,
         Map<String, String> kafka,
         Optional<AccessToken> operatorToken) {
+
+    /** The most an event time may be believed ahead of the clock: a broker refuses records an hour ahead by default. */
+    public static final Duration MAX_FUTURE_SKEW = Duration.ofHours(1);
 
     /** Quota status must reach the gateway quickly: its view lags by at most one commit interval. */
     public static final long MAX_COMMIT_INTERVAL_MS = 100;
@@ -64,6 +71,12 @@ public record MeteringConfig(
         require(!grace.isNegative(), "metering.grace", grace, "zero or more");
         require(dedupeRetention.compareTo(grace) > 0, "metering.dedupe.retention", dedupeRetention,
                 "longer than metering.grace (" + grace + "), or a late duplicate would be counted twice");
+        require(!maxFutureSkew.isNegative() && maxFutureSkew.compareTo(MAX_FUTURE_SKEW) <= 0, "metering.max.future.skew",
+                maxFutureSkew, "0.." + MAX_FUTURE_SKEW + " (how far ahead of the clock an event time is believed)");
+        require(settleAfter.compareTo(Duration.ofMinutes(1)) >= 0, "metering.settle.after", settleAfter,
+                "at least 1m, longer than the longest request timeout plus retries and a stream's whole answer");
+        require(pendingRetention.isPositive(), "metering.pending.retention", pendingRetention, "a positive duration");
+        require(callsRetention.isPositive(), "metering.calls.retention", callsRetention, "a positive duration");
         require(commitIntervalMs > 0 && commitIntervalMs <= MAX_COMMIT_INTERVAL_MS, "metering.commit.interval.ms",
                 commitIntervalMs, "1.." + MAX_COMMIT_INTERVAL_MS);
         require(standbyReplicas >= 0, "metering.standby.replicas", standbyReplicas, "zero or more");
@@ -90,7 +103,8 @@ public record MeteringConfig(
     /** A copy that advertises {@code url} (used when the HTTP port was chosen at start). */
     public MeteringConfig withAdvertisedUrl(URI url) {
         return new MeteringConfig(applicationId, schemaRegistryUrl, httpHost, httpPort, url, stateDir, zone, resetHour,
-                grace, dedupeRetention, pendingRetention, periodRetention, healthRetention, standbyReplicas,
+                grace, maxFutureSkew, settleAfter, dedupeRetention, pendingRetention, periodRetention, healthRetention,
+                callsRetention, standbyReplicas,
                 streamThreads, commitIntervalMs, createTopics, topicPartitions, topicReplication, statusPerCommit, kafka,
                 operatorToken);
     }
@@ -106,6 +120,10 @@ public record MeteringConfig(
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        // one error policy: dead-letter the record that failed and go on (see StreamsErrorHandler)
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // With transactions v2 the broker verifies the first write of a transaction to each partition; a second
         // in-flight batch to that partition is refused as out of order and retried after retry.backoff.ms,

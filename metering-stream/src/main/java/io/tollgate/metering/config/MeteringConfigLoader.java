@@ -47,11 +47,14 @@ public final class MeteringConfigLoader {
         d.put("zone", "UTC");
         d.put("reset.hour", "0");
         d.put("metering.grace", "10s");
-        d.put("metering.dedupe.retention", "1h");
+        d.put("metering.max.future.skew", "5m");
+        d.put("metering.settle.after", "15m");
+        d.put("metering.dedupe.retention", "24h");
         d.put("metering.pending.retention", "1d");
         d.put("metering.period.retention", "40d");
         d.put("metering.health.retention", "2h");
-        d.put("metering.standby.replicas", "0");
+        d.put("metering.calls.retention", "7d");
+        d.put("metering.standby.replicas", "1");
         d.put("metering.stream.threads", "1");
         d.put("metering.commit.interval.ms", "100");
         d.put("metering.create.topics", "true");
@@ -111,10 +114,13 @@ public final class MeteringConfigLoader {
                 zone(v.get("zone")),
                 integer(v, "reset.hour"),
                 duration(v, "metering.grace"),
+                duration(v, "metering.max.future.skew"),
+                duration(v, "metering.settle.after"),
                 duration(v, "metering.dedupe.retention"),
                 duration(v, "metering.pending.retention"),
                 duration(v, "metering.period.retention"),
                 duration(v, "metering.health.retention"),
+                duration(v, "metering.calls.retention"),
                 integer(v, "metering.standby.replicas"),
                 integer(v, "metering.stream.threads"),
                 integer(v, "metering.commit.interval.ms"),

@@ -8,8 +8,10 @@ import org.apache.kafka.common.serialization.Serdes;
 /** Requests and tokens of one quota day [startMillis, endMillis) of one (key, model) or (key, *). */
 public record DayTotals(String dayKey, long startMillis, long endMillis, long requests, long tokens) {
 
+    /** The totals with an event's deltas added; throws {@link ArithmeticException} rather than overflow. */
     public DayTotals add(long requestDelta, long tokenDelta) {
-        return new DayTotals(dayKey, startMillis, endMillis, requests + requestDelta, tokens + tokenDelta);
+        return new DayTotals(dayKey, startMillis, endMillis, Math.addExact(requests, requestDelta),
+                Math.addExact(tokens, tokenDelta));
     }
 
     public static Serde<DayTotals> serde() {

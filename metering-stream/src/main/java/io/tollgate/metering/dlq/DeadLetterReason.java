@@ -1,6 +1,11 @@
 package io.tollgate.metering.dlq;
 
-/** Why a usage record was sent to {@code tollgate.dead-letter.v1} instead of being counted. */
+import io.tollgate.policy.usage.UsagePlausibility;
+
+/**
+ * Why a record was sent to {@code tollgate.dead-letter.v1} instead of being counted; the name is the
+ * {@code tollgate.dlq.reason} header. The plausibility reasons are {@link UsagePlausibility.Reason}'s names.
+ */
 public enum DeadLetterReason {
     /** The value is not a Confluent-framed UsageEvent this service can read. */
     DESERIALIZATION,
@@ -8,10 +13,28 @@ public enum DeadLetterReason {
     MISSING_KEY,
     /** The key differs from the event's apiKeyId: counts would land on the wrong partition. */
     KEY_MISMATCH,
-    /** A REQUEST reserving negative tokens or cost, or a RESPONSE reporting negative actuals. */
-    NEGATIVE_TOKENS,
     /** The phase is neither REQUEST nor RESPONSE (written with a newer schema). */
     UNKNOWN_PHASE,
-    /** Event time older than the partition's observed event time minus the grace period. */
-    LATE
+    /** See {@link UsagePlausibility.Reason#MISSING_ID}. */
+    MISSING_ID,
+    /** See {@link UsagePlausibility.Reason#NEGATIVE}. */
+    NEGATIVE,
+    /** See {@link UsagePlausibility.Reason#TOKENS_BEYOND_WINDOW}. */
+    TOKENS_BEYOND_WINDOW,
+    /** See {@link UsagePlausibility.Reason#TOKENS_INCONSISTENT}. */
+    TOKENS_INCONSISTENT,
+    /** See {@link UsagePlausibility.Reason#PRICE_BEYOND_BOUND}. */
+    PRICE_BEYOND_BOUND,
+    /** See {@link UsagePlausibility.Reason#COST_MISMATCH}. */
+    COST_MISMATCH,
+    /** Adding the record to a sum would overflow; the sum is left as it was. */
+    OVERFLOW,
+    /** Processing the record failed otherwise (the exception is in the detail header). */
+    PROCESSING,
+    /** The record's output could not be serialized. */
+    PRODUCTION;
+
+    public static DeadLetterReason of(UsagePlausibility.Reason reason) {
+        return valueOf(reason.name());
+    }
 }

@@ -47,25 +47,33 @@ public final class HealthState {
         return windowStart;
     }
 
-    /** Counts one completed attempt (a RESPONSE event); mutates this state. */
+    /**
+     * Counts one completed attempt (a RESPONSE event); mutates this state. Overflow-checked: when a counter would
+     * overflow it throws {@link ArithmeticException} before changing anything.
+     */
     public HealthState record(HealthSample e) {
-        counters[0]++;
+        long[] next = counters.clone();
+        next[0] = Math.addExact(next[0], 1);
         if (e.status() == CallStatus.SUCCESS) {
-            counters[1]++;
-            counters[8] += e.completionTokens();
-            counters[9] += Math.max(0, e.latencyMs());
-            latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs())));
+            next[1] = Math.addExact(next[1], 1);
+            next[8] = Math.addExact(next[8], e.completionTokens());
+            next[9] = Math.addExact(next[9], Math.max(0, e.latencyMs()));
         } else if (e.status() == CallStatus.ERROR) {
-            switch (e.errorKind()) {
-                case RATE_LIMITED -> counters[2]++;
-                case TIMEOUT -> counters[3]++;
-                case UPSTREAM_5XX -> counters[4]++;
-                case BAD_REQUEST -> counters[5]++;
-                default -> counters[6]++;
-            }
+            int kind = switch (e.errorKind()) {
+                case RATE_LIMITED -> 2;
+                case TIMEOUT -> 3;
+                case UPSTREAM_5XX -> 4;
+                case BAD_REQUEST -> 5;
+                default -> 6;
+            };
+            next[kind] = Math.addExact(next[kind], 1);
         }
         if (e.fallback()) {
-            counters[7]++;
+            next[7] = Math.addExact(next[7], 1);
+        }
+        System.arraycopy(next, 0, counters, 0, COUNTERS);
+        if (e.status() == CallStatus.SUCCESS) {
+            latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs())));
         }
         return this;
     }

@@ -1,9 +1,15 @@
 package io.tollgate.metering.ingest;
 
+import io.tollgate.metering.calls.CallLog;
+import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.metering.period.PeriodResolver;
 import io.tollgate.metering.topology.TopologySettings;
+import io.tollgate.policy.deadletter.DeadLetter;
+import io.tollgate.policy.usage.UsagePlausibility;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Phase;
+import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.UsageEvent;
 import io.tollgate.schemas.registry.SchemaRegistries;
 import io.tollgate.schemas.registry.SchemaRegistryClient;
@@ -11,8 +17,11 @@ import io.tollgate.schemas.serde.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -33,131 +42,240 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads raw usage records and decides, for each, whether it is counted: deserializes inside the topology
- * (so a poison record becomes a dead letter, not a crashed application), validates, drops repeated event ids,
- * refuses events older than the partition's event-time high-water mark minus the grace, and remembers open
- * reservations so a RESPONSE is attributed to its REQUEST's day.
+ * Reads raw usage records and decides, for each, how it is counted. It deserializes inside the topology (so a
+ * poison record becomes a dead letter, not a crashed application), checks {@link UsagePlausibility}, drops
+ * repeated event ids (remembered by ingest time), applies the {@link TimeRule}, and pairs each attempt's REQUEST
+ * with its RESPONSE ({@link Reservation}): a RESPONSE settles its REQUEST's reservation in the REQUEST's period, a
+ * REQUEST without a RESPONSE after the settle-after time is settled as ABANDONED by a wall-clock punctuation, a
+ * RESPONSE without a REQUEST counts its actual figures. Late events are never refused: an event counts in its own
+ * period while that period is kept, else in the period of its ingest time ({@link MeteredEvent.Notes#reassigned}).
+ * Every call's figures are kept in {@code metering-calls} ({@link CallLog}).
  */
 public final class IngestProcessor implements Processor<byte[], byte[], String, IngestResult> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestProcessor.class);
 
+    /** The stores the processor uses, by name. */
+    public record Stores(String dedupe, String clock, String pending, String calls) {
+    }
+
     private final TopologySettings settings;
-    private final String dedupeStoreName;
-    private final String clockStoreName;
-    private final String pendingStoreName;
+    private final Stores names;
+    private final Function<ProcessorContext<?, ?>, PeriodResolver> resolver;
     private final Deserializer<UsageEvent> deserializer;
     private final SchemaRegistryClient registry;
     private ProcessorContext<String, IngestResult> context;
     private WindowStore<String, Long> dedupe;
     private KeyValueStore<Integer, Long> clock;
-    private KeyValueStore<String, Long> pending;
+    private KeyValueStore<String, Reservation> pending;
+    private CallLog calls;
+    private PeriodResolver periods;
 
-    public IngestProcessor(TopologySettings settings, String dedupeStore, String clockStore, String pendingStore) {
+    public IngestProcessor(TopologySettings settings, Stores names, Function<ProcessorContext<?, ?>, PeriodResolver> resolver) {
         this.settings = settings;
-        this.dedupeStoreName = dedupeStore;
-        this.clockStoreName = clockStore;
-        this.pendingStoreName = pendingStore;
+        this.names = names;
+        this.resolver = resolver;
         this.deserializer = settings.topics().usage().valueSerde().deserializer();
         this.registry = SchemaRegistries.fromConfig(settings.topics().serdeConfig());
+    }
+
+    /** How often open reservations are checked against the settle-after time: a tenth of it, 1 s to 30 s. */
+    public static Duration settleCheckInterval(Duration settleAfter) {
+        long tenth = settleAfter.toMillis() / 10;
+        return Duration.ofMillis(Math.max(1_000, Math.min(30_000, tenth)));
     }
 
     @Override
     public void init(ProcessorContext<String, IngestResult> context) {
         this.context = context;
-        this.dedupe = context.getStateStore(dedupeStoreName);
-        this.clock = context.getStateStore(clockStoreName);
-        this.pending = context.getStateStore(pendingStoreName);
-        context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, now -> expirePending());
+        this.dedupe = context.getStateStore(names.dedupe());
+        this.clock = context.getStateStore(names.clock());
+        this.pending = context.getStateStore(names.pending());
+        WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
+        this.calls = new CallLog(callStore);
+        this.periods = resolver.apply(context);
+        context.schedule(settleCheckInterval(settings.settleAfter()), PunctuationType.WALL_CLOCK_TIME, this::settle);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        long now = context.currentSystemTimeMs();
+        UsageEvent event = read(record);
+        if (event == null) {
+            return;
+        }
+        if (seen(event.getEventId(), now)) {
+            settings.metrics().duplicate();
+            LOG.debug("event {} already counted; skipping the repeat", event.getEventId());
+            return;
+        }
+        dedupe.put(event.getEventId(), now, now);
+        TimeRule.Judged time = TimeRule.judge(event.getTimestamp().toEpochMilli(), now, settings.maxFutureSkew());
+        if (time.clamped()) {
+            settings.metrics().clamped();
+            LOG.warn("event {} is dated {}, more than {} ahead of the stream clock {}; counted at its ingest time",
+                    event.getEventId(), event.getTimestamp(), settings.maxFutureSkew(), Instant.ofEpochMilli(now));
+            event = UsageEvent.newBuilder(event).setTimestamp(Instant.ofEpochMilli(now)).build();
+        }
+        long streamTime = advanceClock(TimeRule.notAhead(time.eventTime(), now));
+        Optional<Counted> counted = event.getPhase() == Phase.REQUEST
+                ? request(event, time.eventTime(), now, record.value())
+                : response(event, time.eventTime(), now);
+        if (counted.isEmpty()) {
+            return;
+        }
+        MeteredEvent metered = new MeteredEvent(event, counted.get().kind(), counted.get().period().time(), streamTime,
+                new MeteredEvent.Notes(time.clamped(), counted.get().period().reassigned()));
+        context.forward(new Record<String, IngestResult>(event.getApiKeyId(), new IngestResult.Accepted(metered),
+                TimeRule.notAhead(time.eventTime(), now), new RecordHeaders()));
+    }
+
+    /** What an event counts as, and in which period. */
+    private record Counted(MeteredEvent.Kind kind, Period period) {
+    }
+
+    /** The instant whose period an event counts in, and whether that is its ingest time instead of its own. */
+    private record Period(long time, boolean reassigned) {
+    }
+
+    /** The deserialized, plausible event, or null after dead-lettering the record. */
+    private UsageEvent read(Record<byte[], byte[]> record) {
         if (record.key() == null || record.key().length == 0) {
             reject(record, DeadLetterReason.MISSING_KEY, "usage records are keyed by API-key id; this one has no key");
-            return;
+            return null;
         }
         UsageEvent event;
         try {
             event = deserializer.deserialize(Topics.USAGE, record.value());
         } catch (RuntimeException e) {
             reject(record, classify(record.value()), String.valueOf(e.getMessage()));
-            return;
+            return null;
         }
         if (event == null) {
             reject(record, DeadLetterReason.DESERIALIZATION, "null value (tombstone) on the usage topic");
-            return;
+            return null;
         }
         String key = new String(record.key(), StandardCharsets.UTF_8);
         if (!key.equals(event.getApiKeyId())) {
             reject(record, DeadLetterReason.KEY_MISMATCH, "record key '" + key + "' differs from apiKeyId '"
                     + event.getApiKeyId() + "'");
-            return;
+            return null;
         }
-        String negative = negativeField(event);
-        if (negative != null) {
-            reject(record, DeadLetterReason.NEGATIVE_TOKENS, negative + " in " + event.getPhase() + " event "
-                    + event.getEventId());
-            return;
+        Optional<UsagePlausibility.Problem> problem = UsagePlausibility.check(event);
+        if (problem.isPresent()) {
+            reject(record, DeadLetterReason.of(problem.get().reason()), problem.get().detail());
+            return null;
         }
-        long ts = event.getTimestamp().toEpochMilli();
-        if (seen(event.getEventId(), ts)) {
-            settings.metrics().duplicate();
-            LOG.debug("event {} already counted; skipping the repeat", event.getEventId());
-            return;
-        }
-        int partition = context.recordMetadata().map(RecordMetadata::partition).orElse(-1);
-        Long high = clock.get(partition);
-        long graceMillis = settings.grace().toMillis();
-        if (high != null && ts < high - graceMillis) {
-            reject(record, DeadLetterReason.LATE, "event time " + event.getTimestamp() + " is " + (high - ts)
-                    + " ms behind the partition's event time " + java.time.Instant.ofEpochMilli(high)
-                    + "; grace is " + graceMillis + " ms");
-            return;
-        }
-        dedupe.put(event.getEventId(), ts, ts);
-        long streamTime = high == null ? ts : Math.max(high, ts);
-        if (high == null || streamTime != high) {
-            clock.put(partition, streamTime);
-        }
-        long periodTime = settle(event, ts);
-        context.forward(new Record<String, IngestResult>(key,
-                new IngestResult.Accepted(new MeteredEvent(event, periodTime, streamTime)), ts, new RecordHeaders()));
+        return event;
     }
 
-    private boolean seen(String eventId, long ts) {
-        long retention = settings.dedupeRetention().toMillis();
-        try (WindowStoreIterator<Long> it = dedupe.fetch(eventId, ts - retention, ts + retention)) {
+    private boolean seen(String eventId, long now) {
+        try (WindowStoreIterator<Long> it = dedupe.fetch(eventId, now - settings.dedupeRetention().toMillis(), now)) {
             return it.hasNext();
         }
     }
 
-    /** Returns the time whose period the event counts in, keeping the open reservation's REQUEST time. */
-    private long settle(UsageEvent event, long ts) {
-        String call = event.getCallId() + '#' + event.getAttempt();
-        if (event.getPhase() == Phase.REQUEST) {
-            pending.put(call, ts);
-            return ts;
+    /** Moves the input partition's event time forward (never past the wall clock); returns it. */
+    private long advanceClock(long eventTime) {
+        int partition = context.recordMetadata().map(RecordMetadata::partition).orElse(-1);
+        Long high = clock.get(partition);
+        if (high == null || eventTime > high) {
+            clock.put(partition, eventTime);
+            return eventTime;
         }
-        Long requestTime = pending.delete(call);
-        return requestTime == null ? ts : requestTime;
+        return high;
     }
 
-    private static String negativeField(UsageEvent e) {
-        if (e.getReservedTokens() < 0) {
-            return "reservedTokens " + e.getReservedTokens() + " < 0";
+    private Optional<Counted> request(UsageEvent event, long eventTime, long now, byte[] raw) {
+        String attempt = attemptKey(event);
+        Reservation known = pending.get(attempt);
+        if (known != null && known.state() == Reservation.State.RESPONDED) {
+            // its RESPONSE came first and counted the attempt in full
+            pending.delete(attempt);
+            LOG.info("REQUEST {} of {} came after its RESPONSE, which counted the attempt; adding nothing",
+                    event.getEventId(), attempt);
+            return Optional.empty();
         }
-        if (e.getReservedPromptTokens() < 0 || e.getReservedCompletionTokens() < 0) {
-            return "reservedPromptTokens/reservedCompletionTokens " + e.getReservedPromptTokens() + "/"
-                    + e.getReservedCompletionTokens() + " < 0";
+        Period period = period(event.getTenant(), eventTime, now);
+        pending.put(attempt, Reservation.open(period.time(), eventTime, now, raw));
+        calls.request(event, now);
+        return Optional.of(new Counted(MeteredEvent.Kind.REQUEST, period));
+    }
+
+    private Optional<Counted> response(UsageEvent event, long eventTime, long now) {
+        String attempt = attemptKey(event);
+        Reservation known = pending.get(attempt);
+        calls.response(event, now);
+        if (known == null || known.state() == Reservation.State.RESPONDED) {
+            settings.metrics().orphan();
+            Period period = period(event.getTenant(), eventTime, now);
+            pending.put(attempt, Reservation.marker(Reservation.State.RESPONDED, period.time(), eventTime, now));
+            return Optional.of(new Counted(MeteredEvent.Kind.ORPHAN_RESPONSE, period));
         }
-        if (e.getReservedCostMicros() < 0) {
-            return "reservedCostMicros " + e.getReservedCostMicros() + " < 0";
+        pending.delete(attempt);
+        Period period = period(event.getTenant(), known.periodTime(), now);
+        return Optional.of(new Counted(known.state() == Reservation.State.SETTLED ? MeteredEvent.Kind.LATE_RESPONSE
+                : MeteredEvent.Kind.RESPONSE, period));
+    }
+
+    /**
+     * The period an event counts in: the one containing {@code time}, unless that day ended longer than the period
+     * retention ago (its totals are gone from the stores), then the one containing {@code now}.
+     */
+    private Period period(String tenant, long time, long now) {
+        long end = periods.calendar(tenant).period(PeriodType.DAY, time).endMillis();
+        if (end < now - settings.periodRetention().toMillis()) {
+            settings.metrics().reassigned();
+            return new Period(now, true);
         }
-        if (e.getPhase() == Phase.RESPONSE && (e.getTotalTokens() < 0 || e.getCostMicros() < 0)) {
-            return "actual totalTokens/costMicros " + e.getTotalTokens() + "/" + e.getCostMicros() + " < 0";
+        return new Period(time, false);
+    }
+
+    private static String attemptKey(UsageEvent e) {
+        return e.getCallId() + '#' + e.getAttempt();
+    }
+
+    /**
+     * Wall-clock check: settles reservations open longer than the settle-after time as ABANDONED (in flight closes,
+     * the reserved cost stays), and forgets settled and orphan markers after the pending retention.
+     */
+    private void settle(long now) {
+        List<KeyValue<String, Reservation>> due = new ArrayList<>();
+        List<String> forgotten = new ArrayList<>();
+        long settleBefore = now - settings.settleAfter().toMillis();
+        long forgetBefore = now - settings.pendingRetention().toMillis();
+        try (KeyValueIterator<String, Reservation> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Reservation> entry = it.next();
+                Reservation r = entry.value;
+                if (r.state() == Reservation.State.OPEN && r.request() != null) {
+                    if (r.ingestMillis() <= settleBefore) {
+                        due.add(entry);
+                    }
+                } else if (r.ingestMillis() <= forgetBefore) {
+                    forgotten.add(entry.key);
+                }
+            }
         }
-        return null;
+        forgotten.forEach(pending::delete);
+        for (KeyValue<String, Reservation> entry : due) {
+            abandon(entry.key, entry.value, now);
+        }
+    }
+
+    private void abandon(String attempt, Reservation open, long now) {
+        UsageEvent request = UsageEvent.newBuilder(deserializer.deserialize(Topics.USAGE, open.request()))
+                .setTimestamp(Instant.ofEpochMilli(open.eventTime())).build();
+        Period period = period(request.getTenant(), open.periodTime(), now);
+        pending.put(attempt, Reservation.marker(Reservation.State.SETTLED, period.time(), open.eventTime(), now));
+        calls.abandoned(request, now);
+        settings.metrics().abandoned();
+        LOG.info("settled {} as ABANDONED: no RESPONSE {} after its REQUEST; {} micro-dollars stay counted", attempt,
+                settings.settleAfter(), request.getReservedCostMicros());
+        MeteredEvent metered = new MeteredEvent(request, MeteredEvent.Kind.ABANDONED, period.time(),
+                TimeRule.notAhead(open.eventTime(), now), new MeteredEvent.Notes(false, period.reassigned()));
+        context.forward(new Record<String, IngestResult>(request.getApiKeyId(), new IngestResult.Accepted(metered),
+                TimeRule.notAhead(open.eventTime(), now), new RecordHeaders()));
     }
 
     /** On the error path only: reads the record with its writer schema to tell an unknown phase apart. */
@@ -180,44 +298,13 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     private void reject(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
         settings.metrics().deadLetter(reason);
-        RecordHeaders headers = new RecordHeaders();
-        record.headers().forEach(headers::add);
-        headers.remove(Topics.DLQ_REASON_HEADER);
-        headers.add(Topics.DLQ_REASON_HEADER, bytes(reason.name()));
-        headers.add(Topics.DLQ_DETAIL_HEADER, bytes(detail));
-        headers.add(Topics.DLQ_APPLICATION_HEADER, bytes(settings.applicationId()));
-        context.recordMetadata().ifPresent(meta -> {
-            headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, bytes(meta.topic()));
-            headers.add(Topics.DLQ_SOURCE_PARTITION_HEADER, bytes(Integer.toString(meta.partition())));
-            headers.add(Topics.DLQ_SOURCE_OFFSET_HEADER, bytes(Long.toString(meta.offset())));
-        });
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        DeadLetter letter = new DeadLetter(record.key(), record.value(), reason.name(), detail, settings.applicationId(),
+                meta.map(RecordMetadata::topic).orElse(null), meta.map(RecordMetadata::partition).orElse(-1),
+                meta.map(RecordMetadata::offset).orElse(-1L));
         LOG.warn("usage record to dead letters: {} ({})", reason, detail);
         context.forward(new Record<String, IngestResult>(null,
-                new IngestResult.Rejected(record.key(), record.value(), reason), record.timestamp(), headers));
-    }
-
-    /** Calls whose RESPONSE never came: forget them after the pending retention (event time). */
-    private void expirePending() {
-        long newest = Long.MIN_VALUE;
-        try (KeyValueIterator<Integer, Long> it = clock.all()) {
-            while (it.hasNext()) {
-                newest = Math.max(newest, it.next().value);
-            }
-        }
-        long cutoff = newest - settings.pendingRetention().toMillis();
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, Long> it = pending.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, Long> entry = it.next();
-                if (entry.value < cutoff) {
-                    expired.add(entry.key);
-                }
-            }
-        }
-        expired.forEach(pending::delete);
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+                new IngestResult.Rejected(record.key(), record.value(), reason),
+                TimeRule.notAhead(record.timestamp(), context.currentSystemTimeMs()), letter.headers(record.headers())));
     }
 }

@@ -7,11 +7,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import io.tollgate.policy.access.AccessToken;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -62,6 +64,31 @@ public final class InstanceRouter {
             throw new Unavailable("no instance hosts store " + store + " for key '" + key + "' yet");
         }
         return metadata.activeHost().equals(self) ? Optional.empty() : Optional.of(metadata.activeHost());
+    }
+
+    /**
+     * The offset lag of a caught-up copy: under exactly-once a changelog ends with a transaction marker, which a
+     * copy never counts as consumed, so one that has every committed record still lags by 1.
+     */
+    private static final long CAUGHT_UP_LAG = 1;
+
+    /**
+     * True when this instance holds a copy of the partition of {@code key} in {@code store} (the active task or a
+     * standby replica) that has caught up with its changelog ({@link #CAUGHT_UP_LAG}): a copy that answers what the
+     * owner would. False whenever that cannot be known (metadata not available, a copy still restoring).
+     */
+    public boolean hasCaughtUpCopy(String store, String key) {
+        try {
+            KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+            if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)
+                    || !(self.equals(metadata.activeHost()) || metadata.standbyHosts().contains(self))) {
+                return false;
+            }
+            LagInfo lag = streams.allLocalStorePartitionLags().getOrDefault(store, Map.of()).get(metadata.partition());
+            return lag != null && lag.offsetLag() <= CAUGHT_UP_LAG;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Every other instance that hosts {@code store}. */

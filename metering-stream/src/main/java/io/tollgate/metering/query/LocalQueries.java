@@ -1,11 +1,14 @@
 package io.tollgate.metering.query;
 
+import io.tollgate.metering.calls.CallLog;
+import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.metering.rates.RateWindow;
 import io.tollgate.metering.spend.SpendState;
 import io.tollgate.metering.topology.DailyQuotaTopology;
+import io.tollgate.metering.topology.IngestTopology;
 import io.tollgate.metering.topology.ModelHealthTopology;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
@@ -14,6 +17,7 @@ import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.ModelHealth;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,6 +32,8 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /** Answers from the stores this instance hosts; routing to the owner happens before these are called. */
 public final class LocalQueries {
@@ -35,15 +41,34 @@ public final class LocalQueries {
     private final KafkaStreams streams;
     private final ZoneId zone;
     private final int resetHour;
+    private final boolean copies;
 
     public LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour) {
+        this(streams, zone, resetHour, false);
+    }
+
+    private LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour, boolean copies) {
         this.streams = streams;
         this.zone = zone;
         this.resetHour = resetHour;
+        this.copies = copies;
+    }
+
+    /**
+     * The same queries over every local copy of the stores (standby replicas included, and active tasks while the
+     * group rebalances); the caller makes sure the copy it needs has caught up with its changelog.
+     */
+    public LocalQueries fromCopies() {
+        return new LocalQueries(streams, zone, resetHour, true);
+    }
+
+    private <T> StoreQueryParameters<T> parameters(String name, org.apache.kafka.streams.state.QueryableStoreType<T> type) {
+        StoreQueryParameters<T> p = StoreQueryParameters.fromNameAndType(name, type);
+        return copies ? p.enableStaleStores() : p;
     }
 
     private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+        return streams.store(parameters(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
     private Buckets buckets(String apiKeyId, String model) {
@@ -117,6 +142,27 @@ public final class LocalQueries {
         return Optional.empty();
     }
 
+    /** A call of a key as metered, or empty when this instance knows no such call (within the calls retention). */
+    public Optional<QueryViews.Call> call(String apiKeyId, String callId) {
+        ReadOnlyWindowStore<String, CallRecord> store = streams.store(parameters(IngestTopology.CALLS_STORE,
+                QueryableStoreTypes.<String, CallRecord>windowStore()));
+        List<CallRecord> entries = new ArrayList<>();
+        try (WindowStoreIterator<CallRecord> it = store.fetch(CallLog.key(apiKeyId, callId), Instant.EPOCH,
+                Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            it.forEachRemaining(kv -> entries.add(kv.value));
+        }
+        return Optional.ofNullable(CallLog.fold(entries)).map(LocalQueries::view);
+    }
+
+    static QueryViews.Call view(CallRecord call) {
+        List<QueryViews.CallAttempt> attempts = call.attempts().stream().map(a -> new QueryViews.CallAttempt(
+                a.attempt(), a.model(), a.status().name(), a.countedPromptTokens(), a.countedCachedPromptTokens(),
+                a.countedCompletionTokens(), a.countedPromptTokens() + a.countedCompletionTokens(),
+                a.countedCostMicros())).toList();
+        return new QueryViews.Call(call.callId(), call.apiKeyId(), call.costMicros(), call.reservedCostMicros(),
+                call.inFlight(), attempts);
+    }
+
     /** The newest {@code windows} windows of one model, newest first. */
     public List<QueryViews.Health> health(String model, int windows) {
         List<QueryViews.Health> out = new ArrayList<>();
@@ -149,7 +195,8 @@ public final class LocalQueries {
         return new QueryViews.Spend(Keys.scope(s.scopeType(), s.scopeId()), s.scopeType().name(), s.scopeId(),
                 s.period().name(), s.periodKey(), s.startMillis(), s.endMillis(), s.zone(), s.costMicros(),
                 s.inFlightMicros(), s.requests(), s.promptTokens(), s.completionTokens(), s.costByModel(),
-                s.costByAgent(), s.lastEventTime());
+                s.costByAgent(), s.lastEventTime(), s.notes().abandonedCalls(), s.notes().abandonedMicros(),
+                s.notes().orphanResponses(), s.notes().lateReassigned(), s.notes().clampedEvents());
     }
 
     static QueryViews.Health view(ModelHealth h) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.metering.topology.IngestTopology;
 import io.tollgate.metering.topology.ModelHealthTopology;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
@@ -36,6 +37,8 @@ public final class QueryServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
     private static final int MAX_WINDOWS = 288;
+    /** Set on an answer given from a local copy because the key's owner could not answer. */
+    public static final String COPY_HEADER = "X-Tollgate-Answered-From-Copy";
 
     /** What the server needs once Kafka Streams exists; null before that. */
     public record Backend(KafkaStreams streams, LocalQueries local, InstanceRouter router) {
@@ -69,6 +72,7 @@ public final class QueryServer implements AutoCloseable {
             config.routes.get("/v1/keys/{apiKeyId}/rates", this::rates);
             config.routes.get("/v1/keys/{apiKeyId}/wait-time", this::waitTime);
             config.routes.get("/v1/keys/{apiKeyId}/daily", this::daily);
+            config.routes.get("/v1/keys/{apiKeyId}/calls/{callId}", this::call);
             config.routes.get("/v1/spend/{scope}/{id}", this::spend);
             config.routes.get("/v1/model-health", this::health);
             io.tollgate.metering.dashboard.DashboardRoutes.register(config.routes, () -> backend, clock, dashboardFeed);
@@ -151,7 +155,7 @@ public final class QueryServer implements AutoCloseable {
         if (forwarded(ctx, RatesTopology.RATES_STORE, apiKeyId)) {
             return;
         }
-        ctx.json(backend().local().rate(apiKeyId, model(ctx), at(ctx)));
+        ctx.json(local(ctx).rate(apiKeyId, model(ctx), at(ctx)));
     }
 
     private void waitTime(Context ctx) {
@@ -167,7 +171,7 @@ public final class QueryServer implements AutoCloseable {
         if (forwarded(ctx, RatesTopology.RATES_STORE, apiKeyId)) {
             return;
         }
-        ctx.json(backend().local().waitTime(apiKeyId, model(ctx), at(ctx), tokens, rpm, tpm, rpd, tpd));
+        ctx.json(local(ctx).waitTime(apiKeyId, model(ctx), at(ctx), tokens, rpm, tpm, rpd, tpd));
     }
 
     private void daily(Context ctx) {
@@ -179,7 +183,23 @@ public final class QueryServer implements AutoCloseable {
         if (forwarded(ctx, RatesTopology.RATES_STORE, apiKeyId)) {
             return;
         }
-        ctx.json(backend().local().day(apiKeyId, model(ctx), day, at(ctx)));
+        ctx.json(local(ctx).day(apiKeyId, model(ctx), day, at(ctx)));
+    }
+
+    private void call(Context ctx) {
+        String apiKeyId = ctx.pathParam("apiKeyId");
+        String callId = ctx.pathParam("callId");
+        // calls are kept on the usage partitioning: the key's owner holds them
+        if (forwarded(ctx, IngestTopology.CALLS_STORE, apiKeyId)) {
+            return;
+        }
+        Optional<QueryViews.Call> call = local(ctx).call(apiKeyId, callId);
+        if (call.isPresent()) {
+            ctx.json(call.get());
+        } else {
+            error(ctx, 404, "no call " + callId + " of key " + apiKeyId + " is known (never metered, or older than"
+                    + " metering.calls.retention)");
+        }
     }
 
     private void spend(Context ctx) {
@@ -192,7 +212,7 @@ public final class QueryServer implements AutoCloseable {
             return;
         }
         String key = period == PeriodType.LIFETIME ? "lifetime" : ctx.queryParam("key");
-        Optional<QueryViews.Spend> spend = backend().local().spend(scope, id, period, key, at(ctx));
+        Optional<QueryViews.Spend> spend = local(ctx).spend(scope, id, period, key, at(ctx));
         if (spend.isPresent()) {
             ctx.json(spend.get());
         } else {
@@ -208,7 +228,7 @@ public final class QueryServer implements AutoCloseable {
                 return;
             }
             int windows = (int) Math.min(MAX_WINDOWS, Math.max(1, Optional.ofNullable(optionalLong(ctx, "windows")).orElse(1L)));
-            ctx.json(backend().local().health(model, windows));
+            ctx.json(local(ctx).health(model, windows));
             return;
         }
         List<QueryViews.Health> all = new ArrayList<>(backend().local().latestHealth());
@@ -230,21 +250,58 @@ public final class QueryServer implements AutoCloseable {
     }
 
     /** Relays the request to the key's owner when that is another instance; true if it did. */
+    /**
+     * Relays the request to the key's owner when that is another instance; true if it did. When the owner cannot
+     * answer (it died and the group has not noticed yet, it is restoring, or the group is rebalancing) and this
+     * instance holds a copy of the key's partition that has caught up with its changelog (a standby replica, or
+     * its own active task), the query is answered here from that copy instead: false, with {@link #COPY_HEADER}
+     * on the answer and {@link #local} returning the queries over local copies.
+     */
     private boolean forwarded(Context ctx, String store, String key) {
-        Optional<HostInfo> owner = backend().router().remoteOwner(store, key);
+        InstanceRouter router = backend().router();
+        Optional<HostInfo> owner;
+        try {
+            owner = router.remoteOwner(store, key);
+        } catch (InstanceRouter.Unavailable e) {
+            return answerFromCopy(ctx, store, key, e);
+        }
         if (owner.isEmpty()) {
             return false;
         }
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) != null) {
-            throw new InstanceRouter.Unavailable("ownership of '" + key + "' moved while the query was forwarded");
+            return answerFromCopy(ctx, store, key,
+                    new InstanceRouter.Unavailable("ownership of '" + key + "' moved while the query was forwarded"));
         }
         String query = ctx.queryString();
-        InstanceRouter.Relayed r = backend().router().forward(owner.get(), ctx.path() + (query == null ? "" : "?" + query));
+        InstanceRouter.Relayed r;
+        try {
+            r = router.forward(owner.get(), ctx.path() + (query == null ? "" : "?" + query));
+        } catch (InstanceRouter.Unavailable e) {
+            return answerFromCopy(ctx, store, key, e);
+        }
+        if (r.status() == 503 && router.hasCaughtUpCopy(store, key)) {
+            return answerFromCopy(ctx, store, key, new InstanceRouter.Unavailable("owner answered 503"));
+        }
         if (r.status() == 503) {
             ctx.header("Retry-After", "1");
         }
         ctx.status(r.status()).contentType(r.contentType()).result(r.body());
         return true;
+    }
+
+    private boolean answerFromCopy(Context ctx, String store, String key, InstanceRouter.Unavailable otherwise) {
+        if (!backend().router().hasCaughtUpCopy(store, key)) {
+            throw otherwise;
+        }
+        ctx.header(COPY_HEADER, "local");
+        ctx.attribute(COPY_HEADER, Boolean.TRUE);
+        return false;
+    }
+
+    /** The local queries to answer with: over this instance's active stores, or over its caught-up copies. */
+    private LocalQueries local(Context ctx) {
+        LocalQueries local = backend().local();
+        return Boolean.TRUE.equals(ctx.attribute(COPY_HEADER)) ? local.fromCopies() : local;
     }
 
     private String model(Context ctx) {

@@ -24,11 +24,29 @@ public final class QueryViews {
                       long tokens) {
     }
 
-    /** Spend of one scope in one period, micro-dollars. */
+    /**
+     * Spend of one scope in one period, micro-dollars; with the attempts settled as ABANDONED (and their reserved
+     * cost, part of costMicros), RESPONSEs without a REQUEST, events counted here because their own period was no
+     * longer kept, and events counted at their ingest time because they were dated too far ahead.
+     */
     public record Spend(String scope, String scopeType, String scopeId, String period, String periodKey,
                         long startMillis, long endMillis, String zone, long costMicros, long inFlightMicros,
                         long requests, long promptTokens, long completionTokens, Map<String, Long> costByModel,
-                        Map<String, Long> costByAgent, long lastEventTime) {
+                        Map<String, Long> costByAgent, long lastEventTime, long abandonedCalls, long abandonedMicros,
+                        long orphanResponses, long lateReassigned, long clampedEvents) {
+    }
+
+    /**
+     * One call as metered: what it counts for now ({@code costMicros}: actual figures of answered attempts, the
+     * reservation of attempts in flight or settled as ABANDONED), what was reserved, whether an attempt is in flight.
+     */
+    public record Call(String callId, String apiKeyId, long costMicros, long reservedCostMicros, boolean inFlight,
+                       List<CallAttempt> attempts) {
+    }
+
+    /** One attempt of a call, with the figures that count for it (status ADMITTED, ABANDONED, SUCCESS, ERROR, CANCELLED). */
+    public record CallAttempt(int attempt, String model, String status, long promptTokens, long cachedPromptTokens,
+                              long completionTokens, long totalTokens, long costMicros) {
     }
 
     /** Health of one model in one 5-minute window. */

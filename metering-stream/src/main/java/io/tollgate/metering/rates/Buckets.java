@@ -83,7 +83,11 @@ public final class Buckets {
         };
     }
 
-    /** Adds to the bucket holding {@code epochMillis} and drops buckets that start at or before {@code dropUpTo}. */
+    /**
+     * Adds to the bucket holding {@code epochMillis} and drops buckets that start at or before {@code dropUpTo}
+     * (an event in such a bucket is left out: it is already outside the retained window). Overflow-checked: an
+     * addition that would overflow throws {@link ArithmeticException}, and this (immutable) value is unchanged.
+     */
     public Buckets add(long epochMillis, long requests, long tokens, long dropUpTo) {
         long start = bucketStart(epochMillis);
         long[] out = new long[triples.length + 3];
@@ -98,8 +102,8 @@ public final class Buckets {
                 placed = true;
             }
             if (!placed && start == s) {
-                r += requests;
-                t += tokens;
+                r = Math.addExact(r, requests);
+                t = Math.addExact(t, tokens);
                 placed = true;
             }
             n = put(out, n, s, r, t, dropUpTo);

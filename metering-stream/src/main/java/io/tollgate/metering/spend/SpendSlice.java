@@ -17,22 +17,28 @@ import java.util.TreeMap;
  * write per event instead of one per scope; the scopes are expanded once per slice when the interval is
  * flushed ({@link Accumulator}). Slice keys begin with {@value #KEY_MARK}, which no key of the earlier
  * per-scope format (beginning with the tenant's length) does, so entries written before an upgrade are still
- * told apart. The value is eight longs behind a format byte: no maps, no strings.
+ * told apart. The value is thirteen longs behind a format byte (no maps, no strings); slices of the earlier
+ * format (eight longs, no {@link SpendNotes}) are still read. Every sum is overflow-checked: an event that would
+ * overflow its slice is refused ({@link ArithmeticException}) and the slice is left as it was.
  */
 public final class SpendSlice {
 
     public static final char KEY_MARK = '#';
-    private static final byte FORMAT = 2; // SpendDelta's encodings start with 0 or 1
-    private static final int SIZE = 1 + 8 * 8;
+    private static final byte FORMAT = 3; // SpendDelta's encodings start with 0, 1 or 4
+    private static final byte FORMAT_UNNOTED = 2;
+    private static final int LONGS = 8 + SpendNotes.COUNT;
+    private static final int SIZE = 1 + LONGS * 8;
+    private static final int SIZE_UNNOTED = 1 + 8 * 8;
 
-    private static final int PERIOD_TIME = 1;
-    private static final int EVENT_TIME = 1 + 8;
-    private static final int COST = 1 + 16;
-    private static final int IN_FLIGHT = 1 + 24;
-    private static final int REQUESTS = 1 + 32;
-    private static final int PROMPT = 1 + 40;
-    private static final int COMPLETION = 1 + 48;
-    private static final int PRICED_EVENTS = 1 + 56;
+    private static final int PERIOD_TIME = 0;
+    private static final int EVENT_TIME = 1;
+    private static final int COST = 2;
+    private static final int IN_FLIGHT = 3;
+    private static final int REQUESTS = 4;
+    private static final int PROMPT = 5;
+    private static final int COMPLETION = 6;
+    private static final int PRICED_EVENTS = 7;
+    private static final int NOTES = 8;
 
     private SpendSlice() {
     }
@@ -52,50 +58,65 @@ public final class SpendSlice {
         return b.toString();
     }
 
-    /** The sums of one event, or {@code previous} (encoded, may be null) plus this event. */
+    /** The sums of one event, or {@code previous} (encoded, may be null) plus this event; overflow-checked. */
     public static byte[] add(byte[] previous, MeteredEvent m) {
-        UsageEvent e = m.event();
-        boolean request = m.isRequest();
-        long cost = m.costDelta();
-        ByteBuffer out = ByteBuffer.allocate(SIZE).put(FORMAT);
-        ByteBuffer in = previous == null ? null : ByteBuffer.wrap(previous);
-        if (in != null && (previous.length != SIZE || previous[0] != FORMAT)) {
-            throw new IllegalArgumentException("spend slice holds " + previous.length + " bytes of format " + previous[0]
-                    + "; expected " + SIZE + " bytes of format " + FORMAT);
+        long[] v = previous == null ? new long[LONGS] : decode(previous, "the previous value");
+        if (previous == null) {
+            v[PERIOD_TIME] = Long.MIN_VALUE;
+            v[EVENT_TIME] = Long.MIN_VALUE;
         }
-        out.putLong(Math.max(m.periodTime(), in == null ? Long.MIN_VALUE : in.getLong(PERIOD_TIME)));
-        long eventTime = e.getTimestamp().toEpochMilli();
-        out.putLong(Math.max(eventTime, in == null ? Long.MIN_VALUE : in.getLong(EVENT_TIME)));
-        out.putLong(cost + (in == null ? 0 : in.getLong(COST)));
-        out.putLong(m.inFlightDelta() + (in == null ? 0 : in.getLong(IN_FLIGHT)));
-        out.putLong(m.requestDelta() + (in == null ? 0 : in.getLong(REQUESTS)));
-        out.putLong((request ? e.getReservedPromptTokens() : e.getPromptTokens() - e.getReservedPromptTokens())
-                + (in == null ? 0 : in.getLong(PROMPT)));
-        out.putLong((request ? e.getReservedCompletionTokens() : e.getCompletionTokens() - e.getReservedCompletionTokens())
-                + (in == null ? 0 : in.getLong(COMPLETION)));
+        long cost = m.costDelta();
+        v[PERIOD_TIME] = Math.max(v[PERIOD_TIME], m.periodTime());
+        v[EVENT_TIME] = Math.max(v[EVENT_TIME], m.event().getTimestamp().toEpochMilli());
+        v[COST] = Math.addExact(v[COST], cost);
+        v[IN_FLIGHT] = Math.addExact(v[IN_FLIGHT], m.inFlightDelta());
+        v[REQUESTS] = Math.addExact(v[REQUESTS], m.requestDelta());
+        v[PROMPT] = Math.addExact(v[PROMPT], m.promptDelta());
+        v[COMPLETION] = Math.addExact(v[COMPLETION], m.completionDelta());
         // a model (agent) is listed once one of its events had a cost, even if the costs then sum to 0
-        out.putLong((cost == 0 ? 0 : 1) + (in == null ? 0 : in.getLong(PRICED_EVENTS)));
+        v[PRICED_EVENTS] = Math.addExact(v[PRICED_EVENTS], cost == 0 ? 0 : 1);
+        long[] notes = SpendNotes.of(m).toArray();
+        for (int i = 0; i < notes.length; i++) {
+            v[NOTES + i] = Math.addExact(v[NOTES + i], notes[i]);
+        }
+        ByteBuffer out = ByteBuffer.allocate(SIZE).put(FORMAT);
+        for (long n : v) {
+            out.putLong(n);
+        }
         return out.array();
+    }
+
+    private static long[] decode(byte[] sums, String what) {
+        boolean noted = sums.length == SIZE && sums[0] == FORMAT;
+        boolean unnoted = sums.length == SIZE_UNNOTED && sums[0] == FORMAT_UNNOTED;
+        if (!noted && !unnoted) {
+            throw new IllegalArgumentException("spend slice " + what + " holds " + sums.length + " bytes of format "
+                    + (sums.length == 0 ? "none" : sums[0]) + "; expected " + SIZE + " bytes of format " + FORMAT
+                    + " or " + SIZE_UNNOTED + " of format " + FORMAT_UNNOTED);
+        }
+        long[] v = new long[LONGS];
+        ByteBuffer in = ByteBuffer.wrap(sums, 1, sums.length - 1);
+        for (int i = 0; in.hasRemaining(); i++) {
+            v[i] = in.getLong();
+        }
+        return v;
     }
 
     /**
      * Sums slices, and deltas of the earlier per-scope format, into one {@link SpendDelta} per (scope, tenant,
-     * day): what the pre-aggregation forwards, exactly what adding the events one by one would give.
+     * day): what the pre-aggregation forwards, exactly what adding the events one by one would give. A slice that
+     * would overflow a sum is not taken ({@link #tryAdd} answers false): the caller sends what it holds and starts
+     * a new accumulator with it, so no sum ever wraps and none is lost.
      */
     public static final class Accumulator {
         private final Map<String, Sum> byScope = new TreeMap<>();
 
-        /** Adds a slice read back from the store: its key ({@link #keyOf}) and sums ({@link SpendSlice#add}). */
-        public void add(String key, byte[] sums) {
-            if (sums == null || sums.length != SIZE || sums[0] != FORMAT) {
-                throw new IllegalArgumentException("spend slice '" + key + "' holds "
-                        + (sums == null ? "null" : sums.length + " bytes") + "; expected " + SIZE + " bytes of format "
-                        + FORMAT);
-            }
+        /** Adds a slice read back from the store: its key ({@link #keyOf}) and sums; false if a sum would overflow. */
+        public boolean tryAdd(String key, byte[] sums) {
+            long[] v = decode(sums == null ? new byte[0] : sums, "'" + key + "'");
             List<String> f = fields(key);
             String tenant = f.get(0);
             String day = f.get(1);
-            ByteBuffer v = ByteBuffer.wrap(sums);
             List<String> scopes = new ArrayList<>(5);
             scopes.add(Keys.scope(ScopeType.TENANT, tenant));
             scopes.add(Keys.scope(ScopeType.TEAM, f.get(2)));
@@ -104,45 +125,56 @@ public final class SpendSlice {
             if (!f.get(5).isEmpty()) {
                 scopes.add(Keys.scope(ScopeType.CONVERSATION, f.get(5)));
             }
-            boolean priced = v.getLong(PRICED_EVENTS) > 0;
-            for (String scope : scopes) {
-                Sum s = byScope.computeIfAbsent(scopeKey(scope, tenant, day), k -> new Sum(scope, tenant));
-                s.periodTime = Math.max(s.periodTime, v.getLong(PERIOD_TIME));
-                s.eventTime = Math.max(s.eventTime, v.getLong(EVENT_TIME));
-                s.cost += v.getLong(COST);
-                s.inFlight += v.getLong(IN_FLIGHT);
-                s.requests += v.getLong(REQUESTS);
-                s.prompt += v.getLong(PROMPT);
-                s.completion += v.getLong(COMPLETION);
-                if (priced) {
-                    s.byModel.merge(f.get(6), v.getLong(COST), Long::sum);
-                    s.byAgent.merge(f.get(3), v.getLong(COST), Long::sum);
-                }
-            }
+            SpendDelta delta = new SpendDelta(tenant, v[PERIOD_TIME], v[EVENT_TIME], v[COST], v[IN_FLIGHT], v[REQUESTS],
+                    v[PROMPT], v[COMPLETION], v[PRICED_EVENTS] > 0 ? Map.of(f.get(6), v[COST]) : Map.of(),
+                    v[PRICED_EVENTS] > 0 ? Map.of(f.get(3), v[COST]) : Map.of(), SpendNotes.fromArray(v, NOTES));
+            return tryAdd(scopes, day, delta);
         }
 
-        /** Adds a delta of the earlier per-scope format, still in the store after an upgrade. */
-        public void add(String scope, String day, SpendDelta d) {
-            Sum s = byScope.computeIfAbsent(scopeKey(scope, d.tenant(), day), k -> new Sum(scope, d.tenant()));
-            s.periodTime = Math.max(s.periodTime, d.periodTime());
-            s.eventTime = Math.max(s.eventTime, d.eventTime());
-            s.cost += d.costMicros();
-            s.inFlight += d.inFlightMicros();
-            s.requests += d.requests();
-            s.prompt += d.promptTokens();
-            s.completion += d.completionTokens();
-            d.costByModel().forEach((model, cost) -> s.byModel.merge(model, cost, Long::sum));
-            d.costByAgent().forEach((agent, cost) -> s.byAgent.merge(agent, cost, Long::sum));
+        /** Adds a delta of the earlier per-scope format, still in the store after an upgrade; false on overflow. */
+        public boolean tryAdd(String scope, String day, SpendDelta d) {
+            return tryAdd(List.of(scope), day, d);
+        }
+
+        private boolean tryAdd(List<String> scopes, String day, SpendDelta d) {
+            Map<String, SpendDelta> next = new HashMap<>();
+            try {
+                for (String scope : scopes) {
+                    String key = scopeKey(scope, d.tenant(), day);
+                    Sum s = byScope.get(key);
+                    next.put(key, s == null ? d : plus(s.delta, d));
+                }
+            } catch (ArithmeticException overflow) {
+                return false;
+            }
+            for (String scope : scopes) {
+                String key = scopeKey(scope, d.tenant(), day);
+                byScope.computeIfAbsent(key, k -> new Sum(scope)).delta = next.get(key);
+            }
+            return true;
+        }
+
+        public boolean isEmpty() {
+            return byScope.isEmpty();
         }
 
         /** Scope ({@code team:acme}) and summed delta, in a stable order. */
         public List<Map.Entry<String, SpendDelta>> deltas() {
             List<Map.Entry<String, SpendDelta>> out = new ArrayList<>(byScope.size());
             for (Sum s : byScope.values()) {
-                out.add(Map.entry(s.scope, new SpendDelta(s.tenant, s.periodTime, s.eventTime, s.cost, s.inFlight,
-                        s.requests, s.prompt, s.completion, s.byModel, s.byAgent)));
+                out.add(Map.entry(s.scope, s.delta));
             }
             return out;
+        }
+
+        private static SpendDelta plus(SpendDelta a, SpendDelta b) {
+            return new SpendDelta(a.tenant(), Math.max(a.periodTime(), b.periodTime()),
+                    Math.max(a.eventTime(), b.eventTime()), Math.addExact(a.costMicros(), b.costMicros()),
+                    Math.addExact(a.inFlightMicros(), b.inFlightMicros()), Math.addExact(a.requests(), b.requests()),
+                    Math.addExact(a.promptTokens(), b.promptTokens()),
+                    Math.addExact(a.completionTokens(), b.completionTokens()),
+                    SpendDelta.merge(a.costByModel(), b.costByModel()), SpendDelta.merge(a.costByAgent(), b.costByAgent()),
+                    a.notes().plus(b.notes()));
         }
 
         private static String scopeKey(String scope, String tenant, String day) {
@@ -151,20 +183,10 @@ public final class SpendSlice {
 
         private static final class Sum {
             final String scope;
-            final String tenant;
-            long periodTime = Long.MIN_VALUE;
-            long eventTime = Long.MIN_VALUE;
-            long cost;
-            long inFlight;
-            long requests;
-            long prompt;
-            long completion;
-            final Map<String, Long> byModel = new HashMap<>();
-            final Map<String, Long> byAgent = new HashMap<>();
+            SpendDelta delta;
 
-            Sum(String scope, String tenant) {
+            Sum(String scope) {
                 this.scope = scope;
-                this.tenant = tenant;
             }
         }
     }

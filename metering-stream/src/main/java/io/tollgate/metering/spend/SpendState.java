@@ -15,11 +15,14 @@ import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** Running spend of one scope in one period; integer micro-dollars throughout. */
+/**
+ * Running spend of one scope in one period; integer micro-dollars throughout, every sum overflow-checked (an
+ * addition that would overflow throws {@link ArithmeticException} and leaves the state as it was).
+ */
 public record SpendState(ScopeType scopeType, String scopeId, PeriodType period, String periodKey, long startMillis,
                          long endMillis, String zone, long costMicros, long inFlightMicros, long requests,
                          long promptTokens, long completionTokens, Map<String, Long> costByModel,
-                         Map<String, Long> costByAgent, long lastEventTime) {
+                         Map<String, Long> costByAgent, long lastEventTime, SpendNotes notes) {
 
     public SpendState {
         costByModel = Map.copyOf(costByModel);
@@ -28,16 +31,17 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
 
     public static SpendState empty(ScopeType scopeType, String scopeId, Periods.Period period, String zone) {
         return new SpendState(scopeType, scopeId, period.type(), period.key(), period.startMillis(), period.endMillis(),
-                zone, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0);
+                zone, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, SpendNotes.NONE);
     }
 
     /** Adds REQUEST reservations and RESPONSE corrections (which also close their reservations), summed or single. */
     public SpendState add(SpendDelta d) {
         return new SpendState(scopeType, scopeId, period, periodKey, startMillis, endMillis, zone,
-                costMicros + d.costMicros(), inFlightMicros + d.inFlightMicros(), requests + d.requests(),
-                promptTokens + d.promptTokens(), completionTokens + d.completionTokens(),
+                Math.addExact(costMicros, d.costMicros()), Math.addExact(inFlightMicros, d.inFlightMicros()),
+                Math.addExact(requests, d.requests()), Math.addExact(promptTokens, d.promptTokens()),
+                Math.addExact(completionTokens, d.completionTokens()),
                 SpendDelta.merge(costByModel, d.costByModel()), SpendDelta.merge(costByAgent, d.costByAgent()),
-                Math.max(lastEventTime, d.eventTime()));
+                Math.max(lastEventTime, d.eventTime()), notes.plus(d.notes()));
     }
 
     public SpendTotal toAvro(long updatedAt) {
@@ -46,7 +50,10 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 .setCostMicros(costMicros).setInFlightMicros(inFlightMicros).setRequests(requests)
                 .setPromptTokens(promptTokens).setCompletionTokens(completionTokens)
                 .setCostByModel(Map.copyOf(costByModel)).setCostByAgent(Map.copyOf(costByAgent))
-                .setLastEventTime(lastEventTime).setUpdatedAt(updatedAt).build();
+                .setLastEventTime(lastEventTime).setUpdatedAt(updatedAt)
+                .setAbandonedCalls(notes.abandonedCalls()).setAbandonedMicros(notes.abandonedMicros())
+                .setOrphanResponses(notes.orphanResponses()).setLateReassigned(notes.lateReassigned())
+                .setClampedEvents(notes.clampedEvents()).build();
     }
 
     public static Serde<SpendState> serde() {
@@ -70,6 +77,9 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
             }
             writeMap(out, v.costByModel);
             writeMap(out, v.costByAgent);
+            for (long n : v.notes.toArray()) {
+                out.writeLong(n);
+            }
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -91,8 +101,19 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
             long prompt = in.readLong();
             long completion = in.readLong();
             long last = in.readLong();
+            Map<String, Long> byModel = readMap(in);
+            Map<String, Long> byAgent = readMap(in);
+            // states written before the notes were counted end after the maps
+            SpendNotes notes = SpendNotes.NONE;
+            if (in.available() > 0) {
+                long[] n = new long[SpendNotes.COUNT];
+                for (int i = 0; i < n.length; i++) {
+                    n[i] = in.readLong();
+                }
+                notes = SpendNotes.fromArray(n, 0);
+            }
             return new SpendState(scope, id, period, key, start, end, zone, cost, inFlight, requests, prompt, completion,
-                    readMap(in), readMap(in), last);
+                    byModel, byAgent, last, notes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

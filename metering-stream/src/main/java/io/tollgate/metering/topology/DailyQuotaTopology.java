@@ -63,15 +63,18 @@ public final class DailyQuotaTopology {
                         io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
                 DayTotals[] next = new DayTotals[2];
                 String[] quotas = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};
+                String[] keys = new String[2];
                 for (int i = 0; i < 2; i++) {
-                    String key = dayKey(quotas[i], day.key());
-                    DayTotals current = store.get(key);
+                    keys[i] = dayKey(quotas[i], day.key());
+                    DayTotals current = store.get(keys[i]);
                     if (current == null) {
                         current = new DayTotals(day.key(), day.startMillis(), day.endMillis(), 0, 0);
                     }
                     next[i] = current.add(m.requestDelta(), m.tokenDelta());
-                    store.put(key, next[i]);
                 }
+                // both computed before either is written: an overflow leaves the store as it was
+                store.put(keys[0], next[0]);
+                store.put(keys[1], next[1]);
                 context().forward(record.withValue(record.value().withDays(next[0], next[1])));
             }
 

@@ -1,9 +1,12 @@
 package io.tollgate.metering.topology;
 
+import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.ingest.IngestProcessor;
 import io.tollgate.metering.ingest.IngestResult;
 import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.ingest.Reservation;
 import io.tollgate.schemas.Topics;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -15,21 +18,25 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Entry of every aggregation: raw usage records in, counted events out. Input {@code tollgate.usage.v1}
- * (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores {@value #DEDUPE_STORE}
- * (eventIds, window store retained for the dedupe retention), {@value #CLOCK_STORE} (event-time
- * high-water mark per input partition) and {@value #PENDING_STORE} (open reservations by call and attempt).
- * All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending stores
- * are cached, so a value written many times between commits reaches RocksDB and the changelog once. The dedupe
- * store is not: every eventId is written once, so a cache coalesces nothing, and its entries (never deleted)
- * filled the thread's shared record cache; once full, every put to any cached store evicts from that store's
- * own cache, flushing all its dirty entries, so no store coalesced anything any more.
+ * Entry of every aggregation: raw usage records in, counted events out ({@link IngestProcessor}). Input
+ * {@code tollgate.usage.v1} (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores
+ * {@value #DEDUPE_STORE} (eventIds by ingest time, a window store retained for the dedupe retention),
+ * {@value #CLOCK_STORE} (event-time high-water mark per input partition, never ahead of the wall clock),
+ * {@value #PENDING_STORE} (open reservations, and settled or orphan attempts, by call and attempt) and
+ * {@value #CALLS_STORE} (one entry per event of every call, folded into the call when asked for: a window store by
+ * ingest time with duplicates retained, kept for the calls retention). All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending
+ * stores are cached, so a value written many times between commits reaches RocksDB and the changelog once. The
+ * dedupe and calls stores are not: their entries are written once or a few times within seconds and never read
+ * again, so a cache coalesces almost nothing, and such entries filled the thread's shared record cache; once full,
+ * every put to any cached store evicts from that store's own cache, flushing all its dirty entries, so no store
+ * coalesced anything any more.
  */
 public final class IngestTopology {
 
     public static final String DEDUPE_STORE = "metering-dedupe";
     public static final String CLOCK_STORE = "metering-ingest-clock";
     public static final String PENDING_STORE = "metering-pending-reservations";
+    public static final String CALLS_STORE = "metering-calls";
 
     private IngestTopology() {
     }
@@ -42,12 +49,16 @@ public final class IngestTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK_STORE),
                 Serdes.Integer(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
-                Serdes.String(), Serdes.Long()).withCachingEnabled());
+                Serdes.String(), Reservation.serde()).withCachingEnabled());
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(CALLS_STORE, settings.callsRetention(), Duration.ofMillis(1), true),
+                Serdes.String(), CallRecord.serde()).withCachingDisabled());
 
+        IngestProcessor.Stores stores = new IngestProcessor.Stores(DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
-                .process(() -> new IngestProcessor(settings, DEDUPE_STORE, CLOCK_STORE, PENDING_STORE),
-                        Named.as("ingest"), DEDUPE_STORE, CLOCK_STORE, PENDING_STORE);
+                .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.periodResolver(context, settings)),
+                        Named.as("ingest"), DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
 
         var branches = results.split(Named.as("ingest-"))
                 .branch((k, v) -> v instanceof IngestResult.Rejected, Branched.as("rejected"))

@@ -6,6 +6,7 @@ import io.tollgate.schemas.avro.Policy;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 
 /**
@@ -20,10 +21,13 @@ public final class MeteringTopology {
 
     public static Topology build(TopologySettings settings) {
         StreamsBuilder builder = new StreamsBuilder();
-        PolicyTopology.build(builder);
+        PolicyTopology.build(builder, settings);
         KStream<String, MeteredEvent> events = IngestTopology.build(builder, settings);
+        // a settlement changes no request or token count, only spend
+        KStream<String, MeteredEvent> quotaEvents = events.filter((k, m) -> m.kind() != MeteredEvent.Kind.ABANDONED,
+                Named.as("quota-events"));
         KStream<String, QuotaUpdate> counted = DailyQuotaTopology.build(builder,
-                RatesTopology.build(builder, events, settings), settings);
+                RatesTopology.build(builder, quotaEvents, settings), settings);
         QuotaStatusTopology.build(builder, counted, settings);
         SpendTopology.build(builder, events, settings);
         ModelHealthTopology.build(builder, events, settings);

@@ -3,6 +3,7 @@ package io.tollgate.metering.topology;
 import io.tollgate.metering.health.HealthSample;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ModelHealth;
 import java.time.Duration;
@@ -55,7 +56,7 @@ public final class ModelHealthTopology {
                 Serdes.String(), HealthState.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        events.filter((k, m) -> !m.isRequest(), Named.as("health-responses"))
+        events.filter((k, m) -> m.isResponse(), Named.as("health-responses"))
                 .map((k, m) -> KeyValue.pair(m.event().getModel(), HealthSample.of(m.event())), Named.as("health-samples"))
                 .repartition(Repartitioned.<String, HealthSample>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(HealthSample.serde()))
@@ -80,7 +81,7 @@ public final class ModelHealthTopology {
                         decoded.clear();
                         unpublished = context.getStateStore(UNPUBLISHED_STORE);
                         context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, now -> expire());
-                        context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
+                        context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
                     }
 
                     @Override
@@ -102,7 +103,7 @@ public final class ModelHealthTopology {
                     }
 
                     /** Publishes changed windows oldest first, and ends each model on its newest window. */
-                    private void emit() {
+                    private void emit(long wallClock) {
                         long now = settings.clock().millis();
                         Map<String, Long> lastPublished = new HashMap<>();
                         List<String> keys = new ArrayList<>();
@@ -112,7 +113,8 @@ public final class ModelHealthTopology {
                         for (String key : keys) {
                             HealthState state = store.get(key);
                             if (state != null) {
-                                context().forward(new Record<>(state.model(), state.toAvro(now), state.windowStart()));
+                                context().forward(new Record<>(state.model(), state.toAvro(now),
+                                        TimeRule.notAhead(state.windowStart(), wallClock)));
                                 lastPublished.put(state.model(), state.windowStart());
                             }
                             unpublished.delete(key);
@@ -120,7 +122,8 @@ public final class ModelHealthTopology {
                         lastPublished.forEach((model, start) -> {
                             HealthState newest = newest(model);
                             if (newest != null && newest.windowStart() > start) {
-                                context().forward(new Record<>(model, newest.toAvro(now), newest.windowStart()));
+                                context().forward(new Record<>(model, newest.toAvro(now),
+                                        TimeRule.notAhead(newest.windowStart(), wallClock)));
                             }
                         });
                     }

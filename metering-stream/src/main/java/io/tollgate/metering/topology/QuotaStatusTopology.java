@@ -2,6 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.metering.period.PeriodResolver;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.policy.scope.Keys;
@@ -77,7 +78,7 @@ public final class QuotaStatusTopology {
             public void init(ProcessorContext<String, byte[]> context) {
                 super.init(context);
                 if (settings.statusPerCommit()) {
-                    context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
+                    context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emitPending);
                 }
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
@@ -122,7 +123,7 @@ public final class QuotaStatusTopology {
             }
 
             /** per-commit mode: the latest status of every key that changed, in the same transaction. */
-            private void emitPending() {
+            private void emitPending(long wallClock) {
                 long now = settings.clock().millis();
                 List<KeyValue<String, byte[]>> due = new ArrayList<>();
                 try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
@@ -134,7 +135,7 @@ public final class QuotaStatusTopology {
                     Periods.Period day = day(owed.tenant(), owed.streamTime());
                     context().forward(new Record<>(entry.key, status(owed.apiKey(), model, rates.get(entry.key),
                             daily.get(DailyQuotaTopology.dayKey(entry.key, day.key())), day, owed.streamTime(), now,
-                            owed.partition(), owed.offset()), owed.streamTime()));
+                            owed.partition(), owed.offset()), TimeRule.notAhead(owed.streamTime(), wallClock)));
                     unpublished.delete(entry.key);
                 }
             }

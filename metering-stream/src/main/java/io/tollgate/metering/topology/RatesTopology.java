@@ -45,8 +45,10 @@ public final class RatesTopology {
                     Buckets current = store.get(keys[i]);
                     next[i] = (current == null ? Buckets.EMPTY : current)
                             .add(m.event().getTimestamp().toEpochMilli(), requests, tokens, dropUpTo);
-                    store.put(keys[i], next[i]);
                 }
+                // both computed before either is written: an overflow leaves the store as it was
+                store.put(keys[0], next[0]);
+                store.put(keys[1], next[1]);
                 context().forward(record.withValue(new QuotaUpdate(m, next[0], next[1], null, null)));
             }
         }, Named.as("rates"), RATES_STORE);

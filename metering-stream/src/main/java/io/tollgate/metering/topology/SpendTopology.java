@@ -1,6 +1,7 @@
 package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.metering.period.PeriodResolver;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
@@ -91,7 +92,7 @@ public final class SpendTopology {
             super.init(context);
             pending = context.getStateStore(PENDING_STORE);
             periods = MeteringTopology.periodResolver(context, settings);
-            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
         }
 
         @Override
@@ -103,7 +104,7 @@ public final class SpendTopology {
             pending.put(key, SpendSlice.add(pending.get(key), m));
         }
 
-        private void flush() {
+        private void flush(long now) {
             List<KeyValue<String, byte[]>> entries = new ArrayList<>();
             try (KeyValueIterator<String, byte[]> it = pending.all()) {
                 it.forEachRemaining(entries::add);
@@ -113,17 +114,30 @@ public final class SpendTopology {
             }
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
             for (KeyValue<String, byte[]> entry : entries) {
-                if (SpendSlice.isSliceKey(entry.key)) {
-                    sums.add(entry.key, entry.value);
-                } else { // a per-scope sum written before the upgrade to slices
-                    sums.add(scopeOf(entry.key), dayOf(entry.key),
-                            previousFormat.deserialize(PENDING_STORE, entry.value));
+                if (!add(sums, entry)) {
+                    // a sum would overflow: send what is summed so far, then sum on from this slice
+                    forward(sums, now);
+                    sums = new SpendSlice.Accumulator();
+                    add(sums, entry);
                 }
             }
-            for (var delta : sums.deltas()) {
-                context().forward(new Record<>(delta.getKey(), delta.getValue(), delta.getValue().eventTime()));
-            }
+            forward(sums, now);
             entries.forEach(entry -> pending.delete(entry.key));
+        }
+
+        private boolean add(SpendSlice.Accumulator sums, KeyValue<String, byte[]> entry) {
+            if (SpendSlice.isSliceKey(entry.key)) {
+                return sums.tryAdd(entry.key, entry.value);
+            }
+            // a per-scope sum written before the upgrade to slices
+            return sums.tryAdd(scopeOf(entry.key), dayOf(entry.key), previousFormat.deserialize(PENDING_STORE, entry.value));
+        }
+
+        private void forward(SpendSlice.Accumulator sums, long now) {
+            for (var delta : sums.deltas()) {
+                context().forward(new Record<>(delta.getKey(), delta.getValue(),
+                        TimeRule.notAhead(delta.getValue().eventTime(), now)));
+            }
         }
     }
 
@@ -175,7 +189,7 @@ public final class SpendTopology {
             unpublished = context.getStateStore(UNPUBLISHED_STORE);
             periods = MeteringTopology.periodResolver(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
-            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, now -> emit());
+            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
         }
 
         @Override
@@ -183,20 +197,24 @@ public final class SpendTopology {
             Keys.Scope scope = Keys.parseScope(record.key());
             SpendDelta delta = record.value();
             PeriodResolver.Calendar calendar = periods.calendar(delta.tenant());
+            // every period's new total first, so a sum that would overflow leaves them all as they were
+            List<KeyValue<String, SpendState>> next = new ArrayList<>(3);
             for (PeriodType type : scope.type() == ScopeType.CONVERSATION ? WITH_LIFETIME : CALENDAR) {
                 Periods.Period period = calendar.period(type, delta.periodTime());
                 String key = Keys.spend(scope.type(), scope.id(), period.key());
                 SpendState current = store.get(key);
-                SpendState next = (current == null
+                next.add(KeyValue.pair(key, (current == null
                         ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId())
-                        : current).add(delta);
-                store.put(key, next);
-                unpublished.put(key, MARK);
+                        : current).add(delta)));
+            }
+            for (KeyValue<String, SpendState> total : next) {
+                store.put(total.key, total.value);
+                unpublished.put(total.key, MARK);
             }
         }
 
         /** Publishes what changed since the last emit; runs inside the task's transaction like process(). */
-        private void emit() {
+        private void emit(long wallClock) {
             long now = settings.clock().millis();
             List<String> keys = new ArrayList<>();
             try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
@@ -205,7 +223,7 @@ public final class SpendTopology {
             for (String key : keys) {
                 SpendState state = store.get(key);
                 if (state != null) {
-                    context().forward(new Record<>(key, state.toAvro(now), state.lastEventTime()));
+                    context().forward(new Record<>(key, state.toAvro(now), TimeRule.notAhead(state.lastEventTime(), wallClock)));
                 }
                 unpublished.delete(key);
             }

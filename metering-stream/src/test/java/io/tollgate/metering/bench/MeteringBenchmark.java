@@ -157,10 +157,12 @@ public final class MeteringBenchmark {
                 .setApiKeyId(apiKey).setTenant("acme").setTeam("team-" + call % 7).setAgent("agent-" + call % 13)
                 .setConversationId("conv-" + call % 500).setRequestedModel("m" + call % 3).setModel("m" + call % 3)
                 .setReservedPromptTokens(60).setReservedCompletionTokens(40).setReservedTokens(100)
+                // $3 per million tokens in and out: the costs are Cost's figures, as plausibility demands
+                .setInputPriceMicrosPerMillion(3_000_000).setOutputPriceMicrosPerMillion(3_000_000)
                 .setReservedCostMicros(300);
         if (!request) {
-            b.setPromptTokens(60).setCompletionTokens(call % 50).setTotalTokens(60 + call % 50).setCostMicros(200 + call % 90)
-                    .setStatus(CallStatus.SUCCESS).setLatencyMs(100 + call % 900);
+            b.setPromptTokens(60).setCompletionTokens(call % 50).setTotalTokens(60 + call % 50)
+                    .setCostMicros(3L * (60 + call % 50)).setStatus(CallStatus.SUCCESS).setLatencyMs(100 + call % 900);
         }
         return b.build();
     }

@@ -126,7 +126,7 @@ class MeteringConfigLoaderTest {
     @Test
     void shouldRefuseDedupeRetentionWhenNotLongerThanGrace() {
         Map<String, String> env = new java.util.HashMap<>(MINIMAL_ENV);
-        env.put("TOLLGATE_METERING_GRACE", "2h");
+        env.put("TOLLGATE_METERING_GRACE", "25h");
 
         assertThatThrownBy(() -> MeteringConfigLoader.load(null, env)).hasMessageContaining("metering.dedupe.retention");
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.metering.MeteringApplication;
+import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.AlertKind;
@@ -106,12 +107,13 @@ class DashboardIT {
                         .setReservedCostMicros(1000 + i * 10L).build();
                 UsageEvent response = UsageEvent.newBuilder(request).setEventId(UUID.randomUUID().toString())
                         .setPhase(Phase.RESPONSE).setTimestamp(Instant.ofEpochMilli(t + 200)).setTotalTokens(tokens)
-                        .setPromptTokens(tokens / 2).setCompletionTokens(tokens - tokens / 2).setCostMicros(cost)
+                        .setPromptTokens(tokens / 2).setCachedPromptTokens(tokens / 2)
+                        .setCompletionTokens(tokens - tokens / 2).setCostMicros(cost)
                         .setStatus(failed ? CallStatus.ERROR : CallStatus.SUCCESS)
                         .setErrorKind(failed ? ErrorKind.RATE_LIMITED : ErrorKind.NONE).setHttpStatus(failed ? 429 : 200)
                         .setLatencyMs(100 + i * 13L).build();
-                usage.send(new ProducerRecord<>(Topics.USAGE, key, request));
-                usage.send(new ProducerRecord<>(Topics.USAGE, key, response));
+                usage.send(new ProducerRecord<>(Topics.USAGE, key, PricedEvents.priced(request)));
+                usage.send(new ProducerRecord<>(Topics.USAGE, key, PricedEvents.priced(response)));
                 long[] r = expectedRates.computeIfAbsent(key + "|" + model, k -> new long[2]);
                 r[0]++;
                 r[1] += tokens;
@@ -243,6 +245,9 @@ class DashboardIT {
         JsonNode spend = get(base, spendPath);
         assertThat(shown).containsEntry("budget-spend:" + policyKey, spend.get("costMicros").asText())
                 .containsEntry("budget-inflight:" + policyKey, spend.get("inFlightMicros").asText())
+                .containsEntry("budget-abandoned:" + policyKey, spend.get("abandonedCalls").asText())
+                .containsEntry("budget-abandoned-micros:" + policyKey, spend.get("abandonedMicros").asText())
+                .containsEntry("budget-orphans:" + policyKey, spend.get("orphanResponses").asText())
                 .containsEntry("budget-limit:" + policyKey, Long.toString(limit));
     }
 

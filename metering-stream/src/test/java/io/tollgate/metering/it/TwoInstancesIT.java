@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.metering.MeteringApplication;
+import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.schemas.Topics;
@@ -47,8 +48,16 @@ class TwoInstancesIT {
 
     private static final int KEYS = 200;
     private static final int CALLS = 50_000; // a REQUEST and a RESPONSE each: 100k events
-    private static final Instant DAY_START = Instant.parse("2026-11-21T00:00:00Z");
-    private static final String DAY = "2026-11-21";
+    /**
+     * The events' first time: 30 s ago, not a fixed date, because usage topics are shared with the module's other
+     * ITs, whose events are dated when they ran: per-minute buckets are kept only 130 s behind a partition's newest
+     * event, so events that start much earlier would lose their oldest buckets. The 100 s of events then reach up to
+     * 70 s ahead of the clock (believed: within metering.max.future.skew). {@link #clearOfMidnight} keeps all of them
+     * in one UTC day. Instance fields: a class initializer must not wait with Awaitility (its poller thread would wait
+     * for the class).
+     */
+    private final Instant firstEvent = clearOfMidnight();
+    private final String dayKey = firstEvent.toString().substring(0, 10);
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
@@ -56,7 +65,17 @@ class TwoInstancesIT {
     private final long[] tokens = new long[KEYS];
     private final long[] cost = new long[KEYS];
     private final List<UsageEvent> sent = new ArrayList<>();
-    private long clock = DAY_START.toEpochMilli();
+    private long clock = firstEvent.toEpochMilli();
+
+    /** 30 s ago, once that and the next three minutes fall in one UTC day. */
+    private static Instant clearOfMidnight() {
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Instant start = Instant.now().minus(Duration.ofSeconds(30));
+            return start.truncatedTo(java.time.temporal.ChronoUnit.DAYS)
+                    .equals(start.plus(Duration.ofMinutes(3)).truncatedTo(java.time.temporal.ChronoUnit.DAYS));
+        });
+        return Instant.now().minus(Duration.ofSeconds(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
 
     @Test
     void shouldAnswerExactTotalsFromEitherInstanceAndAfterFailover(SharedKafka kafka, @TempDir Path stateA,
@@ -138,8 +157,11 @@ class TwoInstancesIT {
                     .setReservedCostMicros(reservedCost).build();
             UsageEvent response = UsageEvent.newBuilder(request).setEventId(UUID.randomUUID().toString())
                     .setPhase(Phase.RESPONSE).setTimestamp(Instant.ofEpochMilli(clock++)).setTotalTokens(actual)
-                    .setPromptTokens(actual / 2).setCompletionTokens(actual - actual / 2).setCostMicros(actualCost)
+                    .setPromptTokens(actual / 2).setCachedPromptTokens(actual / 2)
+                    .setCompletionTokens(actual - actual / 2).setCostMicros(actualCost)
                     .setStatus(CallStatus.SUCCESS).setLatencyMs(50 + call % 500).build();
+            request = PricedEvents.priced(request);
+            response = PricedEvents.priced(response);
             producer.send(new ProducerRecord<>(Topics.USAGE, request.getApiKeyId(), request));
             producer.send(new ProducerRecord<>(Topics.USAGE, response.getApiKeyId(), response));
             sent.add(request);
@@ -153,10 +175,10 @@ class TwoInstancesIT {
 
     private void assertExactTotals(URI instance) throws IOException, InterruptedException {
         for (int key = 0; key < KEYS; key++) {
-            JsonNode day = get(instance, "/v1/keys/key-" + key + "/daily?day=" + DAY);
+            JsonNode day = get(instance, "/v1/keys/key-" + key + "/daily?day=" + dayKey);
             assertThat(day.get("requests").asLong()).as("requests of key-%d", key).isEqualTo(requests[key]);
             assertThat(day.get("tokens").asLong()).as("tokens of key-%d", key).isEqualTo(tokens[key]);
-            JsonNode spend = get(instance, "/v1/spend/api_key/key-" + key + "?period=DAY&key=" + DAY);
+            JsonNode spend = get(instance, "/v1/spend/api_key/key-" + key + "?period=DAY&key=" + dayKey);
             assertThat(spend.get("costMicros").asLong()).as("cost of key-%d", key).isEqualTo(cost[key]);
             assertThat(spend.get("inFlightMicros").asLong()).as("in flight of key-%d", key).isZero();
         }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tollgate.metering.dlq.DeadLetterMetrics;
+import io.tollgate.metering.metrics.MeteringMetrics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,12 +64,17 @@ class QueryServerTest {
 
     @Test
     void shouldExposeDeadLetterCountersWhenMetricsAreScraped() throws Exception {
-        new DeadLetterMetrics(metrics).deadLetter(io.tollgate.metering.dlq.DeadLetterReason.LATE);
+        MeteringMetrics counters = new MeteringMetrics(metrics);
+        counters.deadLetter(io.tollgate.metering.dlq.DeadLetterReason.COST_MISMATCH);
+        counters.clamped();
 
         HttpResponse<String> scrape = get("/metrics");
 
         assertThat(scrape.statusCode()).isEqualTo(200);
-        assertThat(scrape.body()).contains("tollgate_metering_dead_letters_total{reason=\"LATE\"} 1.0")
-                .contains("tollgate_metering_duplicates_total");
+        assertThat(scrape.body()).contains("tollgate_metering_dead_letters_total{reason=\"COST_MISMATCH\"} 1.0")
+                .contains("tollgate_metering_duplicates_total").contains("tollgate_metering_clamped_total 1.0")
+                .contains("tollgate_metering_abandoned_total").contains("tollgate_metering_orphan_responses_total")
+                .contains("tollgate_metering_late_reassigned_total")
+                .contains("tollgate_metering_policy_refused_total{reason=\"KEY_MISMATCH\"} 0.0");
     }
 }

@@ -28,7 +28,8 @@ class DailyQuotaTopologyTest {
 
     @Test
     void shouldSpan23HoursWhenClocksSpringForward() {
-        try (TopologyFixture fx = new TopologyFixture(BERLIN, 0, Duration.ofSeconds(10))) {
+        try (TopologyFixture fx = new TopologyFixture(BERLIN, 0, Duration.ofSeconds(10), false,
+                Instant.parse("2026-03-31T00:00:00Z"))) {
             // Given events at the first and last hour of Berlin's 2026-03-29, and just after it
             fx.send(request("c1", "k1", "m", at("2026-03-29T00:30:00+01:00"), 10, 1));
             fx.send(request("c2", "k1", "m", at("2026-03-29T23:30:00+02:00"), 20, 1));

@@ -81,13 +81,13 @@ class IngestTopologyTest {
 
     @Test
     void shouldDeadLetterRequestWhenReservedTokensAreNegative() {
-        fx.send(request("c1", "k1", "gpt-4o", T0, -5, 10));
+        fx.sendAsIs(request("c1", "k1", "gpt-4o", T0, -5, 10));
 
         TestRecord<byte[], byte[]> dead = fx.deadLetters.readRecord();
-        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("NEGATIVE_TOKENS");
-        assertThat(header(dead.headers(), Topics.DLQ_DETAIL_HEADER)).contains("reservedTokens -5");
+        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("NEGATIVE");
+        assertThat(header(dead.headers(), Topics.DLQ_DETAIL_HEADER)).contains("reservedPromptTokens is -2");
         assertThat(fx.quotaStatus.isEmpty()).isTrue();
-        assertThat(fx.metrics.count(DeadLetterReason.NEGATIVE_TOKENS)).isEqualTo(1.0);
+        assertThat(fx.metrics.count(DeadLetterReason.NEGATIVE)).isEqualTo(1.0);
     }
 
     @Test
@@ -135,24 +135,15 @@ class IngestTopologyTest {
     }
 
     @Test
-    void shouldCountLateEventWhenItIsWithinGrace() {
-        fx.send(request("c1", "k1", "gpt-4o", T0.plusSeconds(20), 100, 10));
-        fx.send(request("c2", "k1", "gpt-4o", T0.plusSeconds(10), 50, 10)); // exactly 10 s behind: still in grace
+    void shouldCountLateEventInItsOwnDayWhenItIsFarBehindThePartitionsEventTime() {
+        // Given an event, then one dated an hour before it on the same partition
+        fx.send(request("c1", "k1", "gpt-4o", T0.plusSeconds(3600), 100, 10));
+        fx.send(request("c2", "k1", "gpt-4o", T0, 50, 10));
 
+        // Then both count in the day's totals, and nothing is a dead letter
         assertThat(TopologyFixture.latest(fx.quotaStatus).get("k1|*").getDayTokens()).isEqualTo(150);
         assertThat(fx.deadLetters.isEmpty()).isTrue();
-    }
-
-    @Test
-    void shouldDeadLetterLateEventWhenItIsBeyondGrace() {
-        fx.send(request("c1", "k1", "gpt-4o", T0.plusSeconds(20), 100, 10));
-        fx.send(request("c2", "k1", "gpt-4o", T0.plusMillis(9_999), 50, 10)); // 10.001 s behind
-
-        TestRecord<byte[], byte[]> dead = fx.deadLetters.readRecord();
-        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("LATE");
-        assertThat(header(dead.headers(), Topics.DLQ_DETAIL_HEADER)).contains("10001 ms behind");
-        assertThat(TopologyFixture.latest(fx.quotaStatus).get("k1|*").getDayTokens()).isEqualTo(100);
-        assertThat(fx.metrics.count(DeadLetterReason.LATE)).isEqualTo(1.0);
+        assertThat(fx.metrics.reassignedCount()).isZero();
     }
 
     @Test
@@ -165,6 +156,82 @@ class IngestTopologyTest {
         assertThat(TopologyFixture.latest(fx.quotaStatus).get("k1|*").getDayRequests()).isEqualTo(2);
         assertThat(fx.metrics.duplicates()).isEqualTo(1.0);
         assertThat(Phase.REQUEST).isEqualTo(first.getPhase());
+    }
+
+    @Test
+    void shouldRecogniseARepeatByItsIngestTimeWhenAReplayComesHoursLater() {
+        // Given an event counted, and the same event replayed 23 hours later (a spool replayed after an outage)
+        UsageEvent event = request("c1", "k1", "gpt-4o", T0, 100, 10);
+        fx.send(event);
+        fx.advance(java.time.Duration.ofHours(23));
+        fx.send(event);
+
+        // Then the replay is a duplicate, whatever the event's own time
+        assertThat(fx.metrics.duplicates()).isEqualTo(1.0);
+        assertThat(TopologyFixture.latest(fx.quotaStatus).get("k1|*").getDayRequests()).isEqualTo(1);
+
+        // When it comes again after the 24 h dedupe retention, Then it is no longer recognised (the documented bound)
+        fx.advance(java.time.Duration.ofHours(2));
+        fx.send(event);
+        assertThat(fx.metrics.duplicates()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldDeadLetterACostNearLongMaxWhenItsTokensAndPricesCostLittle() {
+        UsageEvent req = request("c1", "k1", "gpt-4o", T0, 100, 10);
+        fx.send(req);
+        UsageEvent wrapped = UsageEvent.newBuilder(io.tollgate.metering.PricedEvents.priced(
+                TopologyFixture.response(req, T0.plusSeconds(1), 100, 10))).setCostMicros(Long.MAX_VALUE - 3).build();
+        fx.sendAsIs(wrapped);
+
+        TestRecord<byte[], byte[]> dead = fx.deadLetters.readRecord();
+        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("COST_MISMATCH");
+        assertThat(TopologyFixture.latest(fx.spend).get("team:search@2026-11-21").getCostMicros()).isEqualTo(10);
+        assertThat(fx.metrics.count(DeadLetterReason.COST_MISMATCH)).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldDeadLetterAnEventAndLeaveTheDayTotalsAsTheyWereWhenAddingItWouldOverflow() {
+        // Given a day total one step from Long.MAX_VALUE
+        var daily = fx.<io.tollgate.metering.daily.DayTotals>store(DailyQuotaTopology.DAILY_STORE);
+        var full = new io.tollgate.metering.daily.DayTotals("2026-11-21", T0.toEpochMilli() - 36_000_000,
+                T0.toEpochMilli() + 50_400_000, 5, Long.MAX_VALUE - 50);
+        daily.put("k1|*@2026-11-21", full);
+
+        // When an event of 100 tokens arrives
+        fx.send(request("c1", "k1", "gpt-4o", T0, 100, 10));
+
+        // Then it is dead-lettered as an overflow, and neither day total changed
+        TestRecord<byte[], byte[]> dead = fx.deadLetters.readRecord();
+        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("OVERFLOW");
+        assertThat(header(dead.headers(), Topics.DLQ_SOURCE_TOPIC_HEADER)).isEqualTo(Topics.USAGE);
+        assertThat(daily.get("k1|*@2026-11-21")).isEqualTo(full);
+        assertThat(daily.get("k1|gpt-4o@2026-11-21")).isNull();
+        assertThat(fx.metrics.count(DeadLetterReason.OVERFLOW)).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldDeadLetterASpendDeltaAndKeepTheTotalWhenAddingItWouldOverflow() {
+        // Given the team's day total one step from Long.MAX_VALUE
+        var spend = fx.<io.tollgate.metering.spend.SpendState>store(SpendTopology.SPEND_STORE);
+        var period = io.tollgate.policy.calendar.Periods.of(io.tollgate.schemas.avro.PeriodType.DAY, T0.toEpochMilli(),
+                java.time.ZoneOffset.UTC, 0);
+        var full = new io.tollgate.metering.spend.SpendState(io.tollgate.schemas.avro.ScopeType.TEAM, "search",
+                io.tollgate.schemas.avro.PeriodType.DAY, "2026-11-21", period.startMillis(), period.endMillis(), "UTC",
+                Long.MAX_VALUE - 5, 0, 1, 0, 0, java.util.Map.of(), java.util.Map.of(), 0,
+                io.tollgate.metering.spend.SpendNotes.NONE);
+        spend.put("team:search@2026-11-21", full);
+
+        // When a reservation of 10 arrives
+        fx.send(request("c1", "k1", "gpt-4o", T0, 100, 10));
+
+        // Then the team's delta is dead-lettered as an overflow and none of the team's totals changed (its month
+        // total neither: both periods are computed before either is written); other scopes counted it
+        TestRecord<byte[], byte[]> dead = fx.deadLetters.readRecord();
+        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("OVERFLOW");
+        assertThat(spend.get("team:search@2026-11-21")).isEqualTo(full);
+        assertThat(spend.get("team:search@2026-11")).isNull();
+        assertThat(spend.get("tenant:acme@2026-11-21").costMicros()).isEqualTo(10);
     }
 
     private static String header(Headers headers, String name) {

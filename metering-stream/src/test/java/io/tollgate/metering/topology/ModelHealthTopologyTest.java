@@ -30,8 +30,10 @@ class ModelHealthTopologyTest {
     private void respond(String call, Instant at, long latencyMs, CallStatus status, ErrorKind kind, boolean fallback) {
         UsageEvent req = request(call, "k1", "gpt-4o", at.minusMillis(latencyMs), 100, 10);
         fx.send(req);
+        long completion = status == CallStatus.SUCCESS ? 50 : 0;
         fx.send(UsageEvent.newBuilder(response(req, at, 100, 10)).setLatencyMs(latencyMs).setStatus(status)
-                .setErrorKind(kind).setCompletionTokens(status == CallStatus.SUCCESS ? 50 : 0).setFallback(fallback).build());
+                .setErrorKind(kind).setCompletionTokens(completion).setTotalTokens(50 + completion).setFallback(fallback)
+                .build());
     }
 
     @Test
@@ -95,11 +97,11 @@ class ModelHealthTopologyTest {
     void shouldPublishOnceWhenManyResponsesArriveWithinOneEmitInterval() {
         for (int i = 0; i < 20; i++) {
             UsageEvent req = request("c" + i, "k1", "gpt-4o", T0.plusMillis(i), 100, 10);
-            fx.usage.pipeInput(req.getApiKeyId(), req, req.getTimestamp());
+            fx.pipe(req);
             UsageEvent res = response(req, T0.plusMillis(500 + i), 100, 10);
-            fx.usage.pipeInput(res.getApiKeyId(), res, res.getTimestamp());
+            fx.pipe(res);
         }
-        fx.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+        fx.advance(TopologyFixture.EMIT_INTERVAL);
 
         List<KeyValue<String, ModelHealth>> out = fx.health.readKeyValuesToList();
         assertThat(out).hasSize(1);

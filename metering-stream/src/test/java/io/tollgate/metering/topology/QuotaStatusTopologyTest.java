@@ -75,13 +75,13 @@ class QuotaStatusTopologyTest {
         try (TopologyFixture perCommit = new TopologyFixture(java.time.ZoneOffset.UTC, 0, java.time.Duration.ofSeconds(10), true)) {
             for (int i = 0; i < 10; i++) {
                 UsageEvent e = request("c" + i, "k1", "m", T0.plusMillis(100L * i), 10, 1);
-                perCommit.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp());
+                perCommit.pipe(e);
             }
             assertThat(perCommit.quotaStatus.isEmpty()).isTrue();
             // the statuses owed are in a logged store, so a commit before the emit does not lose them
             assertThat(perCommit.<byte[]>store(QuotaStatusTopology.UNPUBLISHED_STORE).get("k1|*")).isNotNull();
 
-            perCommit.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+            perCommit.advance(TopologyFixture.EMIT_INTERVAL);
 
             List<KeyValue<String, QuotaStatus>> out = perCommit.quotaStatus.readKeyValuesToList();
             assertThat(out).extracting(kv -> kv.key).containsExactlyInAnyOrder("k1|m", "k1|*");

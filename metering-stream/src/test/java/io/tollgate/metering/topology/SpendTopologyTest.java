@@ -4,7 +4,9 @@ import static io.tollgate.metering.topology.TopologyFixture.request;
 import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.spend.SpendDelta;
+import io.tollgate.metering.spend.SpendNotes;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
@@ -105,7 +107,7 @@ class SpendTopologyTest {
         }
         try (TopologyFixture fx = new TopologyFixture()) {
             // When the same events arrive within one interval (one summed record per scope and day)
-            events.forEach(e -> fx.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp()));
+            events.forEach(e -> fx.pipe(e));
             fx.passEmitIntervals();
             Map<String, SpendTotal> summed = TopologyFixture.latest(fx.spend);
 
@@ -143,11 +145,11 @@ class SpendTopologyTest {
             // Given a pending per-scope sum in the earlier format (as restored from the changelog after an upgrade)
             // and a new event of the same team and day
             SpendDelta old = new SpendDelta("acme", T0.toEpochMilli(), T0.toEpochMilli(), 400, 400, 1, 7, 3,
-                    Map.of("gpt-4o", 400L), Map.of("crawler", 400L));
+                    Map.of("gpt-4o", 400L), Map.of("crawler", 400L), SpendNotes.NONE);
             fx.<byte[]>store(SpendTopology.PENDING_STORE).put(SpendTopology.pendingKey("team:search", "acme", "2026-11-21"),
                     SpendDelta.serde().serializer().serialize("t", old));
-            UsageEvent e = request("c1", "k1", "mini", T0.plusSeconds(1), 10, 100);
-            fx.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp());
+            UsageEvent e = PricedEvents.priced(request("c1", "k1", "mini", T0.plusSeconds(1), 10, 100));
+            fx.pipe(e);
 
             // When the interval is flushed
             fx.passEmitIntervals();
@@ -181,8 +183,8 @@ class SpendTopologyTest {
         try (TopologyFixture fx = new TopologyFixture()) {
             // Given an event whose sums reached the spend store but not yet tollgate.spend.v1
             UsageEvent e = request("c1", "k1", "gpt-4o", T0, 10, 1000);
-            fx.usage.pipeInput(e.getApiKeyId(), e, e.getTimestamp());
-            fx.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+            fx.pipe(e);
+            fx.advance(TopologyFixture.EMIT_INTERVAL);
 
             // Then the keys it owes a publication are in a store (changelogged, committed with the update), not in
             // a field a commit or shutdown before the next emit would lose
@@ -191,7 +193,7 @@ class SpendTopologyTest {
             assertThat(unpublished.get("team:search@2026-11-21")).isNotNull();
 
             // When the next emit runs, Then the totals are published and nothing is owed any more
-            fx.driver.advanceWallClockTime(TopologyFixture.EMIT_INTERVAL);
+            fx.advance(TopologyFixture.EMIT_INTERVAL);
             assertThat(TopologyFixture.latest(fx.spend).get("team:search@2026-11-21").getCostMicros()).isEqualTo(1000);
             assertThat(unpublished.approximateNumEntries()).isZero();
         }

@@ -1,7 +1,10 @@
 package io.tollgate.metering.topology;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tollgate.metering.dlq.DeadLetterMetrics;
+import io.tollgate.metering.PricedEvents;
+import io.tollgate.metering.dlq.StreamsErrorHandler;
+import io.tollgate.metering.metrics.MeteringMetrics;
+import io.tollgate.policy.deadletter.DeadLetter;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ErrorKind;
@@ -18,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,16 +36,25 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
-/** The full metering topology on a TopologyTestDriver with a fresh mock:// registry scope. */
+/**
+ * The full metering topology on a TopologyTestDriver with a fresh mock:// registry scope, Metering's error handlers,
+ * and the driver's wall clock starting at {@link #WALL_CLOCK} (a day after most tests' events, so none is clamped).
+ */
 final class TopologyFixture implements AutoCloseable {
 
     static final Duration EMIT_INTERVAL = Duration.ofMillis(100);
+    static final Instant WALL_CLOCK = Instant.parse("2026-11-22T12:00:00Z");
+    static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(5);
+    static final Duration SETTLE_AFTER = Duration.ofMinutes(15);
 
     final String scope = "metering-test-" + UUID.randomUUID();
     final Topics topics = Topics.forRegistry("mock://" + scope);
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final DeadLetterMetrics metrics = new DeadLetterMetrics(meters);
+    final MeteringMetrics metrics = new MeteringMetrics(meters);
+    /** Policy records the global store refused, as its dead-letter publisher got them. */
+    final List<DeadLetter> policyDeadLetters = new ArrayList<>();
     final TopologyTestDriver driver;
+    private Instant wallClock;
     final TestInputTopic<String, UsageEvent> usage;
     final TestInputTopic<byte[], byte[]> rawUsage;
     final TestInputTopic<String, Policy> policies;
@@ -59,19 +72,33 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     TopologyFixture(ZoneId zone, int resetHour, Duration grace, boolean statusPerCommit) {
+        this(zone, resetHour, grace, statusPerCommit, WALL_CLOCK);
+    }
+
+    TopologyFixture(Instant wallClock) {
+        this(ZoneOffset.UTC, 0, Duration.ofSeconds(10), false, wallClock);
+    }
+
+    TopologyFixture(ZoneId zone, int resetHour, Duration grace, boolean statusPerCommit, Instant wallClock) {
         TopologySettings settings = new TopologySettings("tollgate-metering-test", topics, zone, resetHour, grace,
-                Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(40), Duration.ofHours(2),
-                Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC), EMIT_INTERVAL, statusPerCommit, metrics);
+                MAX_FUTURE_SKEW, SETTLE_AFTER, Duration.ofHours(24), Duration.ofDays(1), Duration.ofDays(40),
+                Duration.ofHours(2), Duration.ofDays(7), Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC),
+                EMIT_INTERVAL, statusPerCommit, metrics, policyDeadLetters::add);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tollgate-metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
+        props.put(StreamsErrorHandler.METRICS_CONFIG, metrics);
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("metering-ttd").toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        driver = new TopologyTestDriver(MeteringTopology.build(settings), props);
+        this.wallClock = wallClock;
+        driver = new TopologyTestDriver(MeteringTopology.build(settings), props, wallClock);
         usage = driver.createInputTopic(Topics.USAGE, Serdes.String().serializer(), topics.usage().valueSerde().serializer());
         rawUsage = driver.createInputTopic(Topics.USAGE, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         policies = driver.createInputTopic(Topics.POLICIES, Serdes.String().serializer(),
@@ -86,18 +113,41 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     /**
-     * Pipes an event with its record timestamp equal to its event time, then lets two emit intervals pass:
-     * spend takes two (the pre-aggregated sums leave on one, the totals they change are published on the next).
+     * Pipes an event, priced so that its costs are what the test says ({@link PricedEvents}), with its record
+     * timestamp equal to its event time, then lets two emit intervals pass: spend takes two (the pre-aggregated
+     * sums leave on one, the totals they change are published on the next).
      */
     void send(UsageEvent event) {
+        sendAsIs(PricedEvents.priced(event));
+    }
+
+    /** Pipes an event, priced like {@link #send}, without letting time pass. */
+    void pipe(UsageEvent event) {
+        UsageEvent priced = PricedEvents.priced(event);
+        usage.pipeInput(new TestRecord<>(priced.getApiKeyId(), priced, priced.getTimestamp()));
+    }
+
+    /** Pipes an event exactly as given (prices included), then lets two emit intervals pass. */
+    void sendAsIs(UsageEvent event) {
         usage.pipeInput(new TestRecord<>(event.getApiKeyId(), event, event.getTimestamp()));
         passEmitIntervals();
     }
 
+    /** The driver's wall clock now. */
+    Instant now() {
+        return wallClock;
+    }
+
+    /** Moves the driver's wall clock on, running the wall-clock punctuations that fall due. */
+    void advance(Duration by) {
+        wallClock = wallClock.plus(by);
+        driver.advanceWallClockTime(by);
+    }
+
     /** Lets two emit intervals pass (see {@link #send}). */
     void passEmitIntervals() {
-        driver.advanceWallClockTime(EMIT_INTERVAL);
-        driver.advanceWallClockTime(EMIT_INTERVAL);
+        advance(EMIT_INTERVAL);
+        advance(EMIT_INTERVAL);
     }
 
     <V> KeyValueStore<String, V> store(String name) {
@@ -129,10 +179,15 @@ final class TopologyFixture implements AutoCloseable {
                 .setReservedCostMicros(costMicros).build();
     }
 
+    /**
+     * The RESPONSE of {@code request}: its prompt as reserved (at most the total, and served from the cache, so
+     * {@link PricedEvents} can give the actual cost its own price), the rest completion.
+     */
     static UsageEvent response(UsageEvent request, Instant at, long totalTokens, long costMicros) {
+        long prompt = Math.min(request.getReservedPromptTokens(), totalTokens);
         return UsageEvent.newBuilder(request).setEventId(UUID.randomUUID().toString()).setPhase(Phase.RESPONSE)
-                .setTimestamp(at).setPromptTokens(request.getReservedPromptTokens())
-                .setCompletionTokens(totalTokens - request.getReservedPromptTokens()).setTotalTokens(totalTokens)
+                .setTimestamp(at).setPromptTokens(prompt).setCachedPromptTokens(prompt)
+                .setCompletionTokens(totalTokens - prompt).setTotalTokens(totalTokens)
                 .setCostMicros(costMicros).setStatus(CallStatus.SUCCESS).setErrorKind(ErrorKind.NONE)
                 .setLatencyMs(800).build();
     }

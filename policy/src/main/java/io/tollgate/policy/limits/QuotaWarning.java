@@ -28,7 +28,7 @@ public record QuotaWarning(int percent) {
 
     /** True when {@code limit} is set (> 0) and at least {@code percent} of it is {@code used}. */
     public boolean reached(long used, Long limit) {
-        return limit != null && limit > 0 && used * 100 >= (long) percent * limit;
+        return limit != null && limit > 0 && Share.reached(used, limit, percent);
     }
 
     /** The sentence for people, e.g. {@code "412 of 500 daily requests used (82%)"}, when {@link #reached}. */

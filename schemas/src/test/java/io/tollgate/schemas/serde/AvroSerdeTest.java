@@ -195,6 +195,9 @@ class AvroSerdeTest {
             event.setTimeToFirstTokenMs(99L);
             event.setSubAgent("sub");
             event.setRoutingFeatures("systems:3");
+            event.setContextWindow(128_000);
+            event.setMaxOutputTokens(16_384);
+            event.setUsageNote("provider usage refused");
             ByteArrayOutputStream payload = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(payload, null);
             new SpecificDatumWriter<UsageEvent>(older).write(event, encoder);
@@ -209,10 +212,16 @@ class AvroSerdeTest {
             assertThat(read.getTimeToFirstTokenMs()).isNull();
             assertThat(read.getSubAgent()).isNull();
             assertThat(read.getRoutingFeatures()).isNull();
+            assertThat(read.getContextWindow()).isZero();
+            assertThat(read.getMaxOutputTokens()).isZero();
+            assertThat(read.getUsageNote()).isNull();
             event.setLatencyMs(0L);
             event.setTimeToFirstTokenMs(null);
             event.setSubAgent(null);
             event.setRoutingFeatures(null);
+            event.setContextWindow(0);
+            event.setMaxOutputTokens(0);
+            event.setUsageNote(null);
             assertThat(read).isEqualTo(event);
         }
 
