@@ -61,12 +61,14 @@ public final class CompactedView implements AutoCloseable {
 
         /**
          * Dead-letters each refused record as {@code application} refused it: reason {@code DESERIALIZATION} when it
-         * could not be decoded, {@code PROCESSING} when decoding worked and applying it failed.
+         * could not be decoded, {@code INVALID_RECORD} when it was decoded but makes no sense (the handler threw
+         * {@link IllegalArgumentException}: e.g. its key does not match its content), {@code PROCESSING} otherwise.
          */
         static Refusals deadLetters(DeadLetterPublisher publisher, String application) {
             return (record, error) -> publisher.publish(new DeadLetter(
                     record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(),
-                    error instanceof SerializationException ? "DESERIALIZATION" : "PROCESSING",
+                    error instanceof SerializationException ? "DESERIALIZATION"
+                            : error instanceof IllegalArgumentException ? "INVALID_RECORD" : "PROCESSING",
                     error.getClass().getSimpleName() + ": " + error.getMessage(), application, record.topic(),
                     record.partition(), record.offset()));
         }
