@@ -73,10 +73,7 @@ class PoisonRecordsFaultIT {
     private HttpServer webhook;
     private final List<String> webhookBodies = new CopyOnWriteArrayList<>();
     private final AgentClient agent = new AgentClient(Duration.ofSeconds(60));
-    /** What each team should count per day: the calls the provider served plus the valid events a test wrote. */
-    private final Map<String, Map<String, Figures>> expected = new LinkedHashMap<>();
-    /** What the provider served per team through the gateway. */
-    private final Map<String, Figures> served = new LinkedHashMap<>();
+    private Ledger ledger;
     private int calls;
 
     @BeforeAll
@@ -92,6 +89,7 @@ class PoisonRecordsFaultIT {
         stack = FaultStack.start(FaultStack.Settings.forTests(dir, TEAMS)
                 .withWebhook("http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"));
         checks = new FaultChecks(stack);
+        ledger = new Ledger(stack);
         deadLetters = new DeadLetters(stack);
         inject = new Injector(stack);
     }
@@ -215,7 +213,8 @@ class PoisonRecordsFaultIT {
         inject.usage(repeated);
         inject.usage(repeatedResponse);
         inject.usage(repeatedResponse);
-        expect(team, FaultChecks.today(), Figures.call(60, 25).plus(Figures.call(70, 10)).plus(Figures.call(90, 15)));
+        ledger.expect(team, FaultChecks.today(), Figures.call(60, 25).plus(Figures.call(70, 10))
+                .plus(Figures.call(90, 15)));
         serve(team, 2);
 
         // Then each of the three counts once at its actual figures, two of them as RESPONSEs without a REQUEST
@@ -393,7 +392,7 @@ class PoisonRecordsFaultIT {
 
         // And every team's figures are exact, and calls are metered as before
         serve("usage-unreadable", 1);
-        for (String team : expected.keySet()) {
+        for (String team : ledger.expected().keySet()) {
             assertExact(team);
         }
     }
@@ -403,14 +402,9 @@ class PoisonRecordsFaultIT {
         AgentClient.Answer answer = null;
         for (int i = 0; i < n; i++) {
             calls++;
-            answer = agent.chat(stack.agentUrl(stack.gateways().getFirst()), team,
+            answer = ledger.serve(agent, stack.gateways().getFirst(), team,
                     "Fault " + team + " call " + calls + ": count the words in this sentence.", 3 + calls % 7,
                     calls % 2 == 0);
-            assertThat(answer.answered()).as("call %d of team %s answered: %s%s", calls, team, answer, stack.tails())
-                    .isTrue();
-            Figures call = Figures.call(answer.promptTokens(), answer.completionTokens());
-            served.merge(team, call, Figures::plus);
-            expect(team, FaultChecks.today(), call);
         }
         return answer;
     }
@@ -420,24 +414,11 @@ class PoisonRecordsFaultIT {
         UsageEvent request = Injector.request(team, id(), timestamp, prompt, completion + 10);
         inject.usage(request);
         inject.usage(Injector.response(request, timestamp, prompt, completion));
-        expect(team, day, Figures.call(prompt, completion));
+        ledger.expect(team, day, Figures.call(prompt, completion));
     }
 
-    private void expect(String team, String day, Figures figures) {
-        expected.computeIfAbsent(team, t -> new LinkedHashMap<>()).merge(day, figures, Figures::plus);
-    }
-
-    /** Every day of the team exact, and the provider served exactly the calls made through the gateway. */
     private Metered.Spend assertExact(String team) {
-        checks.assertServed(team, served.getOrDefault(team, Figures.NONE));
-        Metered.Spend today = null;
-        for (Map.Entry<String, Figures> day : expected.getOrDefault(team, Map.of()).entrySet()) {
-            Metered.Spend spend = checks.awaitExact(stack.metering().getFirst(), team, day.getKey(), day.getValue());
-            if (day.getKey().equals(FaultChecks.today())) {
-                today = spend;
-            }
-        }
-        return today;
+        return ledger.assertExact(stack.metering().getFirst(), team);
     }
 
     private List<DeadLetters.Letter> deadLettersOf(String team) {
