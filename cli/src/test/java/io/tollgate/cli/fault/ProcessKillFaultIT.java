@@ -132,7 +132,8 @@ class ProcessKillFaultIT {
         List<String> queries = teams.stream().flatMap(t -> List.of("/v1/keys/" + FaultPolicy.keyId(t) + "/daily?model="
                 + FaultPolicy.model(t), "/v1/spend/team/" + t).stream()).toList();
         Duration gap;
-        try (SteadyLoad load = new SteadyLoad(stack, ledger, stack::gateways, teams, 3, 3.0);
+        String failure;
+        try (SteadyLoad load = new SteadyLoad(stack, ledger, stack::gateways, () -> teams, 3, 3.0);
              QueryProbe probe = new QueryProbe(() -> survivor, queries, Duration.ofMillis(100))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> answered(load) >= 20);
 
@@ -149,9 +150,10 @@ class ProcessKillFaultIT {
                 ledger.assertExact(survivor, team);
             }
             gap = probe.longestGap();
+            failure = probe.firstFailure();
         }
-        System.out.printf("metering-1 killed with two running: queries at metering-2 failed for at most %d ms%n",
-                gap.toMillis());
+        System.out.printf("metering-1 killed with two running: queries at metering-2 failed for at most %d ms (first "
+                + "failure: %s)%n", gap.toMillis(), failure);
 
         // And once metering-1 is back, both instances answer the same exact totals
         killed.start();

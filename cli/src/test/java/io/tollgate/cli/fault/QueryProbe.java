@@ -8,13 +8,18 @@ import java.util.function.Supplier;
 
 /**
  * Asks some queries every {@code interval} and keeps each round's outcome, to measure how long queries failed (the
- * query gap) while an instance was killed and its work moved. A round is answered when every query answered 200.
- * The service asked may change between rounds (e.g. any metering instance still alive).
+ * query gap) while an instance was killed and its work moved. A round is answered when every query was answered:
+ * 2xx, or 4xx (404: nothing counted for that key yet, is an answer); 5xx (503: unavailable) or no answer at all is
+ * a failure. The service asked may change between rounds (e.g. any metering instance still alive).
  */
 public final class QueryProbe implements AutoCloseable {
 
-    /** One round: when, and the worst status (200 when every query was answered; 0: one got no answer). */
-    public record Ask(long atMillis, int status) {
+    /** One round: when, and the status of its first failed query (200 when every query was answered; 0: no answer). */
+    public record Ask(long atMillis, int status, String detail) {
+
+        public boolean answered() {
+            return status >= 200 && status < 500;
+        }
     }
 
     private final List<Ask> asks = new CopyOnWriteArrayList<>();
@@ -27,14 +32,17 @@ public final class QueryProbe implements AutoCloseable {
                 long at = System.currentTimeMillis();
                 ServiceProcess asked = service.get();
                 int status = 200;
+                String detail = "";
                 for (String query : queries) {
-                    int answered = asked.get(query).status();
-                    if (answered != 200) {
-                        status = answered;
+                    ServiceProcess.Answer answer = asked.get(query);
+                    Ask one = new Ask(at, answer.status(), query + " -> " + answer.body());
+                    if (!one.answered()) {
+                        status = one.status();
+                        detail = one.detail();
                         break;
                     }
                 }
-                asks.add(new Ask(at, status));
+                asks.add(new Ask(at, status, detail));
                 LockSupport.parkNanos(interval.toNanos());
             }
         });
@@ -54,9 +62,9 @@ public final class QueryProbe implements AutoCloseable {
         long last = 0;
         for (Ask ask : asks) {
             last = ask.atMillis();
-            if (ask.status() != 200 && failingSince == null) {
+            if (!ask.answered() && failingSince == null) {
                 failingSince = ask.atMillis();
-            } else if (ask.status() == 200 && failingSince != null) {
+            } else if (ask.answered() && failingSince != null) {
                 longest = Math.max(longest, ask.atMillis() - failingSince);
                 failingSince = null;
             }
@@ -67,9 +75,14 @@ public final class QueryProbe implements AutoCloseable {
         return Duration.ofMillis(longest);
     }
 
+    /** What the first failed round was answered, for a report; empty when none failed. */
+    public String firstFailure() {
+        return asks.stream().filter(a -> !a.answered()).findFirst().map(a -> a.status() + " " + a.detail()).orElse("");
+    }
+
     /** Failed asks so far. */
     public long failures() {
-        return asks.stream().filter(a -> a.status() != 200).count();
+        return asks.stream().filter(a -> !a.answered()).count();
     }
 
     @Override

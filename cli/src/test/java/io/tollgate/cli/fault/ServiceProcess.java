@@ -31,6 +31,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final String token;
     private final String readyPath;
     private final String livePath;
+    /** Started and found ready, and neither killed nor stopped since. */
+    private volatile boolean serving;
 
     /**
      * @param baseUrl   where its probes and queries go ({@code http://127.0.0.1:<port>})
@@ -62,7 +64,13 @@ public final class ServiceProcess implements AutoCloseable {
     public ServiceProcess start() {
         process.start();
         awaitReady();
+        serving = true;
         return this;
+    }
+
+    /** Started and ready, and neither killed nor stopped since: where a load balancer would send calls. */
+    public boolean serving() {
+        return serving && process.isAlive();
     }
 
     /** Waits until the readiness probe answers 200; fails with the process's output when it ends or times out. */
@@ -107,11 +115,13 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** SIGKILL. */
     public void kill() {
+        serving = false;
         process.kill();
     }
 
     /** SIGTERM, waiting for the shutdown hooks (killed after 60 s). */
     public void stop() {
+        serving = false;
         process.stop(Duration.ofSeconds(60));
     }
 

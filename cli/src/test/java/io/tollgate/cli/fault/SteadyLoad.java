@@ -27,12 +27,12 @@ public final class SteadyLoad implements AutoCloseable {
 
     /**
      * @param gateways     the gateways to call, asked each time (a restarted gateway is called again)
-     * @param teams        teams whose keys call, in turn
+     * @param teams        teams whose keys call, in turn (asked each time: a benchmark moves to fresh teams per phase)
      * @param agents       concurrent agents
      * @param perAgentRate calls per second of each agent
      */
-    public SteadyLoad(FaultStack stack, Ledger ledger, Supplier<List<ServiceProcess>> gateways, List<String> teams,
-                      int agents, double perAgentRate) {
+    public SteadyLoad(FaultStack stack, Ledger ledger, Supplier<List<ServiceProcess>> gateways,
+                      Supplier<List<String>> teams, int agents, double perAgentRate) {
         AgentClient client = new AgentClient(Duration.ofSeconds(60));
         long intervalNanos = (long) (1e9 / perAgentRate);
         for (int a = 0; a < agents; a++) {
@@ -48,7 +48,8 @@ public final class SteadyLoad implements AutoCloseable {
                     long n = sequence.getAndIncrement();
                     List<ServiceProcess> targets = gateways.get();
                     ServiceProcess gateway = targets.get((int) (n % targets.size()));
-                    String team = teams.get((int) ((n / targets.size()) % teams.size()));
+                    List<String> current = teams.get();
+                    String team = current.get((int) ((n / targets.size()) % current.size()));
                     boolean stream = n % 3 == 2;
                     long at = System.currentTimeMillis();
                     AgentClient.Answer answer = client.chat(stack.agentUrl(gateway), team,
