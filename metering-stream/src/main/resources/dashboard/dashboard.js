@@ -221,8 +221,15 @@
       tr.appendChild(el('td', { 'class': 'text' }, a.scopeType.toLowerCase() + ':' + a.scopeId));
       tr.appendChild(el('td', { 'class': 'text' }, a.period.toLowerCase() + ' ' + a.periodKey));
       tr.appendChild(el('td', num('alert-threshold:' + a.alertId, a.thresholdPercent), a.thresholdPercent + '%'));
-      tr.appendChild(el('td', num('alert-spend:' + a.alertId, a.spendMicros), fmtUsd(a.spendMicros)));
-      tr.appendChild(el('td', num('alert-budget:' + a.alertId, a.budgetMicros), fmtUsd(a.budgetMicros)));
+      if (a.quotaKind) {
+        // a daily quota: requests or tokens, not dollars
+        var unit = a.quotaKind === 'tpd' ? ' tokens' : ' requests';
+        tr.appendChild(el('td', num('alert-used:' + a.alertId, a.quotaUsed), a.quotaUsed + unit));
+        tr.appendChild(el('td', num('alert-limit:' + a.alertId, a.quotaLimit), a.quotaLimit + unit));
+      } else {
+        tr.appendChild(el('td', num('alert-spend:' + a.alertId, a.spendMicros), fmtUsd(a.spendMicros)));
+        tr.appendChild(el('td', num('alert-budget:' + a.alertId, a.budgetMicros), fmtUsd(a.budgetMicros)));
+      }
       tr.appendChild(el('td', { 'class': 'text' }, a.message));
       table.appendChild(tr);
     });

@@ -8,16 +8,14 @@ import io.tollgate.budget.config.ConfigLoader;
 import io.tollgate.budget.query.BudgetQueries;
 import io.tollgate.budget.query.HttpApi;
 import io.tollgate.budget.query.Peers;
-import io.tollgate.budget.query.StoreAccess;
 import io.tollgate.budget.topology.BudgetTopology;
-import io.tollgate.budget.topology.DeadLetterHandler;
+import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.budget.topology.TopologyMetrics;
 import io.tollgate.budget.webhook.WebhookDispatcher;
 import io.tollgate.budget.webhook.WebhookSink;
 import io.tollgate.policy.access.AccessToken;
 import io.tollgate.policy.access.TokenFile;
 import io.tollgate.policy.kafka.KafkaEnvironment;
-import io.tollgate.policy.deadletter.DeadLetter;
 import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.serde.AvroSerdeConfig;
@@ -28,7 +26,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -96,8 +93,8 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         BudgetTopology.build(builder, BudgetTopology.Settings.from(config), topics, metrics, deadLetters::publish);
         Properties props = streamsProperties();
         props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
-        props.put(DeadLetterHandler.PUBLISHER_CONFIG, (Consumer<DeadLetter>) deadLetters::publish);
+        // one error policy for both Streams applications: dead-letter the record that failed and go on
+        StreamsDeadLetters.install(props, failure -> metrics.handled(failure.name()), deadLetters::publish);
         streams = new KafkaStreams(builder.build(), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("budget-alerts stream thread failed; replacing it", e);
@@ -194,9 +191,6 @@ public final class BudgetAlertsApplication implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "30");
         props.put(StreamsConfig.POLL_MS_CONFIG, "10");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         // a second instance keeps a warm copy of each task's stores, so losing an instance does not stop
         // queries and alerts for the time a restore from the changelogs takes
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");

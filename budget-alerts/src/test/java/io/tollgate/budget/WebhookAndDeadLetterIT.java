@@ -47,8 +47,7 @@ class WebhookAndDeadLetterIT {
     Path stateDir;
 
     @Test
-    void shouldDeliverInOrderToAWebhookThatFailsFirstWhenRetriedAndDeadLetterAnUnreadableAlert(SharedKafka kafka)
-            throws Exception {
+    void shouldDeliverInOrderToAWebhookThatFailsFirstWhenRetried(SharedKafka kafka) throws Exception {
         // Given a webhook on 127.0.0.1 that fails its first two calls, and a budget for team:hooked
         kafka.createTopics(1);
         AtomicInteger calls = new AtomicInteger();
@@ -77,22 +76,15 @@ class WebhookAndDeadLetterIT {
                 URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook"), 5, Duration.ofMillis(50),
                 Duration.ofMillis(200), 10, Duration.ofSeconds(5)));
 
-        String poisonKey = "team:hooked-poison-" + UUID.randomUUID();
         try (BudgetAlertsApplication app = new BudgetAlertsApplication(config).start();
              KafkaProducer<String, io.tollgate.schemas.avro.SpendTotal> spend = spendProducer(kafka, kafka.topics());
-             KafkaProducer<String, byte[]> raw = new KafkaProducer<>(kafka.producerProperties(), Serdes.String().serializer(),
-                     Serdes.ByteArray().serializer());
-             KafkaConsumer<byte[], byte[]> dead = new KafkaConsumer<>(kafka.consumerProperties("dlq-" + UUID.randomUUID()),
-                     Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            dead.subscribe(List.of(Topics.DEAD_LETTER));
             await().atMost(Duration.ofSeconds(60)).until(() -> app.state() == KafkaStreams.State.RUNNING);
             // the webhook group starts at the latest offset: wait until it holds a position
             await().atMost(Duration.ofSeconds(60)).until(() -> admin.listConsumerGroupOffsets(appId + "-webhook")
                     .partitionsToOffsetAndMetadata().get().containsKey(new TopicPartition(Topics.ALERTS, 0)));
 
-            // When a record that is not an alert comes first, then one update crosses 50, 80 and 100 %
-            raw.send(new ProducerRecord<>(Topics.ALERTS, poisonKey, "not an alert".getBytes(StandardCharsets.UTF_8))).get();
+            // When one update crosses 50, 80 and 100 %
             spend.send(record(total("hooked", today, 1_000_000))).get();
 
             // Then all three reach the webhook in order, after the failed attempts were retried
@@ -103,20 +95,6 @@ class WebhookAndDeadLetterIT {
             assertThat(ours.get(1)).contains("BUDGET_THRESHOLD:80");
             assertThat(ours.getLast()).contains("BUDGET_THRESHOLD:100");
             assertThat(calls.get()).isEqualTo(delivered.size() + 2);
-            // and the unreadable record went to the dead-letter topic, named as the webhook's refusal
-            List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                dead.poll(Duration.ofMillis(100)).forEach(r -> {
-                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(poisonKey)) {
-                        found.add(r);
-                    }
-                });
-                return !found.isEmpty();
-            });
-            assertThat(new String(found.getFirst().headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
-                    StandardCharsets.UTF_8)).isEqualTo("DESERIALIZATION");
-            assertThat(new String(found.getFirst().headers().lastHeader(Topics.DLQ_APPLICATION_HEADER).value(),
-                    StandardCharsets.UTF_8)).isEqualTo(appId + "-webhook");
         } finally {
             server.stop(0);
         }
@@ -239,7 +217,7 @@ class WebhookAndDeadLetterIT {
     private static int status(BudgetAlertsApplication app, String path) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + app.httpPort() + path))
-                        .header("Authorization", BudgetAlertsIT.OPERATOR_TOKEN.authorization()).build(),
+                .header("Authorization", BudgetAlertsIT.OPERATOR_TOKEN.authorization()).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 }

@@ -79,6 +79,16 @@ class TollgateCliTest {
     }
 
     @Test
+    void shouldExitTwoNamingTheFormWhenASubAgentIdHasNoAgent() {
+        // When
+        CliRunner run = CliRunner.run("usage", "sub_agent", "summarizer");
+
+        // Then
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("'summarizer' is not <agent>/<sub-agent>", "planner/summarizer");
+    }
+
+    @Test
     void shouldExitTwoWhenALifetimePeriodIsAskedForATeam() {
         // When
         CliRunner run = CliRunner.run("usage", "team", "research", "--period", "lifetime");

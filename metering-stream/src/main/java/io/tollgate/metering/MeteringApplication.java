@@ -5,9 +5,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
-import io.tollgate.metering.dlq.StreamsErrorHandler;
+import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.metering.metrics.MeteringMetrics;
 import io.tollgate.policy.deadletter.DeadLetterPublisher;
+import io.tollgate.metering.query.CommittedEnds;
 import io.tollgate.metering.query.InstanceRouter;
 import io.tollgate.metering.query.LocalQueries;
 import io.tollgate.metering.query.OperatorGuard;
@@ -47,6 +49,7 @@ public final class MeteringApplication implements AutoCloseable {
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private DeadLetterPublisher deadLetters;
+    private CommittedEnds committedEnds;
     private URI advertisedUrl;
 
     public MeteringApplication(MeteringConfig config) {
@@ -78,8 +81,8 @@ public final class MeteringApplication implements AutoCloseable {
         deadLetters = new DeadLetterPublisher(config.kafka());
         TopologySettings settings = TopologySettings.from(effective, meteringMetrics, clock, deadLetters::publish);
         Properties props = effective.streamsProperties();
-        props.put(StreamsErrorHandler.METRICS_CONFIG, meteringMetrics);
-        props.put(StreamsErrorHandler.PUBLISHER_CONFIG, (java.util.function.Consumer<io.tollgate.policy.deadletter.DeadLetter>)
+        // one error policy for both Streams applications: dead-letter the record that failed and go on
+        StreamsDeadLetters.install(props, failure -> meteringMetrics.deadLetter(DeadLetterReason.valueOf(failure.name())),
                 deadLetters::publish);
         streams = new KafkaStreams(MeteringTopology.build(settings), props);
         streams.setStateListener((now, before) -> LOG.info("metering {} -> {}", before, now));
@@ -92,8 +95,10 @@ public final class MeteringApplication implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
         HostInfo self = new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
-        server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour()),
-                new InstanceRouter(streams, self, token)));
+        committedEnds = new CommittedEnds(config.kafka());
+        server.attach(new QueryServer.Backend(streams, new LocalQueries(streams, config.zone(), config.resetHour(),
+                settings.topics().<io.tollgate.schemas.avro.Policy>valueSerde(io.tollgate.schemas.avro.Policy.class).deserializer()),
+                new InstanceRouter(streams, self, token, config.applicationId(), committedEnds::of)));
         streams.start();
         LOG.info("metering {} serving queries on port {} as {}", config.applicationId(), port, advertisedUrl);
         return this;
@@ -129,6 +134,9 @@ public final class MeteringApplication implements AutoCloseable {
         }
         if (deadLetters != null) {
             deadLetters.close();
+        }
+        if (committedEnds != null) {
+            committedEnds.close();
         }
         if (server != null) {
             server.close();

@@ -7,6 +7,7 @@ import io.tollgate.policy.calendar.Periods;
 import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.policy.records.PolicySource;
 import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.topic.PolicyStoreUpdater;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.BudgetAlert;
 import io.tollgate.schemas.avro.Policy;
@@ -14,13 +15,10 @@ import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.avro.SpendTotal;
 import io.tollgate.policy.deadletter.DeadLetter;
-import io.tollgate.policy.records.PolicyRecordCheck;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -30,11 +28,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,12 +96,12 @@ public final class BudgetTopology {
         Serde<Policy> policySerde = topics.policies().valueSerde();
         Serde<BudgetAlert> alertSerde = topics.alerts().valueSerde();
 
-        // read as bytes: the global thread must never fail on a record (it cannot be replaced, and Streams'
-        // dead-letter handlers cannot produce from it); PolicyUpdater judges each record itself
+        // read as bytes and judged record by record (PolicyStoreUpdater): the global thread must never fail
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(POLICY_STORE), strings, policySerde).withLoggingDisabled(),
                 Topics.POLICIES, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("policies-source"),
-                () -> new PolicyUpdater(settings.applicationId(), policySerde.deserializer(), metrics, policyDeadLetters));
+                () -> PolicyStoreUpdater.keepingRecords(POLICY_STORE, policySerde.deserializer(),
+                        new PolicyStoreUpdater.Refusals(settings.applicationId(), metrics::policyRefused, policyDeadLetters)));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_STATE_STORE),
                 strings, new StateSerde<>(BudgetState.class)));
@@ -172,64 +166,5 @@ public final class BudgetTopology {
             return "dayRequests is " + v.getDayRequests() + "; expected zero or more";
         }
         return null;
-    }
-
-    /**
-     * Keeps the global policy store equal to the compacted policy topic, applying {@link PolicyRecordCheck}: a
-     * record without a key, of an unknown kind, unreadable, or whose content belongs under another key is not
-     * applied (what the key held stays), is counted ({@code tollgate_budget_policy_refused_total{reason}}) and is
-     * dead-lettered; a tombstone deletes. Never throws: a failure on the global thread stops the application.
-     */
-    private static final class PolicyUpdater implements Processor<byte[], byte[], Void, Void> {
-        private final String applicationId;
-        private final Deserializer<Policy> deserializer;
-        private final TopologyMetrics metrics;
-        private final Consumer<DeadLetter> deadLetters;
-        private ProcessorContext<Void, Void> context;
-        private KeyValueStore<String, Policy> store;
-
-        PolicyUpdater(String applicationId, Deserializer<Policy> deserializer, TopologyMetrics metrics,
-                      Consumer<DeadLetter> deadLetters) {
-            this.applicationId = applicationId;
-            this.deserializer = deserializer;
-            this.metrics = metrics;
-            this.deadLetters = deadLetters;
-        }
-
-        @Override
-        public void init(ProcessorContext<Void, Void> context) {
-            this.context = context;
-            store = context.getStateStore(POLICY_STORE);
-        }
-
-        @Override
-        public void process(Record<byte[], byte[]> record) {
-            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            PolicyRecordCheck.Outcome outcome;
-            try {
-                outcome = PolicyRecordCheck.check(key, record.value(), deserializer);
-            } catch (RuntimeException e) {
-                outcome = new PolicyRecordCheck.Refuse(key, PolicyRecordCheck.Problem.UNREADABLE,
-                        "policy record '" + key + "' could not be checked: " + e);
-            }
-            switch (outcome) {
-                case PolicyRecordCheck.Apply apply when apply.isDelete() -> store.delete(key);
-                case PolicyRecordCheck.Apply apply -> store.put(key, apply.policy());
-                case PolicyRecordCheck.Refuse refuse -> refuse(record, refuse);
-            }
-        }
-
-        private void refuse(Record<byte[], byte[]> record, PolicyRecordCheck.Refuse refuse) {
-            metrics.policyRefused(refuse.problem());
-            LOG.warn("policy record not applied: {} ({})", refuse.problem(), refuse.detail());
-            RecordMetadata meta = context.recordMetadata().orElse(null);
-            try {
-                deadLetters.accept(new DeadLetter(record.key(), record.value(), refuse.problem().name(), refuse.detail(),
-                        applicationId, meta == null ? Topics.POLICIES : meta.topic(), meta == null ? -1 : meta.partition(),
-                        meta == null ? -1 : meta.offset()));
-            } catch (RuntimeException e) {
-                LOG.error("could not dead-letter the refused policy record '{}': {}", refuse.key(), e.toString());
-            }
-        }
     }
 }

@@ -22,7 +22,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * origin in {@code Topics.DLQ_*} headers; the rest flow on. Every record leaves stamped no later
  * than the wall clock, so no output (repartition, dead letter) can be refused by a broker for a
  * timestamp in the future. Records that do not even deserialize are handled by
- * {@link DeadLetterHandler}.
+ * {@code StreamsDeadLetters}.
  */
 final class DeadLetters {
 

@@ -1,5 +1,6 @@
 package io.tollgate.budget.topology;
 
+import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.Topics;
@@ -20,7 +21,6 @@ import io.tollgate.schemas.registry.SchemaRegistries;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -91,10 +91,7 @@ final class TopologyFixture implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+        StreamsDeadLetters.install(props, failure -> metrics.handled(failure.name()), letter -> { });
         driver = new TopologyTestDriver(builder.build(), props, Instant.ofEpochMilli(wallClock));
         spend = driver.createInputTopic(Topics.SPEND, Serdes.String().serializer(), topics.spend().valueSerde().serializer());
         rawSpend = driver.createInputTopic(Topics.SPEND, Serdes.String().serializer(), Serdes.ByteArray().serializer());

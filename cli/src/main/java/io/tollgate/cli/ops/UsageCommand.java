@@ -13,19 +13,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tollgate usage key|team|agent|conversation <id>}: usage and spend through metering-stream's query API. */
+/**
+ * {@code tollgate usage key|team|agent|sub_agent|conversation|tenant <id>}: usage and spend through metering-stream's
+ * query API.
+ */
 @Command(name = "usage", mixinStandardHelpOptions = true,
-        description = {"Requests, tokens and spend of an API key, a team, an agent or a conversation, as metering-stream"
+        description = {"Requests, tokens and spend of an API key, a team, an agent, a sub-agent (<agent>/<name>, named by"
+                + " X-Tollgate-Agent), a conversation or a tenant, as metering-stream"
                 + " counts them (its interactive-query API; any instance answers; with the operator token).",
                 "Examples:",
                 "  tollgate usage key k-planner                 rates of the last minute, today's requests and tokens, spend",
                 "  tollgate usage team research --period month  this month's spend of the team, by model and agent",
+                "  tollgate usage sub_agent planner/summarizer  today's spend of the planner's summarizer sub-agent",
                 "  tollgate usage key k-coder --model sim-large --json"})
 public final class UsageCommand implements Callable<Integer> {
 
     /** What a usage query is about, with the scope name metering-stream uses. */
     enum Subject {
-        key("api_key"), team("team"), agent("agent"), conversation("conversation"), tenant("tenant");
+        key("api_key"), team("team"), agent("agent"), sub_agent("sub_agent"), conversation("conversation"),
+        tenant("tenant");
 
         final String scopeType;
 
@@ -39,7 +45,8 @@ public final class UsageCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SUBJECT", description = "One of: ${COMPLETION-CANDIDATES}.")
     Subject subject;
 
-    @Parameters(index = "1", paramLabel = "ID", description = "The key id (e.g. k-planner), team, agent or conversation id.")
+    @Parameters(index = "1", paramLabel = "ID",
+            description = "The key id (e.g. k-planner), team, agent, <agent>/<sub-agent>, conversation or tenant id.")
     String id;
 
     @Option(names = "--model", paramLabel = "MODEL", description = "Only this model (default: all models).")
@@ -65,6 +72,10 @@ public final class UsageCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("the " + subject + " id is empty; expected e.g. k-planner or research");
+        }
+        if (subject == Subject.sub_agent && (id.indexOf('/') <= 0 || id.endsWith("/"))) {
+            throw new IllegalArgumentException("sub-agent '" + id + "' is not <agent>/<sub-agent>; expected e.g."
+                    + " planner/summarizer (the key's agent, then the X-Tollgate-Agent name)");
         }
         Period effective = period != null ? period : subject == Subject.conversation ? Period.lifetime : Period.day;
         if (effective == Period.lifetime && subject != Subject.conversation) {

@@ -53,8 +53,8 @@ public final class TollgateStack implements AutoCloseable {
     /**
      * Kafka Streams does not leave its consumer group on close, so a restarted service waits for
      * the previous member's session to expire before it gets its partitions: 45 s with Kafka's
-     * default, measured as 60 s from {@code up} to ready on reused data. One local instance per
-     * service can afford a shorter session; the heartbeat stays at a third of it.
+     * default, which would keep {@code up} on reused data from being ready for about a minute. One
+     * local instance per service can afford a shorter session; the heartbeat stays at a third of it.
      */
     static final Map<String, String> RESTART_FRIENDLY_GROUPS = Map.of("session.timeout.ms", "10000",
             "heartbeat.interval.ms", "3000");
@@ -209,6 +209,7 @@ public final class TollgateStack implements AutoCloseable {
         env.put("TOLLGATE_OPERATOR_TOKEN", tokens.operator().token().value());
         env.put("TOLLGATE_STATE_DIR", settings.dataDir().resolve("budget-state").toString());
         env.put("TOLLGATE_ZONE", policy.organisation().zone());
+        env.put("TOLLGATE_RESET_HOUR", String.valueOf(policy.organisation().resetHour()));
         env.put("TOLLGATE_QUOTA_WARNING_PERCENT", String.valueOf(policy.organisation().quotaWarningPercent()));
         return env;
     }

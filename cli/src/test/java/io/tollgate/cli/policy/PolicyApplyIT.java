@@ -8,12 +8,14 @@ import io.tollgate.cli.ops.ConnectionOptions;
 import io.tollgate.cli.ops.KeysCommand;
 import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
+import io.tollgate.policy.records.PolicyRecords;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ApiKeyPolicy;
 import io.tollgate.schemas.avro.CommandAction;
 import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.RoutingCommand;
 import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.policy.PolicyFileParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,9 +69,10 @@ class PolicyApplyIT {
 
         // Then every record is published once
         assertThat(first.exit()).as(first.err()).isZero();
-        assertThat(first.out()).contains("+ key:k-planner", "+ tier:free", "+ budget:team:research@DAY", "+ org:settings");
+        assertThat(first.out()).contains("+ key:k-planner", "+ tier:free", "+ budget:team:research@DAY", "+ org:settings",
+                "+ model:sim-large", "+ provider:simulated", "+ routing:settings");
         int published = changes(first.out());
-        assertThat(published).isEqualTo(21);
+        assertThat(published).isEqualTo(PolicyRecords.toPolicies(PolicyFileParser.parse(file), "tollgate.yaml").size());
         assertThat(recordCount() - before).isEqualTo(published);
 
         // When it is applied again

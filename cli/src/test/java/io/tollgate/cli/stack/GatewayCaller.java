@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /** Plain non-streaming chat calls to the gateway, one at a time, as an agent would make them. */
 public final class GatewayCaller {
@@ -32,18 +33,31 @@ public final class GatewayCaller {
         return callWithSecret(TeamsPolicyFile.secret(team), model, completionTokens, prompt);
     }
 
+    /** As {@link #call(String, String, int)}, naming a sub-agent of the key's agent ({@code X-Tollgate-Agent}). */
+    public Answer callAsSubAgent(String team, String subAgent, String model, int completionTokens)
+            throws IOException, InterruptedException {
+        return send(TeamsPolicyFile.secret(team), model, completionTokens, "How much budget is left?",
+                Map.of("X-Tollgate-Agent", subAgent));
+    }
+
     /** A call with any key's secret, e.g. a demo key of the example policy file ({@code tg-demo-<agent>}). */
     public Answer callWithSecret(String secret, String model, int completionTokens, String prompt)
             throws IOException, InterruptedException {
+        return send(secret, model, completionTokens, prompt, Map.of());
+    }
+
+    private Answer send(String secret, String model, int completionTokens, String prompt,
+                        Map<String, String> headers) throws IOException, InterruptedException {
         String body = "{\"model\":\"" + model + "\",\"max_tokens\":" + completionTokens
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/chat/completions"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + secret)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
         long sent = System.currentTimeMillis();
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return new Answer(response.statusCode(), response.headers().firstValue("X-Tollgate-Model").orElse(""),
                 response.headers().firstValue("X-Tollgate-Call-Id").orElse(""), response.body(), sent,
                 System.currentTimeMillis());

@@ -2,7 +2,8 @@ package io.tollgate.cli.stack;
 
 import static org.awaitility.Awaitility.await;
 
-import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.schemas.avro.PeriodType;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -23,12 +24,17 @@ final class Midnights {
 
     /**
      * Returns once none of {@link #ZONES}' days ends within {@code margin}, waiting for the next day to
-     * begin if one does (at most {@code margin}, and only in {@code 2 x margin} of every 24 hours).
+     * begin if one does (at most {@code margin}, and only in {@code 2 x margin} of every 24 hours per zone).
      */
     static void awaitClear(Duration margin) {
+        awaitClear(margin, ZONES.stream().map(zone -> new Calendar(zone, 0)).toList());
+    }
+
+    /** As {@link #awaitClear(Duration)} for days that start in these calendars (zone and reset hour). */
+    static void awaitClear(Duration margin, List<Calendar> calendars) {
         await().atMost(margin.plusMinutes(1)).pollInterval(Duration.ofSeconds(1)).until(() -> {
             long now = System.currentTimeMillis();
-            return ZONES.stream().allMatch(zone -> Periods.day(now, zone, 0).endMillis() - now > margin.toMillis());
+            return calendars.stream().allMatch(c -> c.period(PeriodType.DAY, now).endMillis() - now > margin.toMillis());
         });
     }
 }

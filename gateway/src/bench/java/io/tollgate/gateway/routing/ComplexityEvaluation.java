@@ -1,6 +1,6 @@
 package io.tollgate.gateway.routing;
 
-import io.tollgate.gateway.events.Cost;
+import io.tollgate.policy.price.Cost;
 import io.tollgate.schemas.policy.PolicyFileParser;
 import io.tollgate.schemas.policy.TollgateConfig;
 import java.nio.file.Path;

@@ -35,17 +35,19 @@ import org.slf4j.LoggerFactory;
  * The gateway's control components wired together, started and closed with the gateway:
  * <ul>
  *   <li>a {@link QuotaView} fed by {@link QuotaViewConsumer} from {@code tollgate.quota-status.v1};</li>
- *   <li>a {@link LimitResolver} from the policy file's tiers and keys, then live from
- *       {@code tollgate.policies.v1} ({@code tier:} and {@code key:} records);</li>
+ *   <li>a {@link LimitResolver} and the {@link Calendars} over the gateway's {@link PolicySnapshot}: the
+ *       {@code tier:}, {@code key:}, {@code tenant:} and {@code org:settings} records of
+ *       {@code tollgate.policies.v1}, live (or the policy file's, with {@code TOLLGATE_POLICY_TOPIC=false});</li>
  *   <li>a {@link CommandView} fed by {@link CommandConsumer} from {@code tollgate.commands.v1};</li>
  *   <li>the {@link FleetMembership}: how many gateways share the limits (gauge
  *       {@value FleetMembership#SIZE_GAUGE});</li>
  *   <li>admission = {@link CommandAwareAdmission} (BLOCK first) over {@link QuotaAdmission};</li>
- *   <li>the {@link PolicyRouter} over the gateway's catalog ({@link CatalogModelDirectory});</li>
+ *   <li>the {@link PolicyRouter} over the gateway's catalog ({@link CatalogModelDirectory}), with the routing
+ *       settings of {@link LiveRouting};</li>
  *   <li>a {@link RetryingCircuitGuard} reporting breaker transitions to {@link ControlStats}.</li>
  * </ul>
  * Without Kafka the views stay empty and the fleet is this gateway alone: admission counts its own calls
- * against the policy file's limits, and no command applies.
+ * against the limits of the policy snapshot, and no command applies.
  */
 public final class ControlPlane implements AutoCloseable {
 

@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The control plane's settings: {@code tollgate.yaml} ({@code organisation}, {@code routing}) with
- * environment overrides. Every variable is optional:
+ * The control plane's settings: {@code tollgate.yaml}'s {@code organisation} with environment overrides (routing
+ * comes from the policy topic, {@code routing.LiveRouting}). Every variable is optional:
  * <ul>
  *   <li>{@code TOLLGATE_GATEWAY_GROUP} ({@value FleetMembership#DEFAULT_GROUP}): the consumer group whose live
  *       members are the gateways sharing the limits ({@link FleetMembership}).</li>
@@ -21,14 +21,15 @@ import java.util.Map;
  *   <li>{@code TOLLGATE_ADMISSION_VIEW_SKEW_MS} (500): with more than one gateway, how much later than this
  *       gateway's view another gateway's view may count the same usage offset.</li>
  *   <li>{@code TOLLGATE_QUOTA_WARNING_PERCENT} ({@code organisation.quota_warning_percent}, 80).</li>
+ *   <li>{@code TOLLGATE_ZONE}, {@code TOLLGATE_RESET_HOUR} ({@code organisation.zone}, {@code organisation.reset_hour};
+ *       UTC and 0): the calendar of days when neither the key's tenant nor the organisation's record on the policy
+ *       topic sets one, as metering-stream and budget-alerts read the same variables.</li>
  *   <li>{@code TOLLGATE_RETRY_MAX_ATTEMPTS} (3), {@code TOLLGATE_RETRY_BASE_DELAY_MS} (250),
  *       {@code TOLLGATE_RETRY_MAX_DELAY_MS} (8000), {@code TOLLGATE_RETRY_MAX_RETRY_AFTER_MS} (30000).</li>
  *   <li>{@code TOLLGATE_BREAKER_FAILURE_THRESHOLD} (5), {@code TOLLGATE_BREAKER_COOL_DOWN_MS} (30000).</li>
  *   <li>{@code TOLLGATE_CONTROL_CATCH_UP_MS} (10000): how long start-up waits for the views to read their topics
  *       and for this gateway to join the fleet's group.</li>
  * </ul>
- * Days of keys whose tenant and organisation records set no calendar are {@code organisation.zone} and
- * {@code organisation.reset_hour}.
  */
 public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuitGuard.Settings guard,
                               Duration catchUp, Calendar calendar,
@@ -43,7 +44,7 @@ public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuit
                 failMode(env.get("TOLLGATE_ADMISSION_FAIL_MODE")),
                 number(env, "TOLLGATE_ADMISSION_STALE_AFTER_MS", defaults.staleAfterMillis()),
                 number(env, "TOLLGATE_ADMISSION_VIEW_SKEW_MS", defaults.viewSkewMillis()));
-        Calendar calendar = org == null ? Calendar.UTC : new Calendar(zone(org.zone()), org.resetHour());
+        Calendar calendar = calendar(env, org);
         String group = env.getOrDefault("TOLLGATE_GATEWAY_GROUP", FleetMembership.DEFAULT_GROUP).trim();
         RetryingCircuitGuard.Settings g = RetryingCircuitGuard.Settings.defaults();
         RetryingCircuitGuard.Settings guard = new RetryingCircuitGuard.Settings(
@@ -70,8 +71,22 @@ public record ControlSettings(QuotaAdmission.Settings admission, RetryingCircuit
         }
     }
 
-    private static ZoneId zone(String zone) {
-        return zone == null || zone.isBlank() ? ZoneId.of("UTC") : ZoneId.of(zone);
+    /** The configured default of {@code Calendars}: the environment's over the file's organisation. */
+    private static Calendar calendar(Map<String, String> env, TollgateConfig.Organisation org) {
+        String zone = env.getOrDefault("TOLLGATE_ZONE", "");
+        if (zone.isBlank()) {
+            zone = org == null || org.zone() == null || org.zone().isBlank() ? "UTC" : org.zone();
+        }
+        long hour = number(env, "TOLLGATE_RESET_HOUR", org == null ? 0 : org.resetHour());
+        if (hour < 0 || hour > 23) {
+            throw new IllegalArgumentException("TOLLGATE_RESET_HOUR=" + hour + " is not an hour; expected 0..23");
+        }
+        try {
+            return new Calendar(ZoneId.of(zone.trim()), (int) hour);
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("TOLLGATE_ZONE='" + zone + "' is not a time-zone id; expected e.g. UTC"
+                    + " or Europe/Berlin", e);
+        }
     }
 
     private static Duration millis(Map<String, String> env, String name, Duration fallback) {

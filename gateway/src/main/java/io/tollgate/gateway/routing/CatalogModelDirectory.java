@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The gateway's {@link ModelCatalog} as a {@link ModelDirectory}: tier, context window, max output
- * and prices as the catalog resolves them (env, tollgate.yaml, model files, discovery, bundled).
+ * and prices as the catalog resolves them (env, the policy's {@code model:} records, model files, discovery,
+ * inference, bundled).
  * Only servable, priced models (a source names their provider and their price) are in the directory,
  * so {@code auto} and tier names are never mistaken for models, and routing never chooses a model
  * the gateway would refuse (an unpriced one would be served at a cost of 0). The tier index is rebuilt at most every

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The router of {@code tollgate.yaml}'s {@code routing} section, reading only in-memory views.
+ * The router of {@code tollgate.yaml}'s {@code routing} section (as {@link LiveRouting} holds it), reading only
+ * in-memory views.
  * <ol>
  *   <li>{@code model: "auto"} scores the prompt ({@link ComplexityScorer}) and takes the first
  *       complexity tier whose {@code max_score} is at least the score; a tier name (of

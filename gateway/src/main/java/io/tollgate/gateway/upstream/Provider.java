@@ -73,7 +73,7 @@ public final class Provider {
         // request_timeout_ms bounds the wait for a whole answer's body, or for a stream's status and
         // headers. It is a timed wait of this (virtual) thread, not HttpRequest.timeout():
         // the client keeps those in one synchronized set shared with its selector thread, and under
-        // load the benchmark showed calls queueing 10-70 ms on that monitor (JFR JavaMonitorEnter in
+        // load calls queue 10-70 ms on that monitor (JFR JavaMonitorEnter in
         // HttpClientImpl.cancelTimer / purgeTimeoutsAndReturnNextDeadline).
         CompletableFuture<HttpResponse<T>> response = http.sendAsync(request.build(), handler);
         try {

@@ -61,7 +61,7 @@ public final class GatewayLoadBench {
             env.put("TOLLGATE_POLICY_TOPIC", "false");
             TollgateConfig policy = PolicyFileParser.parse(Path.of("tollgate.yaml"), env::get);
             GatewayConfig config = new GatewayConfigLoader(env).load(policy, "tollgate.yaml");
-            // the proxy alone, as measured before the control plane was wired (its cost: AdmissionBenchmark)
+            // the proxy alone, without the control plane (whose cost AdmissionBenchmark measures on its own)
             GatewayApplication.Builder builder = GatewayApplication.builder(config).withoutControl();
             if (!kafkaEvents) {
                 builder.eventSink(new DroppingSink());

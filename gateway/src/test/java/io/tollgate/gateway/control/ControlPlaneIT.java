@@ -423,9 +423,9 @@ class ControlPlaneIT {
             send(producer, Commands.downgrade(ScopeType.API_KEY, key, "sim-small"));
             long producedAt = System.nanoTime();
 
-            // Then calls for sim-large are served by sim-small. How soon is printed, not asserted (BENCHMARKS.md
-            // has the figures against the 1 s): measured 29-315 ms at load 6-15, so a 1 s bound here
-            // would fail the build whenever a loaded CI machine stretched that past a second
+            // Then calls for sim-large are served by sim-small. How soon is printed, not asserted (figures in
+            // BENCHMARKS.md): it is well under a second, but a loaded machine can stretch it past one, and a
+            // time bound here would then fail the build for the machine's load, not for a fault
             await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() ->
                     chat(gateway, key, "sim-large").headers().firstValue("X-Tollgate-Model").orElse("").equals("sim-small"));
             System.out.printf("[bench] DOWNGRADE produced -> first call served by sim-small: %d ms%n",

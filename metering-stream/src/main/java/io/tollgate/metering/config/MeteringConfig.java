@@ -1,6 +1,5 @@
 package io.tollgate.metering.config;
 
-import io.tollgate.metering.dlq.StreamsErrorHandler;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,10 +119,6 @@ public record MeteringConfig(
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // one error policy: dead-letter the record that failed and go on (see StreamsErrorHandler)
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // With transactions v2 the broker verifies the first write of a transaction to each partition; a second
         // in-flight batch to that partition is refused as out of order and retried after retry.backoff.ms,

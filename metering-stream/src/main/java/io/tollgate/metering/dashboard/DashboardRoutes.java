@@ -185,7 +185,8 @@ public final class DashboardRoutes {
             for (BudgetAlert a : feed.alerts()) {
                 out.add(new DashboardViews.Alert(a.getAlertId(), a.getKind().name(), a.getScopeType().name(),
                         a.getScopeId(), a.getPeriod().name(), a.getPeriodKey(), a.getThresholdPercent(),
-                        a.getBudgetMicros(), a.getSpendMicros(), a.getSharePercent(), a.getMessage(), a.getTimestamp()));
+                        a.getBudgetMicros(), a.getSpendMicros(), a.getSharePercent(), a.getMessage(), a.getTimestamp(),
+                        a.getQuotaKind(), a.getQuotaUsed(), a.getQuotaLimit()));
             }
         }
         ctx.header("Cache-Control", "no-store").json(new DashboardViews.Alerts(feed != null && feed.following(), out));

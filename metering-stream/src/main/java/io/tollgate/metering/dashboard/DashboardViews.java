@@ -30,9 +30,11 @@ public final class DashboardViews {
     }
 
     /** One alert of {@code tollgate.alerts.v1}. */
+    /** An alert; a quota alert (quotaKind rpd or tpd) is in requests or tokens, a budget alert in micro-dollars. */
     public record Alert(String alertId, String kind, String scopeType, String scopeId, String period,
                         String periodKey, int thresholdPercent, long budgetMicros, long spendMicros,
-                        double sharePercent, String message, long timestamp) {
+                        double sharePercent, String message, long timestamp, String quotaKind, long quotaUsed,
+                        long quotaLimit) {
     }
 
     /** The newest alerts, newest first; {@code following} is false until the alert topic is assigned. */

@@ -3,7 +3,7 @@ package io.tollgate.metering.ingest;
 import io.tollgate.metering.calls.CallLog;
 import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
-import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.DeadLetter;
 import io.tollgate.policy.usage.UsagePlausibility;
@@ -61,7 +61,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     private final TopologySettings settings;
     private final Stores names;
-    private final Function<ProcessorContext<?, ?>, PeriodResolver> resolver;
+    private final Function<ProcessorContext<?, ?>, Calendars> resolver;
     private final Deserializer<UsageEvent> deserializer;
     private final SchemaRegistryClient registry;
     private ProcessorContext<String, IngestResult> context;
@@ -69,9 +69,9 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private KeyValueStore<Integer, Long> clock;
     private KeyValueStore<String, Reservation> pending;
     private CallLog calls;
-    private PeriodResolver periods;
+    private Calendars calendars;
 
-    public IngestProcessor(TopologySettings settings, Stores names, Function<ProcessorContext<?, ?>, PeriodResolver> resolver) {
+    public IngestProcessor(TopologySettings settings, Stores names, Function<ProcessorContext<?, ?>, Calendars> resolver) {
         this.settings = settings;
         this.names = names;
         this.resolver = resolver;
@@ -93,7 +93,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         this.pending = context.getStateStore(names.pending());
         WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
         this.calls = new CallLog(callStore);
-        this.periods = resolver.apply(context);
+        this.calendars = resolver.apply(context);
         context.schedule(settleCheckInterval(settings.settleAfter()), PunctuationType.WALL_CLOCK_TIME, this::settle);
     }
 
@@ -223,7 +223,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
      * retention ago (its totals are gone from the stores), then the one containing {@code now}.
      */
     private Period period(String tenant, long time, long now) {
-        long end = periods.calendar(tenant).period(PeriodType.DAY, time).endMillis();
+        long end = calendars.ofTenant(tenant).period(PeriodType.DAY, time).endMillis();
         if (end < now - settings.periodRetention().toMillis()) {
             settings.metrics().reassigned();
             return new Period(now, true);
@@ -248,7 +248,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             while (it.hasNext()) {
                 KeyValue<String, Reservation> entry = it.next();
                 Reservation r = entry.value;
-                if (r.state() == Reservation.State.OPEN && r.request() != null) {
+                if (r.state() == Reservation.State.OPEN) {
                     if (r.ingestMillis() <= settleBefore) {
                         due.add(entry);
                     }

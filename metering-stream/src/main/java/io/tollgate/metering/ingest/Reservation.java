@@ -15,9 +15,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param eventTime    the REQUEST's event time after the time rule (OPEN), else the time of what made the marker
  * @param ingestMillis wall-clock time the REQUEST was ingested (OPEN), or the marker was written
  * @param request      OPEN: the REQUEST record's value as it came (Confluent-framed), to settle it as ABANDONED
- *                     by its own figures and scopes; null otherwise, and for a reservation stored by a version
- *                     that kept only the REQUEST time (such a reservation is forgotten after the pending
- *                     retention rather than settled)
+ *                     by its own figures and scopes; null otherwise
  */
 public record Reservation(State state, long periodTime, long eventTime, long ingestMillis, byte[] request) {
 
@@ -33,8 +31,6 @@ public record Reservation(State state, long periodTime, long eventTime, long ing
 
     private static final byte FORMAT = 1;
     private static final int HEADER = 1 + 1 + 3 * 8;
-    /** The earlier value: the REQUEST's event time alone. */
-    private static final int LEGACY_SIZE = 8;
 
     public static Reservation open(long periodTime, long eventTime, long ingestMillis, byte[] request) {
         return new Reservation(State.OPEN, periodTime, eventTime, ingestMillis, request);
@@ -77,14 +73,10 @@ public record Reservation(State state, long periodTime, long eventTime, long ing
             if (data == null) {
                 return null;
             }
-            if (data.length == LEGACY_SIZE) {
-                long requestTime = ByteBuffer.wrap(data).getLong();
-                return new Reservation(State.OPEN, requestTime, requestTime, requestTime, null);
-            }
             if (data.length < HEADER || data[0] != FORMAT || data[1] < 0 || data[1] >= State.values().length) {
                 throw new SerializationException("a pending reservation of " + data.length + " bytes starting "
                         + (data.length > 0 ? data[0] : "nothing") + "; expected format " + FORMAT + " with "
-                        + HEADER + " bytes or more, or the earlier 8-byte REQUEST time");
+                        + HEADER + " bytes or more");
             }
             ByteBuffer in = ByteBuffer.wrap(data);
             in.get();

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import io.tollgate.policy.access.AccessToken;
+import java.util.function.ToLongFunction;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -41,12 +43,21 @@ public final class InstanceRouter {
     private final KafkaStreams streams;
     private final HostInfo self;
     private final AccessToken token;
+    private final String applicationId;
+    private final ToLongFunction<TopicPartition> committedEnd;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public InstanceRouter(KafkaStreams streams, HostInfo self, AccessToken token) {
+    /**
+     * @param applicationId names the stores' changelog topics ({@code <application id>-<store>-changelog})
+     * @param committedEnd  a partition's last stable offset ({@link CommittedEnds#of})
+     */
+    public InstanceRouter(KafkaStreams streams, HostInfo self, AccessToken token, String applicationId,
+                          ToLongFunction<TopicPartition> committedEnd) {
         this.streams = streams;
         this.self = self;
         this.token = token;
+        this.applicationId = applicationId;
+        this.committedEnd = committedEnd;
     }
 
     public HostInfo self() {
@@ -67,15 +78,18 @@ public final class InstanceRouter {
     }
 
     /**
-     * The offset lag of a caught-up copy: under exactly-once a changelog ends with a transaction marker, which a
-     * copy never counts as consumed, so one that has every committed record still lags by 1.
+     * The offset lag of a caught-up copy: under exactly-once a changelog's committed records end with a transaction
+     * marker, which a copy never counts as consumed, so one that has every committed record still lags by 1.
      */
     private static final long CAUGHT_UP_LAG = 1;
 
     /**
      * True when this instance holds a copy of the partition of {@code key} in {@code store} (the active task or a
-     * standby replica) that has caught up with its changelog ({@link #CAUGHT_UP_LAG}): a copy that answers what the
-     * owner would. False whenever that cannot be known (metadata not available, a copy still restoring).
+     * standby replica) that has caught up with its changelog's committed records ({@link #CAUGHT_UP_LAG}): a copy
+     * that answers what the owner last committed. Measured against the log end first, and else against the last
+     * stable offset: records of a transaction still open (the owner was killed mid-transaction, or under load is in
+     * the middle of one) may never be committed, and no copy can read them. False whenever that cannot be known
+     * (metadata not available, a copy still restoring, the broker not answering).
      */
     public boolean hasCaughtUpCopy(String store, String key) {
         try {
@@ -85,7 +99,14 @@ public final class InstanceRouter {
                 return false;
             }
             LagInfo lag = streams.allLocalStorePartitionLags().getOrDefault(store, Map.of()).get(metadata.partition());
-            return lag != null && lag.offsetLag() <= CAUGHT_UP_LAG;
+            if (lag == null) {
+                return false;
+            }
+            if (lag.offsetLag() <= CAUGHT_UP_LAG) {
+                return true;
+            }
+            TopicPartition changelog = new TopicPartition(applicationId + "-" + store + "-changelog", metadata.partition());
+            return committedEnd.applyAsLong(changelog) - lag.currentOffsetPosition() <= CAUGHT_UP_LAG;
         } catch (RuntimeException e) {
             return false;
         }

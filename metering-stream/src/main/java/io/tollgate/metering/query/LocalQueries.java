@@ -5,15 +5,23 @@ import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.metering.rates.Buckets;
+import io.tollgate.metering.policy.StorePolicies;
 import io.tollgate.metering.rates.RateWindow;
 import io.tollgate.metering.spend.SpendState;
 import io.tollgate.metering.topology.DailyQuotaTopology;
 import io.tollgate.metering.topology.IngestTopology;
 import io.tollgate.metering.topology.ModelHealthTopology;
+import io.tollgate.metering.topology.PolicyTopology;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
-import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.Periods;
+import io.tollgate.policy.limits.EffectiveLimits;
+import io.tollgate.policy.limits.LimitResolver;
+import io.tollgate.policy.limits.RateLimits;
+import io.tollgate.policy.scope.Keys;
+import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.ModelHealth;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
@@ -25,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -42,16 +51,20 @@ public final class LocalQueries {
     private final ZoneId zone;
     private final int resetHour;
     private final boolean copies;
+    private final Deserializer<Policy> policyDeserializer;
 
-    public LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour) {
-        this(streams, zone, resetHour, false);
+    /** @param zone and {@code resetHour}: the configured calendar, when no policy record names one */
+    public LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour, Deserializer<Policy> policyDeserializer) {
+        this(streams, zone, resetHour, false, policyDeserializer);
     }
 
-    private LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour, boolean copies) {
+    private LocalQueries(KafkaStreams streams, ZoneId zone, int resetHour, boolean copies,
+                         Deserializer<Policy> policyDeserializer) {
         this.streams = streams;
         this.zone = zone;
         this.resetHour = resetHour;
         this.copies = copies;
+        this.policyDeserializer = policyDeserializer;
     }
 
     /**
@@ -59,7 +72,7 @@ public final class LocalQueries {
      * group rebalances); the caller makes sure the copy it needs has caught up with its changelog.
      */
     public LocalQueries fromCopies() {
-        return new LocalQueries(streams, zone, resetHour, true);
+        return new LocalQueries(streams, zone, resetHour, true, policyDeserializer);
     }
 
     private <T> StoreQueryParameters<T> parameters(String name, org.apache.kafka.streams.state.QueryableStoreType<T> type) {
@@ -78,11 +91,38 @@ public final class LocalQueries {
 
     public QueryViews.Rate rate(String apiKeyId, String model, long now) {
         RateWindow.Usage u = RateWindow.usage(buckets(apiKeyId, model), now);
-        return new QueryViews.Rate(apiKeyId, model, now, u.windowStartExclusive(), u.requests(), u.tokens());
+        return new QueryViews.Rate(apiKeyId, model, now, u.oldestBucket(), u.requests(), u.tokens());
     }
 
+    /**
+     * When a request of {@code tokens} tokens would fit. Each limit not given is the key's own for the model, as the
+     * gateway's admission resolves it ({@link LimitResolver}); for a model both its own limits and the key's limits
+     * across models apply, and the later of the two times is the answer.
+     */
     public QueryViews.Wait waitTime(String apiKeyId, String model, long now, long tokens, Long rpm, Long tpm,
                                     Long rpd, Long tpd) {
+        EffectiveLimits limits = new LimitResolver(policies()).limitsFor(apiKeyId, model);
+        RateLimits own = Keys.ALL_MODELS.equals(model) ? limits.acrossModels() : limits.perModel();
+        Long effectiveRpm = rpm != null ? rpm : own.requestsPerMinute();
+        Long effectiveTpm = tpm != null ? tpm : own.tokensPerMinute();
+        Long effectiveRpd = rpd != null ? rpd : own.requestsPerDay();
+        Long effectiveTpd = tpd != null ? tpd : own.tokensPerDay();
+        RateWindow.Wait modelWait = wait(apiKeyId, model, now, tokens, effectiveRpm, effectiveTpm, effectiveRpd, effectiveTpd);
+        RateWindow.Wait result = modelWait;
+        if (!Keys.ALL_MODELS.equals(model) && !limits.acrossModels().unlimited()) {
+            RateLimits across = limits.acrossModels();
+            RateWindow.Wait acrossWait = wait(apiKeyId, Keys.ALL_MODELS, now, tokens, across.requestsPerMinute(),
+                    across.tokensPerMinute(), across.requestsPerDay(), across.tokensPerDay());
+            if (!acrossWait.fits() || (modelWait.fits() && acrossWait.waitMillis() > modelWait.waitMillis())) {
+                result = acrossWait;
+            }
+        }
+        return new QueryViews.Wait(apiKeyId, model, now, tokens, effectiveRpm, effectiveTpm, effectiveRpd, effectiveTpd,
+                result.fits(), result.waitMillis(), result.waitMillis() / 1000.0, result.reason());
+    }
+
+    private RateWindow.Wait wait(String apiKeyId, String model, long now, long tokens, Long rpm, Long tpm, Long rpd,
+                                 Long tpd) {
         RateWindow.Wait minute = RateWindow.waitTime(buckets(apiKeyId, model), now, tokens, rpm, tpm);
         RateWindow.Wait result = minute;
         if (rpd != null || tpd != null) {
@@ -94,8 +134,13 @@ public final class LocalQueries {
                         "daily limit reached; fits when day " + day.day() + " ends");
             }
         }
-        return new QueryViews.Wait(apiKeyId, model, now, tokens, rpm, tpm, rpd, tpd, result.fits(), result.waitMillis(),
-                result.waitMillis() / 1000.0, result.reason());
+        return result;
+    }
+
+    /** The global policy store, read by the policy module's rules. */
+    private StorePolicies policies() {
+        return new StorePolicies(streams.store(StoreQueryParameters.fromNameAndType(PolicyTopology.POLICY_STORE,
+                QueryableStoreTypes.<String, byte[]>keyValueStore())), policyDeserializer);
     }
 
     /** One day's totals: {@code day} given, or the stored day containing {@code now} (zero if none yet). */
@@ -116,7 +161,11 @@ public final class LocalQueries {
             }
         }
         if (totals == null) {
-            Periods.Period p = Periods.day(now, zone, resetHour);
+            // nothing counted yet: the day of the key's tenant's calendar
+            StorePolicies policies = policies();
+            String tenant = policies.key(apiKeyId).map(k -> k.getTenant()).orElse(null);
+            Periods.Period p = new Calendars(policies, new Calendar(zone, resetHour)).ofTenant(tenant)
+                    .period(PeriodType.DAY, now);
             String key = day == null ? p.key() : day;
             return new QueryViews.Day(apiKeyId, model, key, day == null ? p.startMillis() : 0, day == null ? p.endMillis() : 0, 0, 0);
         }

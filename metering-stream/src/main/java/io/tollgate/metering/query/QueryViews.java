@@ -10,7 +10,7 @@ public final class QueryViews {
     }
 
     /** Requests and tokens of the trailing minute (windowStart exclusive, at inclusive). */
-    public record Rate(String apiKeyId, String model, long at, long windowStartExclusive, long requestsPerMinute,
+    public record Rate(String apiKeyId, String model, long at, long windowStart, long requestsPerMinute,
                        long tokensPerMinute) {
     }
 

@@ -1,5 +1,6 @@
 package io.tollgate.metering.rates;
 
+import io.tollgate.policy.window.TrailingWindow;
 import java.nio.ByteBuffer;
 import java.util.AbstractList;
 import java.util.Arrays;
@@ -16,7 +17,8 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class Buckets {
 
-    public static final int BUCKET_MILLIS = 1000;
+    /** The width of a bucket: the policy module's one definition of the minute's buckets. */
+    public static final int BUCKET_MILLIS = (int) TrailingWindow.BUCKET_MILLIS;
     public static final Buckets EMPTY = new Buckets(new long[0]);
 
     /** Requests and tokens in [startMillis, startMillis + 1 s). Tokens may be negative after a correction. */
@@ -49,7 +51,7 @@ public final class Buckets {
     }
 
     public static long bucketStart(long epochMillis) {
-        return epochMillis - Math.floorMod(epochMillis, BUCKET_MILLIS);
+        return TrailingWindow.bucketOf(epochMillis);
     }
 
     public int size() {

@@ -1,22 +1,20 @@
 package io.tollgate.metering.rates;
 
-import java.time.Duration;
+import io.tollgate.policy.window.TrailingWindow;
 import java.util.List;
 
 /**
- * Trailing-minute arithmetic over 1-second buckets, done at query time. The minute ending at {@code now}
- * holds the buckets that start in {@code (now - 60 s, now]}: an event at the start of a bucket counts for
- * 59.999 s and is gone at 60 s (an event inside a bucket leaves up to 1 s earlier, the bucket resolution).
+ * Trailing-minute arithmetic over the 1-second buckets of the rates store, done at query time, by the policy module's
+ * one definition of a minute ({@link TrailingWindow}, the gateway's admission uses the same): a bucket starting at
+ * {@code s} counts while {@code s <= now < s + 1 s + 60 s}.
  */
 public final class RateWindow {
-
-    public static final long WINDOW_MILLIS = Duration.ofMinutes(1).toMillis();
 
     private RateWindow() {
     }
 
-    /** Requests and tokens of the trailing minute ending at {@code now}. */
-    public record Usage(long windowStartExclusive, long now, long requests, long tokens) {
+    /** Requests and tokens of the trailing minute at {@code now}; {@code oldestBucket} is the oldest counted start. */
+    public record Usage(long oldestBucket, long now, long requests, long tokens) {
     }
 
     /**
@@ -27,22 +25,20 @@ public final class RateWindow {
     }
 
     public static Usage usage(Buckets buckets, long now) {
-        long from = now - WINDOW_MILLIS;
         long requests = 0;
         long tokens = 0;
         for (Buckets.Bucket b : buckets.buckets()) {
-            if (b.startMillis() > from && b.startMillis() <= now) {
+            if (TrailingWindow.counts(b.startMillis(), now)) {
                 requests += b.requests();
                 tokens += b.tokens();
             }
         }
-        return new Usage(from, now, requests, tokens);
+        return new Usage(TrailingWindow.oldestCounted(now), now, requests, tokens);
     }
 
     /**
      * Time until one more request of {@code tokens} tokens fits under {@code rpm} and {@code tpm} (null =
-     * unlimited), as buckets leave the trailing minute. Like get_wait_time of the seed documents, but exact
-     * to the bucket: the answer is the instant the last blocking bucket ages out.
+     * unlimited), as buckets leave the trailing minute: the instant the last blocking bucket ages out.
      */
     public static Wait waitTime(Buckets buckets, long now, long tokens, Long rpm, Long tpm) {
         if (tokens < 0) {
@@ -61,17 +57,17 @@ public final class RateWindow {
             return new Wait(true, 0, "fits now");
         }
         List<Buckets.Bucket> inWindow = buckets.buckets().stream()
-                .filter(b -> b.startMillis() > now - WINDOW_MILLIS && b.startMillis() <= now).toList();
+                .filter(b -> TrailingWindow.counts(b.startMillis(), now)).toList();
         for (Buckets.Bucket b : inWindow) {
             requests -= b.requests();
             used -= b.tokens();
             if (fits(requests, used, tokens, rpm, tpm)) {
-                return new Wait(true, b.startMillis() + WINDOW_MILLIS - now, "fits once the bucket at "
+                return new Wait(true, TrailingWindow.ageOut(b.startMillis()) - now, "fits once the bucket at "
                         + b.startMillis() + " leaves the trailing minute");
             }
         }
         // only reachable with negative buckets in the window; once all have aged out the window is empty
-        return new Wait(true, inWindow.isEmpty() ? 0 : inWindow.getLast().startMillis() + WINDOW_MILLIS - now,
+        return new Wait(true, inWindow.isEmpty() ? 0 : TrailingWindow.ageOut(inWindow.getLast().startMillis()) - now,
                 "fits once the trailing minute is empty");
     }
 

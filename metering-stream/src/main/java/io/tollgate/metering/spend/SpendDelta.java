@@ -8,13 +8,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * What counted events change in a scope's spend within one tenant and one day: the value of the spend
- * repartition topic, the sum of the events of one emit interval of the same scope, tenant and day
- * ({@link SpendSlice.Accumulator}), so the ingest side writes one record per (scope, day) per emit interval instead
- * of one per scope per event.
+ * What counted events change in a scope's spend within one tenant and one quarter hour: the value of the spend
+ * repartition topic, the sum of the events of one emit interval of the same scope, tenant and quarter hour
+ * ({@link SpendSlice.Accumulator}), so the ingest side writes one record per scope and quarter hour per emit interval
+ * instead of one per scope per event.
  *
- * @param periodTime the instant whose day/month the change is attributed to (the latest of the summed events;
- *                   they share the day by construction, so also the month)
+ * @param periodTime the instant whose periods the change is attributed to (the latest of the summed events; they
+ *                   share a quarter hour, and no period of any calendar begins inside one, so they share every period)
  * @param eventTime the latest event time summed
  * @param costByModel cost per model of the summed events; a model appears when one of its events had a
  *                    non-zero cost, even if the sum is 0 (as adding those events one by one would leave it)
@@ -25,9 +25,8 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
                          long requests, long promptTokens, long completionTokens, Map<String, Long> costByModel,
                          Map<String, Long> costByAgent, SpendNotes notes) {
 
-    /** First byte of the encodings: the first began with the tenant's length, so with 0; then 1; now 4. */
-    private static final byte FORMAT_SUMMED = 1;
-    private static final byte FORMAT_NOTED = 4;
+    /** First byte of the encoding. */
+    private static final byte FORMAT = 4;
 
     public SpendDelta {
         costByModel = Map.copyOf(costByModel);
@@ -49,11 +48,11 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
             if (data == null) {
                 return null;
             }
-            ByteBuffer in = ByteBuffer.wrap(data);
-            if (data.length > 0 && (data[0] == FORMAT_SUMMED || data[0] == FORMAT_NOTED)) {
-                return readSummed(in);
+            if (data.length == 0 || data[0] != FORMAT) {
+                throw new IllegalArgumentException("spend delta of " + data.length + " bytes does not start with format "
+                        + FORMAT);
             }
-            return readSingle(in);
+            return read(ByteBuffer.wrap(data, 1, data.length - 1));
         });
     }
 
@@ -61,7 +60,7 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
         byte[] tenant = d.tenant.getBytes(StandardCharsets.UTF_8);
         int size = 1 + 4 + tenant.length + 7 * 8 + mapSize(d.costByModel) + mapSize(d.costByAgent)
                 + SpendNotes.COUNT * 8;
-        ByteBuffer out = ByteBuffer.allocate(size).put(FORMAT_NOTED).putInt(tenant.length).put(tenant)
+        ByteBuffer out = ByteBuffer.allocate(size).put(FORMAT).putInt(tenant.length).put(tenant)
                 .putLong(d.periodTime).putLong(d.eventTime).putLong(d.costMicros).putLong(d.inFlightMicros)
                 .putLong(d.requests).putLong(d.promptTokens).putLong(d.completionTokens);
         putMap(out, d.costByModel);
@@ -72,8 +71,7 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
         return out.array();
     }
 
-    private static SpendDelta readSummed(ByteBuffer in) {
-        byte format = in.get();
+    private static SpendDelta read(ByteBuffer in) {
         String tenant = string(in);
         long periodTime = in.getLong();
         long eventTime = in.getLong();
@@ -84,29 +82,12 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
         long completion = in.getLong();
         Map<String, Long> byModel = map(in);
         Map<String, Long> byAgent = map(in);
-        SpendNotes notes = SpendNotes.NONE;
-        if (format == FORMAT_NOTED) {
-            long[] n = new long[SpendNotes.COUNT];
-            for (int i = 0; i < n.length; i++) {
-                n[i] = in.getLong();
-            }
-            notes = SpendNotes.fromArray(n, 0);
+        long[] n = new long[SpendNotes.COUNT];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = in.getLong();
         }
         return new SpendDelta(tenant, periodTime, eventTime, cost, inFlight, requests, prompt, completion, byModel,
-                byAgent, notes);
-    }
-
-    /** The first encoding (one event: tenant, model, agent, then seven numbers), still in a repartition topic after an upgrade. */
-    private static SpendDelta readSingle(ByteBuffer in) {
-        String tenant = string(in);
-        String model = string(in);
-        String agent = string(in);
-        long periodTime = in.getLong();
-        long eventTime = in.getLong();
-        long cost = in.getLong();
-        return new SpendDelta(tenant, periodTime, eventTime, cost, in.getLong(), in.getLong(), in.getLong(),
-                in.getLong(), cost == 0 ? Map.of() : Map.of(model, cost), cost == 0 ? Map.of() : Map.of(agent, cost),
-                SpendNotes.NONE);
+                byAgent, SpendNotes.fromArray(n, 0));
     }
 
     private static int mapSize(Map<String, Long> map) {

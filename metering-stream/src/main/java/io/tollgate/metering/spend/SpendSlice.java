@@ -12,23 +12,24 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the events of one emit interval add to spend, summed per slice: the events that share tenant, day,
- * team, agent, API key, conversation and model, and so every spend scope they count in. One store read and
- * write per event instead of one per scope; the scopes are expanded once per slice when the interval is
- * flushed ({@link Accumulator}). Slice keys begin with {@value #KEY_MARK}, which no key of the earlier
- * per-scope format (beginning with the tenant's length) does, so entries written before an upgrade are still
- * told apart. The value is thirteen longs behind a format byte (no maps, no strings); slices of the earlier
- * format (eight longs, no {@link SpendNotes}) are still read. Every sum is overflow-checked: an event that would
- * overflow its slice is refused ({@link ArithmeticException}) and the slice is left as it was.
+ * What the events of one emit interval add to spend, summed per slice: the events that share tenant, quarter hour,
+ * team, agent, API key, conversation, sub-agent and model, and so every spend scope they count in. One store read
+ * and write per event instead of one per scope; the scopes are expanded once per slice when the interval is flushed
+ * ({@link Accumulator}). A slice spans a quarter hour of period time because no period of any calendar (any zone,
+ * any reset hour) begins inside one: every event of a slice falls in the same day and month of every scope, whatever
+ * calendar that scope's budget or tenant sets. The value is thirteen longs behind a format byte (no maps, no
+ * strings). Every sum is overflow-checked: an event that would overflow its slice is refused
+ * ({@link ArithmeticException}) and the slice is left as it was.
  */
 public final class SpendSlice {
 
     public static final char KEY_MARK = '#';
-    private static final byte FORMAT = 3; // SpendDelta's encodings start with 0, 1 or 4
-    private static final byte FORMAT_UNNOTED = 2;
+    /** The span of period time one slice covers. */
+    public static final long SLOT_MILLIS = 15 * 60_000L;
+    private static final byte FORMAT = 3;
     private static final int LONGS = 8 + SpendNotes.COUNT;
     private static final int SIZE = 1 + LONGS * 8;
-    private static final int SIZE_UNNOTED = 1 + 8 * 8;
+    private static final int FIELDS = 8;
 
     private static final int PERIOD_TIME = 0;
     private static final int EVENT_TIME = 1;
@@ -43,16 +44,16 @@ public final class SpendSlice {
     private SpendSlice() {
     }
 
-    /** True for a key written by {@link #keyOf}, false for a per-scope key of the earlier format. */
-    public static boolean isSliceKey(String key) {
-        return !key.isEmpty() && key.charAt(0) == KEY_MARK;
-    }
-
-    /** Store key: each field length-prefixed, so any characters in names are unambiguous. */
-    public static String keyOf(UsageEvent e, String day) {
-        StringBuilder b = new StringBuilder(96).append(KEY_MARK);
-        for (String field : new String[] {e.getTenant(), day, e.getTeam(), e.getAgent(), e.getApiKeyId(),
-                e.getConversationId() == null ? "" : e.getConversationId(), e.getModel()}) {
+    /**
+     * Store key of the slice of an event counted at {@code periodTime}: each field length-prefixed, so any characters
+     * in names are unambiguous.
+     */
+    public static String keyOf(UsageEvent e, long periodTime) {
+        StringBuilder b = new StringBuilder(112).append(KEY_MARK);
+        String slot = Long.toString(Math.floorDiv(periodTime, SLOT_MILLIS) * SLOT_MILLIS);
+        for (String field : new String[] {e.getTenant(), slot, e.getTeam(), e.getAgent(), e.getApiKeyId(),
+                e.getConversationId() == null ? "" : e.getConversationId(), e.getSubAgent() == null ? "" : e.getSubAgent(),
+                e.getModel()}) {
             b.append(field.length()).append(':').append(field);
         }
         return b.toString();
@@ -87,12 +88,9 @@ public final class SpendSlice {
     }
 
     private static long[] decode(byte[] sums, String what) {
-        boolean noted = sums.length == SIZE && sums[0] == FORMAT;
-        boolean unnoted = sums.length == SIZE_UNNOTED && sums[0] == FORMAT_UNNOTED;
-        if (!noted && !unnoted) {
+        if (sums.length != SIZE || sums[0] != FORMAT) {
             throw new IllegalArgumentException("spend slice " + what + " holds " + sums.length + " bytes of format "
-                    + (sums.length == 0 ? "none" : sums[0]) + "; expected " + SIZE + " bytes of format " + FORMAT
-                    + " or " + SIZE_UNNOTED + " of format " + FORMAT_UNNOTED);
+                    + (sums.length == 0 ? "none" : sums[0]) + "; expected " + SIZE + " bytes of format " + FORMAT);
         }
         long[] v = new long[LONGS];
         ByteBuffer in = ByteBuffer.wrap(sums, 1, sums.length - 1);
@@ -103,10 +101,10 @@ public final class SpendSlice {
     }
 
     /**
-     * Sums slices, and deltas of the earlier per-scope format, into one {@link SpendDelta} per (scope, tenant,
-     * day): what the pre-aggregation forwards, exactly what adding the events one by one would give. A slice that
-     * would overflow a sum is not taken ({@link #tryAdd} answers false): the caller sends what it holds and starts
-     * a new accumulator with it, so no sum ever wraps and none is lost.
+     * Sums slices into one {@link SpendDelta} per (scope, tenant, quarter hour): what the pre-aggregation forwards,
+     * exactly what adding the events one by one would give. A slice that would overflow a sum is not taken
+     * ({@link #tryAdd} answers false): the caller sends what it holds and starts a new accumulator with it, so no sum
+     * ever wraps and none is lost.
      */
     public static final class Accumulator {
         private final Map<String, Sum> byScope = new TreeMap<>();
@@ -116,40 +114,35 @@ public final class SpendSlice {
             long[] v = decode(sums == null ? new byte[0] : sums, "'" + key + "'");
             List<String> f = fields(key);
             String tenant = f.get(0);
-            String day = f.get(1);
-            List<String> scopes = new ArrayList<>(5);
+            String slot = f.get(1);
+            String agent = f.get(3);
+            List<String> scopes = new ArrayList<>(6);
             scopes.add(Keys.scope(ScopeType.TENANT, tenant));
             scopes.add(Keys.scope(ScopeType.TEAM, f.get(2)));
-            scopes.add(Keys.scope(ScopeType.AGENT, f.get(3)));
+            scopes.add(Keys.scope(ScopeType.AGENT, agent));
             scopes.add(Keys.scope(ScopeType.API_KEY, f.get(4)));
             if (!f.get(5).isEmpty()) {
                 scopes.add(Keys.scope(ScopeType.CONVERSATION, f.get(5)));
             }
+            if (!f.get(6).isEmpty()) {
+                scopes.add(Keys.scope(ScopeType.SUB_AGENT, agent + '/' + f.get(6)));
+            }
             SpendDelta delta = new SpendDelta(tenant, v[PERIOD_TIME], v[EVENT_TIME], v[COST], v[IN_FLIGHT], v[REQUESTS],
-                    v[PROMPT], v[COMPLETION], v[PRICED_EVENTS] > 0 ? Map.of(f.get(6), v[COST]) : Map.of(),
-                    v[PRICED_EVENTS] > 0 ? Map.of(f.get(3), v[COST]) : Map.of(), SpendNotes.fromArray(v, NOTES));
-            return tryAdd(scopes, day, delta);
-        }
-
-        /** Adds a delta of the earlier per-scope format, still in the store after an upgrade; false on overflow. */
-        public boolean tryAdd(String scope, String day, SpendDelta d) {
-            return tryAdd(List.of(scope), day, d);
-        }
-
-        private boolean tryAdd(List<String> scopes, String day, SpendDelta d) {
+                    v[PROMPT], v[COMPLETION], v[PRICED_EVENTS] > 0 ? Map.of(f.get(7), v[COST]) : Map.of(),
+                    v[PRICED_EVENTS] > 0 ? Map.of(agent, v[COST]) : Map.of(), SpendNotes.fromArray(v, NOTES));
             Map<String, SpendDelta> next = new HashMap<>();
             try {
                 for (String scope : scopes) {
-                    String key = scopeKey(scope, d.tenant(), day);
-                    Sum s = byScope.get(key);
-                    next.put(key, s == null ? d : plus(s.delta, d));
+                    String sumKey = sumKey(scope, tenant, slot);
+                    Sum s = byScope.get(sumKey);
+                    next.put(sumKey, s == null ? delta : plus(s.delta, delta));
                 }
             } catch (ArithmeticException overflow) {
                 return false;
             }
             for (String scope : scopes) {
-                String key = scopeKey(scope, d.tenant(), day);
-                byScope.computeIfAbsent(key, k -> new Sum(scope)).delta = next.get(key);
+                String sumKey = sumKey(scope, tenant, slot);
+                byScope.computeIfAbsent(sumKey, k -> new Sum(scope)).delta = next.get(sumKey);
             }
             return true;
         }
@@ -177,8 +170,8 @@ public final class SpendSlice {
                     a.notes().plus(b.notes()));
         }
 
-        private static String scopeKey(String scope, String tenant, String day) {
-            return tenant.length() + "/" + tenant + day + "/" + scope;
+        private static String sumKey(String scope, String tenant, String slot) {
+            return tenant.length() + "/" + tenant + slot + "/" + scope;
         }
 
         private static final class Sum {
@@ -191,13 +184,13 @@ public final class SpendSlice {
         }
     }
 
-    /** The seven fields of a slice key: tenant, day, team, agent, API key, conversation ("" if none), model. */
+    /** The fields of a slice key: tenant, quarter hour, team, agent, API key, conversation, sub-agent, model. */
     public static List<String> fields(String key) {
-        if (!isSliceKey(key)) {
+        if (key.isEmpty() || key.charAt(0) != KEY_MARK) {
             throw new IllegalArgumentException("'" + key + "' is not a spend slice key; expected one starting with '"
                     + KEY_MARK + "'");
         }
-        List<String> fields = new ArrayList<>(7);
+        List<String> fields = new ArrayList<>(FIELDS);
         int i = 1;
         while (i < key.length()) {
             int colon = key.indexOf(':', i);
@@ -205,9 +198,9 @@ public final class SpendSlice {
             fields.add(key.substring(colon + 1, colon + 1 + length));
             i = colon + 1 + length;
         }
-        if (fields.size() != 7) {
-            throw new IllegalArgumentException("spend slice key '" + key + "' has " + fields.size()
-                    + " fields; expected 7 (tenant, day, team, agent, API key, conversation, model)");
+        if (fields.size() != FIELDS) {
+            throw new IllegalArgumentException("spend slice key '" + key + "' has " + fields.size() + " fields; expected "
+                    + FIELDS + " (tenant, quarter hour, team, agent, API key, conversation, sub-agent, model)");
         }
         return fields;
     }

@@ -18,20 +18,23 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * Running spend of one scope in one period; integer micro-dollars throughout, every sum overflow-checked (an
  * addition that would overflow throws {@link ArithmeticException} and leaves the state as it was).
+ *
+ * @param zone   the zone of the scope's calendar the period was computed in
+ * @param tenant the tenant of the usage: with the scope's budget, its calendar decides the period
  */
 public record SpendState(ScopeType scopeType, String scopeId, PeriodType period, String periodKey, long startMillis,
                          long endMillis, String zone, long costMicros, long inFlightMicros, long requests,
                          long promptTokens, long completionTokens, Map<String, Long> costByModel,
-                         Map<String, Long> costByAgent, long lastEventTime, SpendNotes notes) {
+                         Map<String, Long> costByAgent, long lastEventTime, SpendNotes notes, String tenant) {
 
     public SpendState {
         costByModel = Map.copyOf(costByModel);
         costByAgent = Map.copyOf(costByAgent);
     }
 
-    public static SpendState empty(ScopeType scopeType, String scopeId, Periods.Period period, String zone) {
+    public static SpendState empty(ScopeType scopeType, String scopeId, Periods.Period period, String zone, String tenant) {
         return new SpendState(scopeType, scopeId, period.type(), period.key(), period.startMillis(), period.endMillis(),
-                zone, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, SpendNotes.NONE);
+                zone, 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, SpendNotes.NONE, tenant);
     }
 
     /** Adds REQUEST reservations and RESPONSE corrections (which also close their reservations), summed or single. */
@@ -41,7 +44,7 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 Math.addExact(requests, d.requests()), Math.addExact(promptTokens, d.promptTokens()),
                 Math.addExact(completionTokens, d.completionTokens()),
                 SpendDelta.merge(costByModel, d.costByModel()), SpendDelta.merge(costByAgent, d.costByAgent()),
-                Math.max(lastEventTime, d.eventTime()), notes.plus(d.notes()));
+                Math.max(lastEventTime, d.eventTime()), notes.plus(d.notes()), tenant);
     }
 
     public SpendTotal toAvro(long updatedAt) {
@@ -53,7 +56,7 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 .setLastEventTime(lastEventTime).setUpdatedAt(updatedAt)
                 .setAbandonedCalls(notes.abandonedCalls()).setAbandonedMicros(notes.abandonedMicros())
                 .setOrphanResponses(notes.orphanResponses()).setLateReassigned(notes.lateReassigned())
-                .setClampedEvents(notes.clampedEvents()).build();
+                .setClampedEvents(notes.clampedEvents()).setTenant(tenant).build();
     }
 
     public static Serde<SpendState> serde() {
@@ -80,6 +83,7 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
             for (long n : v.notes.toArray()) {
                 out.writeLong(n);
             }
+            out.writeUTF(v.tenant);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -103,17 +107,13 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
             long last = in.readLong();
             Map<String, Long> byModel = readMap(in);
             Map<String, Long> byAgent = readMap(in);
-            // states written before the notes were counted end after the maps
-            SpendNotes notes = SpendNotes.NONE;
-            if (in.available() > 0) {
-                long[] n = new long[SpendNotes.COUNT];
-                for (int i = 0; i < n.length; i++) {
-                    n[i] = in.readLong();
-                }
-                notes = SpendNotes.fromArray(n, 0);
+            long[] n = new long[SpendNotes.COUNT];
+            for (int i = 0; i < n.length; i++) {
+                n[i] = in.readLong();
             }
+            String tenant = in.readUTF();
             return new SpendState(scope, id, period, key, start, end, zone, cost, inFlight, requests, prompt, completion,
-                    byModel, byAgent, last, notes);
+                    byModel, byAgent, last, SpendNotes.fromArray(n, 0), tenant);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

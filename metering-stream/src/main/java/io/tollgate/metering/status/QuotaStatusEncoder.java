@@ -13,11 +13,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * Writes a {@link QuotaStatus} in Confluent's wire format straight from the rate buckets' arrays, byte for
  * byte what the generic Avro serializer writes for the same record (a test compares them), without building
  * a {@code UsageBucket} per bucket and resolving each field through Avro's reflection-like writer. Quota
- * status is written twice per counted event, and that generic path took about half of its cost.
+ * status is written twice per counted event, and the generic writer spends about half its time on that work.
  *
  * <p>The fields are written by hand, so the encoder refuses to start if {@code QuotaStatus.avsc} is no
  * longer the schema it was written for ({@link #SCHEMA_FINGERPRINT}). The schema id comes from the topic's
- * own serializer (one record serialized on first use), so registration and lookup behave as before.
+ * own serializer (one record serialized on first use), so registration and lookup are the serializer's own.
  * Not thread-safe: one instance per processor.
  */
 public final class QuotaStatusEncoder {

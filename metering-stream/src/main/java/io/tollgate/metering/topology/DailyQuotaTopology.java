@@ -2,7 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
-import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
 import java.time.Duration;
@@ -46,20 +46,20 @@ public final class DailyQuotaTopology {
                 Serdes.String(), DayTotals.serde()).withCachingEnabled());
         return events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, QuotaUpdate>() {
             private KeyValueStore<String, DayTotals> store;
-            private PeriodResolver periods;
+            private Calendars calendars;
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
                 super.init(context);
                 store = context.getStateStore(DAILY_STORE);
-                periods = MeteringTopology.periodResolver(context, settings);
+                calendars = MeteringTopology.calendars(context, settings);
                 context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             }
 
             @Override
             public void process(Record<String, QuotaUpdate> record) {
                 MeteredEvent m = record.value().event();
-                Periods.Period day = periods.calendar(m.event().getTenant()).period(
+                Periods.Period day = calendars.ofTenant(m.event().getTenant()).period(
                         io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
                 DayTotals[] next = new DayTotals[2];
                 String[] quotas = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};

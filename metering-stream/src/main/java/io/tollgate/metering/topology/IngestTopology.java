@@ -27,9 +27,9 @@ import org.apache.kafka.streams.state.Stores;
  * ingest time with duplicates retained, kept for the calls retention). All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending
  * stores are cached, so a value written many times between commits reaches RocksDB and the changelog once. The
  * dedupe and calls stores are not: their entries are written once or a few times within seconds and never read
- * again, so a cache coalesces almost nothing, and such entries filled the thread's shared record cache; once full,
- * every put to any cached store evicts from that store's own cache, flushing all its dirty entries, so no store
- * coalesced anything any more.
+ * again, so a cache would coalesce almost nothing while such entries filled the thread's shared record cache; once
+ * that is full, every put to any cached store evicts from that store's own cache, flushing all its dirty entries,
+ * and no store coalesces anything.
  */
 public final class IngestTopology {
 
@@ -57,7 +57,7 @@ public final class IngestTopology {
         IngestProcessor.Stores stores = new IngestProcessor.Stores(DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
-                .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.periodResolver(context, settings)),
+                .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.calendars(context, settings)),
                         Named.as("ingest"), DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
 
         var branches = results.split(Named.as("ingest-"))

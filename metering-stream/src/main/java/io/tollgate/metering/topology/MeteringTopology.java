@@ -1,13 +1,17 @@
 package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
-import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.metering.policy.StorePolicies;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.schemas.avro.Policy;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The whole metering application: ingest, then rates, daily quotas and quota status on the input
@@ -34,9 +38,18 @@ public final class MeteringTopology {
         return builder.build();
     }
 
-    /** A resolver over the global policy store, for a processor's own use (it caches per tenant). */
-    static PeriodResolver periodResolver(ProcessorContext<?, ?> context, TopologySettings settings) {
-        return new PeriodResolver(settings.zone(), settings.resetHour(), context.getStateStore(PolicyTopology.POLICY_STORE),
-                settings.topics().<Policy>valueSerde(Policy.class).deserializer());
+    /**
+     * The calendars of the policy module over the global policy store, for a processor's own use: a tenant's days
+     * (daily quotas) and a scope's periods (spend), with the configured zone and reset hour last.
+     */
+    static Calendars calendars(ProcessorContext<?, ?> context, TopologySettings settings) {
+        return calendars(context.<KeyValueStore<String, byte[]>>getStateStore(PolicyTopology.POLICY_STORE),
+                settings);
+    }
+
+    /** The calendars over a store of policy records as {@code PolicyTopology} keeps them (raw bytes). */
+    public static Calendars calendars(ReadOnlyKeyValueStore<String, byte[]> policyStore, TopologySettings settings) {
+        return new Calendars(new StorePolicies(policyStore, settings.topics().<Policy>valueSerde(Policy.class).deserializer()),
+                new Calendar(settings.zone(), settings.resetHour()));
     }
 }

@@ -3,7 +3,7 @@ package io.tollgate.metering.topology;
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
-import io.tollgate.metering.period.PeriodResolver;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
@@ -66,7 +66,7 @@ public final class QuotaStatusTopology {
                     settings.topics().quotaStatus().valueSerde().serializer());
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
-            private PeriodResolver periods;
+            private Calendars calendars;
             /**
              * per-commit mode: status key -> what its next status needs besides the stores (API key, tenant,
              * stream time). A logged store, not a field: a commit, shutdown or task move can come between an
@@ -82,7 +82,7 @@ public final class QuotaStatusTopology {
                 }
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
-                periods = MeteringTopology.periodResolver(context, settings);
+                calendars = MeteringTopology.calendars(context, settings);
                 if (settings.statusPerCommit()) {
                     unpublished = context.getStateStore(UNPUBLISHED_STORE);
                 }
@@ -119,7 +119,7 @@ public final class QuotaStatusTopology {
             }
 
             private Periods.Period day(String tenant, long streamTime) {
-                return periods.calendar(tenant).period(PeriodType.DAY, streamTime);
+                return calendars.ofTenant(tenant).period(PeriodType.DAY, streamTime);
             }
 
             /** per-commit mode: the latest status of every key that changed, in the same transaction. */

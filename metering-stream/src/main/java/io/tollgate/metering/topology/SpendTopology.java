@@ -2,11 +2,12 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
-import io.tollgate.metering.period.PeriodResolver;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
 import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.calendar.Calendar;
+import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
@@ -32,13 +33,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Spend in integer micro-dollars per tenant, team, agent, API key and conversation, per DAY and MONTH in the
- * tenant's calendar (conversations also LIFETIME), reservations included until their RESPONSE settles them.
- * Input: accepted events, summed per {@link SpendSlice} (the events sharing every scope and the model) in
- * {@value #PENDING_STORE} on the input partitioning, expanded into per (scope, tenant, day) sums once per emit
- * interval and sent on, re-keyed by scope ({@code team:acme}), through repartition topic
- * {@value #REPARTITION} as compact {@link SpendDelta}s: one record per changed (scope, day) and interval
- * rather than five or six per event. Stores: {@value #SPEND_STORE} (key
+ * Spend in integer micro-dollars per tenant, team, agent, sub-agent, API key and conversation, per DAY and MONTH in
+ * the scope's calendar (the policy module's {@code Calendars.ofScope}: the scope's budget zone, else its tenant's, as
+ * budget-alerts judges it; conversations also LIFETIME), reservations included until their RESPONSE settles them.
+ * Input: accepted events, summed per {@link SpendSlice} (the events sharing every scope, the model and a quarter hour)
+ * in {@value #PENDING_STORE} on the input partitioning, expanded into per (scope, tenant, quarter hour) sums once per
+ * emit interval and sent on, re-keyed by scope ({@code team:acme}), through repartition topic {@value #REPARTITION}
+ * as compact {@link SpendDelta}s: one record per changed scope and interval rather than six or seven per event. Stores: {@value #SPEND_STORE} (key
  * {@code team:acme@2026-11-21}), {@value #UNPUBLISHED_STORE} (keys changed since the last publication). Output: {@code tollgate.spend.v1}, the latest total of every key that changed,
  * once per emit interval (the commit interval): budgets need the current figure, not each step to it, and one
  * event touches ten or more spend keys.
@@ -69,19 +70,16 @@ public final class SpendTopology {
     }
 
     /**
-     * Sums each interval's events per {@link SpendSlice} (tenant, day, team, agent, key, conversation, model: one
-     * store read and write per event) in a logged store, and once per emit interval expands the slices into
-     * their scopes and forwards one summed delta per (scope, tenant, day). Exactly-once holds because the sums
-     * live in a changelogged store, not in memory: a commit between two flushes commits the pending sums with
-     * the input offsets, and a failed transaction rolls both back. A flush forwards and deletes inside the
+     * Sums each interval's events per {@link SpendSlice} (tenant, quarter hour, team, agent, key, conversation,
+     * sub-agent, model: one store read and write per event) in a logged store, and once per emit interval expands the
+     * slices into their scopes and forwards one summed delta per (scope, tenant, quarter hour). Exactly-once holds
+     * because the sums live in a changelogged store, not in memory: a commit between two flushes commits the pending
+     * sums with the input offsets, and a failed transaction rolls both back. A flush forwards and deletes inside the
      * punctuation, i.e. inside the task's transaction; the accumulator it builds lives only during that call.
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
         private final TopologySettings settings;
-        private final org.apache.kafka.common.serialization.Deserializer<SpendDelta> previousFormat =
-                SpendDelta.serde().deserializer();
         private KeyValueStore<String, byte[]> pending;
-        private PeriodResolver periods;
 
         PreAggregator(TopologySettings settings) {
             this.settings = settings;
@@ -91,16 +89,13 @@ public final class SpendTopology {
         public void init(ProcessorContext<String, SpendDelta> context) {
             super.init(context);
             pending = context.getStateStore(PENDING_STORE);
-            periods = MeteringTopology.periodResolver(context, settings);
             context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
         }
 
         @Override
         public void process(Record<String, MeteredEvent> record) {
             MeteredEvent m = record.value();
-            UsageEvent e = m.event();
-            String day = periods.calendar(e.getTenant()).period(PeriodType.DAY, m.periodTime()).key();
-            String key = SpendSlice.keyOf(e, day);
+            String key = SpendSlice.keyOf(m.event(), m.periodTime());
             pending.put(key, SpendSlice.add(pending.get(key), m));
         }
 
@@ -114,23 +109,15 @@ public final class SpendTopology {
             }
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
             for (KeyValue<String, byte[]> entry : entries) {
-                if (!add(sums, entry)) {
+                if (!sums.tryAdd(entry.key, entry.value)) {
                     // a sum would overflow: send what is summed so far, then sum on from this slice
                     forward(sums, now);
                     sums = new SpendSlice.Accumulator();
-                    add(sums, entry);
+                    sums.tryAdd(entry.key, entry.value);
                 }
             }
             forward(sums, now);
             entries.forEach(entry -> pending.delete(entry.key));
-        }
-
-        private boolean add(SpendSlice.Accumulator sums, KeyValue<String, byte[]> entry) {
-            if (SpendSlice.isSliceKey(entry.key)) {
-                return sums.tryAdd(entry.key, entry.value);
-            }
-            // a per-scope sum written before the upgrade to slices
-            return sums.tryAdd(scopeOf(entry.key), dayOf(entry.key), previousFormat.deserialize(PENDING_STORE, entry.value));
         }
 
         private void forward(SpendSlice.Accumulator sums, long now) {
@@ -139,26 +126,6 @@ public final class SpendTopology {
                         TimeRule.notAhead(delta.getValue().eventTime(), now)));
             }
         }
-    }
-
-    /**
-     * Key of the earlier per-scope pending format, {@code <length of tenant>/<tenant><day>/<scope>}: unambiguous
-     * whatever characters the names hold. Still read at a flush after an upgrade.
-     */
-    static String pendingKey(String scope, String tenant, String day) {
-        return tenant.length() + "/" + tenant + day + "/" + scope;
-    }
-
-    static String dayOf(String pendingKey) {
-        int slash = pendingKey.indexOf('/');
-        int tenantEnd = slash + 1 + Integer.parseInt(pendingKey.substring(0, slash));
-        return pendingKey.substring(tenantEnd, pendingKey.indexOf('/', tenantEnd));
-    }
-
-    static String scopeOf(String pendingKey) {
-        int slash = pendingKey.indexOf('/');
-        int tenantEnd = slash + 1 + Integer.parseInt(pendingKey.substring(0, slash));
-        return pendingKey.substring(pendingKey.indexOf('/', tenantEnd) + 1);
     }
 
     private static final class SpendProcessor extends ContextualProcessor<String, SpendDelta, String, SpendTotal> {
@@ -176,7 +143,7 @@ public final class SpendTopology {
          * transaction as the update.
          */
         private KeyValueStore<String, byte[]> unpublished;
-        private PeriodResolver periods;
+        private Calendars calendars;
 
         SpendProcessor(TopologySettings settings) {
             this.settings = settings;
@@ -187,7 +154,7 @@ public final class SpendTopology {
             super.init(context);
             store = context.getStateStore(SPEND_STORE);
             unpublished = context.getStateStore(UNPUBLISHED_STORE);
-            periods = MeteringTopology.periodResolver(context, settings);
+            calendars = MeteringTopology.calendars(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
         }
@@ -196,15 +163,16 @@ public final class SpendTopology {
         public void process(Record<String, SpendDelta> record) {
             Keys.Scope scope = Keys.parseScope(record.key());
             SpendDelta delta = record.value();
-            PeriodResolver.Calendar calendar = periods.calendar(delta.tenant());
             // every period's new total first, so a sum that would overflow leaves them all as they were
             List<KeyValue<String, SpendState>> next = new ArrayList<>(3);
             for (PeriodType type : scope.type() == ScopeType.CONVERSATION ? WITH_LIFETIME : CALENDAR) {
+                // the scope's calendar: its budget's zone for this period type, else its tenant's (as budget-alerts judges it)
+                Calendar calendar = calendars.ofScope(scope.type(), scope.id(), delta.tenant(), type);
                 Periods.Period period = calendar.period(type, delta.periodTime());
                 String key = Keys.spend(scope.type(), scope.id(), period.key());
                 SpendState current = store.get(key);
                 next.add(KeyValue.pair(key, (current == null
-                        ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId())
+                        ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId(), delta.tenant())
                         : current).add(delta)));
             }
             for (KeyValue<String, SpendState> total : next) {

@@ -9,6 +9,7 @@ import io.tollgate.metering.MeteringApplication;
 import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.metering.query.QueryServer;
+import io.tollgate.metering.topology.DailyQuotaTopology;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.UsageEvent;
@@ -24,7 +25,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -34,10 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A key query whose owner cannot answer (here: the owner advertises an address nothing listens on, as a killed
  * instance would until the group notices) is answered from a standby replica that has caught up, marked with
- * {@link QueryServer#COPY_HEADER}; without standby replicas it is a 503.
+ * {@link QueryServer#COPY_HEADER}, also while a transaction is open on the changelog (a killed owner leaves one);
+ * without standby replicas it is a 503.
  */
 @ExtendWith(KafkaExtension.class)
 class AnswerFromCopyIT {
+
+    private static final String OPERATOR_TOKEN = "metering-it-operator-token";
 
     private static final int KEYS = 12;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -47,9 +54,26 @@ class AnswerFromCopyIT {
         kafka.createTopics(2);
         String run = UUID.randomUUID().toString().substring(0, 8);
         long[] tokens = produce(kafka, run);
-        Map<Integer, Integer> statuses = queryThroughSurvivor(kafka, run, "1", state.resolve("standby"), tokens);
+        Map<Integer, Integer> statuses = queryThroughSurvivor(kafka, run, "1", state.resolve("standby"), tokens, false);
 
         // every key is answered: the survivor's own from its active stores, the other's from its standby copies
+        assertThat(statuses).containsOnlyKeys(200);
+        assertThat(statuses.get(200)).isEqualTo(KEYS);
+    }
+
+    @Test
+    void shouldAnswerFromACopyWithEveryCommittedRecordWhileATransactionIsOpenOnTheChangelog(SharedKafka kafka,
+                                                                                         @TempDir Path state)
+            throws Exception {
+        kafka.createTopics(2);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        long[] tokens = produce(kafka, run);
+
+        // a record of a transaction left open on every partition of the daily store's changelog, as an owner killed
+        // mid-transaction leaves it: the copies cannot read past it, and their lag to the log end stays above 1
+        Map<Integer, Integer> statuses = queryThroughSurvivor(kafka, run, "1", state.resolve("open"), tokens, true);
+
+        // every key is still answered, exactly: the copies hold every committed record
         assertThat(statuses).containsOnlyKeys(200);
         assertThat(statuses.get(200)).isEqualTo(KEYS);
     }
@@ -59,14 +83,14 @@ class AnswerFromCopyIT {
         kafka.createTopics(2);
         String run = UUID.randomUUID().toString().substring(0, 8);
         long[] tokens = produce(kafka, run);
-        Map<Integer, Integer> statuses = queryThroughSurvivor(kafka, run, "0", state.resolve("none"), tokens);
+        Map<Integer, Integer> statuses = queryThroughSurvivor(kafka, run, "0", state.resolve("none"), tokens, false);
 
         assertThat(statuses).containsKeys(200, 503);
     }
 
     /** Instance A advertises a dead address; asks B every key's day total; answer status -> how many keys. */
     private Map<Integer, Integer> queryThroughSurvivor(SharedKafka kafka, String run, String standby, Path state,
-                                                      long[] tokens) throws Exception {
+                                                      long[] tokens, boolean openTransaction) throws Exception {
         String appId = "metering-copy-" + standby + "-" + run;
         int deadPort;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -74,7 +98,7 @@ class AnswerFromCopyIT {
         }
         Map<String, String> keys = new HashMap<>(Map.of("application.id", appId, "schema.registry.url", kafka.registryUrl(),
                 "metering.http.host", "127.0.0.1", "metering.http.port", "0", "metering.standby.replicas", standby,
-                "metering.create.topics", "false"));
+                "metering.create.topics", "false", "operator.token", OPERATOR_TOKEN));
         Map<String, String> kafkaProps = Map.of("bootstrap.servers", kafka.bootstrapServers());
         keys.put("state.dir", state.resolve("a").toString());
         keys.put("metering.advertised.url", "http://127.0.0.1:" + deadPort);
@@ -84,15 +108,23 @@ class AnswerFromCopyIT {
             try (MeteringApplication b = new MeteringApplication(MeteringConfigLoader.fromMaps(keys, kafkaProps)).start()) {
                 URI base = b.advertisedUrl();
                 // both running, B's own keys exact, and A owns some keys (B forwards those to A's dead address)
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() ->
-                        a.state() == KafkaStreams.State.RUNNING && b.state() == KafkaStreams.State.RUNNING
-                                && body(base, "/instances").split("\"host\"").length == 3
-                                && ownAnswersExact(base, run, tokens));
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    assertThat(a.state()).as("instance A").isEqualTo(KafkaStreams.State.RUNNING);
+                    assertThat(b.state()).as("instance B").isEqualTo(KafkaStreams.State.RUNNING);
+                    assertThat(body(base, "/instances").split("\"host\"")).as("instances B knows").hasSize(3);
+                    assertThat(ownAnswersExact(base, run, tokens)).as("B answers its own keys exactly: "
+                            + statuses(base, run, tokens)).isTrue();
+                });
                 if (standby.equals("1")) {
                     // the standby copies catch up with their changelogs within a few commits
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                             .untilAsserted(() -> assertThat(statuses(base, run, tokens)).containsOnlyKeys(200));
                     assertThat(fromCopy(base, run)).as("keys answered from a copy").isPositive();
+                }
+                if (openTransaction) {
+                    try (KafkaProducer<String, byte[]> open = openTransaction(kafka, appId)) {
+                        return statuses(base, run, tokens);
+                    }
                 }
                 return statuses(base, run, tokens);
             }
@@ -155,12 +187,30 @@ class AnswerFromCopyIT {
         return tokens;
     }
 
+    /** A transactional producer with one record on every partition of the daily store's changelog, not committed. */
+    private static KafkaProducer<String, byte[]> openTransaction(SharedKafka kafka, String appId) {
+        String changelog = appId + "-" + DailyQuotaTopology.DAILY_STORE + "-changelog";
+        Map<String, Object> props = new HashMap<>(kafka.producerProperties());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "open-" + appId);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer());
+        producer.initTransactions();
+        producer.beginTransaction();
+        for (PartitionInfo partition : producer.partitionsFor(changelog)) {
+            producer.send(new ProducerRecord<>(changelog, partition.partition(), "never-committed", new byte[] {1}));
+        }
+        producer.flush();
+        return producer;
+    }
+
     private String body(URI base, String path) throws Exception {
         return get(base, path).body();
     }
 
     private HttpResponse<String> get(URI base, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

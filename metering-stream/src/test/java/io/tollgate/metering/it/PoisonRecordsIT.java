@@ -52,6 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(KafkaExtension.class)
 class PoisonRecordsIT {
 
+    private static final String OPERATOR_TOKEN = "metering-it-operator-token";
+
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -206,7 +208,7 @@ class PoisonRecordsIT {
                 "metering.http.host", "127.0.0.1",
                 "metering.http.port", "0",
                 "state.dir", stateDir.toString(),
-                "metering.create.topics", "false"),
+                "metering.create.topics", "false", "operator.token", OPERATOR_TOKEN),
                 Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
@@ -215,12 +217,14 @@ class PoisonRecordsIT {
     }
 
     private int status(URI base, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString())
+        return http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode();
     }
 
     private JsonNode get(URI base, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(),
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("GET %s%s: %s", base, path, response.body()).isEqualTo(200);
         return json.readTree(response.body());

@@ -46,6 +46,8 @@ class QueryServerTest {
         assertThat(get("/readyz").statusCode()).isEqualTo(503);
         assertThat(get("/healthz").statusCode()).isEqualTo(200);
         assertThat(get("/instances").statusCode()).isEqualTo(503);
+        // a sub-agent's scope id carries its agent: <agent>/<sub-agent>, its slash encoded
+        assertThat(get("/v1/spend/sub_agent/planner%2Fsummarizer").statusCode()).isEqualTo(503);
     }
 
     @Test

@@ -32,9 +32,9 @@ class RateWindowTest {
         // When a 500-token request asks at T0 + 30 s
         RateWindow.Wait wait = RateWindow.waitTime(b, T0 + 30_000, 500, null, 1000L);
 
-        // Then it fits once the T0 bucket leaves the minute: at T0 + 60 s, 30 s from now
+        // Then it fits once the T0 bucket leaves the minute: at T0 + 1 s + 60 s, 31 s from now
         assertThat(wait.fits()).isTrue();
-        assertThat(wait.waitMillis()).isEqualTo(30_000);
+        assertThat(wait.waitMillis()).isEqualTo(31_000);
     }
 
     @Test
@@ -44,7 +44,8 @@ class RateWindowTest {
 
         RateWindow.Wait wait = RateWindow.waitTime(b, T0 + 10_000, 0, 2L, null);
 
-        assertThat(wait.waitMillis()).isEqualTo(55_000);
+        // the second bucket (T0 + 5 s) ages out at T0 + 66 s
+        assertThat(wait.waitMillis()).isEqualTo(56_000);
     }
 
     @Test

@@ -219,7 +219,7 @@ class IngestTopologyTest {
         var full = new io.tollgate.metering.spend.SpendState(io.tollgate.schemas.avro.ScopeType.TEAM, "search",
                 io.tollgate.schemas.avro.PeriodType.DAY, "2026-11-21", period.startMillis(), period.endMillis(), "UTC",
                 Long.MAX_VALUE - 5, 0, 1, 0, 0, java.util.Map.of(), java.util.Map.of(), 0,
-                io.tollgate.metering.spend.SpendNotes.NONE);
+                io.tollgate.metering.spend.SpendNotes.NONE, "acme");
         spend.put("team:search@2026-11-21", full);
 
         // When a reservation of 10 arrives

@@ -26,18 +26,18 @@ class RatesTopologyTest {
     }
 
     @Test
-    void shouldCountEventAt59_999sButNotAt60sWhenMinuteTrails() {
-        // Given one request at T0 (the start of its bucket)
-        fx.send(request("c1", "k1", "gpt-4o", T0, 100, 10));
+    void shouldCountEventForAFullMinuteAfterItsBucketButNotOnceBucketAndMinuteHavePassed() {
+        // Given one request at T0 + 0.999 s (the end of its bucket)
+        fx.send(request("c1", "k1", "gpt-4o", T0.plusMillis(999), 100, 10));
 
-        // Then the trailing minute holds it until 59.999 s later and not at 60 s
+        // Then the trailing minute holds it a full minute later (60.999 s after its bucket began) and not at 61 s
         Buckets b = buckets("k1|gpt-4o");
-        RateWindow.Usage at59999 = RateWindow.usage(b, T0.toEpochMilli() + 59_999);
-        RateWindow.Usage at60000 = RateWindow.usage(b, T0.toEpochMilli() + 60_000);
-        assertThat(at59999.requests()).isEqualTo(1);
-        assertThat(at59999.tokens()).isEqualTo(100);
-        assertThat(at60000.requests()).isZero();
-        assertThat(at60000.tokens()).isZero();
+        RateWindow.Usage atMinute = RateWindow.usage(b, T0.toEpochMilli() + 60_999);
+        RateWindow.Usage after = RateWindow.usage(b, T0.toEpochMilli() + 61_000);
+        assertThat(atMinute.requests()).isEqualTo(1);
+        assertThat(atMinute.tokens()).isEqualTo(100);
+        assertThat(after.requests()).isZero();
+        assertThat(after.tokens()).isZero();
     }
 
     @Test

@@ -10,6 +10,8 @@ import io.tollgate.metering.spend.SpendNotes;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
+import io.tollgate.schemas.avro.BudgetPolicy;
+import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.SpendTotal;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
@@ -134,48 +136,17 @@ class SpendTopologyTest {
     }
 
     @Test
-    void shouldRecoverScopeWhenTenantHoldsSeparators() {
-        String key = SpendTopology.pendingKey("team:a/b", "t/1@x", "2026-11-21");
-        assertThat(SpendTopology.scopeOf(key)).isEqualTo("team:a/b");
-    }
-
-    @Test
-    void shouldPublishPerScopeSumsWrittenBeforeTheUpgradeToSlicesWhenTheIntervalIsFlushed() {
-        try (TopologyFixture fx = new TopologyFixture()) {
-            // Given a pending per-scope sum in the earlier format (as restored from the changelog after an upgrade)
-            // and a new event of the same team and day
-            SpendDelta old = new SpendDelta("acme", T0.toEpochMilli(), T0.toEpochMilli(), 400, 400, 1, 7, 3,
-                    Map.of("gpt-4o", 400L), Map.of("crawler", 400L), SpendNotes.NONE);
-            fx.<byte[]>store(SpendTopology.PENDING_STORE).put(SpendTopology.pendingKey("team:search", "acme", "2026-11-21"),
-                    SpendDelta.serde().serializer().serialize("t", old));
-            UsageEvent e = PricedEvents.priced(request("c1", "k1", "mini", T0.plusSeconds(1), 10, 100));
-            fx.pipe(e);
-
-            // When the interval is flushed
-            fx.passEmitIntervals();
-
-            // Then the team's total holds both, and the new event alone reaches its other scopes
-            Map<String, SpendTotal> out = TopologyFixture.latest(fx.spend);
-            SpendTotal team = out.get("team:search@2026-11-21");
-            assertThat(team.getCostMicros()).isEqualTo(500);
-            assertThat(team.getRequests()).isEqualTo(2);
-            assertThat(team.getCostByModel()).containsExactlyInAnyOrderEntriesOf(Map.of("gpt-4o", 400L, "mini", 100L));
-            assertThat(out.get("api_key:k1@2026-11-21").getCostMicros()).isEqualTo(100);
-            assertThat(fx.<Object>store(SpendTopology.PENDING_STORE).approximateNumEntries()).isZero();
-        }
-    }
-
-    @Test
     void shouldKeepSliceFieldsApartWhenNamesHoldSeparatorsAndDigits() {
         // Given names made of the key's own separators and digits
         UsageEvent e = UsageEvent.newBuilder(request("c1", "k:1#", "m/2:", T0, 1, 1)).setTenant("3:ab")
-                .setTeam("").setAgent("#7:").setConversationId(null).build();
+                .setTeam("").setAgent("#7:").setConversationId(null).setSubAgent("s:1").build();
 
-        // When the slice key is built and read back
-        java.util.List<String> fields = SpendSlice.fields(SpendSlice.keyOf(e, "2026-11-21"));
+        // When the slice key is built (for a period time 7 minutes into a quarter hour) and read back
+        long slot = T0.toEpochMilli() - Math.floorMod(T0.toEpochMilli(), SpendSlice.SLOT_MILLIS);
+        java.util.List<String> fields = SpendSlice.fields(SpendSlice.keyOf(e, slot + 7 * 60_000));
 
-        // Then every field is recovered as written, the missing conversation as ""
-        assertThat(fields).containsExactly("3:ab", "2026-11-21", "", "#7:", "k:1#", "", "m/2:");
+        // Then every field is recovered as written, the missing conversation as "", the time as its quarter hour
+        assertThat(fields).containsExactly("3:ab", Long.toString(slot), "", "#7:", "k:1#", "", "s:1", "m/2:");
     }
 
     @Test
@@ -196,6 +167,49 @@ class SpendTopologyTest {
             fx.advance(TopologyFixture.EMIT_INTERVAL);
             assertThat(TopologyFixture.latest(fx.spend).get("team:search@2026-11-21").getCostMicros()).isEqualTo(1000);
             assertThat(unpublished.approximateNumEntries()).isZero();
+        }
+    }
+
+    @Test
+    void shouldCountATeamsDayInItsBudgetsZoneAndTheTenantsInTheTenantsWhenTheBudgetNamesAZone() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given team search's daily budget kept on Pacific/Kiritimati (UTC+14) while tenant acme is on UTC
+            fx.policies.pipeInput("budget:team:search@DAY", Policy.newBuilder().setPolicy(BudgetPolicy.newBuilder()
+                    .setScopeType(ScopeType.TEAM).setScopeId("search").setPeriod(PeriodType.DAY)
+                    .setZone("Pacific/Kiritimati").setLimitMicros(1_000_000).build()).build());
+
+            // When a call is made at 2026-11-21T10:00Z, which is 2026-11-22 00:00 on Kiritimati
+            fx.pipe(PricedEvents.priced(request("c1", "k1", "mini", T0, 10, 100)));
+            fx.passEmitIntervals();
+
+            // Then the team's day is Kiritimati's 2026-11-22, the tenant's and key's UTC's 2026-11-21, and the totals
+            // say which tenant's usage they are
+            Map<String, SpendTotal> out = TopologyFixture.latest(fx.spend);
+            SpendTotal team = out.get("team:search@2026-11-22");
+            assertThat(team).isNotNull();
+            assertThat(team.getZone()).isEqualTo("Pacific/Kiritimati");
+            assertThat(team.getPeriodStartMillis()).isEqualTo(T0.toEpochMilli());
+            assertThat(team.getTenant()).isEqualTo("acme");
+            assertThat(out).containsKey("tenant:acme@2026-11-21").containsKey("api_key:k1@2026-11-21")
+                    .doesNotContainKey("team:search@2026-11-21");
+            // the month is Kiritimati's too: November still
+            assertThat(out).containsKey("team:search@2026-11");
+        }
+    }
+
+    @Test
+    void shouldCountASubAgentUnderTheKeysAgentWhenTheEventNamesOne() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            UsageEvent e = UsageEvent.newBuilder(PricedEvents.priced(request("c1", "k1", "mini", T0, 10, 100)))
+                    .setSubAgent("summarizer-3").build();
+
+            fx.pipe(e);
+            fx.passEmitIntervals();
+
+            Map<String, SpendTotal> out = TopologyFixture.latest(fx.spend);
+            assertThat(out.get("agent:crawler@2026-11-21").getCostMicros()).isEqualTo(100);
+            assertThat(out.get("sub_agent:crawler/summarizer-3@2026-11-21").getCostMicros()).isEqualTo(100);
+            assertThat(out.get("team:search@2026-11-21").getCostMicros()).isEqualTo(100);
         }
     }
 }

@@ -2,7 +2,8 @@ package io.tollgate.metering.topology;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tollgate.metering.PricedEvents;
-import io.tollgate.metering.dlq.StreamsErrorHandler;
+import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.metering.metrics.MeteringMetrics;
 import io.tollgate.policy.deadletter.DeadLetter;
 import io.tollgate.schemas.Topics;
@@ -88,10 +89,8 @@ final class TopologyFixture implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tollgate-metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandler.class.getName());
-        props.put(StreamsErrorHandler.METRICS_CONFIG, metrics);
+        StreamsDeadLetters.install(props, failure -> metrics.deadLetter(DeadLetterReason.valueOf(failure.name())),
+                letter -> { });
         try {
             props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("metering-ttd").toString());
         } catch (java.io.IOException e) {

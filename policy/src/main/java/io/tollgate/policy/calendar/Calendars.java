@@ -18,7 +18,8 @@ import java.util.Optional;
  *   <li>the budget of the scope and period type (its {@code zone}; budgets set no reset hour),</li>
  *   <li>the scope's tenant ({@code tenant:<name>}: {@code zone}, {@code resetHour}),</li>
  *   <li>the organisation ({@code org:settings}),</li>
- *   <li>the service's configured default ({@code TOLLGATE_ZONE}, reset hour), UTC and 0 unless set.</li>
+ *   <li>the service's configured default, UTC and 0 unless set (metering-stream and budget-alerts:
+ *       {@code TOLLGATE_ZONE}, {@code TOLLGATE_RESET_HOUR}; the gateway: its tollgate.yaml's {@code organisation}).</li>
  * </ol>
  * Daily quotas are the tenant's days (steps 2-4); spend and budgets of a scope use steps 1-4, so the spend
  * metering-stream sums for {@code team:research@2026-12-03} is exactly the budget's day and a command's

@@ -6,9 +6,9 @@ import java.util.Optional;
 
 /**
  * The typed form of {@code tollgate.yaml}: what a person edits. Parsed by {@link PolicyFileParser};
- * the policy parts (keys, tiers, budgets, tenants, organisation) become Avro policy records through
- * {@code io.tollgate.policy.records.PolicyRecords} (module policy). Money in the file is written in US dollars (decimal) and held here in
- * integer micro-dollars.
+ * every section becomes Avro policy records through {@code io.tollgate.policy.records.PolicyRecords} (module
+ * policy); providers' API keys stay here and reach the records only as a digest. Money in the file is written in
+ * US dollars (decimal) and held here in integer micro-dollars.
  */
 public record TollgateConfig(
         Organisation organisation,

@@ -1,7 +1,5 @@
-package io.tollgate.metering.dlq;
+package io.tollgate.policy.deadletter;
 
-import io.tollgate.metering.metrics.MeteringMetrics;
-import io.tollgate.policy.deadletter.DeadLetter;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -18,32 +16,51 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Metering's error policy for everything the topology does not dead-letter itself: a record that cannot be
- * deserialized (an internal topic written by another version), whose processing throws (a sum that would
- * overflow, reason {@code OVERFLOW}; anything else, {@code PROCESSING}), or whose output cannot be serialized
- * ({@code PRODUCTION}) goes to {@code tollgate.dead-letter.v1} with its source bytes and the usual headers
- * ({@link DeadLetter}), and processing continues with the next record. On the global (policy) thread, which
- * cannot produce through Streams, the dead letter goes through the publisher in {@link #PUBLISHER_CONFIG}
- * instead. Uncaught exceptions beyond these replace the stream thread ({@code MeteringApplication}).
+ * The error policy of both Streams applications (metering-stream, budget-alerts) for what their topologies do not
+ * dead-letter themselves: a record that cannot be deserialized ({@link Failure#DESERIALIZATION}: an internal topic
+ * written by another version, a foreign writer), whose processing throws (an overflowing sum,
+ * {@link Failure#OVERFLOW}; anything else, {@link Failure#PROCESSING}), or whose output cannot be serialized
+ * ({@link Failure#PRODUCTION}) goes to {@code tollgate.dead-letter.v1} with its source bytes and the usual headers
+ * ({@link DeadLetter}), and processing continues: one bad record must not stop metering or budgets for everyone,
+ * and a record that throws would otherwise kill the stream thread again on every retry. On the global (policy)
+ * thread, which cannot produce through Streams, the dead letter goes to the publisher in {@link #PUBLISHER_CONFIG}.
+ * Uncaught exceptions beyond these replace the stream thread (the applications' uncaught-exception handlers).
  *
  * <p>A broker refusing a record that was sent (too large, timestamp out of range) cannot be skipped under
- * exactly-once: the transaction aborts and the task retries. Such records are prevented instead: every output is
- * stamped no later than the wall clock and stays small.
+ * exactly-once: the transaction aborts and the task retries. The applications prevent such records instead (every
+ * output stamped no later than the wall clock, small records).
+ *
+ * <p>Configured through the Streams properties: {@link #COUNTER_CONFIG}, {@link #PUBLISHER_CONFIG} (objects), and
+ * {@code application.id} (the dead letters' application header).
  */
-public final class StreamsErrorHandler
+public final class StreamsDeadLetters
         implements DeserializationExceptionHandler, ProcessingExceptionHandler, ProductionExceptionHandler {
 
-    /** Streams config key of the {@link MeteringMetrics} to count in (an object, not a string). */
-    public static final String METRICS_CONFIG = "tollgate.metering.error.metrics";
-    /** Streams config key of a {@code Consumer<DeadLetter>} for dead letters of the global thread. */
-    public static final String PUBLISHER_CONFIG = "tollgate.metering.error.publisher";
+    /** What failed; the dead letter's reason and the name an application counts it under. */
+    public enum Failure {
+        DESERIALIZATION, PROCESSING, OVERFLOW, PRODUCTION
+    }
 
-    private static final Logger LOG = LoggerFactory.getLogger(StreamsErrorHandler.class);
+    /** Streams config key of a {@code Consumer<Failure>} that counts each failure handled (an object). */
+    public static final String COUNTER_CONFIG = "tollgate.error.counter";
+    /** Streams config key of a {@code Consumer<DeadLetter>} for dead letters of the global thread (an object). */
+    public static final String PUBLISHER_CONFIG = "tollgate.error.publisher";
 
-    private String applicationId = "tollgate-metering";
-    private MeteringMetrics metrics;
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsDeadLetters.class);
+
+    private String applicationId = "tollgate";
+    private Consumer<Failure> counter = failure -> { };
     private Consumer<DeadLetter> outsideStreams = letter -> LOG.warn("dead letter not published: {} {}",
             letter.reason(), letter.detail());
+
+    /** The three handler settings of {@code props}, pointing at this class. */
+    public static void install(Map<Object, Object> props, Consumer<Failure> counter, Consumer<DeadLetter> publisher) {
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsDeadLetters.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsDeadLetters.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsDeadLetters.class.getName());
+        props.put(COUNTER_CONFIG, counter);
+        props.put(PUBLISHER_CONFIG, publisher);
+    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -52,8 +69,8 @@ public final class StreamsErrorHandler
         if (id != null) {
             applicationId = id.toString();
         }
-        if (configs.get(METRICS_CONFIG) instanceof MeteringMetrics m) {
-            metrics = m;
+        if (configs.get(COUNTER_CONFIG) instanceof Consumer<?> c) {
+            counter = (Consumer<Failure>) c;
         }
         if (configs.get(PUBLISHER_CONFIG) instanceof Consumer<?> publisher) {
             outsideStreams = (Consumer<DeadLetter>) publisher;
@@ -63,9 +80,8 @@ public final class StreamsErrorHandler
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
                                                           Exception exception) {
-        DeadLetterReason reason = causedBy(exception, ArithmeticException.class) ? DeadLetterReason.OVERFLOW
-                : DeadLetterReason.PROCESSING;
-        count(reason);
+        Failure failure = causedBy(exception, ArithmeticException.class) ? Failure.OVERFLOW : Failure.PROCESSING;
+        counter.accept(failure);
         if (context.sourceRawKey() == null && context.sourceRawValue() == null) {
             // a punctuation: no record to keep; its work is retried at the next one
             LOG.error("punctuation of {} in task {} failed; continuing", context.processorNodeId(), context.taskId(),
@@ -73,8 +89,8 @@ public final class StreamsErrorHandler
             return ProcessingExceptionHandler.Response.resume();
         }
         LOG.error("dead-lettering the record at {}-{}@{} whose processing failed in {} ({})", context.topic(),
-                context.partition(), context.offset(), context.processorNodeId(), reason, exception);
-        DeadLetter letter = letter(context.sourceRawKey(), context.sourceRawValue(), reason, exception, context.topic(),
+                context.partition(), context.offset(), context.processorNodeId(), failure, exception);
+        DeadLetter letter = letter(context.sourceRawKey(), context.sourceRawValue(), failure, exception, context.topic(),
                 context.partition(), context.offset());
         return ProcessingExceptionHandler.Response.resume(List.of(record(letter, context.headers(), context.timestamp())));
     }
@@ -82,11 +98,11 @@ public final class StreamsErrorHandler
     @Override
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
                                                                ConsumerRecord<byte[], byte[]> record, Exception exception) {
-        count(DeadLetterReason.DESERIALIZATION);
+        counter.accept(Failure.DESERIALIZATION);
         LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), exception.toString());
-        DeadLetter letter = letter(record.key(), record.value(), DeadLetterReason.DESERIALIZATION, exception,
-                record.topic(), record.partition(), record.offset());
-        if (context.taskId() != null && context.taskId().subtopology() < 0) {
+        DeadLetter letter = letter(record.key(), record.value(), Failure.DESERIALIZATION, exception, record.topic(),
+                record.partition(), record.offset());
+        if (context != null && context.taskId() != null && context.taskId().subtopology() < 0) {
             outsideStreams.accept(letter); // the global thread has no record collector to produce with
             return DeserializationExceptionHandler.Response.resume();
         }
@@ -97,41 +113,34 @@ public final class StreamsErrorHandler
     public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context,
                                                                        ProducerRecord record, Exception exception,
                                                                        SerializationExceptionOrigin origin) {
-        count(DeadLetterReason.PRODUCTION);
+        counter.accept(Failure.PRODUCTION);
         LOG.error("output to {} of the record at {}-{}@{} cannot be serialized ({}); dead-lettering its source",
                 record.topic(), context.topic(), context.partition(), context.offset(), origin, exception);
         if (context.sourceRawKey() == null && context.sourceRawValue() == null) {
             return ProductionExceptionHandler.Response.resume();
         }
-        DeadLetter letter = letter(context.sourceRawKey(), context.sourceRawValue(), DeadLetterReason.PRODUCTION,
-                exception, context.topic(), context.partition(), context.offset());
+        DeadLetter letter = letter(context.sourceRawKey(), context.sourceRawValue(), Failure.PRODUCTION, exception,
+                context.topic(), context.partition(), context.offset());
         return ProductionExceptionHandler.Response.resume(List.of(record(letter, context.headers(), context.timestamp())));
     }
 
     @Override
     public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context,
                                                           ProducerRecord<byte[], byte[]> record, Exception exception) {
-        count(DeadLetterReason.PRODUCTION);
+        counter.accept(Failure.PRODUCTION);
         LOG.error("the broker refused a record for {} ({}); under exactly-once its transaction aborts and the task"
                 + " retries", record.topic(), exception.toString());
         return ProductionExceptionHandler.Response.resume();
     }
 
-    private void count(DeadLetterReason reason) {
-        if (metrics != null) {
-            metrics.deadLetter(reason);
-        }
-    }
-
-    private DeadLetter letter(byte[] key, byte[] value, DeadLetterReason reason, Exception exception, String topic,
+    private DeadLetter letter(byte[] key, byte[] value, Failure failure, Exception exception, String topic,
                               int partition, long offset) {
-        return new DeadLetter(key, value, reason.name(), exception.toString(), applicationId, topic, partition, offset);
+        return new DeadLetter(key, value, failure.name(), exception.toString(), applicationId, topic, partition, offset);
     }
 
-    /** The dead letter as a record, stamped no later than now. */
+    /** The dead letter as a record, stamped no later than now; a record without a timestamp gets the producer's. */
     private static ProducerRecord<byte[], byte[]> record(DeadLetter letter, Headers original, long timestamp) {
-        long now = System.currentTimeMillis();
-        return letter.toProducerRecord(original, timestamp < 0 ? null : Math.min(timestamp, now));
+        return letter.toProducerRecord(original, timestamp < 0 ? null : Math.min(timestamp, System.currentTimeMillis()));
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

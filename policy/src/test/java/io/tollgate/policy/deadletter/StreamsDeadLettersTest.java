@@ -1,11 +1,13 @@
-package io.tollgate.budget.topology;
+package io.tollgate.policy.deadletter;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tollgate.schemas.Topics;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
@@ -13,13 +15,15 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.junit.jupiter.api.Test;
 
-class DeadLetterHandlerTest {
+class StreamsDeadLettersTest {
 
     @Test
     void shouldDeadLetterTheOriginalBytesWithReasonAndOriginWhenARecordCannotBeRead() {
         // Given a handler of application "budget-x"
-        DeadLetterHandler handler = new DeadLetterHandler();
-        handler.configure(Map.of("application.id", "budget-x"));
+        List<StreamsDeadLetters.Failure> counted = new ArrayList<>();
+        StreamsDeadLetters handler = new StreamsDeadLetters();
+        handler.configure(Map.of("application.id", "budget-x", StreamsDeadLetters.COUNTER_CONFIG,
+                (Consumer<StreamsDeadLetters.Failure>) counted::add));
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(Topics.SPEND, 3, 42L,
                 "team:acme@2026-11-21".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
 
@@ -37,12 +41,15 @@ class DeadLetterHandlerTest {
         assertThat(header(dead, Topics.DLQ_SOURCE_PARTITION_HEADER)).isEqualTo("3");
         assertThat(header(dead, Topics.DLQ_SOURCE_OFFSET_HEADER)).isEqualTo("42");
         assertThat(header(dead, Topics.DLQ_APPLICATION_HEADER)).isEqualTo("budget-x");
+        assertThat(counted).containsExactly(StreamsDeadLetters.Failure.DESERIALIZATION);
     }
 
     @Test
     void shouldDeadLetterTheSourceBytesWhenProcessingARecordThrows() {
-        DeadLetterHandler handler = new DeadLetterHandler();
-        handler.configure(Map.of("application.id", "budget-x"));
+        List<StreamsDeadLetters.Failure> counted = new ArrayList<>();
+        StreamsDeadLetters handler = new StreamsDeadLetters();
+        handler.configure(Map.of("application.id", "budget-x", StreamsDeadLetters.COUNTER_CONFIG,
+                (Consumer<StreamsDeadLetters.Failure>) counted::add));
         ErrorHandlerContext context = new ErrorHandlerContext() {
             public String topic() { return "budget-x-spend-by-scope-repartition"; }
             public int partition() { return 1; }
@@ -64,14 +71,7 @@ class DeadLetterHandlerTest {
         assertThat(header(dead, Topics.DLQ_REASON_HEADER)).isEqualTo("PROCESSING");
         assertThat(header(dead, Topics.DLQ_DETAIL_HEADER)).contains("boom");
         assertThat(header(dead, Topics.DLQ_SOURCE_OFFSET_HEADER)).isEqualTo("7");
-    }
-
-    @Test
-    void shouldNameTheBadKeyWhenAPeriodKeyIsMalformed() {
-        assertThat(BudgetTopology.spendProblem("team:a@2026-13", io.tollgate.schemas.avro.SpendTotal.newBuilder()
-                .setScopeType(io.tollgate.schemas.avro.ScopeType.TEAM).setScopeId("a")
-                .setPeriod(io.tollgate.schemas.avro.PeriodType.MONTH).setPeriodKey("2026-13").setCostMicros(0).build()))
-                .contains("'2026-13'").contains("yyyy-MM");
+        assertThat(counted).containsExactly(StreamsDeadLetters.Failure.PROCESSING);
     }
 
     private static String header(org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> r, String name) {
