@@ -108,7 +108,8 @@ public final class BudgetAlertsApplication implements AutoCloseable {
                 HostInfo.buildFromEndpoint(
                 props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG)), Duration.ofSeconds(5), token);
         if (config.webhook() != null) {
-            webhook = new WebhookSink(webhookConsumerProperties(), topics, new WebhookDispatcher(config.webhook(), meters)).start();
+            webhook = new WebhookSink(webhookConsumerProperties(), topics, new WebhookDispatcher(config.webhook(), meters),
+                    deadLetters::publish, config.applicationId() + "-webhook").start();
         }
         LOG.info("budget-alerts started: application {} on {}, REST on port {}{}", config.applicationId(),
                 config.bootstrapServers(), http.port(), config.webhook() == null ? "" : ", webhook " + config.webhook().url().getHost());

@@ -39,6 +39,7 @@ import io.tollgate.gateway.upstream.Providers;
 import io.tollgate.policy.deadletter.DeadLetterPublisher;
 import io.tollgate.policy.records.PolicyRecords;
 import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.policy.topic.PolicyView;
 import io.tollgate.policy.access.AccessToken;
 import io.tollgate.policy.access.TokenFile;
@@ -59,6 +60,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * retries with a circuit breaker); {@link #builder} can replace each of them (tests).
  */
 public final class GatewayApplication implements AutoCloseable {
+
+    /** How the gateway names itself in the dead letters of records it refused. */
+    public static final String APPLICATION = "tollgate-gateway";
 
     private final GatewayConfig config;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -112,11 +116,12 @@ public final class GatewayApplication implements AutoCloseable {
         this.routing = new LiveRouting(policies, config.maxWaitOverride());
         this.providers = new ProviderDrift(policy.providers());
         Topics topics = Topics.forRegistry(config.registryUrl());
+        // records of the topics it follows that the gateway cannot read go to the dead-letter topic
+        deadLetters = config.kafkaEnabled() ? new DeadLetterPublisher(config.kafka()) : DeadLetterPublisher.none();
         if (config.followPolicies() && config.kafkaEnabled()) {
             // the policy file is what `tollgate policy apply` publishes; a gateway reads only the topic
-            deadLetters = new DeadLetterPublisher(config.kafka());
             policyView = PolicyView.follow(config.kafka(), topics.policies().valueSerde().deserializer(),
-                    "tollgate-gateway", policies, deadLetters, this::policyChanged);
+                    APPLICATION, policies, deadLetters, this::policyChanged);
         } else {
             PolicyRecords.toPolicies(policy, config.policySource()).forEach(policies::apply);
         }
@@ -131,7 +136,8 @@ public final class GatewayApplication implements AutoCloseable {
         this.stats = new ControlStats(metrics);
         ControlSettings controlSettings = ControlSettings.from(policy, config.env());
         this.control = b.router != null && b.admission != null && b.guard != null ? null
-                : new ControlPlane(policies, routing, controlSettings, catalog, config.kafka(), topics, metrics, stats);
+                : new ControlPlane(policies, routing, controlSettings, catalog, config.kafka(), topics, metrics, stats,
+                        CompactedView.Refusals.deadLetters(deadLetters, APPLICATION));
         Router router = b.router != null ? b.router : control.router();
         Admission admission = b.admission != null ? b.admission : control.admission();
         UpstreamGuard guard = b.guard != null ? b.guard : control.guard();

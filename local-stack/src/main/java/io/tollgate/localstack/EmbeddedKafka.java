@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
+    /** How {@link #main}'s one machine-readable line starts once the broker serves and the topics exist. */
+    public static final String READY = "tollgate-kafka ready";
+
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
@@ -73,7 +76,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         // the voters setting needs concrete ports, so pick them before writing the config
         this.port = Ports.resolve(builder.port);
-        this.controllerPort = Ports.free();
+        this.controllerPort = Ports.resolve(builder.controllerPort);
         this.extraProperties = Map.copyOf(builder.extraProperties);
         this.saslUsers = Map.copyOf(builder.saslUsers);
         this.saslPort = saslUsers.isEmpty() ? -1 : Ports.free();
@@ -106,6 +109,42 @@ public final class EmbeddedKafka implements AutoCloseable {
         LOG.info("embedded Kafka broker on {} started in {} ms (data in {})", bootstrapServers(),
                 (System.nanoTime() - started) / 1_000_000, dataDir);
         return this;
+    }
+
+    /**
+     * The broker on its own, in its own process, so that it can be stopped and restarted by itself (the fault
+     * suite and the chaos benchmark kill it): {@code --data-dir DIR [--port N] [--controller-port M]
+     * [--partitions P]} ({@link BrokerOptions}). Starts on the data (reused when present: same cluster id,
+     * topics and records, also after the process was killed), creates Tollgate's missing topics, prints one
+     * line starting with {@value #READY} and its {@code bootstrap.servers}, and stops on SIGTERM.
+     */
+    public static void main(String[] args) {
+        BrokerOptions options;
+        try {
+            if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+                System.out.println(BrokerOptions.USAGE);
+                return;
+            }
+            options = BrokerOptions.parse(List.of(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("EmbeddedKafka: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        LocalStack.quietLogging();
+        EmbeddedKafka kafka = builder().dataDir(options.dataDir()).port(options.port())
+                .controllerPort(options.controllerPort()).build();
+        Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "tollgate-kafka-shutdown"));
+        try {
+            kafka.start();
+            kafka.createTopics(Topics.specs(), options.partitions());
+        } catch (RuntimeException e) {
+            System.err.println("EmbeddedKafka: " + e.getMessage());
+            System.exit(1);
+        }
+        System.out.println(READY + " bootstrap.servers=" + kafka.bootstrapServers() + " controller.port="
+                + kafka.controllerPort + " data.dir=" + kafka.dataDir());
+        System.out.flush();
     }
 
     /** {@code 127.0.0.1:<port>}, for {@code bootstrap.servers}. */
@@ -298,6 +337,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final class Builder {
         private Path dataDir;
         private int port;
+        private int controllerPort;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private final Map<String, String> saslUsers = new LinkedHashMap<>();
 
@@ -329,6 +369,15 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalArgumentException("port must be 0 (any free port) or 1..65535, got " + port);
             }
             this.port = port;
+            return this;
+        }
+
+        /** The KRaft controller port on 127.0.0.1; 0 (the default) picks a free one. */
+        public Builder controllerPort(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("controller port must be 0 (any free port) or 1..65535, got " + port);
+            }
+            this.controllerPort = port;
             return this;
         }
 

@@ -13,6 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,8 +61,10 @@ public final class AlertsCommand {
             PrintWriter out = spec.commandLine().getOut();
             Topics topics = Topics.forRegistry(connection.registryUrl());
             AtomicBoolean stopped = new AtomicBoolean();
-            try (KafkaConsumer<String, BudgetAlert> consumer = new KafkaConsumer<>(connection.consumer(),
-                    new StringDeserializer(), topics.alerts().valueSerde().deserializer())) {
+            Deserializer<BudgetAlert> alerts = topics.alerts().valueSerde().deserializer();
+            // values decoded one by one: a record that is not an alert is skipped with a note, never the end of the tail
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(connection.consumer(),
+                    new StringDeserializer(), new ByteArrayDeserializer())) {
                 Thread hook = new Thread(() -> {
                     stopped.set(true);
                     consumer.wakeup();
@@ -81,8 +85,8 @@ public final class AlertsCommand {
                 }
                 long printed = 0;
                 while (printed < limit && !stopped.get()) {
-                    for (ConsumerRecord<String, BudgetAlert> record : consumer.poll(Duration.ofMillis(500))) {
-                        BudgetAlert alert = record.value();
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        BudgetAlert alert = record.value() == null ? null : readable(record, alerts);
                         if (alert == null || !Keys.scope(alert.getScopeType(), alert.getScopeId()).startsWith(scopePrefix)) {
                             continue;
                         }
@@ -102,6 +106,19 @@ public final class AlertsCommand {
                 // Ctrl-C
             }
             return 0;
+        }
+
+        /** The alert, or null (with a note on stderr) when the record is not a readable alert. */
+        private BudgetAlert readable(ConsumerRecord<String, byte[]> record, Deserializer<BudgetAlert> alerts) {
+            try {
+                return alerts.deserialize(record.topic(), record.headers(), record.value());
+            } catch (RuntimeException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("Skipped " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                        + ": not a readable alert (" + e.getMessage() + ")");
+                err.flush();
+                return null;
+            }
         }
 
         /** One alert per line: quota alerts in requests or tokens, budget alerts in dollars. */

@@ -30,13 +30,14 @@ public final class QuotaViewConsumer implements AutoCloseable {
      * @param view        the view to fill
      * @param registry    where the staleness gauge goes
      * @param clock       wall clock for the staleness
+     * @param refusals    what happens to a record that cannot be read (the gateway dead-letters it)
      */
     public QuotaViewConsumer(Map<String, Object> kafkaConfig, Topics topics, QuotaView view, MeterRegistry registry,
-                             Clock clock) {
+                             Clock clock, CompactedView.Refusals refusals) {
         Deserializer<QuotaStatus> values = topics.quotaStatus().valueSerde().deserializer();
         this.consumer = new CompactedView("gateway-quota-view", kafkaConfig, Topics.QUOTA_STATUS,
                 r -> view.apply(r.key(), r.value() == null ? null : values.deserialize(r.topic(), r.value())),
-                CompactedView.Refusals.LOG_ONLY);
+                refusals);
         Gauge.builder(STALENESS_GAUGE, view, v -> {
                     long millis = v.stalenessMillis(clock.millis());
                     return millis == Long.MAX_VALUE ? Double.NaN : millis / 1000.0;

@@ -211,18 +211,21 @@ public final class CallExecutor {
                     t.plan().complexityScore(), t.plan().tier(), t.plan().routingFeatures(), t.promptTokens(),
                     t.completionTokens());
             AdmissionDecision.Reservation reservation = admitted.reservation();
+            // in the spool before the upstream call starts: a gateway killed mid-call leaves the REQUEST, which
+            // metering settles as abandoned at its reservation
             events.publish(UsageEvents.request(facts, System.currentTimeMillis()),
                     (partition, offset) -> admission.written(reservation, partition, offset));
             state.model = model;
             state.provider = providerName;
             Map<String, String> headers = headers(state, t, routingReason, admitted.remaining());
+            // the RESPONSE is in the spool before the agent can have a complete answer (UpstreamCall reports it then)
             UpstreamCall.Result result = new UpstreamCall(t.provider(), t.tokenizer(), t.endpoint(), t.request(),
-                    facts, state.costMicros).run(out, headers);
+                    facts, state.costMicros,
+                    r -> events.publish(UsageEvents.response(facts, r, System.currentTimeMillis()))).run(out, headers);
             state.upstreamNanos += result.upstreamNanos();
             metrics.upstream(providerName, model, result.upstreamNanos());
             guard.record(providerName, model, result.outcome(), System.currentTimeMillis());
             AttemptResult r = result.attempt();
-            events.publish(UsageEvents.response(facts, r, System.currentTimeMillis()));
             state.costMicros += facts.costMicros(r);
             admission.settle(admitted.reservation(), r.promptTokens() + r.completionTokens(), System.currentTimeMillis());
             if (result.answered()) {

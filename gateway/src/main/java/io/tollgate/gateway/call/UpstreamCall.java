@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * written to the agent at once; a retryable failure (429, 5xx, timeout, network) is kept so the
  * executor can retry, cascade, or pass it through when nothing else is left. A stream is relayed
  * chunk by chunk once the provider answered 200; from then on there is no retry.
+ *
+ * <p>The attempt's figures are reported exactly once, before the agent can have a complete answer:
+ * before a whole answer is sent, before a stream's {@code data: [DONE]} (or, for a stream without
+ * one, before the handler returns and the response ends), and for a failure before it is returned.
+ * The executor publishes the RESPONSE event there, so a gateway killed mid-call never leaves an
+ * answered call without its RESPONSE.
  */
 final class UpstreamCall {
 
@@ -56,19 +63,32 @@ final class UpstreamCall {
     private final ChatRequest request;
     private final AttemptFacts facts;
     private final long priorCostMicros;
+    private final Consumer<AttemptResult> report;
+    private AttemptResult reported;
 
     /**
      * @param facts           the attempt: the catalog model (its upstream name, its prices), the counted prompt
      * @param priorCostMicros what the call's earlier attempts cost, added to this attempt's cost in the answer
+     * @param report          told the attempt's figures once, before the agent can have a complete answer
      */
     UpstreamCall(Provider provider, Tokenizer tokenizer, Endpoint endpoint, ChatRequest request, AttemptFacts facts,
-                 long priorCostMicros) {
+                 long priorCostMicros, Consumer<AttemptResult> report) {
         this.provider = provider;
         this.tokenizer = tokenizer;
         this.endpoint = endpoint;
         this.request = request;
         this.facts = facts;
         this.priorCostMicros = priorCostMicros;
+        this.report = report;
+    }
+
+    /** Reports the attempt's figures the first time; later calls return what was reported. */
+    private AttemptResult report(AttemptResult result) {
+        if (reported == null) {
+            reported = result;
+            report.accept(result);
+        }
+        return reported;
     }
 
     Result run(ClientResponse out, Map<String, String> headers) {
@@ -139,7 +159,7 @@ final class UpstreamCall {
         JsonNode json = parseOrNull(bytes);
         Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
         String served = json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
-        AttemptResult result = metered(usage, () -> countCompletion(json), served, upstreamNanos, null);
+        AttemptResult result = report(metered(usage, () -> countCompletion(json), served, upstreamNanos, null));
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(ResponseHeaders.COST, Long.toString(priorCostMicros + facts.costMicros(result)));
         out.send(200, contentType(response), h, withCatalogModel(json, bytes));
@@ -164,7 +184,7 @@ final class UpstreamCall {
                         : priorCostMicros + model.costMicros(u.promptTokens(), u.cachedPromptTokens(), u.completionTokens()));
         SseRelay.Outcome relayed;
         try (InputStream in = response.body()) {
-            relayed = SseRelay.relay(in, out.body(), true, adaptation);
+            relayed = SseRelay.relay(in, out.body(), true, adaptation, soFar -> report(streamed(soFar, t0)));
         } catch (SseRelay.BrokenStreamException e) {
             return broken(e, t0);
         } catch (IOException | UncheckedIOException e) {
@@ -172,10 +192,16 @@ final class UpstreamCall {
                     e instanceof IOException io ? io : new IOException(e)), null), t0);
         }
         long nanos = System.nanoTime() - t0;
-        Long ttft = relayed.firstChunkNanos() == null ? null : (relayed.firstChunkNanos() - t0) / 1_000_000;
-        AttemptResult result = metered(relayed.usage(), () -> tokenizer.count(relayed.completionText().toString()),
-                relayed.servedModel(), nanos, ttft);
+        AttemptResult result = report(streamed(relayed, t0));
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), nanos, null, null);
+    }
+
+    /** The figures of a stream that ended (or reached its {@code [DONE]}) as {@code relayed}. */
+    private AttemptResult streamed(SseRelay.Outcome relayed, long t0) {
+        long nanos = System.nanoTime() - t0;
+        Long ttft = relayed.firstChunkNanos() == null ? null : (relayed.firstChunkNanos() - t0) / 1_000_000;
+        return metered(relayed.usage(), () -> tokenizer.count(relayed.completionText().toString()),
+                relayed.servedModel(), nanos, ttft);
     }
 
     /**
@@ -188,10 +214,14 @@ final class UpstreamCall {
         SseRelay.Outcome partial = e.partial();
         long completion = partial == null ? 0 : tokenizer.count(partial.completionText().toString());
         boolean gone = e.clientGone();
-        AttemptResult result = new AttemptResult(gone ? CallStatus.CANCELLED : CallStatus.ERROR,
+        if (reported != null) {
+            // it broke after [DONE] reached the agent: the answer was complete and its figures are reported
+            return new Result(Outcome.SUCCESS, reported, true, Optional.empty(), nanos, null, null);
+        }
+        AttemptResult result = report(new AttemptResult(gone ? CallStatus.CANCELLED : CallStatus.ERROR,
                 gone ? ErrorKind.CANCELLED : ErrorKind.NETWORK, 200, promptTokens(), 0, completion, tokenizer.source(),
                 partial == null ? null : partial.servedModel(), nanos / 1_000_000,
-                partial == null || partial.firstChunkNanos() == null ? null : (partial.firstChunkNanos() - t0) / 1_000_000);
+                partial == null || partial.firstChunkNanos() == null ? null : (partial.firstChunkNanos() - t0) / 1_000_000));
         return new Result(gone ? Outcome.SUCCESS : Outcome.NETWORK_ERROR, result, true, Optional.empty(), nanos, null,
                 null);
     }
@@ -214,7 +244,7 @@ final class UpstreamCall {
             outcome = Outcome.CLIENT_ERROR;
             kind = ErrorKind.BAD_REQUEST;
         }
-        AttemptResult result = AttemptResult.failed(kind, status, nanos / 1_000_000);
+        AttemptResult result = report(AttemptResult.failed(kind, status, nanos / 1_000_000));
         return new Result(outcome, result, false, retryAfter, nanos, body, contentType(response));
     }
 
@@ -222,8 +252,8 @@ final class UpstreamCall {
                            Optional<Duration> retryAfter) {
         long nanos = System.nanoTime() - t0;
         byte[] body = OpenAiErrors.json(message, "server_error", kind.name().toLowerCase(), null);
-        return new Result(outcome, AttemptResult.failed(kind, status, nanos / 1_000_000), false, retryAfter, nanos,
-                body, "application/json");
+        return new Result(outcome, report(AttemptResult.failed(kind, status, nanos / 1_000_000)), false, retryAfter,
+                nanos, body, "application/json");
     }
 
     private static JsonNode parseOrNull(byte[] bytes) {

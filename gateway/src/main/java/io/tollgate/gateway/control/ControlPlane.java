@@ -19,6 +19,7 @@ import io.tollgate.gateway.routing.PolicyRouter;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.limits.LimitResolver;
 import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.schemas.Topics;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -68,10 +69,12 @@ public final class ControlPlane implements AutoCloseable {
     private FleetMembership fleet;
 
     /**
-     * @param kafka Kafka client settings; empty (no {@code bootstrap.servers}) = no views from topics
+     * @param kafka    Kafka client settings; empty (no {@code bootstrap.servers}) = no views from topics
+     * @param refusals what happens to a quota status or command that cannot be read (the gateway dead-letters it)
      */
     public ControlPlane(PolicySnapshot policies, LiveRouting routing, ControlSettings settings, ModelCatalog catalog,
-                        Map<String, Object> kafka, Topics topics, MeterRegistry metrics, ControlStats stats) {
+                        Map<String, Object> kafka, Topics topics, MeterRegistry metrics, ControlStats stats,
+                        CompactedView.Refusals refusals) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.stats = Objects.requireNonNull(stats, "stats");
         this.limits = new LimitResolver(policies);
@@ -85,8 +88,8 @@ public final class ControlPlane implements AutoCloseable {
                 new ComplexityScorer(), routing::settings, System::currentTimeMillis);
         this.guard = new RetryingCircuitGuard(settings.guard(), new Random(), stats);
         if (kafka.containsKey("bootstrap.servers")) {
-            quotaConsumer = new QuotaViewConsumer(kafka, topics, quotaView, metrics, Clock.systemUTC());
-            commandConsumer = new CommandConsumer(kafka, topics, commands);
+            quotaConsumer = new QuotaViewConsumer(kafka, topics, quotaView, metrics, Clock.systemUTC(), refusals);
+            commandConsumer = new CommandConsumer(kafka, topics, commands, refusals);
         }
         Gauge.builder(FleetMembership.SIZE_GAUGE, this, ControlPlane::fleetSize)
                 .description("Gateways sharing the limits: live members of the gateways' consumer group")

@@ -5,6 +5,11 @@ import io.tollgate.schemas.avro.UsageEvent;
 /** Where usage events go. {@link #publish} never blocks on Kafka and never loses an accepted event. */
 public interface EventSink extends AutoCloseable {
 
+    /**
+     * Accepts the event; returns once it would survive this process being killed (the gateway publishes a
+     * REQUEST before the upstream call and a RESPONSE before the agent's answer, so a kill loses no event of
+     * a call: at worst a REQUEST without its RESPONSE, which metering settles as abandoned).
+     */
     void publish(UsageEvent event);
 
     /**

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Usage events to {@code tollgate.usage.v1} through the on-disk {@link Spool}: the request path
- * appends (microseconds, no network), one sender thread drains the spool in order with an
+ * appends and waits for the spool's writer to put the event in its file (group commit, well under a
+ * millisecond, no network), one sender thread drains the spool in order with an
  * idempotent producer ({@code acks=all}) and commits only what Kafka acknowledged. While Kafka is
  * unreachable the spool grows; when it returns the backlog is replayed in order. When the spool
  * holds more than its bound, {@link #refusal()} tells the gateway to refuse new calls (events of
@@ -100,7 +101,9 @@ public final class KafkaEventSink implements EventSink {
             ByteBuffer encoded = event.toByteBuffer();
             byte[] value = new byte[encoded.remaining()];
             encoded.get(value);
-            spool.append(event.getApiKeyId().getBytes(StandardCharsets.UTF_8), value);
+            // returns once the event is in the spool's file: a REQUEST before the upstream call starts, a RESPONSE
+            // before the agent has its answer, so that killing the gateway loses no event of a call
+            spool.awaitWritten(spool.append(event.getApiKeyId().getBytes(StandardCharsets.UTF_8), value));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode usage event " + event.getEventId(), e);
         }

@@ -22,14 +22,15 @@ import java.util.stream.Stream;
 /**
  * A bounded, ordered, on-disk queue of records: segment files of length-prefixed frames
  * ({@code [int keyLen][key][int valueLen][value]}) plus a {@code position} file naming the first
- * record not yet acknowledged. {@link #append} only queues the frame in memory (no system call on
- * the request path: a slow write would otherwise stall every call waiting for the lock behind it);
- * one writer thread writes queued frames in order to the OS page cache, in batches, usually within
- * a millisecond. Written frames survive a process crash, not a power cut; frames queued at the
- * moment of a crash (at most the last few milliseconds' appends) are lost. A torn frame at the end
- * of the last segment is truncated on open. One consumer reads batches from the committed position
- * and commits after Kafka acknowledged them, so records leave in the order they came and none is
- * dropped.
+ * record not yet acknowledged. {@link #append} queues the frame in memory and returns its sequence
+ * number; one writer thread writes queued frames in order to the OS page cache, all that queued
+ * meanwhile in one gathering write (group commit), usually within a millisecond; {@link #awaitWritten}
+ * waits for that write. No caller makes a system call under the lock: a slow write would otherwise
+ * stall every call queued behind it. A written frame survives the process being killed (the page cache
+ * is the kernel's), not a power cut (no fsync); a frame only queued is lost with the process, so a
+ * caller that must not lose it waits for it to be written. A torn frame at the end of the last segment
+ * is truncated on open. One consumer reads batches from the committed position and commits after
+ * Kafka acknowledged them, so records leave in the order they came and none is dropped.
  */
 public final class Spool implements AutoCloseable {
 
@@ -148,10 +149,11 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Queues one record; the writer thread puts it on disk. Throws when the last write failed (the
-     * record is not queued then), so a broken disk refuses calls instead of piling up in memory.
+     * Queues one record for the writer thread and returns its sequence number (1 for the first record appended
+     * since open), for {@link #awaitWritten}. Throws when the last write failed (the record is not queued then),
+     * so a broken disk refuses calls instead of piling up in memory.
      */
-    public void append(byte[] key, byte[] value) {
+    public long append(byte[] key, byte[] value) {
         ByteBuffer frame = ByteBuffer.allocate(8 + key.length + value.length);
         frame.putInt(key.length).put(key).putInt(value.length).put(value).flip();
         lock.lock();
@@ -170,6 +172,32 @@ public final class Spool implements AutoCloseable {
             if (queued.size() == 1) {
                 queuedOrClosing.signal();
             }
+            return appendedCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns once the record {@code sequence} (and every record before it) is written to its segment file, so
+     * that it survives this process being killed. The writer writes whatever was queued meanwhile in the same
+     * write, so concurrent callers share one system call. Throws when the writer failed to write it (the record
+     * stays queued and the writer retries; the caller decides whether to go on without the guarantee).
+     */
+    public void awaitWritten(long sequence) {
+        lock.lock();
+        try {
+            while (writtenCount < sequence) {
+                if (writeFailure != null) {
+                    throw new UncheckedIOException("event spool " + dir + " could not write record " + sequence
+                            + " yet: " + writeFailure.getMessage(), writeFailure);
+                }
+                if (closing && !writerThread.isAlive()) {
+                    throw new IllegalStateException("event spool " + dir + " closed before record " + sequence
+                            + " was written");
+                }
+                written.awaitUninterruptibly();
+            }
         } finally {
             lock.unlock();
         }
@@ -185,7 +213,8 @@ public final class Spool implements AutoCloseable {
                     queuedOrClosing.awaitUninterruptibly();
                 }
                 if (queued.isEmpty()) {
-                    return; // closing and everything written
+                    written.signalAll(); // closing and everything written: nobody waits in vain
+                    return;
                 }
                 batch.addAll(queued);
                 queued.clear();

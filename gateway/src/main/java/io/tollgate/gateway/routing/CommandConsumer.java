@@ -20,12 +20,14 @@ public final class CommandConsumer implements AutoCloseable {
      * @param kafkaConfig consumer settings; needs {@code bootstrap.servers}
      * @param topics      serdes of the schema registry in use
      * @param view        the view to fill
+     * @param refusals    what happens to a record that cannot be read (the gateway dead-letters it)
      */
-    public CommandConsumer(Map<String, Object> kafkaConfig, Topics topics, CommandView view) {
+    public CommandConsumer(Map<String, Object> kafkaConfig, Topics topics, CommandView view,
+                           CompactedView.Refusals refusals) {
         Deserializer<RoutingCommand> values = topics.commands().valueSerde().deserializer();
         this.consumer = new CompactedView("gateway-command-view", kafkaConfig, Topics.COMMANDS,
                 r -> view.apply(r.key(), r.value() == null ? null : values.deserialize(r.topic(), r.value())),
-                CompactedView.Refusals.LOG_ONLY);
+                refusals);
     }
 
     public CommandConsumer start() {

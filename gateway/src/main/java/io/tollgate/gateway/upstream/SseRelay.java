@@ -73,12 +73,27 @@ public final class SseRelay {
         }
     }
 
+    /** Told what the stream held just before its {@code data: [DONE]} line goes to the agent. */
+    @FunctionalInterface
+    public interface BeforeDone {
+        void beforeDone(Outcome soFar);
+    }
+
     public static Outcome relay(InputStream upstream, OutputStream client, boolean keepText) throws IOException {
-        return relay(upstream, client, keepText, Adaptation.NONE);
+        return relay(upstream, client, keepText, Adaptation.NONE, soFar -> { });
     }
 
     public static Outcome relay(InputStream upstream, OutputStream client, boolean keepText, Adaptation adaptation)
             throws IOException {
+        return relay(upstream, client, keepText, adaptation, soFar -> { });
+    }
+
+    /**
+     * Relays the stream; {@code beforeDone} runs once, when the provider's {@code data: [DONE]} arrives and before
+     * it is written to the agent (what the agent reads as the end of a complete answer), with what the stream held.
+     */
+    public static Outcome relay(InputStream upstream, OutputStream client, boolean keepText, Adaptation adaptation,
+                                BeforeDone beforeDone) throws IOException {
         Optional<Usage> usage = Optional.empty();
         String served = null;
         StringBuilder text = new StringBuilder();
@@ -106,6 +121,9 @@ public final class SseRelay {
                 }
                 String payload = new String(line, DATA.length, line.length - DATA.length, StandardCharsets.UTF_8).trim();
                 if (payload.equals("[DONE]")) {
+                    if (!done) {
+                        beforeDone.beforeDone(new Outcome(usage, served, text, first, false));
+                    }
                     write(client, line);
                     done = true;
                     continue;

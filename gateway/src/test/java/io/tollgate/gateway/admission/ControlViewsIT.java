@@ -17,6 +17,7 @@ import io.tollgate.localstack.junit.KafkaExtension;
 import io.tollgate.localstack.junit.SharedKafka;
 import io.tollgate.policy.limits.RateLimits;
 import io.tollgate.policy.scope.Keys;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.QuotaStatus;
 import io.tollgate.schemas.avro.RoutingCommand;
@@ -62,7 +63,7 @@ class ControlViewsIT {
         Caller caller = new Caller("k-it-quota", "acme", "t", "a", "it", null);
         Topics topics = kafka.topics();
         try (QuotaViewConsumer consumer = new QuotaViewConsumer(consumerConfig(kafka), topics, view, registry,
-                Clock.systemUTC()).start();
+                Clock.systemUTC(), CompactedView.Refusals.LOG_ONLY).start();
              KafkaProducer<String, QuotaStatus> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), topics.quotaStatus().valueSerde().serializer())) {
             assertThat(consumer.awaitCaughtUp(PATIENCE)).isTrue();
@@ -104,7 +105,9 @@ class ControlViewsIT {
                 view, new ComplexityScorer(), new PolicyRouter.Settings(List.of(), Map.of(), null),
                 System::currentTimeMillis);
         PromptFeatures features = PromptFeatures.sized(100, 0);
-        try (CommandConsumer consumer = new CommandConsumer(consumerConfig(kafka), topics, view).start();
+        List<String> refusedKeys = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (CommandConsumer consumer = new CommandConsumer(consumerConfig(kafka), topics, view,
+                (record, error) -> refusedKeys.add(record.key())).start();
              KafkaProducer<String, RoutingCommand> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), topics.commands().valueSerde().serializer());
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(kafka.producerProperties(), new StringSerializer(),
@@ -120,8 +123,10 @@ class ControlViewsIT {
             applyMicros.add(sendAndAwait(producer, Commands.downgrade(ScopeType.TEAM, "research-it", "sim-small"),
                     () -> view.downgrade(caller, System.currentTimeMillis()).isPresent()));
 
-            // Then the poison is skipped, the downgrade is in force and the router serves the cheaper model
+            // Then the poison is skipped (and handed to the refusals hook), the downgrade is in force and the router
+            // serves the cheaper model
             assertThat(consumer.rejected()).isEqualTo(rejectedBefore + 1);
+            assertThat(refusedKeys).contains("team:research-it");
             assertThat(view.inForce(caller, System.currentTimeMillis())).get()
                     .extracting(RoutingCommand::getDowngradeTo).isEqualTo("sim-small");
             assertThat(router.plan(caller, "sim-large", features).candidates().get(0).model()).isEqualTo("sim-small");

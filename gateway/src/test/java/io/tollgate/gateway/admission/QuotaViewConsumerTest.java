@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.schemas.Topics;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,7 +21,8 @@ class QuotaViewConsumerTest {
     @Test
     void shouldReportStalenessInSecondsWhenRecordsApplied() {
         try (QuotaViewConsumer ignored = new QuotaViewConsumer(Map.of("bootstrap.servers", "127.0.0.1:1"),
-                Topics.forRegistry("mock://quota-view-consumer-test"), view, registry, clock)) {
+                Topics.forRegistry("mock://quota-view-consumer-test"), view, registry, clock,
+                CompactedView.Refusals.LOG_ONLY)) {
             assertThat(registry.get(QuotaViewConsumer.STALENESS_GAUGE).gauge().value()).isNaN();
 
             QuotaStatuses.of("k", "m").updatedAt(7_500).applyTo(view);
@@ -31,7 +33,8 @@ class QuotaViewConsumerTest {
 
     @Test
     void shouldRefuseSettingsWhenBootstrapServersMissing() {
-        assertThatThrownBy(() -> new QuotaViewConsumer(Map.of(), Topics.forRegistry("mock://x"), view, registry, clock))
+        assertThatThrownBy(() -> new QuotaViewConsumer(Map.of(), Topics.forRegistry("mock://x"), view, registry, clock,
+                CompactedView.Refusals.LOG_ONLY))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bootstrap.servers");
     }
 }

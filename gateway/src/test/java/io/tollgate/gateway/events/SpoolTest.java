@@ -176,4 +176,58 @@ class SpoolTest {
             assertThat(values(reopened.read(200, 0))).hasSize(100).startsWith("e0").endsWith("e99");
         }
     }
+
+    @Test
+    void shouldHaveTheRecordInItsFileWhenAwaitWrittenReturns() throws Exception {
+        // Given 8 threads appending records of one size, each waiting for its record to be written
+        int threads = 8;
+        int each = 200;
+        long frame = 8 + 1 + "value-0000".length();
+        List<String> shortfalls = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (Spool spool = new Spool(dir, 1 << 20)) {
+            List<Thread> appenders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                appenders.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < each; i++) {
+                        // When a record was appended and awaitWritten returned
+                        long sequence = spool.append(b("k"), b("value-%04d".formatted(i)));
+                        spool.awaitWritten(sequence);
+
+                        // Then its segment file already holds it and every record before it: a kill now keeps them
+                        long onDisk = segmentBytes();
+                        if (onDisk < sequence * frame) {
+                            shortfalls.add("record " + sequence + ": " + onDisk + " bytes on disk");
+                        }
+                    }
+                }));
+            }
+            for (Thread appender : appenders) {
+                appender.join();
+            }
+
+            // And a copy of the directory taken now, as a killed process leaves it, holds every record
+            Path copy = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-copy"));
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+            try (Spool afterKill = new Spool(copy, 1 << 20)) {
+                assertThat(afterKill.pendingRecords()).isEqualTo(threads * each);
+            }
+        }
+        assertThat(shortfalls).isEmpty();
+    }
+
+    private long segmentBytes() {
+        try (var files = Files.list(dir)) {
+            long total = 0;
+            for (Path file : files.filter(p -> p.toString().endsWith(".spool")).toList()) {
+                total += Files.size(file);
+            }
+            return total;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

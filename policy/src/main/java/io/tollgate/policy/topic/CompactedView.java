@@ -1,5 +1,8 @@
 package io.tollgate.policy.topic;
 
+import io.tollgate.policy.deadletter.DeadLetter;
+import io.tollgate.policy.deadletter.DeadLetterPublisher;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -54,6 +58,20 @@ public final class CompactedView implements AutoCloseable {
         Refusals LOG_ONLY = (record, error) -> { };
 
         void refused(ConsumerRecord<String, byte[]> record, Exception error);
+
+        /**
+         * Dead-letters each refused record as {@code application} refused it: reason {@code DESERIALIZATION} when it
+         * could not be decoded, {@code INVALID_RECORD} when it was decoded but makes no sense (the handler threw
+         * {@link IllegalArgumentException}: e.g. its key does not match its content), {@code PROCESSING} otherwise.
+         */
+        static Refusals deadLetters(DeadLetterPublisher publisher, String application) {
+            return (record, error) -> publisher.publish(new DeadLetter(
+                    record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(),
+                    error instanceof SerializationException ? "DESERIALIZATION"
+                            : error instanceof IllegalArgumentException ? "INVALID_RECORD" : "PROCESSING",
+                    error.getClass().getSimpleName() + ": " + error.getMessage(), application, record.topic(),
+                    record.partition(), record.offset()));
+        }
     }
 
     private final String name;
