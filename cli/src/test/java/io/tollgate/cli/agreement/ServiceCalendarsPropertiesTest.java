@@ -9,6 +9,7 @@ import io.tollgate.budget.topology.BudgetTopology;
 import io.tollgate.gateway.catalog.CatalogDefaults;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.control.ControlPlane;
+import io.tollgate.policy.topic.CompactedView;
 import io.tollgate.gateway.control.ControlSettings;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.routing.LiveRouting;
@@ -231,7 +232,7 @@ class ServiceCalendarsPropertiesTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ControlPlane gateway = new ControlPlane(snapshot, new LiveRouting(snapshot, Optional.empty()), control,
                 new ModelCatalog(List.of(), CatalogDefaults.STANDARD), Map.of(), Topics.forRegistry("mock://service-calendars"),
-                registry, new ControlStats(registry));
+                registry, new ControlStats(registry), CompactedView.Refusals.LOG_ONLY);
 
         // metering-stream: the records as the bytes of its global store
         MeteringConfig meteringConfig = MeteringConfigLoader.load(null, env);
