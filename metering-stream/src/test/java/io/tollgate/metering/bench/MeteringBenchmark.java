@@ -68,9 +68,17 @@ public final class MeteringBenchmark {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean lagPhase = args.length < 3 || !args[2].equals("no-lag"); // "no-lag": throughput only, for profiling
+        boolean lagOnly = args.length > 2 && args[2].equals("lag-only");
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
             kafka.createTopics(Topics.specs(), PARTITIONS);
             Topics topics = Topics.forRegistry(REGISTRY);
+            if (lagOnly) {
+                for (int run = 0; run < runs; run++) {
+                    lag(kafka, topics, "every-event");
+                    lag(kafka, topics, "per-commit");
+                }
+                return;
+            }
             long t0 = System.nanoTime();
             produce(kafka, topics, events);
             try (Admin admin = Admin.create(kafka.adminProperties())) {
@@ -380,12 +388,21 @@ public final class MeteringBenchmark {
                 && committed.get(e.getKey()).offset() >= e.getValue());
     }
 
+    /** The first and last of the slow events and how many, e.g. "12 from 403:1040 to 414:985". */
+    private static String summarize(List<String> slow) {
+        List<String> copy = new ArrayList<>(slow);
+        copy.sort(java.util.Comparator.comparingInt(e -> Integer.parseInt(e.substring(0, e.indexOf(':')))));
+        return copy.isEmpty() ? "none" : copy.size() + " from " + copy.getFirst() + " to " + copy.getLast();
+    }
+
     /** Produce-to-quota-status lag: one event at a time at a steady pace, each on its own key. */
     private static void lag(EmbeddedKafka kafka, Topics topics, String statusMode) throws Exception {
         String appId = "metering-bench-lag-" + UUID.randomUUID().toString().substring(0, 6);
         Path state = Files.createTempDirectory("metering-bench");
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Map<String, Integer> indexOf = new ConcurrentHashMap<>();
         List<Long> lags = Collections.synchronizedList(new ArrayList<>());
+        List<String> slow = Collections.synchronizedList(new ArrayList<>());
         Map<String, Object> consumerProps = new HashMap<>();
         consumerProps.put("bootstrap.servers", kafka.bootstrapServers());
         consumerProps.put("group.id", "lag-" + UUID.randomUUID());
@@ -417,7 +434,11 @@ public final class MeteringBenchmark {
                     for (ConsumerRecord<String, QuotaStatus> r : consumer.poll(Duration.ofMillis(50))) {
                         Long sent = sentAt.remove(r.key());
                         if (sent != null) {
-                            lags.add(System.nanoTime() - sent);
+                            long lag = System.nanoTime() - sent;
+                            lags.add(lag);
+                            if (lag > 250_000_000L) {
+                                slow.add(indexOf.get(r.key()) + ":" + lag / 1_000_000);
+                            }
                         }
                     }
                 }
@@ -428,6 +449,7 @@ public final class MeteringBenchmark {
             for (int i = 0; i < count; i++) {
                 String key = "lag-" + statusMode + "-" + i;
                 UsageEvent e = event(0, System.currentTimeMillis(), key);
+                indexOf.put(statusKey(key), i);
                 sentAt.put(statusKey(key), System.nanoTime());
                 producer.send(new ProducerRecord<>(Topics.USAGE, key, e));
                 next += 5_000_000; // 200 events/s
@@ -440,7 +462,8 @@ public final class MeteringBenchmark {
         }
         List<Long> sorted = lags.stream().sorted().collect(Collectors.toList());
         System.out.printf("LAG (status %s) produce -> quota-status (read_committed), %d of %d events seen: p50 %.1f ms,"
-                + " p99 %.1f ms, max %.1f ms%n", statusMode, sorted.size(), count, pct(sorted, 50), pct(sorted, 99), sorted.getLast() / 1e6);
+                + " p99 %.1f ms, max %.1f ms; over 250 ms (event index:ms, 5 ms apart): %s%n", statusMode, sorted.size(), count,
+                pct(sorted, 50), pct(sorted, 99), sorted.getLast() / 1e6, summarize(slow));
     }
 
     private static String statusKey(String apiKey) {
