@@ -10,6 +10,7 @@ import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.metering.query.QueryServer;
 import io.tollgate.metering.topology.DailyQuotaTopology;
+import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.UsageEvent;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -69,8 +71,8 @@ class AnswerFromCopyIT {
         String run = UUID.randomUUID().toString().substring(0, 8);
         long[] tokens = produce(kafka, run);
 
-        // a record of a transaction left open on every partition of the daily store's changelog, as an owner killed
-        // mid-transaction leaves it: the copies cannot read past it, and their lag to the log end stays above 1
+        // records of a transaction left open on every partition of the stores' changelogs, as an owner killed
+        // mid-transaction leaves them: the copies cannot read past them, and their lag to the log end stays above 1
         Map<Integer, Integer> statuses = queryThroughSurvivor(kafka, run, "1", state.resolve("open"), tokens, true);
 
         // every key is still answered, exactly: the copies hold every committed record
@@ -187,9 +189,11 @@ class AnswerFromCopyIT {
         return tokens;
     }
 
-    /** A transactional producer with one record on every partition of the daily store's changelog, not committed. */
+    /**
+     * A transactional producer with three records, not committed, on every partition of the changelogs of the stores
+     * a key's day total is read from (the rates store decides ownership and copies, the daily store holds the totals).
+     */
     private static KafkaProducer<String, byte[]> openTransaction(SharedKafka kafka, String appId) {
-        String changelog = appId + "-" + DailyQuotaTopology.DAILY_STORE + "-changelog";
         Map<String, Object> props = new HashMap<>(kafka.producerProperties());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "open-" + appId);
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
@@ -197,8 +201,15 @@ class AnswerFromCopyIT {
                 new ByteArraySerializer());
         producer.initTransactions();
         producer.beginTransaction();
-        for (PartitionInfo partition : producer.partitionsFor(changelog)) {
-            producer.send(new ProducerRecord<>(changelog, partition.partition(), "never-committed", new byte[] {1}));
+        for (String store : List.of(RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE)) {
+            String changelog = appId + "-" + store + "-changelog";
+            for (PartitionInfo partition : producer.partitionsFor(changelog)) {
+                // more records than a caught-up copy may lag by: the log end alone would call every copy behind
+                for (int i = 0; i < 3; i++) {
+                    producer.send(new ProducerRecord<>(changelog, partition.partition(), "never-committed",
+                            new byte[] {1}));
+                }
+            }
         }
         producer.flush();
         return producer;
