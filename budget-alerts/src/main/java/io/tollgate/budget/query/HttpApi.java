@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.access.RouteTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,8 +109,7 @@ public final class HttpApi implements AutoCloseable {
 
     /** Every route registered, as {@code METHOD path}: what the access walk probes. */
     public List<String> routes() {
-        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
-                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+        return RouteTable.of(app);
     }
 
     /** The bound port (useful when started on port 0). */

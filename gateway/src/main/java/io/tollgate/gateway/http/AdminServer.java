@@ -11,6 +11,7 @@ import io.tollgate.gateway.call.OpenAiErrors;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.events.EventSink;
 import io.tollgate.policy.access.AccessToken;
+import io.tollgate.policy.access.RouteTable;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -82,8 +83,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** Every route registered on this listener, as {@code METHOD path}: what the access walk probes. */
     public List<String> routes() {
-        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
-                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+        return RouteTable.of(app);
     }
 
     private void authorize(Context ctx) {

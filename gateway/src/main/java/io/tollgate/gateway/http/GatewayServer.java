@@ -15,6 +15,7 @@ import io.tollgate.gateway.call.OpenAiErrors;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.routing.Caller;
+import io.tollgate.policy.access.RouteTable;
 import io.tollgate.schemas.avro.Endpoint;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,8 +119,7 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Every route registered on this listener, as {@code METHOD path}: what the access walk probes. */
     public List<String> routes() {
-        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
-                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+        return RouteTable.of(app);
     }
 
     /** Before any route, known or not: the request must carry a valid agent key, kept for the handler. */

@@ -9,6 +9,7 @@ import io.tollgate.metering.topology.IngestTopology;
 import io.tollgate.metering.topology.ModelHealthTopology;
 import io.tollgate.metering.topology.RatesTopology;
 import io.tollgate.metering.topology.SpendTopology;
+import io.tollgate.policy.access.RouteTable;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
@@ -94,8 +95,7 @@ public final class QueryServer implements AutoCloseable {
 
     /** Every route registered, as {@code METHOD path}: what the access walk probes. */
     public List<String> routes() {
-        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
-                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+        return RouteTable.of(app);
     }
 
     /** Budgets and alerts for the dashboard; call before {@link #start}. */
