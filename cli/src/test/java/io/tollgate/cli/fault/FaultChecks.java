@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.assertj.core.api.SoftAssertions;
@@ -41,6 +42,7 @@ public final class FaultChecks {
      * completion tokens, cost), the key's daily requests and tokens, and, when {@code day} is today, the budget's spend.
      */
     public Metered.Spend awaitExact(ServiceProcess metering, String team, String day, Figures expected) {
+        AtomicReference<Metered.Spend> answered = new AtomicReference<>();
         try {
             await().atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 Metered.Spend teamSpend = Metered.teamSpend(metering, team, day);
@@ -58,11 +60,12 @@ public final class FaultChecks {
                             .contains(expected.costMicros());
                 }
                 soft.assertAll();
+                answered.set(teamSpend);
             });
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(e.getMessage() + "\nprocess output:" + stack.tails(), e);
         }
-        return Metered.teamSpend(metering, team, day);
+        return answered.get();
     }
 
     /** The provider served exactly {@code expected} for the team's model: requests (all succeeded) and tokens. */

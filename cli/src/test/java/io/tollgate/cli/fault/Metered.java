@@ -85,7 +85,20 @@ public final class Metered {
         return answer.status() == 404 ? Optional.empty() : Optional.of(ok(metering, answer));
     }
 
+    /**
+     * A 503: the service is up but cannot answer yet (a rebalance is assigning the store, or its copy is behind).
+     * An {@link AssertionError}, so an Awaitility {@code untilAsserted} asks again instead of failing at once.
+     */
+    public static final class NotAnsweringYet extends AssertionError {
+        NotAnsweringYet(String message) {
+            super(message);
+        }
+    }
+
     private static JsonNode ok(ServiceProcess service, ServiceProcess.Answer answer) {
+        if (answer.status() == 503) {
+            throw new NotAnsweringYet(service.name() + " does not answer yet (503): " + answer.body());
+        }
         if (answer.status() != 200) {
             throw new IllegalStateException(service.name() + " answered " + answer.status() + ": " + answer.body());
         }
