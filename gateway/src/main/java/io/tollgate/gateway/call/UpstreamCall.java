@@ -1,6 +1,5 @@
 package io.tollgate.gateway.call;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.events.AttemptFacts;
 import io.tollgate.gateway.events.AttemptResult;
@@ -8,6 +7,7 @@ import io.tollgate.gateway.resilience.UpstreamGuard.Outcome;
 import io.tollgate.gateway.tokens.Tokenizer;
 import io.tollgate.gateway.upstream.Provider;
 import io.tollgate.gateway.upstream.JsonSplice;
+import io.tollgate.gateway.upstream.ProviderAnswer;
 import io.tollgate.gateway.upstream.SseRelay;
 import io.tollgate.gateway.upstream.Usage;
 import io.tollgate.policy.usage.UsagePlausibility;
@@ -144,25 +144,15 @@ final class UpstreamCall {
         return body;
     }
 
-    /** The provider's answer with {@code model} = the catalog id the agent can call again. */
-    private byte[] withCatalogModel(JsonNode json, byte[] bytes) {
-        String id = facts.model().id();
-        if (json == null || !json.path("model").isTextual() || json.get("model").textValue().equals(id)) {
-            return bytes;
-        }
-        return JsonSplice.withString(bytes, 0, "model", id).orElse(bytes);
-    }
-
     private Result whole(HttpResponse<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
                          long t0) {
         long upstreamNanos = System.nanoTime() - t0;
-        JsonNode json = parseOrNull(bytes);
-        Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
-        String served = json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
-        AttemptResult result = report(metered(usage, () -> countCompletion(json), served, upstreamNanos, null));
+        ProviderAnswer answer = ProviderAnswer.read(bytes);
+        AttemptResult result = report(metered(answer.usage(), () -> countCompletion(answer), answer.servedModel(),
+                upstreamNanos, null));
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(ResponseHeaders.COST, Long.toString(priorCostMicros + facts.costMicros(result)));
-        out.send(200, contentType(response), h, withCatalogModel(json, bytes));
+        out.send(200, contentType(response), h, answer.relayedAs(facts.model().id()));
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), upstreamNanos, null, null);
     }
 
@@ -256,26 +246,8 @@ final class UpstreamCall {
                 nanos, body, "application/json");
     }
 
-    private static JsonNode parseOrNull(byte[] bytes) {
-        try {
-            return CallExecutor.JSON.readTree(bytes);
-        } catch (IOException e) {
-            return null; // passed through as received; counted as if no usage came
-        }
-    }
-
-    private int countCompletion(JsonNode json) {
-        if (json == null || endpoint == Endpoint.EMBEDDINGS) {
-            return 0;
-        }
-        int n = 0;
-        for (JsonNode choice : json.path("choices")) {
-            JsonNode content = choice.path("message").path("content");
-            if (content.isTextual()) {
-                n += tokenizer.count(content.textValue());
-            }
-        }
-        return n;
+    private int countCompletion(ProviderAnswer answer) {
+        return endpoint == Endpoint.EMBEDDINGS ? 0 : answer.completionTokens(tokenizer::count);
     }
 
     /**
