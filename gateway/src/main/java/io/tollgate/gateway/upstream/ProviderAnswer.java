@@ -1,5 +1,6 @@
 package io.tollgate.gateway.upstream;
 
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -9,50 +10,53 @@ import java.util.function.ToIntFunction;
 /**
  * A provider's whole (non-streamed) 200 answer: what metering reads from it (usage, the served
  * model, the completion text to count when no usable usage came) and the bytes relayed to the agent.
- * Bytes that are no JSON are relayed as received and read as an answer without usage.
+ * One streaming pass finds the {@code model} and {@code usage} fields; only {@code usage} becomes a
+ * tree, and the choices only when their text must be counted. Bytes that are no JSON are relayed as
+ * received and read as an answer without usage.
  */
 public final class ProviderAnswer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final byte[] bytes;
-    private final JsonNode json;
+    /** Null when the bytes are no JSON. */
+    private final JsonScan scan;
 
-    private ProviderAnswer(byte[] bytes, JsonNode json) {
+    private ProviderAnswer(byte[] bytes, JsonScan scan) {
         this.bytes = bytes;
-        this.json = json;
+        this.scan = scan;
     }
 
     public static ProviderAnswer read(byte[] bytes) {
-        JsonNode json;
-        try {
-            json = JSON.readTree(bytes);
-        } catch (IOException e) {
-            json = null;
-        }
-        return new ProviderAnswer(bytes, json);
+        return new ProviderAnswer(bytes, JsonScan.of(bytes, 0, bytes.length, null));
     }
 
     public Optional<Usage> usage() {
-        return json == null ? Optional.empty() : Usage.from(json.get("usage"));
+        return scan == null ? Optional.empty() : scan.usage();
     }
 
     /** The model the provider says served the call; null when it named none. */
     public String servedModel() {
-        return json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
+        return scan == null ? null : scan.model;
     }
 
     /** The answer as the agent gets it: {@code model} = {@code catalogId}, the name the agent can call again. */
     public byte[] relayedAs(String catalogId) {
-        if (json == null || !json.path("model").isTextual() || json.get("model").textValue().equals(catalogId)) {
+        if (scan == null || scan.modelToken != JsonToken.VALUE_STRING || scan.model.equals(catalogId)) {
             return bytes;
         }
-        return JsonSplice.withString(bytes, 0, "model", catalogId).orElse(bytes);
+        return JsonSplice.splice(bytes, scan.modelStart, scan.modelEnd, JsonSplice.quoted(catalogId));
     }
 
     /** The tokens of every choice's {@code message.content}, counted with {@code tokens}. */
     public int completionTokens(ToIntFunction<String> tokens) {
-        if (json == null) {
+        if (scan == null || !scan.isObject()) {
+            return 0;
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(bytes); // only when the provider's usage is missing or refused
+        } catch (IOException e) {
             return 0;
         }
         int n = 0;

@@ -1,8 +1,6 @@
 package io.tollgate.gateway.upstream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,8 +11,9 @@ import java.util.function.ToLongFunction;
 /**
  * Relays a server-sent-event stream from the provider to the agent event by event, flushing
  * after each, so nothing waits for the whole answer. On the way it reads what metering needs
- * from each {@code data:} line (usage, served model, delta text to count when no usage comes) and
- * keeps no text once counted. An {@link Adaptation} makes the stream what the agent asked for:
+ * from each {@code data:} line (usage, served model, delta text to count when no usage comes) in one
+ * streaming pass ({@link JsonScan}: no tree, only a usage object becomes one) and keeps no text once
+ * counted; lines go out as the bytes that came, edited in place where needed. An {@link Adaptation} makes the stream what the agent asked for:
  * the catalog id as {@code model}, the usage-only final chunk only when the agent asked for usage
  * (metering reads it either way), and the call's cost in that chunk's {@code usage}.
  */
@@ -41,9 +40,8 @@ public final class SseRelay {
     /** The extra field of a forwarded usage object: the call's cost in micro-dollars (SDKs ignore unknown fields). */
     public static final String COST_FIELD = "tollgate_cost_micros";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA_SPACE = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     private SseRelay() {
     }
@@ -119,8 +117,7 @@ public final class SseRelay {
                 if (first == null) {
                     first = System.nanoTime();
                 }
-                String payload = new String(line, DATA.length, line.length - DATA.length, StandardCharsets.UTF_8).trim();
-                if (payload.equals("[DONE]")) {
+                if (isDone(line)) {
                     if (!done) {
                         beforeDone.beforeDone(new Outcome(usage, served, text, first, false));
                     }
@@ -128,27 +125,17 @@ public final class SseRelay {
                     done = true;
                     continue;
                 }
-                JsonNode chunk;
-                try {
-                    chunk = JSON.readTree(payload);
-                } catch (IOException e) {
+                JsonScan chunk = JsonScan.of(line, DATA.length, line.length - DATA.length, keepText ? text : null);
+                if (chunk == null) {
                     write(client, line); // not ours to judge: the agent receives it as the provider sent it
                     continue;
                 }
-                if (served == null && chunk.hasNonNull("model")) {
-                    served = chunk.get("model").asText();
+                if (served == null) {
+                    served = chunk.model;
                 }
-                Optional<Usage> u = Usage.from(chunk.get("usage"));
+                Optional<Usage> u = chunk.usage();
                 if (u.isPresent()) {
                     usage = u;
-                }
-                if (keepText) {
-                    for (JsonNode choice : chunk.path("choices")) {
-                        JsonNode content = choice.path("delta").path("content");
-                        if (content.isTextual()) {
-                            text.append(content.textValue());
-                        }
-                    }
                 }
                 byte[] adapted = adapt(line, chunk, u, adaptation);
                 if (adapted == null) {
@@ -164,34 +151,51 @@ public final class SseRelay {
         return new Outcome(usage, served, text, first, done);
     }
 
-    /** The data line as the agent gets it; null to drop it. */
-    private static byte[] adapt(byte[] line, JsonNode chunk, Optional<Usage> usage, Adaptation a) {
-        JsonNode choices = chunk.path("choices");
-        boolean usageOnly = choices.isArray() && choices.isEmpty() && chunk.path("usage").isObject();
+    /** The data line as the agent gets it, edited in its bytes; null to drop it. */
+    private static byte[] adapt(byte[] line, JsonScan chunk, Optional<Usage> usage, Adaptation a) {
+        boolean usageObject = chunk.usageToken == JsonToken.START_OBJECT;
+        boolean usageOnly = chunk.choicesToken == JsonToken.START_ARRAY && chunk.choicesEmpty && usageObject;
         if (usageOnly && !a.forwardUsage()) {
             return null;
         }
-        boolean rename = a.model() != null && chunk.path("model").isTextual()
-                && !chunk.get("model").textValue().equals(a.model());
-        if (usage.isPresent() && a.forwardUsage() && a.costMicros() != null
-                && chunk instanceof ObjectNode object && chunk.get("usage") instanceof ObjectNode usageObject) {
-            // the final chunk only: small, so a tree is fine
+        boolean rename = a.model() != null && chunk.modelToken == JsonToken.VALUE_STRING
+                && !chunk.model.equals(a.model());
+        byte[] out = line;
+        if (usage.isPresent() && a.forwardUsage() && a.costMicros() != null && usageObject) {
             long cost = a.costMicros().applyAsLong(usage.get());
             if (cost >= 0) {
-                usageObject.put(COST_FIELD, cost);
+                out = JsonSplice.withLong(line, chunk.usageStart, COST_FIELD, cost).orElse(line);
             }
-            if (rename) {
-                object.put("model", a.model());
+            if (rename && out != line) {
+                // the usage object grew: find the model again in the edited bytes (the final chunk only)
+                return JsonSplice.withString(out, DATA.length, "model", a.model()).orElse(out);
             }
-            byte[] json = object.toString().getBytes(StandardCharsets.UTF_8);
-            byte[] out = java.util.Arrays.copyOf(DATA_SPACE, DATA_SPACE.length + json.length);
-            System.arraycopy(json, 0, out, DATA_SPACE.length, json.length);
-            return out;
         }
         if (rename) {
-            return JsonSplice.withString(line, DATA.length, "model", a.model()).orElse(line);
+            return JsonSplice.splice(out, chunk.modelStart, chunk.modelEnd, JsonSplice.quoted(a.model()));
         }
-        return line;
+        return out;
+    }
+
+    /** A {@code data:} line whose payload, without surrounding whitespace, is {@code [DONE]}. */
+    private static boolean isDone(byte[] line) {
+        int from = DATA.length;
+        int to = line.length;
+        while (from < to && (line[from] & 0xff) <= ' ') {
+            from++;
+        }
+        while (to > from && (line[to - 1] & 0xff) <= ' ') {
+            to--;
+        }
+        if (to - from != DONE.length) {
+            return false;
+        }
+        for (int i = 0; i < DONE.length; i++) {
+            if (line[from + i] != DONE[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void write(OutputStream client, byte[] line) throws ClientGoneException {

@@ -96,4 +96,43 @@ class SseRelayTest {
                 .endsWith("data: [DONE]\n\n");
         assertThat(outcome.servedModel()).isEqualTo("sim-large-2026");
     }
+
+    @Test
+    void shouldKeepEveryOtherByteOfTheUsageChunkWhenAddingTheCostAndNamingTheCatalogModel() throws Exception {
+        // Given a usage chunk with spacing and a number a re-serialization would rewrite, and a cost already there
+        String stream = "data: {\"id\":\"c1\", \"model\":\"up-1\",\"t\":1e2,\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":2,\"tollgate_cost_micros\":5}}\n\ndata: [DONE]\n\n";
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+
+        // When
+        SseRelay.relay(new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)), client, true,
+                new SseRelay.Adaptation("sim-large", true, u -> 120));
+
+        // Then
+        assertThat(client.toString(StandardCharsets.UTF_8)).isEqualTo("data: {\"id\":\"c1\", \"model\":\"sim-large\","
+                + "\"t\":1e2,\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":2,"
+                + "\"tollgate_cost_micros\":120}}\n\ndata: [DONE]\n\n");
+    }
+
+    @Test
+    void shouldRelayALineThatIsNoJsonAsSentAndReadNothingFromItWhenItBreaksOffMidway() throws Exception {
+        // Given a data line cut after its model and text
+        String stream = "data: {\"model\":\"up-1\",\"choices\":[{\"delta\":{\"content\":\"lost\"}}],\"usage\":{\"pro\n\n"
+                + "data: {\"model\":\"up-2\",\"choices\":[{\"delta\":{\"content\":\"a\"},\"delta\":{\"content\":\"b\"}}]}\n\n"
+                + "data:  [DONE] \n\n";
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+
+        // When
+        SseRelay.Outcome outcome = SseRelay.relay(new ByteArrayInputStream(stream.getBytes(StandardCharsets.UTF_8)),
+                client, true, new SseRelay.Adaptation("sim-large", false, u -> 1));
+
+        // Then the broken line goes out untouched, nothing of it is read, and a repeated delta counts once
+        assertThat(client.toString(StandardCharsets.UTF_8)).startsWith(
+                "data: {\"model\":\"up-1\",\"choices\":[{\"delta\":{\"content\":\"lost\"}}],\"usage\":{\"pro\n\n"
+                + "data: {\"model\":\"sim-large\",");
+        assertThat(outcome.servedModel()).isEqualTo("up-2");
+        assertThat(outcome.completionText().toString()).isEqualTo("b");
+        assertThat(outcome.usage()).isEmpty();
+        assertThat(outcome.sawDone()).isTrue();
+    }
 }
