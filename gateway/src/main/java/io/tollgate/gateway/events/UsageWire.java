@@ -4,16 +4,30 @@ import io.tollgate.schemas.avro.UsageEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.apache.avro.SchemaNormalization;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Turns a spooled usage event (Avro single-object encoding, as {@link KafkaEventSink} appends it)
- * into the record value sent to Kafka (Confluent wire format).
+ * A usage event is encoded once, on the request path, in Avro's single-object encoding (a 10-byte
+ * header naming the schema by fingerprint, then the Avro binary) and spooled so; the sender turns
+ * it into the Kafka record value (Confluent's wire format: magic byte, 4-byte schema id, the same
+ * Avro binary) by swapping the header, without decoding it. The schema id is learnt from the
+ * serializer (and so the registry) on the first event; an event spooled under another schema than
+ * this build's is decoded and encoded again, as the serializer decides.
  */
 public final class UsageWire {
 
+    private static final int SINGLE_OBJECT_HEADER = 10;
+    private static final int WIRE_HEADER = 5;
+    private static final byte[] FINGERPRINT = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+            .putLong(SchemaNormalization.parsingFingerprint64(UsageEvent.getClassSchema())).array();
+
     private final String topic;
     private final Serializer<UsageEvent> serializer;
+    /** The registry's id of this build's UsageEvent schema; -1 until the serializer gave it. */
+    private int schemaId = -1;
 
     public UsageWire(String topic, Serializer<UsageEvent> serializer) {
         this.topic = topic;
@@ -36,9 +50,55 @@ public final class UsageWire {
     public record Sendable(String eventId, byte[] value) {
     }
 
+    /** Not thread-safe: the one sender thread calls it. */
     public Sendable sendable(byte[] spooled) {
+        boolean current = ofThisSchema(spooled);
+        if (current && schemaId >= 0) {
+            byte[] value = new byte[WIRE_HEADER + spooled.length - SINGLE_OBJECT_HEADER];
+            value[0] = 0; // Confluent's magic byte
+            value[1] = (byte) (schemaId >>> 24);
+            value[2] = (byte) (schemaId >>> 16);
+            value[3] = (byte) (schemaId >>> 8);
+            value[4] = (byte) schemaId;
+            System.arraycopy(spooled, SINGLE_OBJECT_HEADER, value, WIRE_HEADER, spooled.length - SINGLE_OBJECT_HEADER);
+            return new Sendable(eventId(spooled), value);
+        }
         UsageEvent event = decode(spooled);
-        return new Sendable(event.getEventId(), serializer.serialize(topic, event));
+        byte[] value = serializer.serialize(topic, event);
+        if (current && value.length >= WIRE_HEADER && value[0] == 0) {
+            schemaId = ByteBuffer.wrap(value, 1, 4).getInt();
+        }
+        return new Sendable(event.getEventId(), value);
+    }
+
+    private static boolean ofThisSchema(byte[] spooled) {
+        if (spooled.length < SINGLE_OBJECT_HEADER || spooled[0] != (byte) 0xC3 || spooled[1] != 0x01) {
+            return false;
+        }
+        for (int i = 0; i < FINGERPRINT.length; i++) {
+            if (spooled[2 + i] != FINGERPRINT[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first field of a UsageEvent, {@code eventId}: an Avro string (zig-zag varint length, UTF-8). */
+    private static String eventId(byte[] spooled) {
+        int pos = SINGLE_OBJECT_HEADER;
+        long raw = 0;
+        int shift = 0;
+        byte b;
+        do {
+            b = spooled[pos++];
+            raw |= (long) (b & 0x7f) << shift;
+            shift += 7;
+        } while (b < 0 && shift < 64);
+        long length = (raw >>> 1) ^ -(raw & 1);
+        if (length < 0 || length > spooled.length - pos) {
+            return decode(spooled).getEventId(); // not what this build writes: let Avro say what is wrong
+        }
+        return new String(spooled, pos, (int) length, StandardCharsets.UTF_8);
     }
 
     private static UsageEvent decode(byte[] spooled) {
