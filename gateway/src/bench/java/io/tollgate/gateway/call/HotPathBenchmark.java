@@ -167,4 +167,25 @@ public class HotPathBenchmark {
     public UsageWire.Sendable spooledEventToRecord() {
         return wire.sendable(spooled);
     }
+
+    /** What each call's own virtual thread costs, to subtract from the {@code *OnVirtualThread} figures. */
+    @Benchmark
+    public void virtualThreadAlone() throws InterruptedException {
+        Thread.ofVirtual().start(() -> { }).join();
+    }
+
+    /**
+     * The non-streamed call's pieces on a fresh virtual thread, as the gateway runs each call: Jackson's buffer
+     * recycling that a long-lived benchmark thread enjoys is per thread, so here it starts afresh every call.
+     */
+    @Benchmark
+    public void callPiecesOnVirtualThread(Blackhole bh) throws InterruptedException {
+        Object[] out = new Object[3];
+        Thread.ofVirtual().start(() -> {
+            out[0] = OpenAiRequests.chat(SMALL_CHAT);
+            out[1] = ProviderAnswer.read(ANSWER).relayedAs(MODEL.id());
+            out[2] = UsageWire.spooled(UsageEvents.response(FACTS, RESULT, 1_800_000_000_000L));
+        }).join();
+        bh.consume(out);
+    }
 }

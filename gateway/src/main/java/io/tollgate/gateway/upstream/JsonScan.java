@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tollgate.gateway.json.JsonFactories;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -16,7 +17,7 @@ import java.util.Optional;
  */
 final class JsonScan {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = JsonFactories.shared();
     private static final ObjectMapper JSON = new ObjectMapper(FACTORY);
 
     private final byte[] json;
@@ -87,15 +88,88 @@ final class JsonScan {
         }
     }
 
-    /** The top-level {@code usage}, read as {@link Usage#from} reads it. */
+    /**
+     * The top-level {@code usage}, read as {@link Usage#from} reads it: by a streaming pass when every figure is a
+     * whole number or null, from a tree (which words what is wrong) when one is not.
+     */
     Optional<Usage> usage() {
         if (usageToken != JsonToken.START_OBJECT) {
             return Optional.empty();
         }
+        try (JsonParser p = FACTORY.createParser(json, usageStart, usageEnd - usageStart)) {
+            p.nextToken();
+            boolean hasPrompt = false;
+            long prompt = 0;
+            long completion = 0;
+            long cached = 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "prompt_tokens" -> {
+                        hasPrompt = true;
+                        prompt = figure(p, value);
+                    }
+                    case "completion_tokens" -> completion = figure(p, value);
+                    case "prompt_tokens_details" -> cached = cachedTokens(p, value);
+                    default -> p.skipChildren();
+                }
+            }
+            return hasPrompt ? Optional.of(new Usage(prompt, completion, cached)) : Optional.empty();
+        } catch (NotAWholeNumber e) {
+            return usageFromTree();
+        } catch (IOException e) {
+            return Optional.empty(); // cannot happen: the scan read these bytes as an object
+        }
+    }
+
+    private Optional<Usage> usageFromTree() {
         try {
             return Usage.from(JSON.readTree(json, usageStart, usageEnd - usageStart));
         } catch (IOException e) {
-            return Optional.empty(); // cannot happen: the scan read these bytes as an object
+            return Optional.empty();
+        }
+    }
+
+    /** {@code cached_tokens} of {@code prompt_tokens_details}; 0 when it is no object or has none. */
+    private static long cachedTokens(JsonParser p, JsonToken value) throws IOException {
+        long cached = 0;
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return 0;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            boolean isCached = "cached_tokens".equals(p.currentName());
+            JsonToken v = p.nextToken();
+            if (isCached) {
+                cached = figure(p, v);
+            } else {
+                p.skipChildren();
+            }
+        }
+        return cached;
+    }
+
+    /** As {@link Usage#from} reads a figure: null is 0, one beyond a long is the bound on its side. */
+    private static long figure(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return 0;
+        }
+        if (value != JsonToken.VALUE_NUMBER_INT) {
+            throw NotAWholeNumber.INSTANCE;
+        }
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            return p.getBigIntegerValue().signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return p.getLongValue();
+    }
+
+    /** A figure that is not a whole number: {@link Usage#from} words the problem from the tree. */
+    private static final class NotAWholeNumber extends RuntimeException {
+        static final NotAWholeNumber INSTANCE = new NotAWholeNumber();
+
+        private NotAWholeNumber() {
+            super("a usage figure is not a whole number", null, false, false);
         }
     }
 

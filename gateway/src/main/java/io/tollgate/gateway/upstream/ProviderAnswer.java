@@ -3,6 +3,7 @@ package io.tollgate.gateway.upstream;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tollgate.gateway.json.JsonFactories;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
@@ -16,7 +17,7 @@ import java.util.function.ToIntFunction;
  */
 public final class ProviderAnswer {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactories.shared());
 
     private final byte[] bytes;
     /** Null when the bytes are no JSON. */
