@@ -24,7 +24,7 @@ final class JsonScan {
     /** The first token of the root value; null for no value at all. */
     JsonToken root;
     JsonToken modelToken;
-    /** The top-level model as a tree's {@code asText} reads it; null when absent or null. */
+    /** The top-level model as a tree's {@code asText} reads it; null when absent, null, or not asked for. */
     String model;
     int modelStart;
     int modelEnd;
@@ -39,10 +39,11 @@ final class JsonScan {
     }
 
     /**
-     * Scans the value in {@code json[offset, offset + length)}; with {@code deltaText} non-null, each choice's
-     * {@code delta.content} is appended to it. Null, and {@code deltaText} as it was, when the bytes are no JSON.
+     * Scans the value in {@code json[offset, offset + length)}; with {@code modelText}, {@link #model} is read;
+     * with {@code deltaText} non-null, each choice's {@code delta.content} is appended to it. Null, and
+     * {@code deltaText} as it was, when the bytes are no JSON.
      */
-    static JsonScan of(byte[] json, int offset, int length, StringBuilder deltaText) {
+    static JsonScan of(byte[] json, int offset, int length, boolean modelText, StringBuilder deltaText) {
         JsonScan scan = new JsonScan(json);
         int mark = deltaText == null ? 0 : deltaText.length();
         try (JsonParser p = FACTORY.createParser(json, offset, length)) {
@@ -54,19 +55,19 @@ final class JsonScan {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                int start = offset + (int) p.currentTokenLocation().getByteOffset();
                 switch (name) {
                     case "model" -> {
                         scan.modelToken = value;
-                        scan.model = value == JsonToken.VALUE_NULL ? null : value.isScalarValue() ? p.getText() : "";
+                        scan.modelStart = offset + (int) p.currentTokenLocation().getByteOffset();
+                        scan.model = !modelText || value == JsonToken.VALUE_NULL ? null
+                                : value.isScalarValue() ? p.getText() : "";
                         skip(p, value);
-                        scan.modelStart = start;
                         scan.modelEnd = offset + (int) p.currentLocation().getByteOffset();
                     }
                     case "usage" -> {
                         scan.usageToken = value;
+                        scan.usageStart = offset + (int) p.currentTokenLocation().getByteOffset();
                         skip(p, value);
-                        scan.usageStart = start;
                         scan.usageEnd = offset + (int) p.currentLocation().getByteOffset();
                     }
                     case "choices" -> {
@@ -171,6 +172,12 @@ final class JsonScan {
         private NotAWholeNumber() {
             super("a usage figure is not a whole number", null, false, false);
         }
+    }
+
+    /** Whether the top-level model is a string written exactly as {@code quoted} (a JSON string with its quotes). */
+    boolean modelWrittenAs(byte[] quoted) {
+        return modelToken == JsonToken.VALUE_STRING
+                && java.util.Arrays.equals(json, modelStart, modelEnd, quoted, 0, quoted.length);
     }
 
     boolean isObject() {

@@ -29,7 +29,7 @@ public final class ProviderAnswer {
     }
 
     public static ProviderAnswer read(byte[] bytes) {
-        return new ProviderAnswer(bytes, JsonScan.of(bytes, 0, bytes.length, null));
+        return new ProviderAnswer(bytes, JsonScan.of(bytes, 0, bytes.length, true, null));
     }
 
     public Optional<Usage> usage() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -134,5 +135,44 @@ class SseRelayTest {
         assertThat(outcome.completionText().toString()).isEqualTo("b");
         assertThat(outcome.usage()).isEmpty();
         assertThat(outcome.sawDone()).isTrue();
+    }
+
+    @Test
+    void shouldRelayTheSameLinesWhenTheProviderSendsThemInPiecesThatSplitLinesAndLineEnds() throws Exception {
+        // Given the stream with CRLF line ends, once whole and once a few bytes per read
+        byte[] crlf = STREAM.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+        InputStream trickle = new InputStream() {
+            private int pos;
+            private int step;
+
+            @Override
+            public int read() {
+                return pos < crlf.length ? crlf[pos++] & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (pos == crlf.length) {
+                    return -1;
+                }
+                int n = Math.min(Math.min(len, 1 + step++ % 7), crlf.length - pos);
+                System.arraycopy(crlf, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        ByteArrayOutputStream pieces = new ByteArrayOutputStream();
+        SseRelay.Adaptation adaptation = new SseRelay.Adaptation("sim-large", false, u -> 1);
+
+        // When
+        SseRelay.relay(new ByteArrayInputStream(crlf), whole, true, adaptation);
+        SseRelay.Outcome outcome = SseRelay.relay(trickle, pieces, true, adaptation);
+
+        // Then
+        assertThat(pieces.toString(StandardCharsets.UTF_8)).isEqualTo(whole.toString(StandardCharsets.UTF_8))
+                .startsWith("data: {\"id\":\"c1\",\"model\":\"sim-large\",").endsWith("data: [DONE]\n\n");
+        assertThat(outcome.completionText().toString()).isEqualTo("Hello");
+        assertThat(outcome.usage()).contains(new Usage(12, 2, 4));
     }
 }
