@@ -18,7 +18,6 @@ import io.tollgate.schemas.avro.TokenSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -96,15 +95,15 @@ final class UpstreamCall {
         String path = endpoint == Endpoint.EMBEDDINGS ? "/embeddings" : "/chat/completions";
         try {
             if (request.stream()) {
-                HttpResponse<InputStream> response = provider.post(path, body());
-                int status = response.statusCode();
+                Provider.Answer<InputStream> response = provider.post(path, body());
+                int status = response.status();
                 if (status != 200) {
                     return upstreamError(response, readAll(response.body()), status, t0);
                 }
                 return stream(response, out, headers, t0);
             }
-            HttpResponse<byte[]> response = provider.post(path, body(), HttpResponse.BodyHandlers.ofByteArray());
-            int status = response.statusCode();
+            Provider.Answer<byte[]> response = provider.postForWhole(path, body());
+            int status = response.status();
             if (status != 200) {
                 return upstreamError(response, response.body(), status, t0);
             }
@@ -144,7 +143,7 @@ final class UpstreamCall {
         return body;
     }
 
-    private Result whole(HttpResponse<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
+    private Result whole(Provider.Answer<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
                          long t0) {
         long upstreamNanos = System.nanoTime() - t0;
         ProviderAnswer answer = ProviderAnswer.read(bytes);
@@ -160,7 +159,7 @@ final class UpstreamCall {
         return facts.reservedPromptTokens();
     }
 
-    private Result stream(HttpResponse<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
+    private Result stream(Provider.Answer<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put("Cache-Control", "no-cache");
         // the cost is known only once the provider's usage arrives: the reservation until then
@@ -216,9 +215,9 @@ final class UpstreamCall {
                 null);
     }
 
-    private Result upstreamError(HttpResponse<?> response, byte[] body, int status, long t0) {
+    private Result upstreamError(Provider.Answer<?> response, byte[] body, int status, long t0) {
         long nanos = System.nanoTime() - t0;
-        Optional<Duration> retryAfter = response.headers().firstValue("Retry-After").flatMap(UpstreamCall::seconds);
+        Optional<Duration> retryAfter = response.header("Retry-After").flatMap(UpstreamCall::seconds);
         Outcome outcome;
         ErrorKind kind;
         if (status == 429) {
@@ -286,8 +285,8 @@ final class UpstreamCall {
                 nanos / 1_000_000, ttft, usageNote);
     }
 
-    private static String contentType(HttpResponse<?> response) {
-        return response.headers().firstValue("Content-Type").orElse("application/json");
+    private static String contentType(Provider.Answer<?> response) {
+        return response.header("Content-Type").orElse("application/json");
     }
 
     private static Optional<Duration> seconds(String value) {
