@@ -37,8 +37,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * a 20-message conversation); reading a provider's whole answer (usage, served model) and producing what is
  * relayed (the catalog id as {@code model}); relaying a 20-chunk SSE stream with a final usage chunk (with and
  * without the agent asking for that chunk); building a RESPONSE usage event and encoding it for the spool;
- * turning a spooled event into the Kafka record value. Not part of {@code mvn verify}; compiled and run as
- * docs/benchmarks-history.md, "Admission cost per call (JMH)", shows ({@code HotPathBenchmark}).
+ * turning a spooled event into the Kafka record value; and the non-streamed pieces on a fresh virtual thread,
+ * as the gateway runs each call, against a bare virtual thread. Not part of {@code mvn verify}; compiled and run
+ * as docs/benchmarks-history.md, "Gateway hot path: cost per call (issue 14)", shows.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.util.RecyclerPool;
 public final class JsonFactories {
 
     private static final RecyclerPool<BufferRecycler> BUFFERS = JsonRecyclerPools.newConcurrentDequePool();
+    private static final JsonFactory SHARED = builder().build();
 
     private JsonFactories() {
     }
@@ -27,6 +28,4 @@ public final class JsonFactories {
     public static JsonFactory shared() {
         return SHARED;
     }
-
-    private static final JsonFactory SHARED = builder().build();
 }

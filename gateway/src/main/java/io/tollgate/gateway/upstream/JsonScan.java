@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.json.JsonFactories;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -177,7 +178,7 @@ final class JsonScan {
     /** Whether the top-level model is a string written exactly as {@code quoted} (a JSON string with its quotes). */
     boolean modelWrittenAs(byte[] quoted) {
         return modelToken == JsonToken.VALUE_STRING
-                && java.util.Arrays.equals(json, modelStart, modelEnd, quoted, 0, quoted.length);
+                && Arrays.equals(json, modelStart, modelEnd, quoted, 0, quoted.length);
     }
 
     boolean isObject() {
