@@ -1,12 +1,17 @@
 package io.tollgate.gateway.events;
 
 import io.tollgate.schemas.avro.UsageEvent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
@@ -24,6 +29,9 @@ public final class UsageWire {
     private static final byte[] FINGERPRINT = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
             .putLong(SchemaNormalization.parsingFingerprint64(UsageEvent.getClassSchema())).array();
 
+    /** Stateless once built, so shared by every thread. */
+    private static final DatumWriter<UsageEvent> WRITER = new SpecificDatumWriter<>(UsageEvent.class);
+
     private final String topic;
     private final Serializer<UsageEvent> serializer;
     /** The registry's id of this build's UsageEvent schema; -1 until the serializer gave it. */
@@ -34,16 +42,24 @@ public final class UsageWire {
         this.serializer = serializer;
     }
 
-    /** The spooled form of {@code event}, written once on the request path. */
+    /**
+     * The spooled form of {@code event}, written once on the request path: the bytes of
+     * {@code event.toByteBuffer()}, encoded here without the per-thread buffers that encoder keeps (every call
+     * runs on a virtual thread of its own, so they would be allocated afresh for each event).
+     */
     public static byte[] spooled(UsageEvent event) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        out.write(0xC3);
+        out.write(0x01);
+        out.writeBytes(FINGERPRINT);
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
-            ByteBuffer encoded = event.toByteBuffer();
-            byte[] value = new byte[encoded.remaining()];
-            encoded.get(value);
-            return value;
+            WRITER.write(event, encoder);
+            encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode usage event " + event.getEventId(), e);
         }
+        return out.toByteArray();
     }
 
     /** A spooled event as sent: its id (to tell who waits for it) and the Kafka record value. */

@@ -24,7 +24,7 @@ class UsageWireTest {
     }
 
     @Test
-    void shouldSendTheSpooledBytesUnderTheRegistrysSchemaIdWhenTheEventIsOfThisBuildsSchema() {
+    void shouldSendTheSpooledBytesUnderTheRegistrysSchemaIdWhenTheEventIsOfThisBuildsSchema() throws Exception {
         // Given events spooled as the request path spools them, one with an id longer than 63 bytes (a 2-byte length)
         List<UsageEvent> events = List.of(
                 UsageEvents.request(facts("call-1", "k-1"), 1_800_000_000_000L),
@@ -36,7 +36,14 @@ class UsageWireTest {
 
         for (UsageEvent event : events) {
             // When
-            UsageWire.Sendable sent = wire.sendable(UsageWire.spooled(event));
+            byte[] spooled = UsageWire.spooled(event);
+            UsageWire.Sendable sent = wire.sendable(spooled);
+
+            // Then the spooled bytes are Avro's single-object encoding of the event
+            java.nio.ByteBuffer avro = event.toByteBuffer();
+            byte[] expected = new byte[avro.remaining()];
+            avro.get(expected);
+            assertThat(spooled).isEqualTo(expected);
 
             // Then the value is what the serializer writes, and reads back as the event
             assertThat(sent.value()).isEqualTo(serde.serializer().serialize("tollgate.usage.v1", event));
