@@ -77,6 +77,7 @@ public final class GatewayApplication implements AutoCloseable {
     private final PolicySnapshot policies = new PolicySnapshot();
     private final LiveRouting routing;
     private final ProviderDrift providers;
+    private final Providers upstreams;
     private PolicyView policyView;
     private DeadLetterPublisher deadLetters;
 
@@ -141,7 +142,8 @@ public final class GatewayApplication implements AutoCloseable {
         Router router = b.router != null ? b.router : control.router();
         Admission admission = b.admission != null ? b.admission : control.admission();
         UpstreamGuard guard = b.guard != null ? b.guard : control.guard();
-        CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), Providers.fromConfig(policy.providers()),
+        this.upstreams = Providers.fromConfig(policy.providers());
+        CallExecutor executor = new CallExecutor(catalog, new Tokenizers(), upstreams,
                 router, admission, guard, events, callMetrics, config.gatewayId(), routing::maxWait,
                 routing::autoWait, stats, () -> QuotaWarning.of(policies, controlSettings.quotaWarning()));
         UsageEndpoint.Source usage = control == null ? UsageEndpoint.Source.none()
@@ -278,6 +280,7 @@ public final class GatewayApplication implements AutoCloseable {
     public void close() {
         admin.ready(false);
         server.close();
+        upstreams.close();
         admin.close();
         if (control != null) {
             control.close();

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.gateway.admission.Admission;
 import io.tollgate.gateway.admission.AdmissionDecision;
-import io.tollgate.policy.limits.LimitKind;
-import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.gateway.auth.KeyRecord;
 import io.tollgate.gateway.catalog.ModelCatalog;
 import io.tollgate.gateway.catalog.ResolvedModel;
@@ -13,6 +11,7 @@ import io.tollgate.gateway.events.AttemptFacts;
 import io.tollgate.gateway.events.AttemptResult;
 import io.tollgate.gateway.events.EventSink;
 import io.tollgate.gateway.events.UsageEvents;
+import io.tollgate.gateway.json.JsonFactories;
 import io.tollgate.gateway.resilience.ControlStats;
 import io.tollgate.gateway.resilience.UpstreamGuard;
 import io.tollgate.gateway.routing.Caller;
@@ -24,6 +23,8 @@ import io.tollgate.gateway.tokens.Tokenizer;
 import io.tollgate.gateway.tokens.Tokenizers;
 import io.tollgate.gateway.upstream.Provider;
 import io.tollgate.gateway.upstream.Providers;
+import io.tollgate.policy.limits.LimitKind;
+import io.tollgate.policy.limits.QuotaWarning;
 import io.tollgate.schemas.avro.Endpoint;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ import java.util.Optional;
  */
 public final class CallExecutor {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactories.shared());
 
     private final ModelCatalog catalog;
     private final Tokenizers tokenizers;

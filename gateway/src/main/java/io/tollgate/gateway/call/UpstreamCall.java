@@ -1,6 +1,5 @@
 package io.tollgate.gateway.call;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.events.AttemptFacts;
 import io.tollgate.gateway.events.AttemptResult;
@@ -8,6 +7,7 @@ import io.tollgate.gateway.resilience.UpstreamGuard.Outcome;
 import io.tollgate.gateway.tokens.Tokenizer;
 import io.tollgate.gateway.upstream.Provider;
 import io.tollgate.gateway.upstream.JsonSplice;
+import io.tollgate.gateway.upstream.ProviderAnswer;
 import io.tollgate.gateway.upstream.SseRelay;
 import io.tollgate.gateway.upstream.Usage;
 import io.tollgate.policy.usage.UsagePlausibility;
@@ -18,7 +18,6 @@ import io.tollgate.schemas.avro.TokenSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -96,15 +95,15 @@ final class UpstreamCall {
         String path = endpoint == Endpoint.EMBEDDINGS ? "/embeddings" : "/chat/completions";
         try {
             if (request.stream()) {
-                HttpResponse<InputStream> response = provider.post(path, body());
-                int status = response.statusCode();
+                Provider.Answer<InputStream> response = provider.post(path, body());
+                int status = response.status();
                 if (status != 200) {
                     return upstreamError(response, readAll(response.body()), status, t0);
                 }
                 return stream(response, out, headers, t0);
             }
-            HttpResponse<byte[]> response = provider.post(path, body(), HttpResponse.BodyHandlers.ofByteArray());
-            int status = response.statusCode();
+            Provider.Answer<byte[]> response = provider.postForWhole(path, body());
+            int status = response.status();
             if (status != 200) {
                 return upstreamError(response, response.body(), status, t0);
             }
@@ -144,25 +143,15 @@ final class UpstreamCall {
         return body;
     }
 
-    /** The provider's answer with {@code model} = the catalog id the agent can call again. */
-    private byte[] withCatalogModel(JsonNode json, byte[] bytes) {
-        String id = facts.model().id();
-        if (json == null || !json.path("model").isTextual() || json.get("model").textValue().equals(id)) {
-            return bytes;
-        }
-        return JsonSplice.withString(bytes, 0, "model", id).orElse(bytes);
-    }
-
-    private Result whole(HttpResponse<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
+    private Result whole(Provider.Answer<?> response, byte[] bytes, ClientResponse out, Map<String, String> headers,
                          long t0) {
         long upstreamNanos = System.nanoTime() - t0;
-        JsonNode json = parseOrNull(bytes);
-        Optional<Usage> usage = json == null ? Optional.empty() : Usage.from(json.get("usage"));
-        String served = json != null && json.hasNonNull("model") ? json.get("model").asText() : null;
-        AttemptResult result = report(metered(usage, () -> countCompletion(json), served, upstreamNanos, null));
+        ProviderAnswer answer = ProviderAnswer.read(bytes);
+        AttemptResult result = report(metered(answer.usage(), () -> countCompletion(answer), answer.servedModel(),
+                upstreamNanos, null));
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(ResponseHeaders.COST, Long.toString(priorCostMicros + facts.costMicros(result)));
-        out.send(200, contentType(response), h, withCatalogModel(json, bytes));
+        out.send(200, contentType(response), h, answer.relayedAs(facts.model().id()));
         return new Result(Outcome.SUCCESS, result, true, Optional.empty(), upstreamNanos, null, null);
     }
 
@@ -170,7 +159,7 @@ final class UpstreamCall {
         return facts.reservedPromptTokens();
     }
 
-    private Result stream(HttpResponse<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
+    private Result stream(Provider.Answer<InputStream> response, ClientResponse out, Map<String, String> headers, long t0) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put("Cache-Control", "no-cache");
         // the cost is known only once the provider's usage arrives: the reservation until then
@@ -226,9 +215,9 @@ final class UpstreamCall {
                 null);
     }
 
-    private Result upstreamError(HttpResponse<?> response, byte[] body, int status, long t0) {
+    private Result upstreamError(Provider.Answer<?> response, byte[] body, int status, long t0) {
         long nanos = System.nanoTime() - t0;
-        Optional<Duration> retryAfter = response.headers().firstValue("Retry-After").flatMap(UpstreamCall::seconds);
+        Optional<Duration> retryAfter = response.header("Retry-After").flatMap(UpstreamCall::seconds);
         Outcome outcome;
         ErrorKind kind;
         if (status == 429) {
@@ -256,26 +245,8 @@ final class UpstreamCall {
                 nanos, body, "application/json");
     }
 
-    private static JsonNode parseOrNull(byte[] bytes) {
-        try {
-            return CallExecutor.JSON.readTree(bytes);
-        } catch (IOException e) {
-            return null; // passed through as received; counted as if no usage came
-        }
-    }
-
-    private int countCompletion(JsonNode json) {
-        if (json == null || endpoint == Endpoint.EMBEDDINGS) {
-            return 0;
-        }
-        int n = 0;
-        for (JsonNode choice : json.path("choices")) {
-            JsonNode content = choice.path("message").path("content");
-            if (content.isTextual()) {
-                n += tokenizer.count(content.textValue());
-            }
-        }
-        return n;
+    private int countCompletion(ProviderAnswer answer) {
+        return endpoint == Endpoint.EMBEDDINGS ? 0 : answer.completionTokens(tokenizer::count);
     }
 
     /**
@@ -314,8 +285,8 @@ final class UpstreamCall {
                 nanos / 1_000_000, ttft, usageNote);
     }
 
-    private static String contentType(HttpResponse<?> response) {
-        return response.headers().firstValue("Content-Type").orElse("application/json");
+    private static String contentType(Provider.Answer<?> response) {
+        return response.header("Content-Type").orElse("application/json");
     }
 
     private static Optional<Duration> seconds(String value) {

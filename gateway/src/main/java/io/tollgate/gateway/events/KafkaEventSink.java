@@ -2,9 +2,6 @@ package io.tollgate.gateway.events;
 
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.UsageEvent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +15,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +39,8 @@ public final class KafkaEventSink implements EventSink {
     private final long maxBytes;
     private final String topic;
     private final String bootstrap;
-    private final Producer<String, UsageEvent> producer;
+    private final UsageWire wire;
+    private final Producer<String, byte[]> producer;
     private final Thread sender;
     /** Who waits to hear where an event was written, by event id; at most {@link #MAX_OBSERVED}. */
     private final Map<String, WriteObserver> observers = new ConcurrentHashMap<>();
@@ -60,8 +58,8 @@ public final class KafkaEventSink implements EventSink {
         // what "nothing admitted is lost" rests on: not negotiable through KAFKA_* variables
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        Serializer<UsageEvent> valueSerializer = usage.valueSerde().serializer();
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), valueSerializer);
+        this.wire = new UsageWire(topic, usage.valueSerde().serializer());
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         this.sender = Thread.ofPlatform().daemon().name("tollgate-event-sender").start(this::drain);
     }
 
@@ -97,16 +95,9 @@ public final class KafkaEventSink implements EventSink {
     }
 
     private void append(UsageEvent event) {
-        try {
-            ByteBuffer encoded = event.toByteBuffer();
-            byte[] value = new byte[encoded.remaining()];
-            encoded.get(value);
-            // returns once the event is in the spool's file: a REQUEST before the upstream call starts, a RESPONSE
-            // before the agent has its answer, so that killing the gateway loses no event of a call
-            spool.awaitWritten(spool.append(event.getApiKeyId().getBytes(StandardCharsets.UTF_8), value));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode usage event " + event.getEventId(), e);
-        }
+        // returns once the event is in the spool's file: a REQUEST before the upstream call starts, a RESPONSE
+        // before the agent has its answer, so that killing the gateway loses no event of a call
+        spool.awaitWritten(spool.append(event.getApiKeyId().getBytes(StandardCharsets.UTF_8), UsageWire.spooled(event)));
     }
 
     @Override
@@ -164,9 +155,10 @@ public final class KafkaEventSink implements EventSink {
         List<Future<RecordMetadata>> acks = new ArrayList<>(batch.entries().size());
         List<String> ids = new ArrayList<>(batch.entries().size());
         for (Spool.Entry entry : batch.entries()) {
-            UsageEvent event = UsageEvent.fromByteBuffer(ByteBuffer.wrap(entry.value()));
-            acks.add(producer.send(new ProducerRecord<>(topic, new String(entry.key(), StandardCharsets.UTF_8), event)));
-            ids.add(event.getEventId());
+            UsageWire.Sendable sendable = wire.sendable(entry.value());
+            acks.add(producer.send(new ProducerRecord<>(topic, new String(entry.key(), StandardCharsets.UTF_8),
+                    sendable.value())));
+            ids.add(sendable.eventId());
         }
         for (Future<RecordMetadata> ack : acks) {
             ack.get();

@@ -1,6 +1,5 @@
 package io.tollgate.gateway.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.gateway.call.ChatRequest;
 import io.tollgate.gateway.call.GatewayError;
+import io.tollgate.gateway.json.JsonFactories;
 import java.io.IOException;
 
 /**
@@ -26,7 +26,7 @@ public final class OpenAiRequests {
     private static final int MAX_EMBEDDING_INPUTS = 2048;
 
     /** A field given twice would be read one way here and maybe another way by the provider: refused. */
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactories.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build());

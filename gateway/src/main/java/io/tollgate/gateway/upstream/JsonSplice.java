@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.tollgate.gateway.json.JsonFactories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -19,7 +20,7 @@ import java.util.Set;
  */
 public final class JsonSplice {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = JsonFactories.shared();
     private static final byte[] INCLUDE_USAGE = "\"include_usage\":true".getBytes(StandardCharsets.US_ASCII);
 
     private JsonSplice() {
@@ -48,6 +49,25 @@ public final class JsonSplice {
             return Optional.empty();
         }
         return Optional.of(splice(json, span.start(), span.end(), quoted(value)));
+    }
+
+    /**
+     * {@code json} with the top-level field {@code field} of the object starting at {@code offset} set to the
+     * number {@code value}: replaced where it is, added at the end where it is not; empty when the bytes there
+     * are no JSON object.
+     */
+    public static Optional<byte[]> withLong(byte[] json, int offset, String field, long value) {
+        Scan scan = scan(json, offset, json.length - offset, Set.of(field));
+        if (scan == null) {
+            return Optional.empty();
+        }
+        Span span = scan.fields().get(field);
+        if (span != null) {
+            return Optional.of(splice(json, span.start(), span.end(), Long.toString(value).getBytes(StandardCharsets.US_ASCII)));
+        }
+        byte[] insert = ((scan.fieldCount() > 0 ? "," : "") + new String(quoted(field), StandardCharsets.UTF_8) + ":" + value)
+                .getBytes(StandardCharsets.UTF_8);
+        return Optional.of(splice(json, scan.closingBrace(), scan.closingBrace(), insert));
     }
 
     /**
@@ -118,7 +138,7 @@ public final class JsonSplice {
         }
     }
 
-    private static byte[] quoted(String value) {
+    static byte[] quoted(String value) {
         byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
         byte[] out = new byte[escaped.length + 2];
         out[0] = '"';
@@ -127,7 +147,7 @@ public final class JsonSplice {
         return out;
     }
 
-    private static byte[] splice(byte[] json, int start, int end, byte[] replacement) {
+    static byte[] splice(byte[] json, int start, int end, byte[] replacement) {
         byte[] out = new byte[json.length - (end - start) + replacement.length];
         System.arraycopy(json, 0, out, 0, start);
         System.arraycopy(replacement, 0, out, start, replacement.length);

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The configured upstreams by name. */
-public final class Providers {
+/** The configured upstreams by name; closing them stops their HTTP clients. */
+public final class Providers implements AutoCloseable {
 
     private final Map<String, Provider> byName = new LinkedHashMap<>();
 
@@ -31,5 +31,10 @@ public final class Providers {
 
     public Collection<Provider> all() {
         return byName.values();
+    }
+
+    @Override
+    public void close() {
+        byName.values().forEach(Provider::close);
     }
 }

@@ -1,20 +1,20 @@
 package io.tollgate.gateway.upstream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
  * Relays a server-sent-event stream from the provider to the agent event by event, flushing
  * after each, so nothing waits for the whole answer. On the way it reads what metering needs
- * from each {@code data:} line (usage, served model, delta text to count when no usage comes) and
- * keeps no text once counted. An {@link Adaptation} makes the stream what the agent asked for:
+ * from each {@code data:} line (usage, served model, delta text to count when no usage comes) in one
+ * streaming pass ({@link JsonScan}: no tree, only a usage object becomes one) and keeps no text once
+ * counted; lines go out as the bytes that came, edited in place where needed. An {@link Adaptation} makes the stream what the agent asked for:
  * the catalog id as {@code model}, the usage-only final chunk only when the agent asked for usage
  * (metering reads it either way), and the call's cost in that chunk's {@code usage}.
  */
@@ -41,9 +41,8 @@ public final class SseRelay {
     /** The extra field of a forwarded usage object: the call's cost in micro-dollars (SDKs ignore unknown fields). */
     public static final String COST_FIELD = "tollgate_cost_micros";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA_SPACE = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     private SseRelay() {
     }
@@ -100,61 +99,51 @@ public final class SseRelay {
         Long first = null;
         boolean done = false;
         boolean dropBlank = false; // the blank line ending a dropped event goes too
+        byte[] catalogModel = adaptation.model() == null ? null : JsonSplice.quoted(adaptation.model());
         LineReader lines = new LineReader(upstream);
-        byte[] line;
         try {
-            while ((line = lines.next()) != null) {
-                if (line.length == 0) {
+            while (lines.next()) {
+                byte[] b = lines.bytes;
+                int off = lines.start;
+                int n = lines.length;
+                if (n == 0) {
                     if (!dropBlank) {
-                        write(client, line);
+                        write(client, b, off, n);
                     }
                     dropBlank = false;
                     flush(client);
                     continue;
                 }
-                if (!startsWith(line, DATA)) {
-                    write(client, line);
+                if (!startsWithData(b, off, n)) {
+                    write(client, b, off, n);
                     continue;
                 }
                 if (first == null) {
                     first = System.nanoTime();
                 }
-                String payload = new String(line, DATA.length, line.length - DATA.length, StandardCharsets.UTF_8).trim();
-                if (payload.equals("[DONE]")) {
+                if (isDone(b, off, n)) {
                     if (!done) {
                         beforeDone.beforeDone(new Outcome(usage, served, text, first, false));
                     }
-                    write(client, line);
+                    write(client, b, off, n);
                     done = true;
                     continue;
                 }
-                JsonNode chunk;
-                try {
-                    chunk = JSON.readTree(payload);
-                } catch (IOException e) {
-                    write(client, line); // not ours to judge: the agent receives it as the provider sent it
+                JsonScan chunk = JsonScan.of(b, off + DATA.length, n - DATA.length, served == null,
+                        keepText ? text : null);
+                if (chunk == null) {
+                    write(client, b, off, n); // not ours to judge: the agent receives it as the provider sent it
                     continue;
                 }
-                if (served == null && chunk.hasNonNull("model")) {
-                    served = chunk.get("model").asText();
+                if (served == null) {
+                    served = chunk.model;
                 }
-                Optional<Usage> u = Usage.from(chunk.get("usage"));
+                Optional<Usage> u = chunk.usage();
                 if (u.isPresent()) {
                     usage = u;
                 }
-                if (keepText) {
-                    for (JsonNode choice : chunk.path("choices")) {
-                        JsonNode content = choice.path("delta").path("content");
-                        if (content.isTextual()) {
-                            text.append(content.textValue());
-                        }
-                    }
-                }
-                byte[] adapted = adapt(line, chunk, u, adaptation);
-                if (adapted == null) {
+                if (!writeAdapted(client, b, off, n, chunk, u, adaptation, catalogModel)) {
                     dropBlank = true;
-                } else {
-                    write(client, adapted);
                 }
             }
             flush(client);
@@ -164,39 +153,77 @@ public final class SseRelay {
         return new Outcome(usage, served, text, first, done);
     }
 
-    /** The data line as the agent gets it; null to drop it. */
-    private static byte[] adapt(byte[] line, JsonNode chunk, Optional<Usage> usage, Adaptation a) {
-        JsonNode choices = chunk.path("choices");
-        boolean usageOnly = choices.isArray() && choices.isEmpty() && chunk.path("usage").isObject();
+    /**
+     * Writes the data line {@code b[off, off + n)} as the agent gets it, edited in its bytes; false when it is dropped.
+     * {@code catalogModel} is the adaptation's model as a JSON string, null when the model stays as sent.
+     */
+    private static boolean writeAdapted(OutputStream client, byte[] b, int off, int n, JsonScan chunk,
+                                        Optional<Usage> usage, Adaptation a, byte[] catalogModel) throws IOException {
+        boolean usageObject = chunk.usageToken == JsonToken.START_OBJECT;
+        boolean usageOnly = chunk.choicesToken == JsonToken.START_ARRAY && chunk.choicesEmpty && usageObject;
         if (usageOnly && !a.forwardUsage()) {
-            return null;
+            return false;
         }
-        boolean rename = a.model() != null && chunk.path("model").isTextual()
-                && !chunk.get("model").textValue().equals(a.model());
-        if (usage.isPresent() && a.forwardUsage() && a.costMicros() != null
-                && chunk instanceof ObjectNode object && chunk.get("usage") instanceof ObjectNode usageObject) {
-            // the final chunk only: small, so a tree is fine
+        boolean rename = catalogModel != null && chunk.modelToken == JsonToken.VALUE_STRING
+                && !chunk.modelWrittenAs(catalogModel);
+        if (usage.isPresent() && a.forwardUsage() && a.costMicros() != null && usageObject) {
+            // the usage chunk, once per stream: edited in a copy
+            byte[] line = Arrays.copyOfRange(b, off, off + n);
             long cost = a.costMicros().applyAsLong(usage.get());
             if (cost >= 0) {
-                usageObject.put(COST_FIELD, cost);
+                line = JsonSplice.withLong(line, chunk.usageStart - off, COST_FIELD, cost).orElse(line);
             }
             if (rename) {
-                object.put("model", a.model());
+                line = JsonSplice.withString(line, DATA.length, "model", a.model()).orElse(line);
             }
-            byte[] json = object.toString().getBytes(StandardCharsets.UTF_8);
-            byte[] out = java.util.Arrays.copyOf(DATA_SPACE, DATA_SPACE.length + json.length);
-            System.arraycopy(json, 0, out, DATA_SPACE.length, json.length);
-            return out;
+            write(client, line, 0, line.length);
+            return true;
         }
         if (rename) {
-            return JsonSplice.withString(line, DATA.length, "model", a.model()).orElse(line);
+            write(client, b, off, chunk.modelStart - off, catalogModel, b, chunk.modelEnd, off + n - chunk.modelEnd);
+        } else {
+            write(client, b, off, n);
         }
-        return line;
+        return true;
     }
 
-    private static void write(OutputStream client, byte[] line) throws ClientGoneException {
+    /** A {@code data:} line whose payload, without surrounding whitespace, is {@code [DONE]}. */
+    private static boolean isDone(byte[] line, int off, int n) {
+        int from = off + DATA.length;
+        int to = off + n;
+        while (from < to && (line[from] & 0xff) <= ' ') {
+            from++;
+        }
+        while (to > from && (line[to - 1] & 0xff) <= ' ') {
+            to--;
+        }
+        if (to - from != DONE.length) {
+            return false;
+        }
+        for (int i = 0; i < DONE.length; i++) {
+            if (line[from + i] != DONE[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void write(OutputStream client, byte[] b, int off, int n) throws ClientGoneException {
         try {
-            client.write(line);
+            client.write(b, off, n);
+            client.write('\n');
+        } catch (IOException e) {
+            throw new ClientGoneException(e);
+        }
+    }
+
+    /** A line written in three pieces: the provider's bytes around a replaced value. */
+    private static void write(OutputStream client, byte[] b1, int off1, int n1, byte[] middle, byte[] b2, int off2,
+                              int n2) throws ClientGoneException {
+        try {
+            client.write(b1, off1, n1);
+            client.write(middle);
+            client.write(b2, off2, n2);
             client.write('\n');
         } catch (IOException e) {
             throw new ClientGoneException(e);
@@ -211,62 +238,77 @@ public final class SseRelay {
         }
     }
 
-    private static boolean startsWith(byte[] line, byte[] prefix) {
-        if (line.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (line[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean startsWithData(byte[] b, int off, int n) {
+        return n >= DATA.length && Arrays.equals(b, off, off + DATA.length, DATA, 0, DATA.length);
     }
 
-    /** Splits a byte stream on '\n' (dropping a preceding '\r') without decoding it. */
+    /**
+     * Splits a byte stream on '\n' (dropping a preceding '\r') without decoding it. The current line is
+     * {@code bytes[start, start + length)}: a view into the read buffer, or into a joining buffer for a line that
+     * spans reads, valid until the next {@link #next}.
+     */
     private static final class LineReader {
         private final InputStream in;
         private final byte[] buf = new byte[8192];
         private int pos;
         private int len;
+        private byte[] joined = new byte[1024];
+        byte[] bytes;
+        int start;
+        int length;
 
         LineReader(InputStream in) {
             this.in = in;
         }
 
-        byte[] next() throws IOException {
-            java.io.ByteArrayOutputStream line = null;
+        /** Moves to the next line; false at the end of the stream. */
+        boolean next() throws IOException {
+            int joinedLength = -1; // -1: the line has not spanned a read
             while (true) {
                 if (pos == len) {
                     len = in.read(buf);
                     pos = 0;
                     if (len <= 0) {
                         len = 0;
-                        return line == null || line.size() == 0 ? null : line.toByteArray();
+                        if (joinedLength <= 0) {
+                            return false;
+                        }
+                        return line(joined, 0, joinedLength); // the last line, without its '\n'
                     }
                 }
-                int start = pos;
+                int from = pos;
                 while (pos < len && buf[pos] != '\n') {
                     pos++;
                 }
                 if (pos < len) {
-                    int end = pos > start && buf[pos - 1] == '\r' ? pos - 1 : pos;
+                    int end = pos;
                     pos++;
-                    if (line == null) {
-                        byte[] out = new byte[end - start];
-                        System.arraycopy(buf, start, out, 0, out.length);
-                        return out;
+                    if (joinedLength < 0) {
+                        return line(buf, from, end > from && buf[end - 1] == '\r' ? end - 1 - from : end - from);
                     }
-                    line.write(buf, start, end - start);
-                    byte[] out = line.toByteArray();
+                    joinedLength = join(joinedLength, from, end);
                     // a '\r' split from its '\n' across reads
-                    return out.length > 0 && out[out.length - 1] == '\r' ? java.util.Arrays.copyOf(out, out.length - 1) : out;
+                    boolean cr = joinedLength > 0 && joined[joinedLength - 1] == '\r';
+                    return line(joined, 0, cr ? joinedLength - 1 : joinedLength);
                 }
-                if (line == null) {
-                    line = new java.io.ByteArrayOutputStream();
-                }
-                line.write(buf, start, pos - start);
+                joinedLength = join(Math.max(joinedLength, 0), from, pos);
             }
+        }
+
+        private boolean line(byte[] b, int from, int n) {
+            bytes = b;
+            start = from;
+            length = n;
+            return true;
+        }
+
+        private int join(int joinedLength, int from, int to) {
+            int n = to - from;
+            if (joinedLength + n > joined.length) {
+                joined = Arrays.copyOf(joined, Math.max(joined.length * 2, joinedLength + n));
+            }
+            System.arraycopy(buf, from, joined, joinedLength, n);
+            return joinedLength + n;
         }
     }
 }

@@ -60,4 +60,13 @@ class JsonSpliceTest {
     void shouldAskForUsageWhateverTheAgentSentWhenStreaming(String name, String in, String expected) {
         assertThat(text(JsonSplice.withIncludeUsage(bytes(in)))).as(name).isEqualTo(expected);
     }
+
+    @Test
+    void shouldAddANumberFieldAtTheEndOrReplaceItWhereItIsWhenSettingALong() {
+        assertThat(text(JsonSplice.withLong(bytes("data: {\"a\":1e2}"), 6, "cost", 42))).isEqualTo("data: {\"a\":1e2,\"cost\":42}");
+        assertThat(text(JsonSplice.withLong(bytes("{ }"), 0, "cost", 7))).isEqualTo("{ \"cost\":7}");
+        assertThat(text(JsonSplice.withLong(bytes("{\"cost\":\"x\",\"b\":2}"), 0, "cost", -3)))
+                .isEqualTo("{\"cost\":-3,\"b\":2}");
+        assertThat(JsonSplice.withLong(bytes("[1]"), 0, "cost", 1)).isEmpty();
+    }
 }
