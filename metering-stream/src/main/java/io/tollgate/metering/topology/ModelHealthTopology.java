@@ -42,7 +42,7 @@ import org.apache.kafka.streams.state.Stores;
 public final class ModelHealthTopology {
 
     public static final String HEALTH_STORE = "metering-model-health";
-    public static final String REPARTITION = "health-by-model";
+    public static final String REPARTITION = "health-samples-by-model";
     public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
     public static final String PENDING_STORE = "metering-model-health-pending";
     /** Samples per batch at most (27 bytes each): a batch this full is sent at once rather than at the next emit. */
