@@ -74,7 +74,7 @@ public final class ModelHealthTopology {
                     private KeyValueStore<String, HealthState> store;
                     /**
                      * Windows as last written, decoded: written through (every update is put to the store, which
-                     * stays the only state), so this only saves decoding the histogram on every sample. Emptied in
+                     * stays the only state), so this only saves decoding the histogram for every batch. Emptied in
                      * init(), which a revived task (its store restored from the changelog) runs again, and on expiry.
                      */
                     private final Map<String, HealthState> decoded = new HashMap<>();
