@@ -124,6 +124,7 @@ public record MeteringConfig(
         // in-flight batch to that partition is refused as out of order and retried after retry.backoff.ms,
         // which adds ~100 ms to commits (KAFKA-18202). One request in flight per broker avoids the retry.
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), 1);
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 131_072);
         if (advertisedUrl != null) {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedUrl.getHost() + ':' + advertisedUrl.getPort());
         }

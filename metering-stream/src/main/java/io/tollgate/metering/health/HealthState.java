@@ -4,6 +4,7 @@ import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ModelHealth;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -52,30 +53,48 @@ public final class HealthState {
      * overflow it throws {@link ArithmeticException} before changing anything.
      */
     public HealthState record(HealthSample e) {
-        long[] next = counters.clone();
-        next[0] = Math.addExact(next[0], 1);
-        if (e.status() == CallStatus.SUCCESS) {
-            next[1] = Math.addExact(next[1], 1);
-            next[8] = Math.addExact(next[8], e.completionTokens());
-            next[9] = Math.addExact(next[9], Math.max(0, e.latencyMs()));
-        } else if (e.status() == CallStatus.ERROR) {
-            int kind = switch (e.errorKind()) {
-                case RATE_LIMITED -> 2;
-                case TIMEOUT -> 3;
-                case UPSTREAM_5XX -> 4;
-                case BAD_REQUEST -> 5;
-                default -> 6;
-            };
-            next[kind] = Math.addExact(next[kind], 1);
-        }
-        if (e.fallback()) {
-            next[7] = Math.addExact(next[7], 1);
-        }
+        return recordAll(List.of(e));
+    }
+
+    /**
+     * Counts completed attempts of this model and window; mutates this state. All or nothing: when a counter would
+     * overflow it throws {@link ArithmeticException} before changing anything.
+     */
+    public HealthState recordAll(List<HealthSample> samples) {
+        long[] next = countersAfter(samples);
         System.arraycopy(next, 0, counters, 0, COUNTERS);
-        if (e.status() == CallStatus.SUCCESS) {
-            latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs())));
+        for (HealthSample e : samples) {
+            if (e.status() == CallStatus.SUCCESS) {
+                latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs())));
+            }
         }
         return this;
+    }
+
+    /** The counters after {@code samples}, this state unchanged; {@link ArithmeticException} on overflow. */
+    public long[] countersAfter(List<HealthSample> samples) {
+        long[] next = counters.clone();
+        for (HealthSample e : samples) {
+            next[0] = Math.addExact(next[0], 1);
+            if (e.status() == CallStatus.SUCCESS) {
+                next[1] = Math.addExact(next[1], 1);
+                next[8] = Math.addExact(next[8], e.completionTokens());
+                next[9] = Math.addExact(next[9], Math.max(0, e.latencyMs()));
+            } else if (e.status() == CallStatus.ERROR) {
+                int kind = switch (e.errorKind()) {
+                    case RATE_LIMITED -> 2;
+                    case TIMEOUT -> 3;
+                    case UPSTREAM_5XX -> 4;
+                    case BAD_REQUEST -> 5;
+                    default -> 6;
+                };
+                next[kind] = Math.addExact(next[kind], 1);
+            }
+            if (e.fallback()) {
+                next[7] = Math.addExact(next[7], 1);
+            }
+        }
+        return next;
     }
 
     public ModelHealth toAvro(long updatedAt) {

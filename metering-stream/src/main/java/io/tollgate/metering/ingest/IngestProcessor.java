@@ -3,6 +3,7 @@ package io.tollgate.metering.ingest;
 import io.tollgate.metering.calls.CallLog;
 import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.DeadLetter;
@@ -54,6 +55,10 @@ import org.slf4j.LoggerFactory;
 public final class IngestProcessor implements Processor<byte[], byte[], String, IngestResult> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestProcessor.class);
+    /** A task reads one input partition; more are held should that change. */
+    private static final int DECODED_PARTITIONS = 64;
+    /** Reservations held decoded per task: the attempts whose RESPONSE is due within seconds. */
+    private static final int DECODED_RESERVATIONS = 8_192;
 
     /** The stores the processor uses, by name. */
     public record Stores(String dedupe, String clock, String pending, String calls) {
@@ -66,8 +71,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private final SchemaRegistryClient registry;
     private ProcessorContext<String, IngestResult> context;
     private WindowStore<String, Long> dedupe;
-    private KeyValueStore<Integer, Long> clock;
-    private KeyValueStore<String, Reservation> pending;
+    private WriteThroughStore<Integer, Long> clock;
+    private WriteThroughStore<String, Reservation> pending;
     private CallLog calls;
     private Calendars calendars;
 
@@ -89,8 +94,10 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     public void init(ProcessorContext<String, IngestResult> context) {
         this.context = context;
         this.dedupe = context.getStateStore(names.dedupe());
-        this.clock = context.getStateStore(names.clock());
-        this.pending = context.getStateStore(names.pending());
+        this.clock = new WriteThroughStore<>(context.<KeyValueStore<Integer, Long>>getStateStore(names.clock()),
+                DECODED_PARTITIONS);
+        this.pending = new WriteThroughStore<>(context.<KeyValueStore<String, Reservation>>getStateStore(names.pending()),
+                DECODED_RESERVATIONS);
         WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
         this.calls = new CallLog(callStore);
         this.calendars = resolver.apply(context);
@@ -244,7 +251,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         List<String> forgotten = new ArrayList<>();
         long settleBefore = now - settings.settleAfter().toMillis();
         long forgetBefore = now - settings.pendingRetention().toMillis();
-        try (KeyValueIterator<String, Reservation> it = pending.all()) {
+        try (KeyValueIterator<String, Reservation> it = pending.store().all()) {
             while (it.hasNext()) {
                 KeyValue<String, Reservation> entry = it.next();
                 Reservation r = entry.value;

@@ -116,6 +116,8 @@ public final class SpendSlice {
             String tenant = f.get(0);
             String slot = f.get(1);
             String agent = f.get(3);
+            String model = f.get(7);
+            boolean priced = v[PRICED_EVENTS] > 0;
             List<String> scopes = new ArrayList<>(6);
             scopes.add(Keys.scope(ScopeType.TENANT, tenant));
             scopes.add(Keys.scope(ScopeType.TEAM, f.get(2)));
@@ -127,22 +129,23 @@ public final class SpendSlice {
             if (!f.get(6).isEmpty()) {
                 scopes.add(Keys.scope(ScopeType.SUB_AGENT, agent + '/' + f.get(6)));
             }
-            SpendDelta delta = new SpendDelta(tenant, v[PERIOD_TIME], v[EVENT_TIME], v[COST], v[IN_FLIGHT], v[REQUESTS],
-                    v[PROMPT], v[COMPLETION], v[PRICED_EVENTS] > 0 ? Map.of(f.get(7), v[COST]) : Map.of(),
-                    v[PRICED_EVENTS] > 0 ? Map.of(agent, v[COST]) : Map.of(), SpendNotes.fromArray(v, NOTES));
-            Map<String, SpendDelta> next = new HashMap<>();
-            try {
-                for (String scope : scopes) {
-                    String sumKey = sumKey(scope, tenant, slot);
-                    Sum s = byScope.get(sumKey);
-                    next.put(sumKey, s == null ? delta : plus(s.delta, delta));
+            // every scope's sums checked first, so a slice that would overflow one is taken by none
+            String[] sumKeys = new String[scopes.size()];
+            Sum[] known = new Sum[scopes.size()];
+            for (int i = 0; i < sumKeys.length; i++) {
+                sumKeys[i] = sumKey(scopes.get(i), tenant, slot);
+                known[i] = byScope.get(sumKeys[i]);
+                if (known[i] != null && !known[i].canAdd(v, model, agent, priced)) {
+                    return false;
                 }
-            } catch (ArithmeticException overflow) {
-                return false;
             }
-            for (String scope : scopes) {
-                String sumKey = sumKey(scope, tenant, slot);
-                byScope.computeIfAbsent(sumKey, k -> new Sum(scope)).delta = next.get(sumKey);
+            for (int i = 0; i < sumKeys.length; i++) {
+                Sum sum = known[i];
+                if (sum == null) {
+                    sum = new Sum(scopes.get(i), tenant);
+                    byScope.put(sumKeys[i], sum);
+                }
+                sum.add(v, model, agent, priced);
             }
             return true;
         }
@@ -155,31 +158,69 @@ public final class SpendSlice {
         public List<Map.Entry<String, SpendDelta>> deltas() {
             List<Map.Entry<String, SpendDelta>> out = new ArrayList<>(byScope.size());
             for (Sum s : byScope.values()) {
-                out.add(Map.entry(s.scope, s.delta));
+                out.add(Map.entry(s.scope, s.delta()));
             }
             return out;
-        }
-
-        private static SpendDelta plus(SpendDelta a, SpendDelta b) {
-            return new SpendDelta(a.tenant(), Math.max(a.periodTime(), b.periodTime()),
-                    Math.max(a.eventTime(), b.eventTime()), Math.addExact(a.costMicros(), b.costMicros()),
-                    Math.addExact(a.inFlightMicros(), b.inFlightMicros()), Math.addExact(a.requests(), b.requests()),
-                    Math.addExact(a.promptTokens(), b.promptTokens()),
-                    Math.addExact(a.completionTokens(), b.completionTokens()),
-                    SpendDelta.merge(a.costByModel(), b.costByModel()), SpendDelta.merge(a.costByAgent(), b.costByAgent()),
-                    a.notes().plus(b.notes()));
         }
 
         private static String sumKey(String scope, String tenant, String slot) {
             return tenant.length() + "/" + tenant + slot + "/" + scope;
         }
 
+        /**
+         * The running sums of one (scope, tenant, quarter hour), in the slice's own layout: summed in place, where
+         * adding immutable deltas allocated two maps and a delta per scope and slice.
+         */
         private static final class Sum {
             final String scope;
-            SpendDelta delta;
+            final String tenant;
+            final long[] v = new long[LONGS];
+            /** cost per model and per agent, kept for every priced slice even when the sum is 0 */
+            final Map<String, Long> byModel = new HashMap<>(4);
+            final Map<String, Long> byAgent = new HashMap<>(4);
 
-            Sum(String scope) {
+            Sum(String scope, String tenant) {
                 this.scope = scope;
+                this.tenant = tenant;
+                v[PERIOD_TIME] = Long.MIN_VALUE;
+                v[EVENT_TIME] = Long.MIN_VALUE;
+            }
+
+            boolean canAdd(long[] slice, String model, String agent, boolean priced) {
+                try {
+                    for (int i = COST; i < LONGS; i++) {
+                        if (i != PRICED_EVENTS) {
+                            Math.addExact(v[i], slice[i]);
+                        }
+                    }
+                    if (priced) {
+                        Math.addExact(byModel.getOrDefault(model, 0L), slice[COST]);
+                        Math.addExact(byAgent.getOrDefault(agent, 0L), slice[COST]);
+                    }
+                    return true;
+                } catch (ArithmeticException overflow) {
+                    return false;
+                }
+            }
+
+            /** Adds a slice that {@link #canAdd} accepted. */
+            void add(long[] slice, String model, String agent, boolean priced) {
+                v[PERIOD_TIME] = Math.max(v[PERIOD_TIME], slice[PERIOD_TIME]);
+                v[EVENT_TIME] = Math.max(v[EVENT_TIME], slice[EVENT_TIME]);
+                for (int i = COST; i < LONGS; i++) {
+                    if (i != PRICED_EVENTS) {
+                        v[i] = Math.addExact(v[i], slice[i]);
+                    }
+                }
+                if (priced) {
+                    byModel.merge(model, slice[COST], Math::addExact);
+                    byAgent.merge(agent, slice[COST], Math::addExact);
+                }
+            }
+
+            SpendDelta delta() {
+                return new SpendDelta(tenant, v[PERIOD_TIME], v[EVENT_TIME], v[COST], v[IN_FLIGHT], v[REQUESTS],
+                        v[PROMPT], v[COMPLETION], byModel, byAgent, SpendNotes.fromArray(v, NOTES));
             }
         }
     }

@@ -2,6 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
@@ -31,6 +32,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class DailyQuotaTopology {
 
     public static final String DAILY_STORE = "metering-daily-totals";
+    /** Decoded day totals held per task: today's (key, model) pairs. */
+    private static final int DECODED_ENTRIES = 8_192;
 
     private DailyQuotaTopology() {
     }
@@ -45,13 +48,14 @@ public final class DailyQuotaTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DAILY_STORE),
                 Serdes.String(), DayTotals.serde()).withCachingEnabled());
         return events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, QuotaUpdate>() {
-            private KeyValueStore<String, DayTotals> store;
+            private WriteThroughStore<String, DayTotals> store;
             private Calendars calendars;
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
                 super.init(context);
-                store = context.getStateStore(DAILY_STORE);
+                store = new WriteThroughStore<>(context.<KeyValueStore<String, DayTotals>>getStateStore(DAILY_STORE),
+                        DECODED_ENTRIES);
                 calendars = MeteringTopology.calendars(context, settings);
                 context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             }
@@ -81,7 +85,7 @@ public final class DailyQuotaTopology {
             private void expire() {
                 long cutoff = settings.clock().millis() - settings.periodRetention().toMillis();
                 List<String> expired = new ArrayList<>();
-                try (KeyValueIterator<String, DayTotals> it = store.all()) {
+                try (KeyValueIterator<String, DayTotals> it = store.store().all()) {
                     while (it.hasNext()) {
                         KeyValue<String, DayTotals> entry = it.next();
                         if (entry.value.endMillis() < cutoff) {

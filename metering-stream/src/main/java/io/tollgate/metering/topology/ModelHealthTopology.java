@@ -4,6 +4,7 @@ import io.tollgate.metering.health.HealthSample;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
+import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ModelHealth;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -29,16 +31,22 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Per model and 5-minute event-time window (aligned to the epoch): calls, successes, errors by kind,
  * fallbacks, completion tokens per second and latency quantiles from an HdrHistogram. Input: RESPONSE
- * events re-keyed by model through {@value #REPARTITION} as compact {@link HealthSample}s. Stores:
- * {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>}, windows older than the health
- * retention removed), {@value #UNPUBLISHED_STORE} (windows changed since the last publication). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed,
- * once per emit interval.
+ * events as compact {@link HealthSample}s, batched per model in {@value #PENDING_STORE} on the input partitioning
+ * and sent on once per emit interval, re-keyed by model, through {@value #REPARTITION} (one record per model and
+ * interval). Stores: {@value #PENDING_STORE}, {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>},
+ * windows older than the health retention removed), {@value #UNPUBLISHED_STORE} (windows changed since the last
+ * publication). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed, once per emit
+ * interval (so up to two intervals after the RESPONSE). A batch that would overflow a window's counter is refused
+ * whole (dead-lettered by the processing handler) and changes no window.
  */
 public final class ModelHealthTopology {
 
     public static final String HEALTH_STORE = "metering-model-health";
-    public static final String REPARTITION = "health-by-model";
+    public static final String REPARTITION = "health-samples-by-model";
     public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
+    public static final String PENDING_STORE = "metering-model-health-pending";
+    /** Samples per batch at most (27 bytes each): a batch this full is sent at once rather than at the next emit. */
+    static final int MAX_BATCH = 512;
     private static final byte[] MARK = new byte[0];
     /** Bound of the decoded windows kept per task (models x windows updated within the retention). */
     private static final int MAX_DECODED = 256;
@@ -56,15 +64,17 @@ public final class ModelHealthTopology {
                 Serdes.String(), HealthState.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         events.filter((k, m) -> m.isResponse(), Named.as("health-responses"))
-                .map((k, m) -> KeyValue.pair(m.event().getModel(), HealthSample.of(m.event())), Named.as("health-samples"))
-                .repartition(Repartitioned.<String, HealthSample>as(REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(HealthSample.serde()))
-                .process(() -> new ContextualProcessor<String, HealthSample, String, ModelHealth>() {
+                .process(() -> new Batcher(settings), Named.as("health-batch"), PENDING_STORE)
+                .repartition(Repartitioned.<String, byte[]>as(REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
+                .process(() -> new ContextualProcessor<String, byte[], String, ModelHealth>() {
                     private KeyValueStore<String, HealthState> store;
                     /**
                      * Windows as last written, decoded: written through (every update is put to the store, which
-                     * stays the only state), so this only saves decoding the histogram on every sample. Emptied in
+                     * stays the only state), so this only saves decoding the histogram for every batch. Emptied in
                      * init(), which a revived task (its store restored from the changelog) runs again, and on expiry.
                      */
                     private final Map<String, HealthState> decoded = new HashMap<>();
@@ -85,21 +95,35 @@ public final class ModelHealthTopology {
                     }
 
                     @Override
-                    public void process(Record<String, HealthSample> record) {
-                        long start = HealthState.windowStart(record.value().eventTime());
-                        String key = windowKey(record.key(), start);
-                        HealthState current = decoded.get(key);
-                        if (current == null) {
-                            current = store.get(key);
+                    public void process(Record<String, byte[]> record) {
+                        // per window, every new state's counters first, so a batch that would overflow one leaves them all
+                        Map<Long, List<HealthSample>> byWindow = new TreeMap<>();
+                        for (HealthSample sample : HealthSample.readBatch(record.value())) {
+                            byWindow.computeIfAbsent(HealthState.windowStart(sample.eventTime()), w -> new ArrayList<>())
+                                    .add(sample);
                         }
-                        HealthState next = (current == null ? HealthState.empty(record.key(), start) : current)
-                                .record(record.value());
-                        store.put(key, next);
-                        unpublished.put(key, MARK);
-                        if (decoded.size() >= MAX_DECODED) {
-                            decoded.clear();
+                        List<HealthState> states = new ArrayList<>(byWindow.size());
+                        for (var window : byWindow.entrySet()) {
+                            String key = windowKey(record.key(), window.getKey());
+                            HealthState current = decoded.get(key);
+                            if (current == null) {
+                                current = store.get(key);
+                            }
+                            HealthState state = current == null ? HealthState.empty(record.key(), window.getKey()) : current;
+                            state.countersAfter(window.getValue());
+                            states.add(state);
                         }
-                        decoded.put(key, next);
+                        int i = 0;
+                        for (List<HealthSample> samples : byWindow.values()) {
+                            HealthState next = states.get(i++).recordAll(samples);
+                            String key = windowKey(record.key(), next.windowStart());
+                            store.put(key, next);
+                            unpublished.put(key, MARK);
+                            if (decoded.size() >= MAX_DECODED) {
+                                decoded.clear();
+                            }
+                            decoded.put(key, next);
+                        }
                     }
 
                     /** Publishes changed windows oldest first, and ends each model on its newest window. */
@@ -159,5 +183,60 @@ public final class ModelHealthTopology {
                 }, Named.as("model-health"), HEALTH_STORE, UNPUBLISHED_STORE)
                 .to(Topics.MODEL_HEALTH, Produced.with(Serdes.String(), settings.topics().modelHealth().valueSerde())
                         .withName("model-health-sink"));
+    }
+
+    /**
+     * Collects each model's RESPONSE samples of an emit interval in a logged store ({@value #PENDING_STORE}, one batch
+     * per model) and sends them on once per interval, or as soon as a batch holds {@value #MAX_BATCH}: one repartition
+     * record per model and interval instead of one per RESPONSE, and one histogram update and store write per window
+     * and batch downstream. Exactly-once holds as in spend's pre-aggregation: the batches live in a changelogged store
+     * written in the task's transaction, and a flush forwards and deletes inside the punctuation, in the same
+     * transaction.
+     */
+    private static final class Batcher extends ContextualProcessor<String, MeteredEvent, String, byte[]> {
+        private final TopologySettings settings;
+        private WriteThroughStore<String, byte[]> pending;
+
+        Batcher(TopologySettings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, byte[]> context) {
+            super.init(context);
+            pending = new WriteThroughStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(PENDING_STORE), 256);
+            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+        }
+
+        @Override
+        public void process(Record<String, MeteredEvent> record) {
+            String model = record.value().event().getModel();
+            byte[] batch = HealthSample.of(record.value().event()).appendTo(pending.get(model));
+            if (HealthSample.count(batch) >= MAX_BATCH) {
+                pending.delete(model);
+                send(model, batch, context().currentSystemTimeMs());
+            } else {
+                pending.put(model, batch);
+            }
+        }
+
+        private void flush(long now) {
+            List<KeyValue<String, byte[]>> batches = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> it = pending.store().all()) {
+                it.forEachRemaining(batches::add);
+            }
+            for (KeyValue<String, byte[]> batch : batches) {
+                pending.delete(batch.key);
+                send(batch.key, batch.value, now);
+            }
+        }
+
+        private void send(String model, byte[] batch, long now) {
+            long newest = Long.MIN_VALUE;
+            for (HealthSample sample : HealthSample.readBatch(batch)) {
+                newest = Math.max(newest, sample.eventTime());
+            }
+            context().forward(new Record<>(model, batch, TimeRule.notAhead(newest, now)));
+        }
     }
 }

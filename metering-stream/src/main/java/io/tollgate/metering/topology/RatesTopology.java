@@ -2,12 +2,14 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.rates.Buckets;
+import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.policy.scope.Keys;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -22,6 +24,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class RatesTopology {
 
     public static final String RATES_STORE = "metering-rate-buckets";
+    /** Decoded bucket arrays held per task (up to ~3 KB each): the (key, model) pairs active in the last minutes. */
+    private static final int DECODED_ENTRIES = 2_048;
 
     private RatesTopology() {
     }
@@ -32,9 +36,17 @@ public final class RatesTopology {
                 Serdes.String(), Buckets.serde()).withCachingEnabled());
         long retention = settings.bucketRetentionMillis();
         return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, QuotaUpdate>() {
+            private WriteThroughStore<String, Buckets> store;
+
+            @Override
+            public void init(ProcessorContext<String, QuotaUpdate> context) {
+                super.init(context);
+                store = new WriteThroughStore<>(context.<KeyValueStore<String, Buckets>>getStateStore(RATES_STORE),
+                        DECODED_ENTRIES);
+            }
+
             @Override
             public void process(Record<String, MeteredEvent> record) {
-                KeyValueStore<String, Buckets> store = context().getStateStore(RATES_STORE);
                 MeteredEvent m = record.value();
                 long requests = m.requestDelta();
                 long tokens = m.tokenDelta();

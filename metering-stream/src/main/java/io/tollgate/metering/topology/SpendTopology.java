@@ -5,6 +5,7 @@ import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
+import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Calendars;
@@ -50,6 +51,8 @@ public final class SpendTopology {
     public static final String REPARTITION = "spend-by-scope";
     public static final String PENDING_STORE = "metering-spend-pending";
     public static final String UNPUBLISHED_STORE = "metering-spend-unpublished";
+    /** Decoded values held per task: the slices of an interval, and the totals (scope, period) being updated. */
+    private static final int DECODED_ENTRIES = 8_192;
 
     private SpendTopology() {
     }
@@ -79,7 +82,7 @@ public final class SpendTopology {
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
         private final TopologySettings settings;
-        private KeyValueStore<String, byte[]> pending;
+        private WriteThroughStore<String, byte[]> pending;
 
         PreAggregator(TopologySettings settings) {
             this.settings = settings;
@@ -88,7 +91,8 @@ public final class SpendTopology {
         @Override
         public void init(ProcessorContext<String, SpendDelta> context) {
             super.init(context);
-            pending = context.getStateStore(PENDING_STORE);
+            pending = new WriteThroughStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(PENDING_STORE),
+                    DECODED_ENTRIES);
             context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
         }
 
@@ -101,7 +105,7 @@ public final class SpendTopology {
 
         private void flush(long now) {
             List<KeyValue<String, byte[]>> entries = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            try (KeyValueIterator<String, byte[]> it = pending.store().all()) {
                 it.forEachRemaining(entries::add);
             }
             if (entries.isEmpty()) {
@@ -135,7 +139,7 @@ public final class SpendTopology {
         private static final byte[] MARK = new byte[0];
 
         private final TopologySettings settings;
-        private KeyValueStore<String, SpendState> store;
+        private WriteThroughStore<String, SpendState> store;
         /**
          * Keys changed since the last emit. A logged store, not a field: commits are not aligned with the emit
          * punctuation, so a commit (or a clean shutdown, or a task moving to another instance) can come between
@@ -152,7 +156,8 @@ public final class SpendTopology {
         @Override
         public void init(ProcessorContext<String, SpendTotal> context) {
             super.init(context);
-            store = context.getStateStore(SPEND_STORE);
+            store = new WriteThroughStore<>(context.<KeyValueStore<String, SpendState>>getStateStore(SPEND_STORE),
+                    DECODED_ENTRIES);
             unpublished = context.getStateStore(UNPUBLISHED_STORE);
             calendars = MeteringTopology.calendars(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
@@ -200,7 +205,7 @@ public final class SpendTopology {
         private void expire() {
             long cutoff = settings.clock().millis() - settings.periodRetention().toMillis();
             List<String> expired = new ArrayList<>();
-            try (KeyValueIterator<String, SpendState> it = store.all()) {
+            try (KeyValueIterator<String, SpendState> it = store.store().all()) {
                 while (it.hasNext()) {
                     KeyValue<String, SpendState> entry = it.next();
                     if (entry.value.endMillis() < cutoff) {

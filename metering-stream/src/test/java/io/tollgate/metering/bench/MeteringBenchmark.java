@@ -150,6 +150,15 @@ public final class MeteringBenchmark {
                     median(meteringCpu.stream().map(CpuPerEvent::appMicros).toList()),
                     median(perCommitCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
                     median(perCommitCpu.stream().map(CpuPerEvent::appMicros).toList()));
+            // issue 14's measure: the full topology against the no-op exactly-once app, both in this run
+            double floorThread = median(floorCpu.stream().map(CpuPerEvent::streamThreadMicros).toList());
+            double everyThread = median(meteringCpu.stream().map(CpuPerEvent::streamThreadMicros).toList());
+            double commitThread = median(perCommitCpu.stream().map(CpuPerEvent::streamThreadMicros).toList());
+            System.out.printf("MEDIAN vs no-op EOS app: stream-thread CPU us/event metering every-event %.2f, per-commit"
+                    + " %.2f, no-op %.2f (CPU ratio no-op/metering %.3f every-event, %.3f per-commit); throughput ratio"
+                    + " metering/no-op %.3f every-event, %.3f per-commit%n", everyThread, commitThread, floorThread,
+                    floorThread / everyThread, floorThread / commitThread, median(metering) / floorMedian,
+                    median(perCommit) / floorMedian);
             if (lagPhase) {
                 lag(kafka, topics, "every-event");
                 lag(kafka, topics, "per-commit");

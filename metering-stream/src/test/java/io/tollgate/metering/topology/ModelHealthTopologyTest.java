@@ -101,11 +101,31 @@ class ModelHealthTopologyTest {
             UsageEvent res = response(req, T0.plusMillis(500 + i), 100, 10);
             fx.pipe(res);
         }
-        fx.advance(TopologyFixture.EMIT_INTERVAL);
+        fx.passEmitIntervals();
 
         List<KeyValue<String, ModelHealth>> out = fx.health.readKeyValuesToList();
         assertThat(out).hasSize(1);
         assertThat(out.getFirst().value.getCalls()).isEqualTo(20);
+    }
+
+    @Test
+    void shouldCountEveryResponseWhenMoreThanOneBatchIsSentWithinOneEmitInterval() {
+        // Given more RESPONSEs of one model within one emit interval than one batch holds
+        int responses = ModelHealthTopology.MAX_BATCH + 88;
+        for (int i = 0; i < responses; i++) {
+            UsageEvent req = request("b" + i, "k1", "gpt-4o", T0.plusMillis(i), 100, 10);
+            fx.pipe(req);
+            fx.pipe(UsageEvent.newBuilder(response(req, T0.plusMillis(500 + i), 100, 10)).setLatencyMs(i % 100 + 1)
+                    .build());
+        }
+
+        // When the interval's batches are sent and their window published
+        fx.passEmitIntervals();
+
+        // Then every RESPONSE is counted once
+        ModelHealth h = TopologyFixture.latest(fx.health).get("gpt-4o");
+        assertThat(h.getCalls()).isEqualTo(responses);
+        assertThat(h.getSuccesses()).isEqualTo(responses);
     }
 
     @Test

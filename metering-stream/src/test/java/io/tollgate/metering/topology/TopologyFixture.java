@@ -113,8 +113,8 @@ final class TopologyFixture implements AutoCloseable {
 
     /**
      * Pipes an event, priced so that its costs are what the test says ({@link PricedEvents}), with its record
-     * timestamp equal to its event time, then lets two emit intervals pass: spend takes two (the pre-aggregated
-     * sums leave on one, the totals they change are published on the next).
+     * timestamp equal to its event time, then lets two emit intervals pass: spend and model health take two (the
+     * pre-aggregated sums and the batched health samples leave on one, what they change is published on the next).
      */
     void send(UsageEvent event) {
         sendAsIs(PricedEvents.priced(event));
