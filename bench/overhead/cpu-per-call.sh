@@ -48,7 +48,7 @@ requests=$(awk '/requests in/{print $1}' "$out/wrk.txt")
 non2xx=$(awk '/Non-2xx/{print $NF}' "$out/wrk.txt")
 rps=$(awk '/^Requests\/sec:/{print $2}' "$out/wrk.txt")
 p50=$(awk '$1=="50%"{print $2}' "$out/wrk.txt")
-echo "# c=$c duration=$duration requests=$requests non-2xx=${non2xx:-0} req/s=$rps p50=$p50 ($(date -u +%FT%TZ), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
+echo "# c=$c duration=$duration requests=$requests non-2xx=${non2xx:-0} req/s=$rps p50=$p50 ($(date -u +%FT%TZ), $(nproc) cores; script checkout $(git -C "$root" rev-parse --short HEAD), not necessarily the code measured)"
 awk -v r="$requests" -v t="$(( (t1 - t0) ))" -v hz="$ticks" 'BEGIN{printf "whole JVM (/proc stat)          %8.1f µs/call\n", t * 1e6 / hz / r}'
 # per group: after - before, summed over the group's threads (a thread that ended in between is lost; one
 # that started counts from 0); largest first

@@ -42,7 +42,7 @@ public final class Provider implements AutoCloseable {
         }
     }
 
-    /** Beyond any real answer; the JDK client this replaced had no bound either. */
+    /** Beyond any real answer: a whole answer is bounded by the request timeout, not by its size. */
     private static final int MAX_WHOLE_ANSWER_BYTES = Integer.MAX_VALUE - 8;
     /** Connections and queued requests per provider: admission bounds the calls, not the client. */
     private static final int MAX_CONNECTIONS = 4_096;
