@@ -65,10 +65,19 @@ public final class HealthState {
         System.arraycopy(next, 0, counters, 0, COUNTERS);
         for (HealthSample e : samples) {
             if (e.status() == CallStatus.SUCCESS) {
-                latency.recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs())));
+                latency.recordValue(keptLatency(e));
             }
         }
         return this;
+    }
+
+    /**
+     * A sample's latency as the window keeps it, in the histogram and in the sum alike: at most
+     * an hour. Ingest believes any latency that is not negative, so one absurd figure must not
+     * overflow the sum and take the rest of its batch with it.
+     */
+    private static long keptLatency(HealthSample e) {
+        return Math.min(MAX_LATENCY_MS, Math.max(0, e.latencyMs()));
     }
 
     /** The counters after {@code samples}, this state unchanged; {@link ArithmeticException} on overflow. */
@@ -79,7 +88,7 @@ public final class HealthState {
             if (e.status() == CallStatus.SUCCESS) {
                 next[1] = Math.addExact(next[1], 1);
                 next[8] = Math.addExact(next[8], e.completionTokens());
-                next[9] = Math.addExact(next[9], Math.max(0, e.latencyMs()));
+                next[9] = Math.addExact(next[9], keptLatency(e));
             } else if (e.status() == CallStatus.ERROR) {
                 int kind = switch (e.errorKind()) {
                     case RATE_LIMITED -> 2;

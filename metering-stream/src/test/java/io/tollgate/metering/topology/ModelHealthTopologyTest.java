@@ -129,6 +129,30 @@ class ModelHealthTopologyTest {
     }
 
     @Test
+    void shouldCountEveryResponseOfABatchWhenOneReportsAnAbsurdLatency() {
+        // Given, within one emit interval, a RESPONSE whose latency is near Long.MAX_VALUE (not negative, so
+        // believed on ingest) and two ordinary ones of the same model: one batch
+        UsageEvent absurd = request("absurd", "k1", "gpt-4o", T0, 100, 10);
+        fx.pipe(absurd);
+        fx.pipe(UsageEvent.newBuilder(response(absurd, T0.plusMillis(500), 100, 10)).setLatencyMs(Long.MAX_VALUE - 1)
+                .build());
+        for (int i = 0; i < 2; i++) {
+            UsageEvent req = request("ok" + i, "k1", "gpt-4o", T0.plusMillis(i), 100, 10);
+            fx.pipe(req);
+            fx.pipe(UsageEvent.newBuilder(response(req, T0.plusMillis(600 + i), 100, 10)).setLatencyMs(200).build());
+        }
+
+        // When the batch is sent and its window published
+        fx.passEmitIntervals();
+
+        // Then all three count: the absurd latency weighs as the longest the window keeps, not as an overflow
+        ModelHealth h = TopologyFixture.latest(fx.health).get("gpt-4o");
+        assertThat(h).as("the published window of gpt-4o").isNotNull();
+        assertThat(h.getCalls()).isEqualTo(3);
+        assertThat(h.getSuccesses()).isEqualTo(3);
+    }
+
+    @Test
     void shouldKeepHistogramWhenStateIsSerializedAndRead() {
         HealthState state = HealthState.empty("m", 0);
         for (int i = 1; i <= 1000; i++) {
