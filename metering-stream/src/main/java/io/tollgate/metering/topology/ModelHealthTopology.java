@@ -45,8 +45,12 @@ public final class ModelHealthTopology {
     public static final String REPARTITION = "health-samples-by-model";
     public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
     public static final String PENDING_STORE = "metering-model-health-pending";
-    /** Samples per batch at most (27 bytes each): a batch this full is sent at once rather than at the next emit. */
-    static final int MAX_BATCH = 512;
+    /**
+     * Samples per batch at most (27 bytes each): a batch this full is sent at once rather than at the next emit.
+     * Each sample appended copies its batch, so the bound keeps that copy under 2 KB per RESPONSE while one
+     * repartition record still carries 64 of them.
+     */
+    static final int MAX_BATCH = 64;
     private static final byte[] MARK = new byte[0];
     /** Bound of the decoded windows kept per task (models x windows updated within the retention). */
     private static final int MAX_DECODED = 256;
