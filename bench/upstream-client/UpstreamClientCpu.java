@@ -51,9 +51,14 @@ public final class UpstreamClientCpu {
         Client jettyCall = () -> jetty.postForWhole("/chat/completions", BODY).body().length;
         System.out.printf("upstream %s, concurrency %d, %d s per round, %d cores%n", base, concurrency, seconds,
                 Runtime.getRuntime().availableProcessors());
+        List<String> clients = List.of(System.getenv().getOrDefault("CLIENTS", "jdk,jetty").split(","));
         for (int round = 1; round <= rounds; round++) {
-            report("jdk", round, run(jdkCall, concurrency, 5), run(jdkCall, concurrency, seconds));
-            report("jetty", round, run(jettyCall, concurrency, 5), run(jettyCall, concurrency, seconds));
+            if (clients.contains("jdk")) {
+                report("jdk", round, run(jdkCall, concurrency, 5), run(jdkCall, concurrency, seconds));
+            }
+            if (clients.contains("jetty")) {
+                report("jetty", round, run(jettyCall, concurrency, 5), run(jettyCall, concurrency, seconds));
+            }
         }
         jetty.close();
     }

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Usage events to {@code tollgate.usage.v1} through the on-disk {@link Spool}: the request path
- * appends and waits for the spool's writer to put the event in its file (group commit, well under a
- * millisecond, no network), one sender thread drains the spool in order with an
+ * appends the event and writes it to the spool's file itself, or waits for the write in progress to
+ * (group commit; a few microseconds, no network), one sender thread drains the spool in order with an
  * idempotent producer ({@code acks=all}) and commits only what Kafka acknowledged. While Kafka is
  * unreachable the spool grows; when it returns the backlog is replayed in order. When the spool
  * holds more than its bound, {@link #refusal()} tells the gateway to refuse new calls (events of

@@ -1,6 +1,7 @@
 package io.tollgate.gateway.events;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -23,14 +23,19 @@ import java.util.stream.Stream;
  * A bounded, ordered, on-disk queue of records: segment files of length-prefixed frames
  * ({@code [int keyLen][key][int valueLen][value]}) plus a {@code position} file naming the first
  * record not yet acknowledged. {@link #append} queues the frame in memory and returns its sequence
- * number; one writer thread writes queued frames in order to the OS page cache, all that queued
- * meanwhile in one gathering write (group commit), usually within a millisecond; {@link #awaitWritten}
- * waits for that write. No caller makes a system call under the lock: a slow write would otherwise
- * stall every call queued behind it. A written frame survives the process being killed (the page cache
- * is the kernel's), not a power cut (no fsync); a frame only queued is lost with the process, so a
- * caller that must not lose it waits for it to be written. A torn frame at the end of the last segment
- * is truncated on open. One consumer reads batches from the committed position and commits after
+ * number; {@link #awaitWritten} returns once that frame is in its segment file. The writes combine:
+ * the caller that finds no write in progress takes every queued frame (its own among them) and writes
+ * them in one system call, outside the lock; callers that find a write in progress wait for it and
+ * then, if theirs is still queued, one of them writes the next batch. Under load that is group commit
+ * (one write per batch); a lone caller writes its own frame at once, with no hand-off to another
+ * thread and back. A written frame survives the process being killed (the page cache is the
+ * kernel's), not a power cut (no fsync); a frame only queued is lost with the process, so a caller
+ * that must not lose it waits for it to be written. A torn frame at the end of the last segment is
+ * truncated on open. One consumer reads batches from the committed position and commits after
  * Kafka acknowledged them, so records leave in the order they came and none is dropped.
+ *
+ * <p>Segments are written through {@link RandomAccessFile}, not a {@code FileChannel}: the callers are
+ * request threads, and an interrupted thread writing to a {@code FileChannel} closes it for everyone.
  */
 public final class Spool implements AutoCloseable {
 
@@ -49,21 +54,24 @@ public final class Spool implements AutoCloseable {
     private static final String POSITION_FILE = "position";
 
     private final Path dir;
+    private final Path positionFile;
+    /** Held while the position file is written, never together with a wait for {@link #lock}. */
+    private final ReentrantLock positionLock = new ReentrantLock();
     private final long segmentBytes;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when frames were written (or the writer failed): the reader waits on it. */
+    /** Signalled when a write ended (written or failed): callers waiting for theirs and the reader wait on it. */
     private final Condition written = lock.newCondition();
-    /** Signalled when a frame was queued or the spool is closing: the writer waits on it. */
-    private final Condition queuedOrClosing = lock.newCondition();
-    private final ArrayDeque<ByteBuffer> queued = new ArrayDeque<>();
-    private final Thread writerThread;
+    private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
+    /** A thread is writing a batch outside the lock; only that thread touches the segment file meanwhile. */
+    private boolean writing;
     private boolean closing;
+    private boolean closed;
     private IOException writeFailure;
     /** Records ever appended and ever written since open: the difference is still in memory. */
     private long appendedCount;
     private long writtenCount;
     private final TreeMap<Long, Path> segments = new TreeMap<>();
-    private FileChannel writer;
+    private RandomAccessFile writer;
     private long writeSegment;
     private long writeOffset;
     private long readSegment;
@@ -72,9 +80,11 @@ public final class Spool implements AutoCloseable {
     private long pendingBytes;
     private long positionWrittenNanos = System.nanoTime();
     private static final long POSITION_INTERVAL_NANOS = 200_000_000L;
+    private static final long WRITE_RETRY_NANOS = 100_000_000L;
 
     public Spool(Path dir, long segmentBytes) {
         this.dir = dir;
+        this.positionFile = dir.resolve(POSITION_FILE);
         this.segmentBytes = segmentBytes;
         try {
             Files.createDirectories(dir);
@@ -82,7 +92,6 @@ public final class Spool implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open event spool in " + dir + ": " + e.getMessage(), e);
         }
-        this.writerThread = Thread.ofPlatform().daemon().name("tollgate-spool-writer").start(this::writeLoop);
     }
 
     private void open() throws IOException {
@@ -105,11 +114,13 @@ public final class Spool implements AutoCloseable {
             readOffset = 0;
         }
         writeSegment = segments.lastKey();
-        writer = FileChannel.open(segments.get(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
-        writeOffset = validLength(writer);
-        writer.truncate(writeOffset);
-        writer.position(writeOffset);
+        try (FileChannel ch = FileChannel.open(segments.get(writeSegment), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            writeOffset = validLength(ch);
+            ch.truncate(writeOffset);
+        }
+        writer = new RandomAccessFile(segments.get(writeSegment).toFile(), "rw");
+        writer.seek(writeOffset);
         countPending();
     }
 
@@ -149,13 +160,13 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Queues one record for the writer thread and returns its sequence number (1 for the first record appended
-     * since open), for {@link #awaitWritten}. Throws when the last write failed (the record is not queued then),
+     * Queues one record and returns its sequence number (1 for the first record appended since open), for
+     * {@link #awaitWritten}, which writes it. Throws when the last write failed (the record is not queued then),
      * so a broken disk refuses calls instead of piling up in memory.
      */
     public long append(byte[] key, byte[] value) {
-        ByteBuffer frame = ByteBuffer.allocate(8 + key.length + value.length);
-        frame.putInt(key.length).put(key).putInt(value.length).put(value).flip();
+        byte[] frame = ByteBuffer.allocate(8 + key.length + value.length)
+                .putInt(key.length).put(key).putInt(value.length).put(value).array();
         lock.lock();
         try {
             if (writeFailure != null) {
@@ -168,10 +179,7 @@ public final class Spool implements AutoCloseable {
             queued.add(frame);
             appendedCount++;
             pendingRecords++;
-            pendingBytes += frame.limit();
-            if (queued.size() == 1) {
-                queuedOrClosing.signal();
-            }
+            pendingBytes += frame.length;
             return appendedCount;
         } finally {
             lock.unlock();
@@ -180,113 +188,113 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Returns once the record {@code sequence} (and every record before it) is written to its segment file, so
-     * that it survives this process being killed. The writer writes whatever was queued meanwhile in the same
-     * write, so concurrent callers share one system call. Throws when the writer failed to write it (the record
-     * stays queued and the writer retries; the caller decides whether to go on without the guarantee).
+     * that it survives this process being killed. When no write is in progress the caller writes every queued
+     * record itself, in one system call; otherwise it waits for that write, whose batch usually holds its
+     * record too, and writes the rest if not. Throws when the write of its record failed (the record stays
+     * queued and the next write retries it; the caller decides whether to go on without the guarantee).
      */
     public void awaitWritten(long sequence) {
         lock.lock();
         try {
             while (writtenCount < sequence) {
-                if (writeFailure != null) {
-                    throw new UncheckedIOException("event spool " + dir + " could not write record " + sequence
-                            + " yet: " + writeFailure.getMessage(), writeFailure);
-                }
-                if (closing && !writerThread.isAlive()) {
+                if (closed) {
                     throw new IllegalStateException("event spool " + dir + " closed before record " + sequence
                             + " was written");
                 }
-                written.awaitUninterruptibly();
+                if (!writing) {
+                    try {
+                        writeQueued();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("event spool " + dir + " could not write record " + sequence
+                                + " yet: " + e.getMessage(), e);
+                    }
+                } else {
+                    written.awaitUninterruptibly();
+                    if (writeFailure != null && writtenCount < sequence) {
+                        throw new UncheckedIOException("event spool " + dir + " could not write record " + sequence
+                                + " yet: " + writeFailure.getMessage(), writeFailure);
+                    }
+                }
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** The writer thread: takes all queued frames, writes them outside the lock, then publishes the new end. */
-    private void writeLoop() {
-        List<ByteBuffer> batch = new ArrayList<>();
-        while (true) {
+    /**
+     * Writes every queued frame; called with the lock held and no write in progress. The lock is released for
+     * the system calls (a write stalled by the disk must not hold up appends), {@link #writing} keeping other
+     * writers out meanwhile. On failure the frames not written go back to the head of the queue, in order, for
+     * the next write to retry, and new appends are refused until one succeeds.
+     */
+    private void writeQueued() throws IOException {
+        List<byte[]> batch = new ArrayList<>(queued);
+        queued.clear();
+        writing = true;
+        lock.unlock();
+        IOException failure = null;
+        try {
+            write(batch);
+        } catch (IOException e) {
+            failure = e;
+        } finally {
             lock.lock();
-            try {
-                while (queued.isEmpty() && !closing) {
-                    queuedOrClosing.awaitUninterruptibly();
-                }
-                if (queued.isEmpty()) {
-                    written.signalAll(); // closing and everything written: nobody waits in vain
-                    return;
-                }
-                batch.addAll(queued);
-                queued.clear();
-            } finally {
-                lock.unlock();
+        }
+        writing = false;
+        if (failure != null) {
+            writeFailure = failure;
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                queued.addFirst(batch.get(i));
             }
-            try {
-                write(batch);
-            } catch (IOException e) {
-                lock.lock();
-                try {
-                    writeFailure = e;
-                    // write() left only the frames not yet written in the batch: keep them first, in order
-                    for (int i = batch.size() - 1; i >= 0; i--) {
-                        queued.addFirst(batch.get(i).rewind());
-                    }
-                    written.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-                batch.clear();
-                LockSupport.parkNanos(WRITE_RETRY_NANOS); // a retry pause; close() still drains what it can
-                if (closing && writeFailure != null) {
-                    return;
-                }
-            }
+        }
+        written.signalAll();
+        if (failure != null) {
+            throw failure;
         }
     }
 
-    private static final long WRITE_RETRY_NANOS = 100_000_000L;
-
     /**
      * Writes frames in order, rolling segments as they fill, and removes each written frame from
-     * {@code frames}; only this method (on the writer thread) moves the write position. After a
-     * failed write the channel is put back at the last published end, so a retry rewrites whole frames.
+     * {@code frames}; only the thread holding {@link #writing} moves the write position. After a
+     * failed write the file is put back at the last published end, so a retry rewrites whole frames.
      */
-    private void write(List<ByteBuffer> frames) throws IOException {
+    private void write(List<byte[]> frames) throws IOException {
         try {
             writeRuns(frames);
         } catch (IOException e) {
             try {
-                writer.position(writeOffset);
+                writer.seek(writeOffset);
             } catch (IOException ignored) {
-                // the channel itself is broken: the retry fails again and appends keep being refused
+                // the file itself is broken: the retry fails again and appends keep being refused
             }
             throw e;
         }
     }
 
-    private void writeRuns(List<ByteBuffer> frames) throws IOException {
+    private void writeRuns(List<byte[]> frames) throws IOException {
         while (!frames.isEmpty()) {
-            if (writeOffset > 0 && writeOffset + frames.get(0).remaining() > segmentBytes) {
+            if (writeOffset > 0 && writeOffset + frames.get(0).length > segmentBytes) {
                 roll();
             }
-            // the frames that fit in this segment (at least one), in one gathering write
+            // the frames that fit in this segment (at least one), in one write
             int n = 0;
-            long bytes = 0;
-            while (n < frames.size() && (n == 0 || writeOffset + bytes + frames.get(n).remaining() <= segmentBytes)) {
-                bytes += frames.get(n).remaining();
+            int bytes = 0;
+            while (n < frames.size() && (n == 0 || writeOffset + bytes + frames.get(n).length <= segmentBytes)) {
+                bytes += frames.get(n).length;
                 n++;
             }
-            ByteBuffer[] run = frames.subList(0, n).toArray(ByteBuffer[]::new);
-            long done = 0;
-            while (done < bytes) {
-                done += writer.write(run);
+            if (n == 1) {
+                writer.write(frames.get(0));
+            } else {
+                ByteBuffer run = ByteBuffer.allocate(bytes);
+                frames.subList(0, n).forEach(run::put);
+                writer.write(run.array());
             }
             lock.lock();
             try {
                 writeOffset += bytes;
                 writtenCount += n;
                 writeFailure = null;
-                written.signalAll();
             } finally {
                 lock.unlock();
             }
@@ -296,8 +304,7 @@ public final class Spool implements AutoCloseable {
 
     private void roll() throws IOException {
         Path next = segmentPath(writeSegment + 1);
-        FileChannel opened = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
+        RandomAccessFile opened = new RandomAccessFile(next.toFile(), "rw");
         writer.close();
         writer = opened;
         lock.lock();
@@ -313,8 +320,9 @@ public final class Spool implements AutoCloseable {
     /**
      * Up to {@code maxRecords} records from the committed position; waits up to {@code waitMillis}
      * for one, and always for records already appended to be written (so a record appended before
-     * this call is in the batch). Only the positions are taken under the lock: the bytes up to the
-     * write position never change, so the disk reads run without holding up appends.
+     * this call is in the batch; when no caller is writing them, this call does, which is also how a
+     * failed write is retried while no call comes). Only the positions are taken under the lock: the
+     * bytes up to the write position never change, so the disk reads run without holding up appends.
      */
     public Batch read(int maxRecords, long waitMillis) throws InterruptedException {
         long segment;
@@ -324,10 +332,18 @@ public final class Spool implements AutoCloseable {
         TreeMap<Long, Path> files;
         lock.lock();
         try {
-            // records appended before this call are read by it: wait for the writer to put them on disk
+            // records appended before this call are read by it: see them written
             long appendedBefore = appendedCount;
-            while (writtenCount < appendedBefore && writeFailure == null && !closing) {
-                written.await(WRITE_RETRY_NANOS, TimeUnit.NANOSECONDS);
+            while (writtenCount < appendedBefore && !closed) {
+                if (writing) {
+                    written.await(WRITE_RETRY_NANOS, TimeUnit.NANOSECONDS);
+                } else {
+                    try {
+                        writeQueued();
+                    } catch (IOException e) {
+                        break; // read what is written; the next read or call retries
+                    }
+                }
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
             long left;
@@ -432,38 +448,54 @@ public final class Spool implements AutoCloseable {
         return buffer.flip();
     }
 
-    /** The batch reached Kafka: move the committed position past it and drop finished segments. */
+    /**
+     * The batch reached Kafka: move the committed position past it and drop finished segments. The position
+     * file's write and rename and the deletions run outside the lock (deleting a full segment can take
+     * milliseconds, which no call should wait for); the position is persisted before a segment is deleted.
+     */
     public void commit(Batch batch) {
+        List<Path> finished;
+        boolean persist;
         lock.lock();
         try {
             readSegment = batch.endSegment();
             readOffset = batch.endOffset();
             pendingRecords -= batch.entries().size();
             pendingBytes -= batch.bytes();
-            long now = System.nanoTime();
-            boolean segmentDone = !segments.headMap(readSegment).isEmpty();
+            var done = segments.headMap(readSegment);
+            finished = new ArrayList<>(done.values());
+            done.clear();
             // persisting the position costs a write and a rename: at most every 200 ms (and when a
             // segment is finished, before it is deleted). A crash may replay up to that much, which
             // consumers absorb by de-duplicating on eventId.
-            if (segmentDone || now - positionWrittenNanos > POSITION_INTERVAL_NANOS) {
-                writePosition();
+            long now = System.nanoTime();
+            persist = !finished.isEmpty() || now - positionWrittenNanos > POSITION_INTERVAL_NANOS;
+            if (persist) {
                 positionWrittenNanos = now;
             }
-            var finished = segments.headMap(readSegment);
-            finished.values().forEach(Spool::deleteQuietly);
-            finished.clear();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot commit event spool position in " + dir + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
+        if (persist) {
+            try {
+                writePosition(batch.endSegment(), batch.endOffset());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot commit event spool position in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        finished.forEach(Spool::deleteQuietly);
     }
 
-    private void writePosition() throws IOException {
-        Path tmp = dir.resolve(POSITION_FILE + ".tmp");
-        Files.writeString(tmp, readSegment + " " + readOffset, StandardCharsets.US_ASCII);
-        Files.move(tmp, dir.resolve(POSITION_FILE), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+    /** One writer of the position file at a time: the committer, or close(). */
+    private void writePosition(long segment, long offset) throws IOException {
+        positionLock.lock();
+        try {
+            Path tmp = dir.resolve(POSITION_FILE + ".tmp");
+            Files.writeString(tmp, segment + " " + offset, StandardCharsets.US_ASCII);
+            Files.move(tmp, positionFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            positionLock.unlock();
+        }
     }
 
     public long pendingRecords() {
@@ -511,19 +543,22 @@ public final class Spool implements AutoCloseable {
         lock.lock();
         try {
             closing = true;
-            queuedOrClosing.signal();
-        } finally {
-            lock.unlock();
-        }
-        try {
-            writerThread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        lock.lock();
-        try {
-            writePosition();
-            writer.close();
+            while (writing) {
+                written.awaitUninterruptibly();
+            }
+            if (!queued.isEmpty() && !closed) {
+                try {
+                    writeQueued();
+                } catch (IOException e) {
+                    // the frames stay unwritten, as after any failed write; the position below is still right
+                }
+            }
+            if (!closed) {
+                closed = true;
+                written.signalAll(); // nobody waits in vain for a record that is not written now
+                writePosition(readSegment, readOffset);
+                writer.close();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

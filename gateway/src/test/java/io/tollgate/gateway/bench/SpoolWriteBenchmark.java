@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the request path pays per usage event for the spool's guarantee: {@code queued} appends only (the event
- * would be lost if the process died before the writer thread wrote it), {@code written} appends and waits for
- * the writer's next batch to be in the file (group commit). A call publishes two events. Latency per event
+ * would be lost if the process died before it was written), {@code written} appends and returns once the
+ * record is in the file (written by this caller, or by the combined write of another in progress). A call publishes two events. Latency per event
  * (SampleTime: p50, p99); run with {@code -t 1} and {@code -t 16} for one and many concurrent calls. A reader
  * commits what was written, as the Kafka sender does, so the spool stays small.
  * Run: see gateway/README.md ("Benchmarks").

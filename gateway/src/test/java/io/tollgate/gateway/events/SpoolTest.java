@@ -122,7 +122,7 @@ class SpoolTest {
 
     @Test
     void shouldKeepEveryThreadsAppendsInOrderWhenThreadsAppendConcurrently() throws Exception {
-        // Given 8 threads appending 500 records each to small segments, while the writer thread writes
+        // Given 8 threads appending 500 records each to small segments, none waiting for its record to be written
         int threads = 8;
         int each = 500;
         try (Spool spool = new Spool(dir, 4096)) {
@@ -217,6 +217,24 @@ class SpoolTest {
             }
         }
         assertThat(shortfalls).isEmpty();
+    }
+
+    @Test
+    void shouldKeepWritingForOtherCallersWhenACallerThatWritesIsInterrupted() throws Exception {
+        // Given a spool written by its callers' threads
+        try (Spool spool = new Spool(dir, 1 << 20)) {
+            // When a caller whose thread is interrupted writes its record
+            Thread interrupted = Thread.ofVirtual().unstarted(() -> {
+                Thread.currentThread().interrupt();
+                spool.awaitWritten(spool.append(b("k"), b("interrupted")));
+            });
+            interrupted.start();
+            interrupted.join();
+
+            // Then the next caller's record is written too: the interrupt closed nothing
+            spool.awaitWritten(spool.append(b("k"), b("next")));
+            assertThat(values(spool.read(10, 0))).containsExactly("interrupted", "next");
+        }
     }
 
     private long segmentBytes() {
