@@ -371,14 +371,41 @@ public final class CallExecutor {
             b.append("tier=").append(plan.tier()).append("; ");
         }
         if (plan.complexityScore() != null) {
-            b.append("score=").append(String.format(java.util.Locale.ROOT, "%.2f", plan.complexityScore())).append("; ");
+            b.append("score=").append(twoDecimals(plan.complexityScore())).append("; ");
         }
         b.append("reason=").append(reason);
         if (plan.routingFeatures() != null && !plan.routingFeatures().isEmpty()) {
             b.append("; features=").append(plan.routingFeatures());
         }
-        String value = b.toString().replaceAll("[^\\x20-\\x7e]", "?");
+        String value = printable(b);
         return value.length() > 512 ? value.substring(0, 512) : value;
+    }
+
+    /** {@code text} with every code point outside printable ASCII replaced by one {@code ?}. */
+    private static String printable(CharSequence text) {
+        int n = text.length();
+        int i = 0;
+        while (i < n && text.charAt(i) >= 0x20 && text.charAt(i) <= 0x7e) {
+            i++;
+        }
+        if (i == n) {
+            return text.toString();
+        }
+        StringBuilder b = new StringBuilder(n).append(text, 0, i);
+        while (i < n) {
+            int c = Character.codePointAt(text, i);
+            b.append(c >= 0x20 && c <= 0x7e ? (char) c : '?');
+            i += Character.charCount(c);
+        }
+        return b.toString();
+    }
+
+    /** {@code %.2f} (half up, from the shortest decimal) without the formatter's parsing on every call. */
+    static String twoDecimals(double value) {
+        if (!Double.isFinite(value) || value < 0 || Double.doubleToRawLongBits(value) == Long.MIN_VALUE) {
+            return String.format(java.util.Locale.ROOT, "%.2f", value);
+        }
+        return java.math.BigDecimal.valueOf(value).setScale(2, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 
     /** The model this attempt stands in for: the downgraded choice, else the plan's first candidate. */
