@@ -343,13 +343,18 @@ public final class CallExecutor {
 
     /** The warnings of the daily quotas (requests, tokens) that are nearly used, joined as one header value. */
     private Optional<String> quotaWarning(AdmissionDecision.Remaining remaining) {
+        AdmissionDecision.Headroom requests = remaining.of(LimitKind.RPD);
+        AdmissionDecision.Headroom tokens = remaining.of(LimitKind.TPD);
+        if (!requests.limited() && !tokens.limited()) {
+            return Optional.empty(); // no daily quota: the organisation's warning share is not looked up
+        }
         QuotaWarning warning = quotaWarning.get();
         List<String> warnings = new java.util.ArrayList<>(2);
-        for (LimitKind kind : List.of(LimitKind.RPD, LimitKind.TPD)) {
-            AdmissionDecision.Headroom day = remaining.of(kind);
-            if (day.limited()) {
-                warning.message(kind, day.used(), day.limit()).ifPresent(warnings::add);
-            }
+        if (requests.limited()) {
+            warning.message(LimitKind.RPD, requests.used(), requests.limit()).ifPresent(warnings::add);
+        }
+        if (tokens.limited()) {
+            warning.message(LimitKind.TPD, tokens.used(), tokens.limit()).ifPresent(warnings::add);
         }
         return warnings.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", warnings));
     }
