@@ -1,5 +1,7 @@
 package io.tollgate.gateway.call;
 
+import io.tollgate.gateway.auth.ApiKeyStore;
+import io.tollgate.gateway.auth.AuthResult;
 import io.tollgate.gateway.catalog.ResolvedModel;
 import io.tollgate.gateway.catalog.Sourced;
 import io.tollgate.gateway.events.AttemptFacts;
@@ -8,6 +10,12 @@ import io.tollgate.gateway.events.UsageEvents;
 import io.tollgate.gateway.events.UsageWire;
 import io.tollgate.gateway.http.OpenAiRequests;
 import io.tollgate.gateway.routing.Caller;
+import io.tollgate.gateway.routing.RoutePlan;
+import io.tollgate.gateway.tokens.Tokenizer;
+import io.tollgate.gateway.tokens.Tokenizers;
+import io.tollgate.policy.records.PolicySnapshot;
+import io.tollgate.schemas.avro.ApiKeyPolicy;
+import io.tollgate.schemas.avro.Policy;
 import io.tollgate.gateway.upstream.ProviderAnswer;
 import io.tollgate.gateway.upstream.SseRelay;
 import io.tollgate.schemas.Topics;
@@ -20,6 +28,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,7 +46,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * a 20-message conversation); reading a provider's whole answer (usage, served model) and producing what is
  * relayed (the catalog id as {@code model}); relaying a 20-chunk SSE stream with a final usage chunk (with and
  * without the agent asking for that chunk); building a RESPONSE usage event and encoding it for the spool;
- * turning a spooled event into the Kafka record value; and the non-streamed pieces on a fresh virtual thread,
+ * turning a spooled event into the Kafka record value; the request path's own pieces (authenticating the bench
+ * key, counting a prompt's tokens, building a REQUEST event, the route header); and the non-streamed pieces on a
+ * fresh virtual thread,
  * as the gateway runs each call, against a bare virtual thread. Not part of {@code mvn verify}; compiled and run
  * as docs/benchmarks-history.md, "Gateway hot path: cost per call (issue 14)", shows.
  */
@@ -73,7 +84,15 @@ public class HotPathBenchmark {
     static final AttemptResult RESULT = new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, 19, 0, 10,
             TokenSource.PROVIDER, "gpt-4o-mini-2024-07-18", 3, null);
 
+    /** The harness's bench key (tollgate-bench.yaml). */
+    static final String BENCH_AUTHORIZATION = "Bearer sk-bench-000000000000000000000000";
+
     byte[] twentyMessages;
+    ChatRequest smallChat;
+    ChatRequest twentyMessageChat;
+    Tokenizer o200k;
+    ApiKeyStore keys;
+    RoutePlan plan;
     byte[] stream;
     byte[] spooled;
     UsageWire wire;
@@ -83,6 +102,19 @@ public class HotPathBenchmark {
     @Setup
     public void setUp() {
         twentyMessages = twentyMessages();
+        smallChat = OpenAiRequests.chat(SMALL_CHAT);
+        twentyMessageChat = OpenAiRequests.chat(twentyMessages);
+        o200k = new Tokenizers().forName("o200k_base");
+        PolicySnapshot policies = new PolicySnapshot();
+        for (int i = 0; i < 50; i++) {
+            String secret = i == 0 ? BENCH_AUTHORIZATION.substring("Bearer ".length()) : "sk-other-" + i;
+            policies.apply("key:k-" + i, Policy.newBuilder().setPolicy(ApiKeyPolicy.newBuilder().setKeyId("k-" + i)
+                    .setKeyHash(ApiKeyStore.sha256Hex(secret)).setTenant("acme").setTeam("bench").setAgent("bench")
+                    .setTier("unlimited").setAllowedModels(List.of()).setRevoked(false).build()).build());
+        }
+        keys = new ApiKeyStore(policies);
+        plan = new RoutePlan(List.of(new RoutePlan.Candidate("gpt-4o-mini", false, "auto")),
+                "auto: complexity 0.31 -> tier small", 0.314, "small", "greeting:1");
         stream = stream();
         spooled = UsageWire.spooled(UsageEvents.response(FACTS, RESULT, 1_800_000_000_000L));
         wire = new UsageWire("tollgate.usage.v1", Topics.forRegistry("mock://hot-path-bench").usage().valueSerde()
@@ -167,6 +199,31 @@ public class HotPathBenchmark {
     @Benchmark
     public UsageWire.Sendable spooledEventToRecord() {
         return wire.sendable(spooled);
+    }
+
+    @Benchmark
+    public AuthResult authenticate() {
+        return keys.authenticate(BENCH_AUTHORIZATION);
+    }
+
+    @Benchmark
+    public int countSmallChatPrompt() {
+        return CallExecutor.countPrompt(Endpoint.CHAT_COMPLETIONS, smallChat, o200k);
+    }
+
+    @Benchmark
+    public int countTwentyMessagePrompt() {
+        return CallExecutor.countPrompt(Endpoint.CHAT_COMPLETIONS, twentyMessageChat, o200k);
+    }
+
+    @Benchmark
+    public UsageEvent requestEvent() {
+        return UsageEvents.request(FACTS, 1_800_000_000_000L);
+    }
+
+    @Benchmark
+    public String routeHeader() {
+        return CallExecutor.routeHeader(plan, plan.reason());
     }
 
     /** What each call's own virtual thread costs, to subtract from the {@code *OnVirtualThread} figures. */

@@ -343,13 +343,18 @@ public final class CallExecutor {
 
     /** The warnings of the daily quotas (requests, tokens) that are nearly used, joined as one header value. */
     private Optional<String> quotaWarning(AdmissionDecision.Remaining remaining) {
+        AdmissionDecision.Headroom requests = remaining.of(LimitKind.RPD);
+        AdmissionDecision.Headroom tokens = remaining.of(LimitKind.TPD);
+        if (!requests.limited() && !tokens.limited()) {
+            return Optional.empty(); // no daily quota: the organisation's warning share is not looked up
+        }
         QuotaWarning warning = quotaWarning.get();
         List<String> warnings = new java.util.ArrayList<>(2);
-        for (LimitKind kind : List.of(LimitKind.RPD, LimitKind.TPD)) {
-            AdmissionDecision.Headroom day = remaining.of(kind);
-            if (day.limited()) {
-                warning.message(kind, day.used(), day.limit()).ifPresent(warnings::add);
-            }
+        if (requests.limited()) {
+            warning.message(LimitKind.RPD, requests.used(), requests.limit()).ifPresent(warnings::add);
+        }
+        if (tokens.limited()) {
+            warning.message(LimitKind.TPD, tokens.used(), tokens.limit()).ifPresent(warnings::add);
         }
         return warnings.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", warnings));
     }
@@ -371,14 +376,41 @@ public final class CallExecutor {
             b.append("tier=").append(plan.tier()).append("; ");
         }
         if (plan.complexityScore() != null) {
-            b.append("score=").append(String.format(java.util.Locale.ROOT, "%.2f", plan.complexityScore())).append("; ");
+            b.append("score=").append(twoDecimals(plan.complexityScore())).append("; ");
         }
         b.append("reason=").append(reason);
         if (plan.routingFeatures() != null && !plan.routingFeatures().isEmpty()) {
             b.append("; features=").append(plan.routingFeatures());
         }
-        String value = b.toString().replaceAll("[^\\x20-\\x7e]", "?");
+        String value = printable(b);
         return value.length() > 512 ? value.substring(0, 512) : value;
+    }
+
+    /** {@code text} with every code point outside printable ASCII replaced by one {@code ?}. */
+    private static String printable(CharSequence text) {
+        int n = text.length();
+        int i = 0;
+        while (i < n && text.charAt(i) >= 0x20 && text.charAt(i) <= 0x7e) {
+            i++;
+        }
+        if (i == n) {
+            return text.toString();
+        }
+        StringBuilder b = new StringBuilder(n).append(text, 0, i);
+        while (i < n) {
+            int c = Character.codePointAt(text, i);
+            b.append(c >= 0x20 && c <= 0x7e ? (char) c : '?');
+            i += Character.charCount(c);
+        }
+        return b.toString();
+    }
+
+    /** {@code %.2f} (half up, from the shortest decimal) without the formatter's parsing on every call. */
+    static String twoDecimals(double value) {
+        if (!Double.isFinite(value) || value < 0 || Double.doubleToRawLongBits(value) == Long.MIN_VALUE) {
+            return String.format(java.util.Locale.ROOT, "%.2f", value);
+        }
+        return java.math.BigDecimal.valueOf(value).setScale(2, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 
     /** The model this attempt stands in for: the downgraded choice, else the plan's first candidate. */

@@ -15,7 +15,8 @@ import io.tollgate.gateway.routing.TextSignals;
  * and notes the text's shape on the way: code fences and code-like lines, list items, separators,
  * question marks, mathematical symbols, quantities. Pasted code inside ``` fences counts as code
  * lines only. The cost is linear in the text, without regular expressions or copies of it
- * (measured in docs/benchmarks-history.md, "Routing by complexity (issue 13)").
+ * (measured in docs/benchmarks-history.md, "Routing by complexity (issue 13)"). The pass runs when routing
+ * first reads the signals, so only for calls that are scored.
  */
 public final class PromptAnalysis {
 
@@ -23,7 +24,6 @@ public final class PromptAnalysis {
     }
 
     public static PromptFeatures features(ChatRequest request, int promptTokens) {
-        Scan scan = new Scan(PromptLexicon.shipped());
         int messages = 0;
         int lastUser = -1;
         for (JsonNode m : request.messages()) {
@@ -39,7 +39,19 @@ public final class PromptAnalysis {
             if (i < lastUser && (role.equals("user") || role.equals("assistant"))) {
                 turns++;
             }
-            if (role.equals("user")) {
+            i++;
+        }
+        int tools = request.tools() != null && request.tools().isArray() ? request.tools().size() : 0;
+        // only scoring reads the text's signals (model "auto" or a tier name): a call naming its model skips the pass
+        return new PromptFeatures(promptTokens, messages, turns, tools,
+                request.maxTokens() == null ? 0 : request.maxTokens(), TextSignals.lazily(() -> userText(request)));
+    }
+
+    /** The signal counts of the user messages' text, in one pass. */
+    private static int[] userText(ChatRequest request) {
+        Scan scan = new Scan(PromptLexicon.shipped());
+        for (JsonNode m : request.messages()) {
+            if (m.path("role").asText("").equals("user")) {
                 JsonNode content = m.get("content");
                 if (content != null && content.isTextual()) {
                     scan.text(content.textValue());
@@ -51,11 +63,8 @@ public final class PromptAnalysis {
                     }
                 }
             }
-            i++;
         }
-        int tools = request.tools() != null && request.tools().isArray() ? request.tools().size() : 0;
-        return new PromptFeatures(promptTokens, messages, turns, tools,
-                request.maxTokens() == null ? 0 : request.maxTokens(), TextSignals.of(scan.counts()));
+        return scan.counts();
     }
 
     /** Counts of one request's user texts, and the state of the word being read. */

@@ -63,6 +63,11 @@ public final class ControlStats implements RetryingCircuitGuard.Listener {
     private final ConcurrentHashMap<String, Tally> byKey = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Tally> byModel = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> transitions = new ConcurrentHashMap<>();
+    /** Every answered call counts in one of these: registering the meter anew per call cost a tag sort and lookup. */
+    private final ConcurrentHashMap<ServedKey, Counter> servedCounters = new ConcurrentHashMap<>();
+
+    private record ServedKey(String keyId, String model, boolean fallback) {
+    }
 
     public ControlStats(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -73,8 +78,9 @@ public final class ControlStats implements RetryingCircuitGuard.Listener {
         for (Tally t : tallies(keyId, model)) {
             (fallback ? t.fallback : t.primary).increment();
         }
-        Counter.builder(SERVED).tags("key", keyId, "model", model, "route", fallback ? "fallback" : "primary")
-                .register(registry).increment();
+        servedCounters.computeIfAbsent(new ServedKey(keyId, model, fallback), k -> Counter.builder(SERVED)
+                .tags("key", k.keyId(), "model", k.model(), "route", k.fallback() ? "fallback" : "primary")
+                .register(registry)).increment();
     }
 
     /** The call waited {@code waitMillis} for {@code model}'s limit (auto-wait). */

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Counts a chat prompt the way OpenAI documents it (cookbook "How to count tokens with
  * tiktoken"): every message costs 3 tokens plus its encoded values (role, content, name), a
  * name 1 more, and the reply is primed with 3. Content parts of type "text" are counted; tools
- * are counted as their JSON text, an approximation OpenAI does not document.
+ * are counted as their JSON text, an approximation OpenAI does not document. Message texts are counted through
+ * the tokenizer's memo ({@link Tokenizer#countRepeated}): agents send the same system prompt and earlier turns
+ * on every call.
  */
 public final class ChatTokenCounter {
 
@@ -38,13 +40,13 @@ public final class ChatTokenCounter {
 
     private static int countValue(Tokenizer tokenizer, JsonNode value) {
         if (value.isTextual()) {
-            return tokenizer.count(value.textValue());
+            return tokenizer.countRepeated(value.textValue());
         }
         if (value.isArray()) {
             int n = 0;
             for (JsonNode part : value) {
                 JsonNode text = part.get("text");
-                n += text != null && text.isTextual() ? tokenizer.count(text.textValue()) : 0;
+                n += text != null && text.isTextual() ? tokenizer.countRepeated(text.textValue()) : 0;
             }
             return n;
         }

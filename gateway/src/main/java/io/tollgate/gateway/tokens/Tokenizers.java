@@ -24,20 +24,30 @@ public final class Tokenizers {
 
     public Tokenizers() {
         exact = Map.of(
-                "o200k_base", new Tokenizer("o200k_base", registry.getEncoding(EncodingType.O200K_BASE), 1.0, true),
-                "cl100k_base", new Tokenizer("cl100k_base", registry.getEncoding(EncodingType.CL100K_BASE), 1.0, true),
-                "p50k_base", new Tokenizer("p50k_base", registry.getEncoding(EncodingType.P50K_BASE), 1.0, true),
-                "r50k_base", new Tokenizer("r50k_base", registry.getEncoding(EncodingType.R50K_BASE), 1.0, true));
+                "o200k_base", exact("o200k_base", EncodingType.O200K_BASE),
+                "cl100k_base", exact("cl100k_base", EncodingType.CL100K_BASE),
+                "p50k_base", exact("p50k_base", EncodingType.P50K_BASE),
+                "r50k_base", exact("r50k_base", EncodingType.R50K_BASE));
+    }
+
+    private Tokenizer exact(String name, EncodingType type) {
+        return new Tokenizer(name, registry.getEncoding(type), 1.0, true, new CountMemo());
     }
 
     /** The tokenizer for a catalog name; unknown names are estimated like "other". */
     public Tokenizer forName(String name) {
+        Tokenizer t = exact.get(name);
+        if (t != null) {
+            return t;
+        }
         String n = name.toLowerCase(Locale.ROOT);
-        Tokenizer t = exact.get(n);
+        t = exact.get(n);
         if (t != null) {
             return t;
         }
         double factor = FAMILY_FACTORS.getOrDefault(n, FAMILY_FACTORS.get("other"));
-        return new Tokenizer(n, exact.get("cl100k_base").encoding(), factor, false);
+        Tokenizer base = exact.get("cl100k_base");
+        // estimates count with cl100k_base, so they share its memo of counts
+        return new Tokenizer(n, base.encoding(), factor, false, base.memo());
     }
 }

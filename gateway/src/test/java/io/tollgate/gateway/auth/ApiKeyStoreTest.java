@@ -70,4 +70,37 @@ class ApiKeyStoreTest {
         policies.apply("key:k-1", null);
         assertThat(store.authenticate("Bearer new")).isInstanceOf(AuthResult.Rejected.class);
     }
+
+    @Test
+    void shouldJudgeAKeyByItsNewRecordWhenItIsRevokedOrChangedAfterItAuthenticated() {
+        // Given a key that has authenticated (its record's decisions are memoised)
+        ApiKeyStore store = new ApiKeyStore(policies);
+        put("k-1", "s3cret", false);
+        assertThat(store.authenticate("Bearer s3cret")).isInstanceOf(AuthResult.Authenticated.class);
+
+        // When the same secret's record is revoked, then re-issued to another agent
+        put("k-1", "s3cret", true);
+        AuthResult revoked = store.authenticate("Bearer s3cret");
+        policies.apply("key:k-1", Policy.newBuilder().setPolicy(ApiKeyPolicy.newBuilder().setKeyId("k-1")
+                .setKeyHash(ApiKeyStore.sha256Hex("s3cret")).setTenant("acme").setTeam("research").setAgent("writer")
+                .setTier("tier1").setRevoked(false).build()).build());
+        AuthResult reissued = store.authenticate("Bearer s3cret");
+
+        // Then each call sees the record applied last
+        assertThat(revoked).isInstanceOfSatisfying(AuthResult.Rejected.class, r -> assertThat(r.status()).isEqualTo(403));
+        assertThat(reissued).isInstanceOfSatisfying(AuthResult.Authenticated.class,
+                a -> assertThat(a.key().agent()).isEqualTo("writer"));
+    }
+
+    @Test
+    void shouldRefuseAKnownKeysHashPresentedAsItsSecretWhenItHasAuthenticatedBefore() {
+        // Given a key that has authenticated
+        ApiKeyStore store = new ApiKeyStore(policies);
+        put("k-1", "s3cret", false);
+        store.authenticate("Bearer s3cret");
+
+        // When its published hash is presented as the secret, Then it is an unknown key
+        assertThat(store.authenticate("Bearer " + ApiKeyStore.sha256Hex("s3cret")))
+                .isInstanceOfSatisfying(AuthResult.Rejected.class, r -> assertThat(r.status()).isEqualTo(401));
+    }
 }

@@ -30,4 +30,20 @@ class RouteHeaderTest {
 
         assertThat(CallExecutor.routeHeader(plan, plan.reason())).isEqualTo("tier=large; reason=downgrade by command c-1 on team:research: budget ?");
     }
+
+    @Test
+    void shouldReplaceACharacterOutsideTheBasicPlaneWithOneQuestionMarkWhenAReasonHasOne() {
+        RoutePlan plan = new RoutePlan(LARGE, "budget \uD83D\uDCB8 low\ttab", null, null, null);
+
+        assertThat(CallExecutor.routeHeader(plan, plan.reason())).isEqualTo("reason=budget ? low?tab");
+    }
+
+    @Test
+    void shouldWriteTheScoreAsPercentTwoFWhenRoundingHalfUpOrAtTheEdges() {
+        for (double score : new double[] {0, 0.005, 0.015, 0.125, 0.135, 0.9949, 0.995, 1, 0.1 + 0.2, 1e-9, 12.345,
+                -0.0, -0.125, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThat(CallExecutor.twoDecimals(score)).as("score %s", score)
+                    .isEqualTo(String.format(java.util.Locale.ROOT, "%.2f", score));
+        }
+    }
 }

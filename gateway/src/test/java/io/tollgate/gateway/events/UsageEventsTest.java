@@ -113,4 +113,61 @@ class UsageEventsTest {
         assertThat(e.getErrorKind()).isEqualTo(ErrorKind.TIMEOUT);
         assertThat(e.getHttpStatus()).isEqualTo(504);
     }
+
+    @Test
+    void shouldBuildWhatAvrosBuilderBuildsWhenEveryFieldIsSetDirectly() {
+        // Given facts with the optional values present, and facts with them absent (but a sub-agent)
+        AttemptFacts bare = new AttemptFacts("call-2", 1, "gw-1", Endpoint.EMBEDDINGS,
+                new Caller("k-planner", "acme", "research", "planner", "tier1", null, "sub-1"), "auto", SIM_LARGE, "simulated",
+                false, false, null, null, null, null, null, 7, 0);
+        AttemptResult full = new AttemptResult(CallStatus.SUCCESS, ErrorKind.NONE, 200, 980, 200, 120,
+                TokenSource.PROVIDER, "sim-large-2026", 35, 7L, "a note");
+        for (AttemptFacts f : new AttemptFacts[] {facts, bare}) {
+            for (AttemptResult r : new AttemptResult[] {full, AttemptResult.failed(ErrorKind.TIMEOUT, 504, 30_000)}) {
+                // When each event is built, Then it equals the builder's, defaults included (the event id aside)
+                UsageEvent request = UsageEvents.request(f, 1_700_000_000_000L);
+                assertThat(request).isEqualTo(builderBase(f, Phase.REQUEST, 1_700_000_000_000L, request.getEventId())
+                        .setStatus(CallStatus.ADMITTED).setErrorKind(ErrorKind.NONE)
+                        .setTokenSource(TokenSource.COUNTED).build());
+                UsageEvent response = UsageEvents.response(f, r, 1_700_000_000_035L);
+                assertThat(response).isEqualTo(builderBase(f, Phase.RESPONSE, 1_700_000_000_035L, response.getEventId())
+                        .setPromptTokens(r.promptTokens()).setCachedPromptTokens(r.cachedPromptTokens())
+                        .setCompletionTokens(r.completionTokens())
+                        .setTotalTokens(r.promptTokens() + r.completionTokens()).setCostMicros(f.costMicros(r))
+                        .setTokenSource(r.tokenSource()).setServedModel(r.servedModel()).setStatus(r.status())
+                        .setErrorKind(r.errorKind()).setHttpStatus(r.httpStatus()).setLatencyMs(r.latencyMs())
+                        .setTimeToFirstTokenMs(r.timeToFirstTokenMs()).setUsageNote(r.usageNote()).build());
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseARequiredFieldWhenItIsNull() {
+        AttemptFacts noGateway = new AttemptFacts("call-2", 1, null, Endpoint.CHAT_COMPLETIONS,
+                new Caller("k-planner", "acme", "research", "planner", "tier1", null), "sim-large", SIM_LARGE,
+                "simulated", false, false, null, null, null, null, null, 7, 0);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> UsageEvents.request(noGateway, 0))
+                .isInstanceOf(org.apache.avro.AvroRuntimeException.class).hasMessageContaining("gatewayId");
+    }
+
+    /** The fields every event carries, through Avro's builder: the reference the direct setters must match. */
+    private static UsageEvent.Builder builderBase(AttemptFacts f, Phase phase, long nowMillis, String eventId) {
+        return UsageEvent.newBuilder().setEventId(eventId).setCallId(f.callId()).setAttempt(f.attempt())
+                .setPhase(phase).setTimestamp(Instant.ofEpochMilli(nowMillis)).setGatewayId(f.gatewayId())
+                .setEndpoint(f.endpoint()).setApiKeyId(f.caller().keyId()).setTenant(f.caller().tenant())
+                .setTeam(f.caller().team()).setAgent(f.caller().agent()).setSubAgent(f.caller().subAgent())
+                .setConversationId(f.caller().conversationId()).setRequestedModel(f.requestedModel())
+                .setModel(f.model().id()).setProvider(f.provider()).setStream(f.stream()).setFallback(f.fallback())
+                .setFallbackFrom(f.fallbackFrom()).setRoutingReason(f.routingReason())
+                .setComplexityScore(f.complexityScore()).setRoutedTier(f.routedTier())
+                .setRoutingFeatures(f.routingFeatures()).setReservedPromptTokens(f.reservedPromptTokens())
+                .setReservedCompletionTokens(f.reservedCompletionTokens()).setReservedTokens(f.reservedTokens())
+                .setReservedCostMicros(f.reservedCostMicros()).setPriceSource(f.model().priceSource())
+                .setInputPriceMicrosPerMillion(f.model().inputPrice().value())
+                .setOutputPriceMicrosPerMillion(f.model().outputPrice().value())
+                .setCachedInputPriceMicrosPerMillion(f.model().cachedInputPrice().value())
+                .setContextWindow(f.model().contextWindow().value())
+                .setMaxOutputTokens(f.model().maxOutputTokens().value());
+    }
 }
