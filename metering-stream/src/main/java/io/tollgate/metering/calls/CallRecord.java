@@ -33,11 +33,12 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     /**
-     * One attempt: the reserved figures and, once answered, the actual ones.
+     * One attempt: the reserved figures and, once answered, the actual ones; {@code eventId} names the usage event
+     * that left the attempt so (ingest recognises a repeated event by it).
      */
     public record Attempt(int attempt, String model, Status status, long reservedPromptTokens,
                           long reservedCompletionTokens, long reservedCostMicros, long promptTokens,
-                          long cachedPromptTokens, long completionTokens, long costMicros) {
+                          long cachedPromptTokens, long completionTokens, long costMicros, String eventId) {
 
         boolean answered() {
             return status != Status.ADMITTED && status != Status.ABANDONED;
@@ -61,7 +62,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
 
         static Attempt reserved(UsageEvent e, Status status) {
             return new Attempt(e.getAttempt(), e.getModel(), status, e.getReservedPromptTokens(),
-                    e.getReservedCompletionTokens(), e.getReservedCostMicros(), 0, 0, 0, 0);
+                    e.getReservedCompletionTokens(), e.getReservedCostMicros(), 0, 0, 0, 0, e.getEventId());
         }
 
         static Attempt answered(UsageEvent e) {
@@ -73,7 +74,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
             };
             return new Attempt(e.getAttempt(), e.getModel(), status, e.getReservedPromptTokens(),
                     e.getReservedCompletionTokens(), e.getReservedCostMicros(), e.getPromptTokens(),
-                    e.getCachedPromptTokens(), e.getCompletionTokens(), e.getCostMicros());
+                    e.getCachedPromptTokens(), e.getCompletionTokens(), e.getCostMicros(), e.getEventId());
         }
     }
 
@@ -119,7 +120,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
         return attempts.stream().anyMatch(a -> a.status() == Status.ADMITTED);
     }
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
 
     public static Serde<CallRecord> serde() {
         return Serdes.serdeFrom((topic, v) -> v == null ? null : write(v), (topic, data) -> data == null ? null : read(data));
@@ -137,6 +138,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
                 out.writeInt(a.attempt());
                 out.writeUTF(a.model());
                 out.writeByte(a.status().ordinal());
+                out.writeUTF(a.eventId());
                 for (long n : new long[] {a.reservedPromptTokens(), a.reservedCompletionTokens(), a.reservedCostMicros(),
                         a.promptTokens(), a.cachedPromptTokens(), a.completionTokens(), a.costMicros()}) {
                     out.writeLong(n);
@@ -162,8 +164,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
                 int attempt = in.readInt();
                 String model = in.readUTF();
                 Status status = Status.values()[in.readByte()];
+                String eventId = in.readUTF();
                 attempts.add(new Attempt(attempt, model, status, in.readLong(), in.readLong(), in.readLong(),
-                        in.readLong(), in.readLong(), in.readLong(), in.readLong()));
+                        in.readLong(), in.readLong(), in.readLong(), in.readLong(), eventId));
             }
             return new CallRecord(callId, apiKeyId, attempts);
         } catch (IOException e) {
