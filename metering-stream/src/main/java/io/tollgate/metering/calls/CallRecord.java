@@ -79,7 +79,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     public CallRecord {
-        attempts = attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
+        // every event writes a record of one attempt: sorting is only needed for a folded call
+        attempts = attempts.size() < 2 ? List.copyOf(attempts)
+                : attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
     }
 
     /** This call with {@code attempt} added, or replacing the attempt of the same number. */
