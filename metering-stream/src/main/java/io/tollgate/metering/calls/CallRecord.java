@@ -123,6 +123,8 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     private static final byte FORMAT = 2;
+    /** Entries written before they named their event: still read, as naming none (they recognise no repeat). */
+    private static final byte FORMAT_WITHOUT_EVENT_ID = 1;
 
     public static Serde<CallRecord> serde() {
         return Serdes.serdeFrom((topic, v) -> v == null ? null : write(v), (topic, data) -> data == null ? null : read(data));
@@ -155,8 +157,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     private static CallRecord read(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte format = in.readByte();
-            if (format != FORMAT) {
-                throw new SerializationException("a call record of format " + format + "; expected " + FORMAT);
+            if (format != FORMAT && format != FORMAT_WITHOUT_EVENT_ID) {
+                throw new SerializationException("a call record of format " + format + "; expected "
+                        + FORMAT_WITHOUT_EVENT_ID + " or " + FORMAT);
             }
             String callId = in.readUTF();
             String apiKeyId = in.readUTF();
@@ -166,7 +169,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
                 int attempt = in.readInt();
                 String model = in.readUTF();
                 Status status = Status.values()[in.readByte()];
-                String eventId = in.readUTF();
+                String eventId = format == FORMAT ? in.readUTF() : null;
                 attempts.add(new Attempt(attempt, model, status, in.readLong(), in.readLong(), in.readLong(),
                         in.readLong(), in.readLong(), in.readLong(), in.readLong(), eventId));
             }
