@@ -33,11 +33,12 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     /**
-     * One attempt: the reserved figures and, once answered, the actual ones.
+     * One attempt: the reserved figures and, once answered, the actual ones; {@code eventId} names the usage event
+     * that left the attempt so (ingest recognises a repeated event by it).
      */
     public record Attempt(int attempt, String model, Status status, long reservedPromptTokens,
                           long reservedCompletionTokens, long reservedCostMicros, long promptTokens,
-                          long cachedPromptTokens, long completionTokens, long costMicros) {
+                          long cachedPromptTokens, long completionTokens, long costMicros, String eventId) {
 
         boolean answered() {
             return status != Status.ADMITTED && status != Status.ABANDONED;
@@ -61,7 +62,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
 
         static Attempt reserved(UsageEvent e, Status status) {
             return new Attempt(e.getAttempt(), e.getModel(), status, e.getReservedPromptTokens(),
-                    e.getReservedCompletionTokens(), e.getReservedCostMicros(), 0, 0, 0, 0);
+                    e.getReservedCompletionTokens(), e.getReservedCostMicros(), 0, 0, 0, 0, e.getEventId());
         }
 
         static Attempt answered(UsageEvent e) {
@@ -73,12 +74,14 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
             };
             return new Attempt(e.getAttempt(), e.getModel(), status, e.getReservedPromptTokens(),
                     e.getReservedCompletionTokens(), e.getReservedCostMicros(), e.getPromptTokens(),
-                    e.getCachedPromptTokens(), e.getCompletionTokens(), e.getCostMicros());
+                    e.getCachedPromptTokens(), e.getCompletionTokens(), e.getCostMicros(), e.getEventId());
         }
     }
 
     public CallRecord {
-        attempts = attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
+        // every event writes a record of one attempt: sorting is only needed for a folded call
+        attempts = attempts.size() < 2 ? List.copyOf(attempts)
+                : attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
     }
 
     /** This call with {@code attempt} added, or replacing the attempt of the same number. */
@@ -119,7 +122,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
         return attempts.stream().anyMatch(a -> a.status() == Status.ADMITTED);
     }
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
+    /** Entries written before they named their event: still read, as naming none (they recognise no repeat). */
+    private static final byte FORMAT_WITHOUT_EVENT_ID = 1;
 
     public static Serde<CallRecord> serde() {
         return Serdes.serdeFrom((topic, v) -> v == null ? null : write(v), (topic, data) -> data == null ? null : read(data));
@@ -137,6 +142,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
                 out.writeInt(a.attempt());
                 out.writeUTF(a.model());
                 out.writeByte(a.status().ordinal());
+                out.writeUTF(a.eventId());
                 for (long n : new long[] {a.reservedPromptTokens(), a.reservedCompletionTokens(), a.reservedCostMicros(),
                         a.promptTokens(), a.cachedPromptTokens(), a.completionTokens(), a.costMicros()}) {
                     out.writeLong(n);
@@ -151,8 +157,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     private static CallRecord read(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte format = in.readByte();
-            if (format != FORMAT) {
-                throw new SerializationException("a call record of format " + format + "; expected " + FORMAT);
+            if (format != FORMAT && format != FORMAT_WITHOUT_EVENT_ID) {
+                throw new SerializationException("a call record of format " + format + "; expected "
+                        + FORMAT_WITHOUT_EVENT_ID + " or " + FORMAT);
             }
             String callId = in.readUTF();
             String apiKeyId = in.readUTF();
@@ -162,8 +169,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
                 int attempt = in.readInt();
                 String model = in.readUTF();
                 Status status = Status.values()[in.readByte()];
+                String eventId = format == FORMAT ? in.readUTF() : null;
                 attempts.add(new Attempt(attempt, model, status, in.readLong(), in.readLong(), in.readLong(),
-                        in.readLong(), in.readLong(), in.readLong(), in.readLong()));
+                        in.readLong(), in.readLong(), in.readLong(), in.readLong(), eventId));
             }
             return new CallRecord(callId, apiKeyId, attempts);
         } catch (IOException e) {

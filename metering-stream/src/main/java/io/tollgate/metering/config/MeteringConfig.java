@@ -75,7 +75,9 @@ public record MeteringConfig(
         require(settleAfter.compareTo(Duration.ofMinutes(1)) >= 0, "metering.settle.after", settleAfter,
                 "at least 1m, longer than the longest request timeout plus retries and a stream's whole answer");
         require(pendingRetention.isPositive(), "metering.pending.retention", pendingRetention, "a positive duration");
-        require(callsRetention.isPositive(), "metering.calls.retention", callsRetention, "a positive duration");
+        require(callsRetention.compareTo(dedupeRetention) >= 0, "metering.calls.retention", callsRetention,
+                "at least metering.dedupe.retention (" + dedupeRetention + "): a repeated event is recognised by its"
+                        + " call's entries, which must be kept that long");
         require(commitIntervalMs > 0 && commitIntervalMs <= MAX_COMMIT_INTERVAL_MS, "metering.commit.interval.ms",
                 commitIntervalMs, "1.." + MAX_COMMIT_INTERVAL_MS);
         require(standbyReplicas >= 0, "metering.standby.replicas", standbyReplicas, "zero or more");

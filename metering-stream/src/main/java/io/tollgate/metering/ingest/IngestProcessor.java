@@ -38,19 +38,20 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads raw usage records and decides, for each, how it is counted. It deserializes inside the topology (so a
  * poison record becomes a dead letter, not a crashed application), checks {@link UsagePlausibility}, drops
- * repeated event ids (remembered by ingest time), applies the {@link TimeRule}, and pairs each attempt's REQUEST
+ * repeated event ids (remembered by ingest time in the call's entries, {@link CallLog#seen}), applies the
+ * {@link TimeRule}, and pairs each attempt's REQUEST
  * with its RESPONSE ({@link Reservation}): a RESPONSE settles its REQUEST's reservation in the REQUEST's period, a
  * REQUEST without a RESPONSE after the settle-after time is settled as ABANDONED by a wall-clock punctuation, a
  * RESPONSE without a REQUEST counts its actual figures. Late events are never refused: an event counts in its own
  * period while that period is kept, else in the period of its ingest time ({@link MeteredEvent.Notes#reassigned}).
- * Every call's figures are kept in {@code metering-calls} ({@link CallLog}).
+ * Every counted event writes its call's entry in {@code metering-calls} ({@link CallLog}): the call's figures, and
+ * what recognises the event when it comes again.
  */
 public final class IngestProcessor implements Processor<byte[], byte[], String, IngestResult> {
 
@@ -61,7 +62,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private static final int DECODED_RESERVATIONS = 8_192;
 
     /** The stores the processor uses, by name. */
-    public record Stores(String dedupe, String clock, String pending, String calls) {
+    public record Stores(String clock, String pending, String calls) {
     }
 
     private final TopologySettings settings;
@@ -70,7 +71,6 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private final Deserializer<UsageEvent> deserializer;
     private final SchemaRegistryClient registry;
     private ProcessorContext<String, IngestResult> context;
-    private WindowStore<String, Long> dedupe;
     private WriteThroughStore<Integer, Long> clock;
     private WriteThroughStore<String, Reservation> pending;
     private CallLog calls;
@@ -93,7 +93,6 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     @Override
     public void init(ProcessorContext<String, IngestResult> context) {
         this.context = context;
-        this.dedupe = context.getStateStore(names.dedupe());
         this.clock = new WriteThroughStore<>(context.<KeyValueStore<Integer, Long>>getStateStore(names.clock()),
                 DECODED_PARTITIONS);
         this.pending = new WriteThroughStore<>(context.<KeyValueStore<String, Reservation>>getStateStore(names.pending()),
@@ -111,12 +110,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         if (event == null) {
             return;
         }
-        if (seen(event.getEventId(), now)) {
+        if (calls.seen(event, now - settings.dedupeRetention().toMillis(), now)) {
             settings.metrics().duplicate();
             LOG.debug("event {} already counted; skipping the repeat", event.getEventId());
             return;
         }
-        dedupe.put(event.getEventId(), now, now);
         TimeRule.Judged time = TimeRule.judge(event.getTimestamp().toEpochMilli(), now, settings.maxFutureSkew());
         if (time.clamped()) {
             settings.metrics().clamped();
@@ -176,12 +174,6 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         return event;
     }
 
-    private boolean seen(String eventId, long now) {
-        try (WindowStoreIterator<Long> it = dedupe.fetch(eventId, now - settings.dedupeRetention().toMillis(), now)) {
-            return it.hasNext();
-        }
-    }
-
     /** Moves the input partition's event time forward (never past the wall clock); returns it. */
     private long advanceClock(long eventTime) {
         int partition = context.recordMetadata().map(RecordMetadata::partition).orElse(-1);
@@ -197,8 +189,10 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         String attempt = attemptKey(event);
         Reservation known = pending.get(attempt);
         if (known != null && known.state() == Reservation.State.RESPONDED) {
-            // its RESPONSE came first and counted the attempt in full
+            // its RESPONSE came first and counted the attempt in full; the entry only marks the REQUEST as seen (an
+            // answered attempt outranks a reservation when the call is folded)
             pending.delete(attempt);
+            calls.request(event, now);
             LOG.info("REQUEST {} of {} came after its RESPONSE, which counted the attempt; adding nothing",
                     event.getEventId(), attempt);
             return Optional.empty();

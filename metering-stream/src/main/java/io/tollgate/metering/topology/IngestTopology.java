@@ -20,20 +20,19 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Entry of every aggregation: raw usage records in, counted events out ({@link IngestProcessor}). Input
  * {@code tollgate.usage.v1} (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores
- * {@value #DEDUPE_STORE} (eventIds by ingest time, a window store retained for the dedupe retention),
  * {@value #CLOCK_STORE} (event-time high-water mark per input partition, never ahead of the wall clock),
  * {@value #PENDING_STORE} (open reservations, and settled or orphan attempts, by call and attempt) and
  * {@value #CALLS_STORE} (one entry per event of every call, folded into the call when asked for: a window store by
- * ingest time with duplicates retained, kept for the calls retention). All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and pending
- * stores are cached, so a value written many times between commits reaches RocksDB and the changelog once. The
- * dedupe and calls stores are not: their entries are written once or a few times within seconds and never read
- * again, so a cache would coalesce almost nothing while such entries filled the thread's shared record cache; once
- * that is full, every put to any cached store evicts from that store's own cache, flushing all its dirty entries,
- * and no store coalesces anything.
+ * ingest time with duplicates retained, kept for the calls retention; the same entries recognise a repeated event by
+ * its id within the dedupe retention). All changelogged, so a restart under exactly-once neither forgets nor repeats.
+ * The clock and pending stores are cached, so a value written many times between commits reaches RocksDB and the
+ * changelog once. The calls store is not: its entries are written once each and read again only for the few
+ * entries of one call, so a cache would coalesce nothing while its entries filled the thread's shared record cache;
+ * once that is full, every put to any cached store evicts from that store's own cache, flushing all its dirty
+ * entries, and no store coalesces anything.
  */
 public final class IngestTopology {
 
-    public static final String DEDUPE_STORE = "metering-dedupe";
     public static final String CLOCK_STORE = "metering-ingest-clock";
     public static final String PENDING_STORE = "metering-pending-reservations";
     public static final String CALLS_STORE = "metering-calls";
@@ -43,9 +42,6 @@ public final class IngestTopology {
 
     /** Adds the ingest step and returns the stream of accepted events, keyed by API-key id. */
     public static KStream<String, MeteredEvent> build(StreamsBuilder builder, TopologySettings settings) {
-        builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(DEDUPE_STORE, settings.dedupeRetention(), settings.dedupeRetention(), false),
-                Serdes.String(), Serdes.Long()).withCachingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK_STORE),
                 Serdes.Integer(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
@@ -54,11 +50,11 @@ public final class IngestTopology {
                 Stores.persistentWindowStore(CALLS_STORE, settings.callsRetention(), Duration.ofMillis(1), true),
                 Serdes.String(), CallRecord.serde()).withCachingDisabled());
 
-        IngestProcessor.Stores stores = new IngestProcessor.Stores(DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
+        IngestProcessor.Stores stores = new IngestProcessor.Stores(CLOCK_STORE, PENDING_STORE, CALLS_STORE);
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
                 .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.calendars(context, settings)),
-                        Named.as("ingest"), DEDUPE_STORE, CLOCK_STORE, PENDING_STORE, CALLS_STORE);
+                        Named.as("ingest"), CLOCK_STORE, PENDING_STORE, CALLS_STORE);
 
         var branches = results.split(Named.as("ingest-"))
                 .branch((k, v) -> v instanceof IngestResult.Rejected, Branched.as("rejected"))

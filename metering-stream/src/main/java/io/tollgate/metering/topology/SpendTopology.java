@@ -5,6 +5,7 @@ import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
+import io.tollgate.metering.store.MirroredStore;
 import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Calendar;
@@ -18,6 +19,9 @@ import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -51,7 +55,11 @@ public final class SpendTopology {
     public static final String REPARTITION = "spend-by-scope";
     public static final String PENDING_STORE = "metering-spend-pending";
     public static final String UNPUBLISHED_STORE = "metering-spend-unpublished";
-    /** Decoded values held per task: the slices of an interval, and the totals (scope, period) being updated. */
+    /**
+     * Decoded totals held per task: the (scope, period) keys being updated. The pending slices and the unpublished
+     * keys are held whole ({@link MirroredStore}): they are one interval's entries, and most slices are new in their
+     * interval, so a read that misses would otherwise search the record cache and the store every time.
+     */
     private static final int DECODED_ENTRIES = 8_192;
 
     private SpendTopology() {
@@ -82,7 +90,7 @@ public final class SpendTopology {
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
         private final TopologySettings settings;
-        private WriteThroughStore<String, byte[]> pending;
+        private MirroredStore<String, byte[]> pending;
 
         PreAggregator(TopologySettings settings) {
             this.settings = settings;
@@ -91,8 +99,7 @@ public final class SpendTopology {
         @Override
         public void init(ProcessorContext<String, SpendDelta> context) {
             super.init(context);
-            pending = new WriteThroughStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(PENDING_STORE),
-                    DECODED_ENTRIES);
+            pending = new MirroredStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(PENDING_STORE));
             context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
         }
 
@@ -104,24 +111,22 @@ public final class SpendTopology {
         }
 
         private void flush(long now) {
-            List<KeyValue<String, byte[]>> entries = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> it = pending.store().all()) {
-                it.forEachRemaining(entries::add);
-            }
-            if (entries.isEmpty()) {
+            if (pending.isEmpty()) {
                 return;
             }
+            // in key order, as the store would list them, so where an overflowing sum splits does not vary
+            Map<String, byte[]> entries = new TreeMap<>(pending.snapshot());
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
-            for (KeyValue<String, byte[]> entry : entries) {
-                if (!sums.tryAdd(entry.key, entry.value)) {
+            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
+                if (!sums.tryAdd(entry.getKey(), entry.getValue())) {
                     // a sum would overflow: send what is summed so far, then sum on from this slice
                     forward(sums, now);
                     sums = new SpendSlice.Accumulator();
-                    sums.tryAdd(entry.key, entry.value);
+                    sums.tryAdd(entry.getKey(), entry.getValue());
                 }
             }
             forward(sums, now);
-            entries.forEach(entry -> pending.delete(entry.key));
+            entries.keySet().forEach(pending::delete);
         }
 
         private void forward(SpendSlice.Accumulator sums, long now) {
@@ -146,7 +151,7 @@ public final class SpendTopology {
          * an update and its publication; the store carries the pending publication across it, in the same
          * transaction as the update.
          */
-        private KeyValueStore<String, byte[]> unpublished;
+        private MirroredStore<String, byte[]> unpublished;
         private Calendars calendars;
 
         SpendProcessor(TopologySettings settings) {
@@ -158,7 +163,7 @@ public final class SpendTopology {
             super.init(context);
             store = new WriteThroughStore<>(context.<KeyValueStore<String, SpendState>>getStateStore(SPEND_STORE),
                     DECODED_ENTRIES);
-            unpublished = context.getStateStore(UNPUBLISHED_STORE);
+            unpublished = new MirroredStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(UNPUBLISHED_STORE));
             calendars = MeteringTopology.calendars(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
@@ -182,18 +187,20 @@ public final class SpendTopology {
             }
             for (KeyValue<String, SpendState> total : next) {
                 store.put(total.key, total.value);
-                unpublished.put(total.key, MARK);
+                if (!unpublished.containsKey(total.key)) {
+                    unpublished.put(total.key, MARK);
+                }
             }
         }
 
         /** Publishes what changed since the last emit; runs inside the task's transaction like process(). */
         private void emit(long wallClock) {
             long now = settings.clock().millis();
-            List<String> keys = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
-                it.forEachRemaining(entry -> keys.add(entry.key));
+            if (unpublished.isEmpty()) {
+                return;
             }
-            for (String key : keys) {
+            // in key order, as the store would list them
+            for (String key : new TreeSet<>(unpublished.keys())) {
                 SpendState state = store.get(key);
                 if (state != null) {
                     context().forward(new Record<>(key, state.toAvro(now), TimeRule.notAhead(state.lastEventTime(), wallClock)));

@@ -367,14 +367,53 @@ public final class MeteringBenchmark {
             while (app.state() != KafkaStreams.State.RUNNING) {
                 LockSupport.parkNanos(10_000_000); // never spin: the benchmark shares 2 cores with what it measures
             }
+            Map<String, Long> written = writtenByTopic(admin);
             long start = System.nanoTime();
             Cpu cpu = Cpu.of(appId);
             Map<TopicPartition, Long> ends = endOffsets(admin);
             while (!caughtUp(admin, appId, ends)) {
                 LockSupport.parkNanos(50_000_000); // a benchmark loop, not a test: polling the committed offsets
             }
-            return new RunResult(events / ((System.nanoTime() - start) / 1e9), Cpu.of(appId).minus(cpu, events));
+            RunResult result = new RunResult(events / ((System.nanoTime() - start) / 1e9), Cpu.of(appId).minus(cpu, events));
+            printRecordsPerEvent(admin, appId, statusMode, written, events);
+            return result;
         }
+    }
+
+    /**
+     * Records each topic received per input event during one run: the application's changelog and repartition
+     * topics (named after it) and the shared output topics. From end offsets, so each transaction's commit markers
+     * are included (one per partition written and commit, a few hundred per run against hundreds of thousands).
+     */
+    private static void printRecordsPerEvent(Admin admin, String appId, String statusMode, Map<String, Long> before,
+                                             int events) throws Exception {
+        Map<String, Long> after = writtenByTopic(admin);
+        StringBuilder line = new StringBuilder();
+        double total = 0;
+        for (Map.Entry<String, Long> e : new java.util.TreeMap<>(after).entrySet()) {
+            long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            boolean ours = e.getKey().startsWith(appId) || e.getKey().startsWith("tollgate.");
+            if (delta <= 0 || !ours || e.getKey().equals(Topics.USAGE)) {
+                continue;
+            }
+            total += (double) delta / events;
+            line.append(String.format("; %s %.2f", e.getKey().replace(appId + "-", ""), (double) delta / events));
+        }
+        System.out.printf("RECORDS per event (status %s): %.2f in all%s%n", statusMode, total, line);
+    }
+
+    /** End offsets summed per topic, every topic of the broker. */
+    private static Map<String, Long> writtenByTopic(Admin admin) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (var description : admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get().values()) {
+            description.partitions().forEach(p -> request.put(new TopicPartition(description.name(), p.partition()),
+                    OffsetSpec.latest()));
+        }
+        Map<String, Long> sums = new HashMap<>();
+        for (var e : admin.listOffsets(request).all().get().entrySet()) {
+            sums.merge(e.getKey().topic(), e.getValue().offset(), Long::sum);
+        }
+        return sums;
     }
 
     private static Map<TopicPartition, Long> endOffsets(Admin admin) throws Exception {

@@ -132,6 +132,15 @@ class MeteringConfigLoaderTest {
     }
 
     @Test
+    void shouldRefuseCallsRetentionWhenShorterThanDedupeRetention() {
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL_ENV);
+        env.put("TOLLGATE_METERING_CALLS_RETENTION", "12h");
+
+        assertThatThrownBy(() -> MeteringConfigLoader.load(null, env)).hasMessageContaining("metering.calls.retention")
+                .hasMessageContaining("PT12H").hasMessageContaining("metering.dedupe.retention");
+    }
+
+    @Test
     void shouldExplainWhenRequiredSettingsAreMissing() {
         assertThatThrownBy(() -> MeteringConfigLoader.load(null, Map.of("KAFKA_BOOTSTRAP_SERVERS", "k:9092")))
                 .hasMessageContaining("schema.registry.url");

@@ -1,6 +1,7 @@
 package io.tollgate.metering.topology;
 
 import static io.tollgate.metering.topology.TopologyFixture.request;
+import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.metering.dlq.DeadLetterReason;
@@ -132,6 +133,42 @@ class IngestTopologyTest {
         assertThat(fx.quotaStatus.readKeyValuesToList()).hasSize(2); // one event: (k1|gpt-4o) and (k1|*)
         assertThat(fx.metrics.duplicates()).isEqualTo(1.0);
         assertThat(fx.deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldCountEachPhaseOnceWhenBothAreDeliveredAgainAfterTheCallEnded() {
+        // Given a call whose REQUEST and RESPONSE were counted
+        UsageEvent request = request("c1", "k1", "gpt-4o", T0, 100, 10);
+        UsageEvent response = response(request, T0.plusSeconds(1), 80, 8);
+        fx.send(request);
+        fx.send(response);
+
+        // When both are delivered again (a spool replayed), the RESPONSE first
+        fx.send(response);
+        fx.send(request);
+
+        // Then both repeats are recognised and the day counts the call once
+        assertThat(fx.metrics.duplicates()).isEqualTo(2.0);
+        var status = TopologyFixture.latest(fx.quotaStatus).get("k1|*");
+        assertThat(status.getDayRequests()).isEqualTo(1);
+        assertThat(status.getDayTokens()).isEqualTo(80);
+    }
+
+    @Test
+    void shouldRecogniseARepeatedRequestWhenItFirstCameAfterItsResponse() {
+        // Given a RESPONSE counted without its REQUEST, then the REQUEST (which adds nothing)
+        UsageEvent request = request("c1", "k1", "gpt-4o", T0, 100, 10);
+        fx.send(response(request, T0.plusSeconds(1), 80, 8));
+        fx.send(request);
+        long requests = TopologyFixture.latest(fx.quotaStatus).get("k1|*").getDayRequests();
+
+        // When the REQUEST is delivered again
+        fx.send(request);
+
+        // Then it is a repeat, not a new reservation
+        assertThat(fx.metrics.duplicates()).isEqualTo(1.0);
+        assertThat(fx.quotaStatus.isEmpty()).isTrue();
+        assertThat(requests).isEqualTo(1);
     }
 
     @Test
