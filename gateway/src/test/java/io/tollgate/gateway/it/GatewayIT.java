@@ -387,6 +387,34 @@ class GatewayIT {
     }
 
     @Test
+    void shouldAnswerUnknownUrlWhenACallPathIsAskedWithAnotherMethod() throws Exception {
+        HttpResponse<String> response = get(http, gateway.port(), "/v1/chat/completions", PLANNER);
+
+        assertThat(response.statusCode()).isIn(404, 405);
+        assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("unknown_url");
+    }
+
+    @Test
+    void shouldAnswerAWholeCallWithItsLengthWhenNotStreamed() throws Exception {
+        HttpResponse<String> response = post(http, gateway.port(), "/v1/chat/completions", PLANNER,
+                chat("sim-large", "hi", null, false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(response.headers().firstValueAsLong("Content-Length"))
+                .hasValue(response.body().getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    @Test
+    void shouldServeACallWhenItsPathEndsWithASlash() throws Exception {
+        HttpResponse<String> response = post(http, gateway.port(), "/v1/chat/completions/", PLANNER,
+                chat("sim-large", "hi", null, false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).at("/model").asText()).isEqualTo("sim-large");
+    }
+
+    @Test
     void shouldListOnlyTheModelsAKeyMayUseWhenAskedForModels() throws Exception {
         HttpResponse<String> response = get(http, gateway.port(), "/v1/models", DEPLOYER);
 
