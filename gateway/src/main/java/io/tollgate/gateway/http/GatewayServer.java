@@ -10,6 +10,7 @@ import io.tollgate.gateway.auth.KeyRecord;
 import io.tollgate.gateway.call.CallExecutor;
 import io.tollgate.gateway.call.CallMetrics;
 import io.tollgate.gateway.call.ChatRequest;
+import io.tollgate.gateway.call.ClientResponse;
 import io.tollgate.gateway.call.GatewayError;
 import io.tollgate.gateway.call.OpenAiErrors;
 import io.tollgate.gateway.catalog.ModelCatalog;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * an agent's API key, checked before routing so that a route added later cannot be left open; admin, metrics
  * and health live on the {@link AdminServer}. Every refusal is OpenAI's error JSON, Jetty's own (oversize
  * headers) included; nothing is forwarded before the key, the body and the model have been checked.
+ * The two call routes are served by {@link CallHandler} ahead of Javalin, by the same {@code call}.
  */
 public final class GatewayServer implements AutoCloseable {
 
@@ -77,6 +78,18 @@ public final class GatewayServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            // the calls themselves skip Javalin (CallHandler); Javalin attaches its servlet context inside it
+            config.jetty.modifyServer(server -> server.insertHandler(new CallHandler(new CallHandler.Calls() {
+                @Override
+                public void call(Endpoint endpoint, CallRequest request, ClientResponse out) {
+                    GatewayServer.this.call(endpoint, null, request, out);
+                }
+
+                @Override
+                public GatewayError answer(String method, String path, Exception failure) {
+                    return GatewayServer.answer(method, path, failure);
+                }
+            })));
             // Jetty's accept queue defaults to 0 (the OS minimum): a burst of a few hundred agents
             // connecting at once then sees connections closed before any byte ("header parser
             // received no bytes" in the benchmark at 256 clients); the connector exists only at start
@@ -91,20 +104,16 @@ public final class GatewayServer implements AutoCloseable {
                 }
             }));
             config.routes.before(this::authenticateAgent);
-            config.routes.post("/v1/chat/completions", ctx -> call(ctx, Endpoint.CHAT_COMPLETIONS, OpenAiRequests::chat));
-            config.routes.post("/v1/embeddings", ctx -> call(ctx, Endpoint.EMBEDDINGS, OpenAiRequests::embeddings));
+            // CallHandler serves these two exact paths; Javalin the spellings it also routes here (a trailing slash)
+            config.routes.post("/v1/chat/completions", ctx -> call(Endpoint.CHAT_COMPLETIONS, ctx));
+            config.routes.post("/v1/embeddings", ctx -> call(Endpoint.EMBEDDINGS, ctx));
             config.routes.get("/v1/models", this::models);
             config.routes.get("/v1/usage", ctx -> usage.handle(ctx, authenticate(ctx)));
             config.routes.get("/v1/models/<id>", this::model); // <id>: ids like openai/gpt-4o contain slashes
             config.routes.get("/v1/calls/{callId}", this::callCost);
             config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e, ctx)));
-            config.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-                error(ctx, new GatewayError(500, "server_error", "internal_error", null,
-                        "The gateway failed unexpectedly (" + e.getClass().getSimpleName()
-                                + "); the gateway log has the details.", Map.of()));
-            });
+            config.routes.exception(Exception.class, (e, ctx) -> error(ctx, answer(ctx.method().name(), ctx.path(), e)));
         });
     }
 
@@ -132,19 +141,50 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    private void call(Context ctx, Endpoint endpoint, Function<byte[], ChatRequest> parse) {
+    private void call(Endpoint endpoint, Context ctx) {
+        call(endpoint, ctx.attribute(KEY_ATTRIBUTE), new CallRequest() {
+            @Override
+            public String header(String name) {
+                return ctx.header(name);
+            }
+
+            @Override
+            public long contentLength() {
+                return ctx.req().getContentLengthLong();
+            }
+
+            @Override
+            public InputStream body() throws IOException {
+                return ctx.req().getInputStream();
+            }
+        }, new JavalinClientResponse(ctx));
+    }
+
+    /** A call, its key already checked ({@code key}) or not yet (null); throws {@link GatewayError} refusing it. */
+    private void call(Endpoint endpoint, KeyRecord checked, CallRequest in, ClientResponse out) {
         KeyRecord key;
         ChatRequest request;
         Caller caller;
         try {
-            key = authenticate(ctx);
-            request = parse.apply(body(ctx));
-            caller = caller(ctx, key);
+            key = checked != null ? checked : authenticate(in.header("Authorization"));
+            byte[] body = body(in);
+            request = endpoint == Endpoint.EMBEDDINGS ? OpenAiRequests.embeddings(body) : OpenAiRequests.chat(body);
+            caller = caller(in, key);
         } catch (GatewayError e) {
             callMetrics.request(e.status(), null, null); // refused at the boundary: no model, no provider
             throw e;
         }
-        executor.execute(endpoint, key, caller, request, new JavalinClientResponse(ctx));
+        executor.execute(endpoint, key, caller, request, out);
+    }
+
+    /** The answer to a failed request: a refusal as it is, anything else a logged 500. */
+    private static GatewayError answer(String method, String path, Exception failure) {
+        if (failure instanceof GatewayError e) {
+            return e;
+        }
+        LOG.error("unexpected failure on {} {}", method, path, failure);
+        return new GatewayError(500, "server_error", "internal_error", null, "The gateway failed unexpectedly ("
+                + failure.getClass().getSimpleName() + "); the gateway log has the details.", Map.of());
     }
 
     /**
@@ -152,19 +192,19 @@ public final class GatewayServer implements AutoCloseable {
      * of that size (Javalin's {@code bodyAsBytes} copies through growing buffers); a chunked body is read
      * up to one byte over the limit.
      */
-    private byte[] body(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
+    private byte[] body(CallRequest request) {
+        long declared = request.contentLength();
         try {
-            InputStream in = ctx.req().getInputStream();
+            InputStream in = request.body();
             if (declared > maxBodyBytes) {
-                throw tooLarge(ctx, in, declared + " bytes");
+                throw tooLarge(request, in, declared + " bytes");
             }
             if (declared >= 0) {
                 return in.readNBytes((int) declared);
             }
             byte[] raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (raw.length > maxBodyBytes) {
-                throw tooLarge(ctx, in, "more than " + maxBodyBytes + " bytes");
+                throw tooLarge(request, in, "more than " + maxBodyBytes + " bytes");
             }
             return raw;
         } catch (IOException e) {
@@ -179,9 +219,9 @@ public final class GatewayServer implements AutoCloseable {
      * client waits for {@code 100 Continue} and so sends nothing: a client still writing its body when
      * the server closes would see a reset instead of the answer.
      */
-    private GatewayError tooLarge(Context ctx, InputStream in, String size) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
-        boolean drained = "100-continue".equalsIgnoreCase(ctx.header("Expect"))
+    private GatewayError tooLarge(CallRequest request, InputStream in, String size) throws IOException {
+        long declared = request.contentLength();
+        boolean drained = "100-continue".equalsIgnoreCase(request.header("Expect"))
                 || declared <= DISCARD_LIMIT && drain(in);
         return new GatewayError(413, "invalid_request_error", "request_too_large", null, "The request body has "
                 + size + "; this gateway accepts at most " + maxBodyBytes + " (TOLLGATE_MAX_BODY_BYTES).",
@@ -204,10 +244,11 @@ public final class GatewayServer implements AutoCloseable {
 
     private KeyRecord authenticate(Context ctx) {
         KeyRecord checked = ctx.attribute(KEY_ATTRIBUTE);
-        if (checked != null) {
-            return checked;
-        }
-        return switch (keys.authenticate(ctx.header("Authorization"))) {
+        return checked != null ? checked : authenticate(ctx.header("Authorization"));
+    }
+
+    private KeyRecord authenticate(String authorization) {
+        return switch (keys.authenticate(authorization)) {
             case AuthResult.Authenticated a -> a.key();
             case AuthResult.Rejected r -> throw new GatewayError(r.status(),
                     r.status() == 401 ? "authentication_error" : "permission_error", r.code(), null, r.message(),
@@ -215,15 +256,15 @@ public final class GatewayServer implements AutoCloseable {
         };
     }
 
-    private static Caller caller(Context ctx, KeyRecord key) {
-        String conversation = optionalHeader(ctx, "X-Tollgate-Conversation");
+    private static Caller caller(CallRequest request, KeyRecord key) {
+        String conversation = optionalHeader(request, "X-Tollgate-Conversation");
         // a sub-agent is attributed under the key's own agent, never instead of it: the agent's budget still trips
-        String subAgent = optionalHeader(ctx, "X-Tollgate-Agent");
+        String subAgent = optionalHeader(request, "X-Tollgate-Agent");
         return new Caller(key.keyId(), key.tenant(), key.team(), key.agent(), key.tier(), conversation, subAgent);
     }
 
-    private static String optionalHeader(Context ctx, String name) {
-        String v = ctx.header(name);
+    private static String optionalHeader(CallRequest request, String name) {
+        String v = request.header(name);
         if (v == null || v.isEmpty()) {
             return null;
         }

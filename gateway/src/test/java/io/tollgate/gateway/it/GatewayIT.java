@@ -32,6 +32,8 @@ import io.tollgate.schemas.avro.UsageEvent;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -384,6 +386,67 @@ class GatewayIT {
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("unknown_url");
+    }
+
+    @Test
+    void shouldMeterAStreamAsCancelledWhenTheAgentHangsUpMidStream() throws Exception {
+        // Given 20 completion tokens 100 ms apart
+        provider.scenario().set("sim-medium", Behaviour.DEFAULT.withChunkDelay(Duration.ofMillis(100)));
+        byte[] body = chat("sim-medium", "Stream me", 20, true).getBytes(StandardCharsets.UTF_8);
+        String callId;
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + PLANNER
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line;
+            String id = null;
+            while ((line = reader.readLine()) != null && !line.startsWith("data: ")) {
+                if (line.regionMatches(true, 0, "X-Tollgate-Call-Id:", 0, 19)) {
+                    id = line.substring(19).trim();
+                }
+            }
+            assertThat(line).startsWith("data: ");
+            callId = id;
+        } // When the agent hangs up after the first event
+
+        // Then the call is metered as cancelled, with what was relayed counted
+        assertThat(callId).isNotNull();
+        UsageEvent resp = eventsOf(callId, 2).get(1);
+        assertThat(resp.getStatus()).isEqualTo(CallStatus.CANCELLED);
+        assertThat(resp.getCompletionTokens()).isLessThan(20);
+    }
+
+    @Test
+    void shouldAnswerUnknownUrlWhenACallPathIsAskedWithAnotherMethod() throws Exception {
+        HttpResponse<String> response = get(http, gateway.port(), "/v1/chat/completions", PLANNER);
+
+        assertThat(response.statusCode()).isIn(404, 405);
+        assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("unknown_url");
+    }
+
+    @Test
+    void shouldAnswerAWholeCallWithItsLengthWhenNotStreamed() throws Exception {
+        HttpResponse<String> response = post(http, gateway.port(), "/v1/chat/completions", PLANNER,
+                chat("sim-large", "hi", null, false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(response.headers().firstValueAsLong("Content-Length"))
+                .hasValue(response.body().getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    @Test
+    void shouldServeACallWhenItsPathEndsWithASlash() throws Exception {
+        HttpResponse<String> response = post(http, gateway.port(), "/v1/chat/completions/", PLANNER,
+                chat("sim-large", "hi", null, false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).at("/model").asText()).isEqualTo("sim-large");
     }
 
     @Test
