@@ -77,6 +77,14 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, DayTotals> daily;
             private Calendars calendars;
             private KeyValueStore<String, byte[]> latest;
+            /**
+             * per-commit mode, while {@code process()} writes {@code latest}: the event's keys and what they owe.
+             * The cache evicts from the store being written, so a put can publish the other key of the same
+             * event, whose buckets and totals already count the event while its entry still names the one before.
+             */
+            private String currentModelKey;
+            private String currentAllKey;
+            private byte[] currentOwed;
 
             @Override
             public void init(ProcessorContext<String, byte[]> context) {
@@ -106,7 +114,8 @@ public final class QuotaStatusTopology {
                     ProcessorNode<?, ?, ?, ?> current = internal.currentNode();
                     internal.setCurrentNode(self);
                     try {
-                        publish(flushed.key(), Owed.decode(flushed.value().newValue));
+                        boolean ofCurrentEvent = flushed.key().equals(currentModelKey) || flushed.key().equals(currentAllKey);
+                        publish(flushed.key(), Owed.decode(ofCurrentEvent ? currentOwed : flushed.value().newValue));
                     } finally {
                         internal.setCurrentNode(current);
                     }
@@ -126,9 +135,17 @@ public final class QuotaStatusTopology {
                 int partition = source == null ? -1 : source.partition();
                 long offset = source == null ? -1 : source.offset();
                 if (settings.statusPerCommit()) {
-                    byte[] owed = Owed.encode(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
-                    latest.put(Keys.quota(record.key(), m.event().getModel()), owed);
-                    latest.put(Keys.quota(record.key(), Keys.ALL_MODELS), owed);
+                    currentOwed = Owed.encode(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
+                    currentModelKey = Keys.quota(record.key(), m.event().getModel());
+                    currentAllKey = Keys.quota(record.key(), Keys.ALL_MODELS);
+                    try {
+                        latest.put(currentModelKey, currentOwed);
+                        latest.put(currentAllKey, currentOwed);
+                    } finally {
+                        currentModelKey = null;
+                        currentAllKey = null;
+                        currentOwed = null;
+                    }
                     return;
                 }
                 Periods.Period day = day(m.event().getTenant(), m.streamTime());
