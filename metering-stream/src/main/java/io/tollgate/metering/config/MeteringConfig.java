@@ -20,8 +20,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * from a properties/YAML file plus {@code TOLLGATE_*} / {@code KAFKA_*} environment variables; every key is
  * listed in the module README.
  *
- * @param statusPerCommit quota status once per commit interval per changed key ({@code per-commit}) rather than
- *                        for every event ({@code every-event}, the default)
+ * @param statusPerCommit quota status of each changed key published when the task commits ({@code per-commit},
+ *                        the default) rather than for every event ({@code every-event})
  * @param kafka extra Kafka properties ({@code bootstrap.servers}, security, ...) passed to Streams, the dashboard's
  *              consumer and the admin client as is
  * @param operatorToken what every request to the query API must send ({@code operator.token},

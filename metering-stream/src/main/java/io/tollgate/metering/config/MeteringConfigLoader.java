@@ -60,7 +60,7 @@ public final class MeteringConfigLoader {
         d.put("metering.create.topics", "true");
         d.put("metering.topic.partitions", "6");
         d.put("metering.topic.replication", "1");
-        d.put("metering.status.emit", "every-event");
+        d.put("metering.status.emit", "per-commit");
         d.put(OPERATOR_TOKEN, "");
         return java.util.Collections.unmodifiableMap(d);
     }

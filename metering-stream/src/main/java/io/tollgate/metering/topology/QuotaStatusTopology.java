@@ -12,13 +12,11 @@ import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.metering.status.QuotaStatusEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -30,36 +28,47 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The snapshot the gateway consults, emitted on every counted event for (key, model) and (key, *): the
- * non-empty 1-second buckets of the trailing 65 s (ending at the partition's event time), oldest first, and
- * the totals of the day that contains that time (the gateway reads the trailing 61 s; see
- * {@link TopologySettings#STATUS_SPAN}). Built from the buckets and totals the two previous steps just wrote
- * ({@link QuotaUpdate}); reads {@link RatesTopology#RATES_STORE} and {@link DailyQuotaTopology#DAILY_STORE}
- * only for per-commit emits and when the event counted in another day than the stream time's. The status is forwarded from {@code process()} for every event, so
- * it never waits for a cache flush (the stores' caches only coalesce their changelog writes); it reaches
- * consumers with the next commit, at most {@code metering.commit.interval.ms} (100 ms) later. With
- * {@code metering.status.emit=per-commit} it instead publishes the latest status of each changed key once per
- * commit interval, in the same transaction (identical to what read_committed consumers end up with); the keys
- * it owes a status are held in {@value #UNPUBLISHED_STORE} (logged) until then. Every status names the usage
- * partition and offset of the last event it counts ({@code usagePartition}, {@code usageOffset}): the
- * gateway's exact check of which of its own calls a status includes. Output:
- * {@code tollgate.quota-status.v1}, {@code QuotaStatus} in Confluent's Avro wire format, written by
- * {@link QuotaStatusEncoder} straight from the buckets' arrays.
+ * The snapshot the gateway consults for (key, model) and (key, *): the non-empty 1-second buckets of the
+ * trailing 65 s (ending at the partition's event time), oldest first, and the totals of the day that contains
+ * that time (the gateway reads the trailing 61 s; see {@link TopologySettings#STATUS_SPAN}). Every status names
+ * the usage partition and offset of the last event it counts ({@code usagePartition}, {@code usageOffset}): the
+ * gateway's exact check of which of its own calls a status includes. Output: {@code tollgate.quota-status.v1},
+ * {@code QuotaStatus} in Confluent's Avro wire format, written by {@link QuotaStatusEncoder} straight from the
+ * buckets' arrays.
+ *
+ * <p>With {@code metering.status.emit=per-commit} (the default) each counted event only records what the status
+ * of its two keys owes besides the stores ({@link Owed}) in {@value #LATEST_STORE}, a cached, logged store; the
+ * cache's flush publishes the latest status of every key that changed, built then from
+ * {@link RatesTopology#RATES_STORE} and {@link DailyQuotaTopology#DAILY_STORE}. Streams flushes the caches
+ * when the task commits, before it flushes the producer and commits the transaction, so these statuses are in
+ * the same transaction as the events they count: read_committed consumers (the gateway) see exactly what they
+ * would end with if a status were published per event, at the same moment, from one record per changed key
+ * rather than two per event. A cache eviction between commits publishes early, which is only an extra status.
+ * A crash before the commit aborts the statuses together with the store's changelog writes and the input
+ * offsets, so the events are counted and published again; none is lost or repeated.
+ *
+ * <p>With {@code metering.status.emit=every-event} the status is forwarded from {@code process()} for every
+ * counted event, built from the buckets and totals the two previous steps just wrote ({@link QuotaUpdate}); it
+ * reads the daily store only when the event counted in another day than the stream time's.
  */
 public final class QuotaStatusTopology {
 
     private QuotaStatusTopology() {
     }
 
-    /** Keys whose status is due at the next per-commit emit (only with {@code metering.status.emit=per-commit}). */
-    public static final String UNPUBLISHED_STORE = "metering-quota-status-unpublished";
+    /**
+     * Status key -> what its latest status owes besides the stores (only with {@code metering.status.emit=per-commit}).
+     * Entries stay after they are published (one per status key, like the rates store's), so that publishing
+     * writes nothing: deleting in the flush would log a tombstone per key and commit.
+     */
+    public static final String LATEST_STORE = "metering-quota-status-latest";
 
     public static void build(StreamsBuilder builder, KStream<String, QuotaUpdate> events, TopologySettings settings) {
         String[] stores = {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE};
         if (settings.statusPerCommit()) {
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LATEST_STORE),
                     Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-            stores = new String[] {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE, UNPUBLISHED_STORE};
+            stores = new String[] {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE, LATEST_STORE};
         }
         events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, byte[]>() {
             private final QuotaStatusEncoder encoder = new QuotaStatusEncoder(
@@ -67,24 +76,53 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private Calendars calendars;
+            private KeyValueStore<String, byte[]> latest;
             /**
-             * per-commit mode: status key -> what its next status needs besides the stores (API key, tenant,
-             * stream time). A logged store, not a field: a commit, shutdown or task move can come between an
-             * event and the emit punctuation, and the status it owes must survive that.
+             * per-commit mode, while {@code process()} writes {@code latest}: the event's keys and what they owe.
+             * The cache evicts from the store being written, so a put can publish the other key of the same
+             * event, whose buckets and totals already count the event while its entry still names the one before.
              */
-            private KeyValueStore<String, byte[]> unpublished;
+            private String currentModelKey;
+            private String currentAllKey;
+            private byte[] currentOwed;
 
             @Override
             public void init(ProcessorContext<String, byte[]> context) {
                 super.init(context);
-                if (settings.statusPerCommit()) {
-                    context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emitPending);
-                }
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
                 calendars = MeteringTopology.calendars(context, settings);
                 if (settings.statusPerCommit()) {
-                    unpublished = context.getStateStore(UNPUBLISHED_STORE);
+                    latest = context.getStateStore(LATEST_STORE);
+                    publishOnFlush(context);
+                }
+            }
+
+            /**
+             * What the DSL's KTable source does with its cached store (Streams offers no public hook for it): the
+             * cache hands each flushed entry to a listener, which forwards as this processor, with the record
+             * context of the put the entry holds.
+             */
+            @SuppressWarnings("unchecked")
+            private void publishOnFlush(ProcessorContext<String, byte[]> context) {
+                InternalProcessorContext<String, byte[]> internal = (InternalProcessorContext<String, byte[]>) context;
+                ProcessorNode<?, ?, ?, ?> self = internal.currentNode();
+                boolean cached = ((CachedStateStore<String, byte[]>) latest).setFlushListener(flushed -> {
+                    if (flushed.value().newValue == null) {
+                        return;
+                    }
+                    ProcessorNode<?, ?, ?, ?> current = internal.currentNode();
+                    internal.setCurrentNode(self);
+                    try {
+                        boolean ofCurrentEvent = flushed.key().equals(currentModelKey) || flushed.key().equals(currentAllKey);
+                        publish(flushed.key(), Owed.decode(ofCurrentEvent ? currentOwed : flushed.value().newValue));
+                    } finally {
+                        internal.setCurrentNode(current);
+                    }
+                }, false);
+                if (!cached) {
+                    throw new IllegalStateException("store '" + LATEST_STORE + "' has no cache, so quota status would"
+                            + " never be published; keep the store's caching enabled or set metering.status.emit=every-event");
                 }
             }
 
@@ -97,9 +135,17 @@ public final class QuotaStatusTopology {
                 int partition = source == null ? -1 : source.partition();
                 long offset = source == null ? -1 : source.offset();
                 if (settings.statusPerCommit()) {
-                    byte[] owed = Owed.encode(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
-                    unpublished.put(Keys.quota(record.key(), m.event().getModel()), owed);
-                    unpublished.put(Keys.quota(record.key(), Keys.ALL_MODELS), owed);
+                    currentOwed = Owed.encode(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
+                    currentModelKey = Keys.quota(record.key(), m.event().getModel());
+                    currentAllKey = Keys.quota(record.key(), Keys.ALL_MODELS);
+                    try {
+                        latest.put(currentModelKey, currentOwed);
+                        latest.put(currentAllKey, currentOwed);
+                    } finally {
+                        currentModelKey = null;
+                        currentAllKey = null;
+                        currentOwed = null;
+                    }
                     return;
                 }
                 Periods.Period day = day(m.event().getTenant(), m.streamTime());
@@ -122,22 +168,14 @@ public final class QuotaStatusTopology {
                 return calendars.ofTenant(tenant).period(PeriodType.DAY, streamTime);
             }
 
-            /** per-commit mode: the latest status of every key that changed, in the same transaction. */
-            private void emitPending(long wallClock) {
+            /** per-commit mode: the latest status of a key that changed, from the stores as the flush finds them. */
+            private void publish(String statusKey, Owed owed) {
                 long now = settings.clock().millis();
-                List<KeyValue<String, byte[]>> due = new ArrayList<>();
-                try (KeyValueIterator<String, byte[]> it = unpublished.all()) {
-                    it.forEachRemaining(due::add);
-                }
-                for (KeyValue<String, byte[]> entry : due) {
-                    Owed owed = Owed.decode(entry.value);
-                    String model = entry.key.substring(owed.apiKey().length() + 1);
-                    Periods.Period day = day(owed.tenant(), owed.streamTime());
-                    context().forward(new Record<>(entry.key, status(owed.apiKey(), model, rates.get(entry.key),
-                            daily.get(DailyQuotaTopology.dayKey(entry.key, day.key())), day, owed.streamTime(), now,
-                            owed.partition(), owed.offset()), TimeRule.notAhead(owed.streamTime(), wallClock)));
-                    unpublished.delete(entry.key);
-                }
+                String model = statusKey.substring(owed.apiKey().length() + 1);
+                Periods.Period day = day(owed.tenant(), owed.streamTime());
+                context().forward(new Record<>(statusKey, status(owed.apiKey(), model, rates.get(statusKey),
+                        daily.get(DailyQuotaTopology.dayKey(statusKey, day.key())), day, owed.streamTime(), now,
+                        owed.partition(), owed.offset()), TimeRule.notAhead(owed.streamTime(), now)));
             }
 
             /** The status in its wire format, written from the stores' values without intermediate Avro objects. */

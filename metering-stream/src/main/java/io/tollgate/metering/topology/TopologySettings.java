@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *              call retention use the stream thread's wall clock ({@code currentSystemTimeMs}), which is the same
  *              clock in a running application and the driver's in TopologyTestDriver
  * @param emitInterval how often spend and model health publish the keys that changed (latest value each)
- * @param statusPerCommit publish quota status once per emit interval per changed key instead of per event
+ * @param statusPerCommit publish the latest quota status of each changed key when the task commits instead of per event
  * @param policyDeadLetters where refused policy records go: the global store's thread cannot forward, so a plain
  *                          producer ({@code DeadLetterPublisher}) in the application, a list in tests
  */

@@ -71,25 +71,47 @@ class QuotaStatusTopologyTest {
     }
 
     @Test
-    void shouldPublishLatestStatusPerKeyOncePerIntervalWhenModeIsPerCommit() {
-        try (TopologyFixture perCommit = new TopologyFixture(java.time.ZoneOffset.UTC, 0, java.time.Duration.ofSeconds(10), true)) {
-            for (int i = 0; i < 10; i++) {
-                UsageEvent e = request("c" + i, "k1", "m", T0.plusMillis(100L * i), 10, 1);
-                perCommit.pipe(e);
-            }
-            assertThat(perCommit.quotaStatus.isEmpty()).isTrue();
-            // the statuses owed are in a logged store, so a commit before the emit does not lose them
-            assertThat(perCommit.<byte[]>store(QuotaStatusTopology.UNPUBLISHED_STORE).get("k1|*")).isNotNull();
+    void shouldPublishTheChangedKeysStatusesAtTheCommitWithoutWaitingForWallClockWhenModeIsPerCommit() {
+        // Given events piped without letting wall-clock time pass (no punctuation runs)
+        for (int i = 0; i < 3; i++) {
+            fx.pipe(request("c" + i, "k1", "m", T0.plusMillis(100L * i), 10, 1));
+        }
 
-            perCommit.advance(TopologyFixture.EMIT_INTERVAL);
+        // Then the driver's commit after each record published the latest status of both keys it changed
+        List<KeyValue<String, QuotaStatus>> out = fx.quotaStatus.readKeyValuesToList();
+        assertThat(out).extracting(kv -> kv.key).containsExactly("k1|m", "k1|*", "k1|m", "k1|*", "k1|m", "k1|*");
+        assertThat(out).extracting(kv -> kv.value.getUsageOffset()).containsExactly(0L, 0L, 1L, 1L, 2L, 2L);
+        QuotaStatus all = out.get(5).value;
+        assertThat(all.getDayRequests()).isEqualTo(3);
+        assertThat(all.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 3L, 30L));
+        // and what the next status owes stays in a logged store, so a restart neither loses nor republishes it
+        assertThat(fx.<byte[]>store(QuotaStatusTopology.LATEST_STORE).get("k1|*")).isNotNull();
+    }
 
-            List<KeyValue<String, QuotaStatus>> out = perCommit.quotaStatus.readKeyValuesToList();
-            assertThat(out).extracting(kv -> kv.key).containsExactlyInAnyOrder("k1|m", "k1|*");
-            QuotaStatus all = out.stream().filter(kv -> kv.key.equals("k1|*")).findFirst().orElseThrow().value;
-            assertThat(all.getDayRequests()).isEqualTo(10);
-            assertThat(all.getBuckets()).containsExactly(new UsageBucket(T0.toEpochMilli(), 10L, 100L));
-            assertThat(perCommit.<byte[]>store(QuotaStatusTopology.UNPUBLISHED_STORE).approximateNumEntries()).isZero();
-            assertThat(out).extracting(kv -> kv.value.getUsageOffset()).containsExactly(9L, 9L);
+    @Test
+    void shouldStampTheStatusNoLaterThanNowWhenTheEventIsAheadOfTheClock() {
+        // Given an event a little ahead of the topology's clock (12:00), within the future skew it accepts
+        Instant ahead = Instant.parse("2026-11-21T12:00:01Z");
+        fx.pipe(request("c1", "k1", "m", ahead, 10, 1));
+
+        // Then its status is stamped with the clock, never ahead of it
+        List<org.apache.kafka.streams.test.TestRecord<String, QuotaStatus>> out = fx.quotaStatus.readRecordsToList();
+        assertThat(out).isNotEmpty();
+        assertThat(out).allSatisfy(r -> assertThat(r.getRecordTime()).isBeforeOrEqualTo(Instant.parse("2026-11-21T12:00:00Z")));
+    }
+
+    @Test
+    void shouldForwardAStatusForEveryCountedEventWhenModeIsEveryEvent() {
+        try (TopologyFixture everyEvent = new TopologyFixture(java.time.ZoneOffset.UTC, 0, java.time.Duration.ofSeconds(10), false)) {
+            UsageEvent req = request("c1", "k1", "m", T0, 100, 10);
+            everyEvent.pipe(req);
+            everyEvent.pipe(req);
+            everyEvent.pipe(response(req, T0.plusMillis(500), 80, 5));
+
+            List<KeyValue<String, QuotaStatus>> out = everyEvent.quotaStatus.readKeyValuesToList();
+            assertThat(out).extracting(kv -> kv.key).containsExactly("k1|m", "k1|*", "k1|m", "k1|*");
+            assertThat(out).extracting(kv -> kv.value.getUsageOffset()).containsExactly(0L, 0L, 2L, 2L);
+            assertThat(out.get(3).value.getDayTokens()).isEqualTo(80);
         }
     }
 

@@ -69,7 +69,7 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     TopologyFixture(ZoneId zone, int resetHour, Duration grace) {
-        this(zone, resetHour, grace, false);
+        this(zone, resetHour, grace, true);
     }
 
     TopologyFixture(ZoneId zone, int resetHour, Duration grace, boolean statusPerCommit) {
@@ -77,7 +77,7 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     TopologyFixture(Instant wallClock) {
-        this(ZoneOffset.UTC, 0, Duration.ofSeconds(10), false, wallClock);
+        this(ZoneOffset.UTC, 0, Duration.ofSeconds(10), true, wallClock);
     }
 
     TopologyFixture(ZoneId zone, int resetHour, Duration grace, boolean statusPerCommit, Instant wallClock) {
