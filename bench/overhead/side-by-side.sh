@@ -2,7 +2,7 @@
 # One Tollgate build through the shared overhead harness plus JVM CPU per call (bench/overhead/README.md):
 # starts the nginx fake upstream and `<jar> up --fresh --no-fleet` on the harness's tollgate-bench.yaml,
 # runs 20 s at c=64 unmeasured (JIT), then ../shared/bench/gateway-overhead/run.sh with Tollgate as target,
-# then cpu-per-call.sh at c=64 (30 s) and c=1 (20 s), and stops both.
+# then cpu-per-call.sh at c=64 (30 s) and c=1 (20 s), each counted until metering has caught up (SETTLE_DIR), and stops both.
 #
 #   bench/overhead/side-by-side.sh <tollgate.jar> <label> <out-dir> [targets]
 #
@@ -50,8 +50,8 @@ if [ "${skip[0]:-}" != none ]; then
   (cd "$harness" && env "${skip[@]}" TARGET_URL=http://127.0.0.1:8080/v1/chat/completions TARGET_NAME=tollgate \
       TARGET_HEADERS='Authorization: Bearer sk-bench-000000000000000000000000' ./run.sh) >> "$out/harness-$label.txt" 2>&1
 fi
-{ load; PID=$pid "$here/cpu-per-call.sh" 64 30s; } > "$out/cpu64-$label.txt" 2>&1
-{ load; PID=$pid "$here/cpu-per-call.sh" 1 20s; } > "$out/cpu1-$label.txt" 2>&1
+{ load; PID=$pid SETTLE_DIR="$data" "$here/cpu-per-call.sh" 64 30s; } > "$out/cpu64-$label.txt" 2>&1
+{ load; PID=$pid SETTLE_DIR="$data" "$here/cpu-per-call.sh" 1 20s; } > "$out/cpu1-$label.txt" 2>&1
 kill -TERM $pid
 wait $pid 2>/dev/null
 [ "$own_upstream" = 0 ] || (cd "$harness" && ./upstream.sh stop) > /dev/null
