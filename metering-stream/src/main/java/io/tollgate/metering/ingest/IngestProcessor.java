@@ -3,7 +3,6 @@ package io.tollgate.metering.ingest;
 import io.tollgate.metering.calls.CallLog;
 import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
-import io.tollgate.metering.store.WriteThroughStore;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.DeadLetter;
@@ -56,10 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class IngestProcessor implements Processor<byte[], byte[], String, IngestResult> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestProcessor.class);
-    /** A task reads one input partition; more are held should that change. */
-    private static final int DECODED_PARTITIONS = 64;
-    /** Reservations held decoded per task: the attempts whose RESPONSE is due within seconds. */
-    private static final int DECODED_RESERVATIONS = 8_192;
 
     /** The stores the processor uses, by name. */
     public record Stores(String clock, String pending, String calls) {
@@ -71,8 +66,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private final Deserializer<UsageEvent> deserializer;
     private final SchemaRegistryClient registry;
     private ProcessorContext<String, IngestResult> context;
-    private WriteThroughStore<Integer, Long> clock;
-    private WriteThroughStore<String, Reservation> pending;
+    private KeyValueStore<Integer, Long> clock;
+    private KeyValueStore<String, Reservation> pending;
     private CallLog calls;
     private Calendars calendars;
 
@@ -93,10 +88,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     @Override
     public void init(ProcessorContext<String, IngestResult> context) {
         this.context = context;
-        this.clock = new WriteThroughStore<>(context.<KeyValueStore<Integer, Long>>getStateStore(names.clock()),
-                DECODED_PARTITIONS);
-        this.pending = new WriteThroughStore<>(context.<KeyValueStore<String, Reservation>>getStateStore(names.pending()),
-                DECODED_RESERVATIONS);
+        this.clock = context.getStateStore(names.clock());
+        this.pending = context.getStateStore(names.pending());
         WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
         this.calls = new CallLog(callStore);
         this.calendars = resolver.apply(context);
@@ -245,7 +238,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         List<String> forgotten = new ArrayList<>();
         long settleBefore = now - settings.settleAfter().toMillis();
         long forgetBefore = now - settings.pendingRetention().toMillis();
-        try (KeyValueIterator<String, Reservation> it = pending.store().all()) {
+        try (KeyValueIterator<String, Reservation> it = pending.all()) {
             while (it.hasNext()) {
                 KeyValue<String, Reservation> entry = it.next();
                 Reservation r = entry.value;

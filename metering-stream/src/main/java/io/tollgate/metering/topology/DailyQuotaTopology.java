@@ -2,7 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
-import io.tollgate.metering.store.WriteThroughStore;
+import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
@@ -26,14 +26,14 @@ import org.apache.kafka.streams.state.Stores;
  * Requests and tokens per calendar day (tenant zone and reset hour; 23- and 25-hour days included) per
  * (key, model) and (key, *). A RESPONSE counts in its REQUEST's day, so a call across the reset hour
  * settles where it reserved. Input: accepted events keyed by API-key id. Store: {@value #DAILY_STORE}
- * (key {@code <apiKeyId>|<model>@<day>}, cached: the cache only coalesces changelog writes, status is forwarded from process(); days that ended longer than the period retention
- * ago are removed hourly). Output: the same events with the totals just written ({@link QuotaUpdate}).
+ * (key {@code <apiKeyId>|<model>@<day>}, a {@link DeferredStore}: written once per changed key and commit; days that
+ * ended longer than the period retention ago are removed hourly). Output: the same events with the totals just written ({@link QuotaUpdate}).
  */
 public final class DailyQuotaTopology {
 
     public static final String DAILY_STORE = "metering-daily-totals";
-    /** Decoded day totals held per task: today's (key, model) pairs. */
-    private static final int DECODED_ENTRIES = 8_192;
+    /** Day totals held decoded per task: today's (key, model) pairs. */
+    private static final int HELD_ENTRIES = 8_192;
 
     private DailyQuotaTopology() {
     }
@@ -45,17 +45,16 @@ public final class DailyQuotaTopology {
 
     public static KStream<String, QuotaUpdate> build(StreamsBuilder builder, KStream<String, QuotaUpdate> events,
                                                      TopologySettings settings) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DAILY_STORE),
-                Serdes.String(), DayTotals.serde()).withCachingEnabled());
+        builder.addStateStore(DeferredStore.builder(Stores.persistentKeyValueStore(DAILY_STORE), Serdes.String(),
+                DayTotals.serde(), HELD_ENTRIES));
         return events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, QuotaUpdate>() {
-            private WriteThroughStore<String, DayTotals> store;
+            private KeyValueStore<String, DayTotals> store;
             private Calendars calendars;
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
                 super.init(context);
-                store = new WriteThroughStore<>(context.<KeyValueStore<String, DayTotals>>getStateStore(DAILY_STORE),
-                        DECODED_ENTRIES);
+                store = context.getStateStore(DAILY_STORE);
                 calendars = MeteringTopology.calendars(context, settings);
                 context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             }
@@ -85,7 +84,7 @@ public final class DailyQuotaTopology {
             private void expire() {
                 long cutoff = settings.clock().millis() - settings.periodRetention().toMillis();
                 List<String> expired = new ArrayList<>();
-                try (KeyValueIterator<String, DayTotals> it = store.store().all()) {
+                try (KeyValueIterator<String, DayTotals> it = store.all()) {
                     while (it.hasNext()) {
                         KeyValue<String, DayTotals> entry = it.next();
                         if (entry.value.endMillis() < cutoff) {

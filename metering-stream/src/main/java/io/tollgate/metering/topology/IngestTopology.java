@@ -5,6 +5,7 @@ import io.tollgate.metering.ingest.IngestProcessor;
 import io.tollgate.metering.ingest.IngestResult;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.Reservation;
+import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.schemas.Topics;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
@@ -25,27 +26,29 @@ import org.apache.kafka.streams.state.Stores;
  * {@value #CALLS_STORE} (one entry per event of every call, folded into the call when asked for: a window store by
  * ingest time with duplicates retained, kept for the calls retention; the same entries recognise a repeated event by
  * its id within the dedupe retention). All changelogged, so a restart under exactly-once neither forgets nor repeats.
- * The clock and pending stores are cached, so a value written many times between commits reaches RocksDB and the
- * changelog once. The calls store is not: its entries are written once each and read again only for the few
- * entries of one call, so a cache would coalesce nothing while its entries filled the thread's shared record cache;
- * once that is full, every put to any cached store evicts from that store's own cache, flushing all its dirty
- * entries, and no store coalesces anything.
+ * The clock and pending stores are {@link DeferredStore}s, so a value written many times between commits reaches
+ * RocksDB and the changelog once, and a reservation opened and settled between two commits not at all. The calls
+ * store is not cached: its entries are written once each and read again only for the few entries of one call.
  */
 public final class IngestTopology {
 
     public static final String CLOCK_STORE = "metering-ingest-clock";
     public static final String PENDING_STORE = "metering-pending-reservations";
     public static final String CALLS_STORE = "metering-calls";
+    /** A task reads one input partition; more are held should that change. */
+    private static final int HELD_PARTITIONS = 64;
+    /** Reservations held per task: the attempts whose RESPONSE is due within seconds. */
+    private static final int HELD_RESERVATIONS = 8_192;
 
     private IngestTopology() {
     }
 
     /** Adds the ingest step and returns the stream of accepted events, keyed by API-key id. */
     public static KStream<String, MeteredEvent> build(StreamsBuilder builder, TopologySettings settings) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK_STORE),
-                Serdes.Integer(), Serdes.Long()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
-                Serdes.String(), Reservation.serde()).withCachingEnabled());
+        builder.addStateStore(DeferredStore.builder(Stores.persistentKeyValueStore(CLOCK_STORE), Serdes.Integer(),
+                Serdes.Long(), HELD_PARTITIONS));
+        builder.addStateStore(DeferredStore.builder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
+                Reservation.serde(), HELD_RESERVATIONS));
         builder.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(CALLS_STORE, settings.callsRetention(), Duration.ofMillis(1), true),
                 Serdes.String(), CallRecord.serde()).withCachingDisabled());

@@ -4,7 +4,7 @@ import io.tollgate.metering.health.HealthSample;
 import io.tollgate.metering.health.HealthState;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
-import io.tollgate.metering.store.WriteThroughStore;
+import io.tollgate.metering.store.CommitHook;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.ModelHealth;
 import java.time.Duration;
@@ -31,12 +31,12 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Per model and 5-minute event-time window (aligned to the epoch): calls, successes, errors by kind,
  * fallbacks, completion tokens per second and latency quantiles from an HdrHistogram. Input: RESPONSE
- * events as compact {@link HealthSample}s, batched per model in {@value #PENDING_STORE} on the input partitioning
- * and sent on once per emit interval, re-keyed by model, through {@value #REPARTITION} (one record per model and
- * interval). Stores: {@value #PENDING_STORE}, {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>},
+ * events as compact {@link HealthSample}s, batched per model on the input partitioning and sent on at each commit
+ * (commit hook {@value #BATCH_HOOK}), re-keyed by model, through {@value #REPARTITION} (one record per model and
+ * commit). Stores: {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>},
  * windows older than the health retention removed), {@value #UNPUBLISHED_STORE} (windows changed since the last
  * publication). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed, once per emit
- * interval (so up to two intervals after the RESPONSE). A batch that would overflow a window's counter is refused
+ * interval (so up to a commit interval and an emit interval after the RESPONSE). A batch that would overflow a window's counter is refused
  * whole (dead-lettered by the processing handler) and changes no window.
  */
 public final class ModelHealthTopology {
@@ -44,7 +44,8 @@ public final class ModelHealthTopology {
     public static final String HEALTH_STORE = "metering-model-health";
     public static final String REPARTITION = "health-samples-by-model";
     public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
-    public static final String PENDING_STORE = "metering-model-health-pending";
+    /** Sends the batched samples on through {@value #REPARTITION}, at the commit. */
+    public static final String BATCH_HOOK = "metering-model-health-batch-commit";
     /**
      * Samples per batch at most (27 bytes each): a batch this full is sent at once rather than at the next emit.
      * Each sample appended copies its batch, so the bound keeps that copy under 2 KB per RESPONSE while one
@@ -68,10 +69,9 @@ public final class ModelHealthTopology {
                 Serdes.String(), HealthState.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
-                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(CommitHook.builder(BATCH_HOOK));
         events.filter((k, m) -> m.isResponse(), Named.as("health-responses"))
-                .process(() -> new Batcher(settings), Named.as("health-batch"), PENDING_STORE)
+                .process(Batcher::new, Named.as("health-batch"), BATCH_HOOK)
                 .repartition(Repartitioned.<String, byte[]>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
                 .process(() -> new ContextualProcessor<String, byte[], String, ModelHealth>() {
@@ -190,26 +190,21 @@ public final class ModelHealthTopology {
     }
 
     /**
-     * Collects each model's RESPONSE samples of an emit interval in a logged store ({@value #PENDING_STORE}, one batch
-     * per model) and sends them on once per interval, or as soon as a batch holds {@value #MAX_BATCH}: one repartition
-     * record per model and interval instead of one per RESPONSE, and one histogram update and store write per window
-     * and batch downstream. Exactly-once holds as in spend's pre-aggregation: the batches live in a changelogged store
-     * written in the task's transaction, and a flush forwards and deletes inside the punctuation, in the same
-     * transaction.
+     * Collects each model's RESPONSE samples in a field (one batch per model) and sends them on at the task's commit
+     * ({@link CommitHook}), or as soon as a batch holds {@value #MAX_BATCH}: one repartition record per model and commit
+     * instead of one per RESPONSE, and one histogram update and store write per window and batch downstream.
+     * Exactly-once holds as in spend's pre-aggregation: the batches are sent in the transaction that commits the
+     * records they come from, and a task revived after an abort runs {@code init()}, which empties the field, and
+     * processes those records again.
      */
     private static final class Batcher extends ContextualProcessor<String, MeteredEvent, String, byte[]> {
-        private final TopologySettings settings;
-        private WriteThroughStore<String, byte[]> pending;
-
-        Batcher(TopologySettings settings) {
-            this.settings = settings;
-        }
+        private final Map<String, byte[]> pending = new HashMap<>();
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
             super.init(context);
-            pending = new WriteThroughStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(PENDING_STORE), 256);
-            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+            pending.clear();
+            CommitHook.register(context, BATCH_HOOK, this::flush);
         }
 
         @Override
@@ -217,7 +212,7 @@ public final class ModelHealthTopology {
             String model = record.value().event().getModel();
             byte[] batch = HealthSample.of(record.value().event()).appendTo(pending.get(model));
             if (HealthSample.count(batch) >= MAX_BATCH) {
-                pending.delete(model);
+                pending.remove(model);
                 send(model, batch, context().currentSystemTimeMs());
             } else {
                 pending.put(model, batch);
@@ -225,14 +220,14 @@ public final class ModelHealthTopology {
         }
 
         private void flush(long now) {
-            List<KeyValue<String, byte[]>> batches = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> it = pending.store().all()) {
-                it.forEachRemaining(batches::add);
+            if (pending.isEmpty()) {
+                return;
             }
-            for (KeyValue<String, byte[]> batch : batches) {
-                pending.delete(batch.key);
-                send(batch.key, batch.value, now);
+            // in model order, as the store this replaced listed them
+            for (Map.Entry<String, byte[]> batch : new TreeMap<>(pending).entrySet()) {
+                send(batch.getKey(), batch.getValue(), now);
             }
+            pending.clear();
         }
 
         private void send(String model, byte[] batch, long now) {

@@ -10,13 +10,10 @@ import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.metering.status.QuotaStatusEncoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import io.tollgate.metering.store.CommitHook;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.processor.internals.ProcessorNode;
-import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -36,16 +33,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code QuotaStatus} in Confluent's Avro wire format, written by {@link QuotaStatusEncoder} straight from the
  * buckets' arrays.
  *
- * <p>With {@code metering.status.emit=per-commit} (the default) each counted event only records what the status
- * of its two keys owes besides the stores ({@link Owed}) in {@value #LATEST_STORE}, a cached, logged store; the
- * cache's flush publishes the latest status of every key that changed, built then from
- * {@link RatesTopology#RATES_STORE} and {@link DailyQuotaTopology#DAILY_STORE}. Streams flushes the caches
- * when the task commits, before it flushes the producer and commits the transaction, so these statuses are in
- * the same transaction as the events they count: read_committed consumers (the gateway) see exactly what they
- * would end with if a status were published per event, at the same moment, from one record per changed key
- * rather than two per event. A cache eviction between commits publishes early, which is only an extra status.
- * A crash before the commit aborts the statuses together with the store's changelog writes and the input
- * offsets, so the events are counted and published again; none is lost or repeated.
+ * <p>With {@code metering.status.emit=per-commit} (the default) each counted event only notes, in a field, what
+ * the status of its two keys owes besides the stores ({@link Owed}); at the task's commit ({@link CommitHook}
+ * {@value #COMMIT_HOOK}) the latest status of every key that changed is published, built then from
+ * {@link RatesTopology#RATES_STORE} and {@link DailyQuotaTopology#DAILY_STORE}. The statuses are in the same
+ * transaction as the events they count: read_committed consumers (the gateway) see exactly what they would end
+ * with if a status were published per event, at the same moment, from one record per changed key rather than two
+ * per event. A crash before the commit aborts the statuses together with the store writes and the input offsets,
+ * so the events are counted and published again; none is lost or repeated.
  *
  * <p>With {@code metering.status.emit=every-event} the status is forwarded from {@code process()} for every
  * counted event, built from the buckets and totals the two previous steps just wrote ({@link QuotaUpdate}); it
@@ -56,19 +51,14 @@ public final class QuotaStatusTopology {
     private QuotaStatusTopology() {
     }
 
-    /**
-     * Status key -> what its latest status owes besides the stores (only with {@code metering.status.emit=per-commit}).
-     * Entries stay after they are published (one per status key, like the rates store's), so that publishing
-     * writes nothing: deleting in the flush would log a tombstone per key and commit.
-     */
-    public static final String LATEST_STORE = "metering-quota-status-latest";
+    /** Publishes the changed keys' statuses at the commit (only with {@code metering.status.emit=per-commit}). */
+    public static final String COMMIT_HOOK = "metering-quota-status-commit";
 
     public static void build(StreamsBuilder builder, KStream<String, QuotaUpdate> events, TopologySettings settings) {
         String[] stores = {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE};
         if (settings.statusPerCommit()) {
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LATEST_STORE),
-                    Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-            stores = new String[] {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE, LATEST_STORE};
+            builder.addStateStore(CommitHook.builder(COMMIT_HOOK));
+            stores = new String[] {RatesTopology.RATES_STORE, DailyQuotaTopology.DAILY_STORE, COMMIT_HOOK};
         }
         events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, byte[]>() {
             private final QuotaStatusEncoder encoder = new QuotaStatusEncoder(
@@ -76,15 +66,8 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private Calendars calendars;
-            private KeyValueStore<String, byte[]> latest;
-            /**
-             * per-commit mode, while {@code process()} writes {@code latest}: the event's keys and what they owe.
-             * The cache evicts from the store being written, so a put can publish the other key of the same
-             * event, whose buckets and totals already count the event while its entry still names the one before.
-             */
-            private String currentModelKey;
-            private String currentAllKey;
-            private byte[] currentOwed;
+            /** per-commit mode: status key -> what its status owes, for the keys changed since the last commit, in the order they first changed. */
+            private final Map<String, Owed> owed = new LinkedHashMap<>();
 
             @Override
             public void init(ProcessorContext<String, byte[]> context) {
@@ -92,38 +75,18 @@ public final class QuotaStatusTopology {
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
                 calendars = MeteringTopology.calendars(context, settings);
+                owed.clear();
                 if (settings.statusPerCommit()) {
-                    latest = context.getStateStore(LATEST_STORE);
-                    publishOnFlush(context);
+                    CommitHook.register(context, COMMIT_HOOK, now -> publishOwed());
                 }
             }
 
-            /**
-             * What the DSL's KTable source does with its cached store (Streams offers no public hook for it): the
-             * cache hands each flushed entry to a listener, which forwards as this processor, with the record
-             * context of the put the entry holds.
-             */
-            @SuppressWarnings("unchecked")
-            private void publishOnFlush(ProcessorContext<String, byte[]> context) {
-                InternalProcessorContext<String, byte[]> internal = (InternalProcessorContext<String, byte[]>) context;
-                ProcessorNode<?, ?, ?, ?> self = internal.currentNode();
-                boolean cached = ((CachedStateStore<String, byte[]>) latest).setFlushListener(flushed -> {
-                    if (flushed.value().newValue == null) {
-                        return;
-                    }
-                    ProcessorNode<?, ?, ?, ?> current = internal.currentNode();
-                    internal.setCurrentNode(self);
-                    try {
-                        boolean ofCurrentEvent = flushed.key().equals(currentModelKey) || flushed.key().equals(currentAllKey);
-                        publish(flushed.key(), Owed.decode(ofCurrentEvent ? currentOwed : flushed.value().newValue));
-                    } finally {
-                        internal.setCurrentNode(current);
-                    }
-                }, false);
-                if (!cached) {
-                    throw new IllegalStateException("store '" + LATEST_STORE + "' has no cache, so quota status would"
-                            + " never be published; keep the store's caching enabled or set metering.status.emit=every-event");
+            /** per-commit mode: the latest status of every key that changed, in the transaction being committed. */
+            private void publishOwed() {
+                for (Map.Entry<String, Owed> entry : owed.entrySet()) {
+                    publish(entry.getKey(), entry.getValue());
                 }
+                owed.clear();
             }
 
             @Override
@@ -135,17 +98,9 @@ public final class QuotaStatusTopology {
                 int partition = source == null ? -1 : source.partition();
                 long offset = source == null ? -1 : source.offset();
                 if (settings.statusPerCommit()) {
-                    currentOwed = Owed.encode(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
-                    currentModelKey = Keys.quota(record.key(), m.event().getModel());
-                    currentAllKey = Keys.quota(record.key(), Keys.ALL_MODELS);
-                    try {
-                        latest.put(currentModelKey, currentOwed);
-                        latest.put(currentAllKey, currentOwed);
-                    } finally {
-                        currentModelKey = null;
-                        currentAllKey = null;
-                        currentOwed = null;
-                    }
+                    Owed next = new Owed(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
+                    owed.put(Keys.quota(record.key(), m.event().getModel()), next);
+                    owed.put(Keys.quota(record.key(), Keys.ALL_MODELS), next);
                     return;
                 }
                 Periods.Period day = day(m.event().getTenant(), m.streamTime());
@@ -168,7 +123,7 @@ public final class QuotaStatusTopology {
                 return calendars.ofTenant(tenant).period(PeriodType.DAY, streamTime);
             }
 
-            /** per-commit mode: the latest status of a key that changed, from the stores as the flush finds them. */
+            /** per-commit mode: the latest status of a key that changed, from the stores as the commit finds them. */
             private void publish(String statusKey, Owed owed) {
                 long now = settings.clock().millis();
                 String model = statusKey.substring(owed.apiKey().length() + 1);
@@ -191,29 +146,7 @@ public final class QuotaStatusTopology {
                 .to(Topics.QUOTA_STATUS, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("quota-status-sink"));
     }
 
-    /**
-     * What a per-commit status owes besides the stores: stream time, the usage position it counts up to, API key
-     * and tenant, in a few bytes.
-     */
+    /** What a per-commit status owes besides the stores: API key, tenant, stream time and the usage position it counts up to. */
     private record Owed(String apiKey, String tenant, long streamTime, int partition, long offset) {
-        static byte[] encode(String apiKey, String tenant, long streamTime, int partition, long offset) {
-            byte[] key = apiKey.getBytes(StandardCharsets.UTF_8);
-            byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
-            return ByteBuffer.allocate(24 + key.length + t.length).putLong(streamTime).putInt(partition).putLong(offset)
-                    .putInt(key.length).put(key).put(t).array();
-        }
-
-        static Owed decode(byte[] bytes) {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            long streamTime = in.getLong();
-            int partition = in.getInt();
-            long offset = in.getLong();
-            byte[] key = new byte[in.getInt()];
-            in.get(key);
-            byte[] tenant = new byte[in.remaining()];
-            in.get(tenant);
-            return new Owed(new String(key, StandardCharsets.UTF_8), new String(tenant, StandardCharsets.UTF_8), streamTime,
-                    partition, offset);
-        }
     }
 }

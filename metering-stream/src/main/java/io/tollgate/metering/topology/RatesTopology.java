@@ -2,7 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.rates.Buckets;
-import io.tollgate.metering.store.WriteThroughStore;
+import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.scope.Keys;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -18,31 +18,30 @@ import org.apache.kafka.streams.state.Stores;
  * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one
  * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
  * Buckets are kept for 120 s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by
- * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, cached: the cache only coalesces changelog writes, status is forwarded from process()).
+ * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, a {@link DeferredStore}: written once per changed key and commit).
  * Output: the same events with the buckets just written ({@link QuotaUpdate}), for the next steps.
  */
 public final class RatesTopology {
 
     public static final String RATES_STORE = "metering-rate-buckets";
-    /** Decoded bucket arrays held per task (up to ~3 KB each): the (key, model) pairs active in the last minutes. */
-    private static final int DECODED_ENTRIES = 2_048;
+    /** Bucket arrays held decoded per task (up to ~3 KB each): the (key, model) pairs active in the last minutes. */
+    private static final int HELD_ENTRIES = 4_096;
 
     private RatesTopology() {
     }
 
     public static KStream<String, QuotaUpdate> build(StreamsBuilder builder, KStream<String, MeteredEvent> events,
                                                      TopologySettings settings) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RATES_STORE),
-                Serdes.String(), Buckets.serde()).withCachingEnabled());
+        builder.addStateStore(DeferredStore.builder(Stores.persistentKeyValueStore(RATES_STORE), Serdes.String(),
+                Buckets.serde(), HELD_ENTRIES));
         long retention = settings.bucketRetentionMillis();
         return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, QuotaUpdate>() {
-            private WriteThroughStore<String, Buckets> store;
+            private KeyValueStore<String, Buckets> store;
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
                 super.init(context);
-                store = new WriteThroughStore<>(context.<KeyValueStore<String, Buckets>>getStateStore(RATES_STORE),
-                        DECODED_ENTRIES);
+                store = context.getStateStore(RATES_STORE);
             }
 
             @Override

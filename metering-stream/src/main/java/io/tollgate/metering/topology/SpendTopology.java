@@ -5,8 +5,8 @@ import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
-import io.tollgate.metering.store.MirroredStore;
-import io.tollgate.metering.store.WriteThroughStore;
+import io.tollgate.metering.store.CommitHook;
+import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Calendars;
@@ -18,8 +18,11 @@ import io.tollgate.schemas.avro.SpendTotal;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serdes;
@@ -42,65 +45,56 @@ import org.apache.kafka.streams.state.Stores;
  * the scope's calendar (the policy module's {@code Calendars.ofScope}: the scope's budget zone, else its tenant's, as
  * budget-alerts judges it; conversations also LIFETIME), reservations included until their RESPONSE settles them.
  * Input: accepted events, summed per {@link SpendSlice} (the events sharing every scope, the model and a quarter hour)
- * in {@value #PENDING_STORE} on the input partitioning, expanded into per (scope, tenant, quarter hour) sums once per
- * emit interval and sent on, re-keyed by scope ({@code team:acme}), through repartition topic {@value #REPARTITION}
- * as compact {@link SpendDelta}s: one record per changed scope and interval rather than six or seven per event. Stores: {@value #SPEND_STORE} (key
- * {@code team:acme@2026-11-21}), {@value #UNPUBLISHED_STORE} (keys changed since the last publication). Output: {@code tollgate.spend.v1}, the latest total of every key that changed,
- * once per emit interval (the commit interval): budgets need the current figure, not each step to it, and one
+ * on the input partitioning until the task commits, then expanded into per (scope, tenant, quarter hour) sums and sent
+ * on, re-keyed by scope ({@code team:acme}), through repartition topic {@value #REPARTITION} as compact
+ * {@link SpendDelta}s: one record per changed scope and commit rather than six or seven per event. Stores:
+ * {@value #SPEND_STORE} (key {@code team:acme@2026-11-21}, a {@link DeferredStore}), and the commit hooks
+ * {@value #SLICES_HOOK} and {@value #PUBLISH_HOOK} ({@link CommitHook}). Output: {@code tollgate.spend.v1}, the latest
+ * total of every key that changed, once per commit: budgets need the current figure, not each step to it, and one
  * event touches ten or more spend keys.
  */
 public final class SpendTopology {
 
     public static final String SPEND_STORE = "metering-spend";
     public static final String REPARTITION = "spend-by-scope";
-    public static final String PENDING_STORE = "metering-spend-pending";
-    public static final String UNPUBLISHED_STORE = "metering-spend-unpublished";
-    /**
-     * Decoded totals held per task: the (scope, period) keys being updated. The pending slices and the unpublished
-     * keys are held whole ({@link MirroredStore}): they are one interval's entries, and most slices are new in their
-     * interval, so a read that misses would otherwise search the record cache and the store every time.
-     */
-    private static final int DECODED_ENTRIES = 8_192;
+    /** Sends the slices summed since the last commit on through {@value #REPARTITION}, at the commit. */
+    public static final String SLICES_HOOK = "metering-spend-slices-commit";
+    /** Publishes the totals changed since the last commit, at the commit. */
+    public static final String PUBLISH_HOOK = "metering-spend-publish-commit";
+    /** Totals held decoded per task: the (scope, period) keys being updated. */
+    private static final int HELD_ENTRIES = 8_192;
 
     private SpendTopology() {
     }
 
     public static void build(StreamsBuilder builder, KStream<String, MeteredEvent> events, TopologySettings settings) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
-                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SPEND_STORE),
-                Serdes.String(), SpendState.serde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
-                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        events.process(() -> new PreAggregator(settings), Named.as("spend-pre-aggregate"), PENDING_STORE)
+        builder.addStateStore(CommitHook.builder(SLICES_HOOK));
+        builder.addStateStore(DeferredStore.builder(Stores.persistentKeyValueStore(SPEND_STORE), Serdes.String(),
+                SpendState.serde(), HELD_ENTRIES));
+        builder.addStateStore(CommitHook.builder(PUBLISH_HOOK));
+        events.process(PreAggregator::new, Named.as("spend-pre-aggregate"), SLICES_HOOK)
                 .repartition(Repartitioned.<String, SpendDelta>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(SpendDelta.serde()))
-                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE, UNPUBLISHED_STORE)
+                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE, PUBLISH_HOOK)
                 .to(Topics.SPEND, Produced.with(Serdes.String(), settings.topics().spend().valueSerde())
                         .withName("spend-sink"));
     }
 
     /**
-     * Sums each interval's events per {@link SpendSlice} (tenant, quarter hour, team, agent, key, conversation,
-     * sub-agent, model: one store read and write per event) in a logged store, and once per emit interval expands the
-     * slices into their scopes and forwards one summed delta per (scope, tenant, quarter hour). Exactly-once holds
-     * because the sums live in a changelogged store, not in memory: a commit between two flushes commits the pending
-     * sums with the input offsets, and a failed transaction rolls both back. A flush forwards and deletes inside the
-     * punctuation, i.e. inside the task's transaction; the accumulator it builds lives only during that call.
+     * Sums the events processed since the last commit per {@link SpendSlice} (tenant, quarter hour, team, agent, key,
+     * conversation, sub-agent, model: one hash lookup per event), and at the commit expands the slices into their
+     * scopes and forwards one summed delta per (scope, tenant, quarter hour), in the transaction being committed
+     * ({@link CommitHook}): the sums need no store, as the records they come from are processed again if that
+     * transaction aborts. The sums live in a field emptied by {@code init()}, which a revived task runs again.
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
-        private final TopologySettings settings;
-        private MirroredStore<String, byte[]> pending;
-
-        PreAggregator(TopologySettings settings) {
-            this.settings = settings;
-        }
+        private final Map<String, byte[]> pending = new HashMap<>();
 
         @Override
         public void init(ProcessorContext<String, SpendDelta> context) {
             super.init(context);
-            pending = new MirroredStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(PENDING_STORE));
-            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+            pending.clear();
+            CommitHook.register(context, SLICES_HOOK, this::flush);
         }
 
         @Override
@@ -114,8 +108,9 @@ public final class SpendTopology {
             if (pending.isEmpty()) {
                 return;
             }
-            // in key order, as the store would list them, so where an overflowing sum splits does not vary
-            Map<String, byte[]> entries = new TreeMap<>(pending.snapshot());
+            // in key order, so where an overflowing sum splits does not vary
+            Map<String, byte[]> entries = new TreeMap<>(pending);
+            pending.clear();
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
             for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
                 if (!sums.tryAdd(entry.getKey(), entry.getValue())) {
@@ -126,7 +121,6 @@ public final class SpendTopology {
                 }
             }
             forward(sums, now);
-            entries.keySet().forEach(pending::delete);
         }
 
         private void forward(SpendSlice.Accumulator sums, long now) {
@@ -141,17 +135,10 @@ public final class SpendTopology {
         private static final List<PeriodType> CALENDAR = List.of(PeriodType.DAY, PeriodType.MONTH);
         private static final List<PeriodType> WITH_LIFETIME = List.of(PeriodType.DAY, PeriodType.MONTH, PeriodType.LIFETIME);
 
-        private static final byte[] MARK = new byte[0];
-
         private final TopologySettings settings;
-        private WriteThroughStore<String, SpendState> store;
-        /**
-         * Keys changed since the last emit. A logged store, not a field: commits are not aligned with the emit
-         * punctuation, so a commit (or a clean shutdown, or a task moving to another instance) can come between
-         * an update and its publication; the store carries the pending publication across it, in the same
-         * transaction as the update.
-         */
-        private MirroredStore<String, byte[]> unpublished;
+        private KeyValueStore<String, SpendState> store;
+        /** Keys changed since the last commit, published at the commit; emptied by {@code init()}. */
+        private final Set<String> unpublished = new HashSet<>();
         private Calendars calendars;
 
         SpendProcessor(TopologySettings settings) {
@@ -161,12 +148,11 @@ public final class SpendTopology {
         @Override
         public void init(ProcessorContext<String, SpendTotal> context) {
             super.init(context);
-            store = new WriteThroughStore<>(context.<KeyValueStore<String, SpendState>>getStateStore(SPEND_STORE),
-                    DECODED_ENTRIES);
-            unpublished = new MirroredStore<>(context.<KeyValueStore<String, byte[]>>getStateStore(UNPUBLISHED_STORE));
+            store = context.getStateStore(SPEND_STORE);
+            unpublished.clear();
             calendars = MeteringTopology.calendars(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
-            context.schedule(settings.emitInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
+            CommitHook.register(context, PUBLISH_HOOK, this::publish);
         }
 
         @Override
@@ -187,32 +173,30 @@ public final class SpendTopology {
             }
             for (KeyValue<String, SpendState> total : next) {
                 store.put(total.key, total.value);
-                if (!unpublished.containsKey(total.key)) {
-                    unpublished.put(total.key, MARK);
-                }
+                unpublished.add(total.key);
             }
         }
 
-        /** Publishes what changed since the last emit; runs inside the task's transaction like process(). */
-        private void emit(long wallClock) {
-            long now = settings.clock().millis();
+        /** Publishes what changed since the last commit, in the transaction being committed. */
+        private void publish(long wallClock) {
             if (unpublished.isEmpty()) {
                 return;
             }
+            long now = settings.clock().millis();
             // in key order, as the store would list them
-            for (String key : new TreeSet<>(unpublished.keys())) {
+            for (String key : new TreeSet<>(unpublished)) {
                 SpendState state = store.get(key);
                 if (state != null) {
                     context().forward(new Record<>(key, state.toAvro(now), TimeRule.notAhead(state.lastEventTime(), wallClock)));
                 }
-                unpublished.delete(key);
             }
+            unpublished.clear();
         }
 
         private void expire() {
             long cutoff = settings.clock().millis() - settings.periodRetention().toMillis();
             List<String> expired = new ArrayList<>();
-            try (KeyValueIterator<String, SpendState> it = store.store().all()) {
+            try (KeyValueIterator<String, SpendState> it = store.all()) {
                 while (it.hasNext()) {
                     KeyValue<String, SpendState> entry = it.next();
                     if (entry.value.endMillis() < cutoff) {

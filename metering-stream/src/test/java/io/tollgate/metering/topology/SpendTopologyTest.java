@@ -131,7 +131,6 @@ class SpendTopologyTest {
                 assertThat(sum.getCostByAgent()).as(key).isEqualTo(one.getCostByAgent());
                 assertThat(sum.getLastEventTime()).as(key).isEqualTo(one.getLastEventTime());
             }
-            assertThat(fx.<Object>store(SpendTopology.PENDING_STORE).approximateNumEntries()).isZero();
         }
     }
 
@@ -150,23 +149,18 @@ class SpendTopologyTest {
     }
 
     @Test
-    void shouldHoldChangedKeysInALoggedStoreWhenAnUpdateWaitsForItsPublication() {
+    void shouldPublishTheChangedTotalsAtTheCommitWithoutWaitingForWallClock() {
         try (TopologyFixture fx = new TopologyFixture()) {
-            // Given an event whose sums reached the spend store but not yet tollgate.spend.v1
-            UsageEvent e = request("c1", "k1", "gpt-4o", T0, 10, 1000);
-            fx.pipe(e);
-            fx.advance(TopologyFixture.EMIT_INTERVAL);
+            // Given an event piped without letting wall-clock time pass (no punctuation runs)
+            fx.pipe(request("c1", "k1", "gpt-4o", T0, 10, 1000));
 
-            // Then the keys it owes a publication are in a store (changelogged, committed with the update), not in
-            // a field a commit or shutdown before the next emit would lose
-            var unpublished = fx.<byte[]>store(SpendTopology.UNPUBLISHED_STORE);
-            assertThat(fx.spend.isEmpty()).isTrue();
-            assertThat(unpublished.get("team:search@2026-11-21")).isNotNull();
-
-            // When the next emit runs, Then the totals are published and nothing is owed any more
-            fx.advance(TopologyFixture.EMIT_INTERVAL);
-            assertThat(TopologyFixture.latest(fx.spend).get("team:search@2026-11-21").getCostMicros()).isEqualTo(1000);
-            assertThat(unpublished.approximateNumEntries()).isZero();
+            // Then the driver's commit after the record sent its slice through the repartition topic and published
+            // every total it changed, each once
+            var out = fx.spend.readKeyValuesToList();
+            assertThat(out).extracting(kv -> kv.key).doesNotHaveDuplicates()
+                    .contains("tenant:acme@2026-11-21", "team:search@2026-11-21", "api_key:k1@2026-11");
+            assertThat(out).filteredOn(kv -> kv.key.equals("team:search@2026-11-21")).singleElement()
+                    .satisfies(kv -> assertThat(kv.value.getCostMicros()).isEqualTo(1000));
         }
     }
 
