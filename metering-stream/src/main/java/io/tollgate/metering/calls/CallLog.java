@@ -1,25 +1,50 @@
 package io.tollgate.metering.calls;
 
 import io.tollgate.schemas.avro.UsageEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Keeps every call's attempts in {@code metering-calls}, a window store keyed {@code <apiKeyId>|<callId>} on the
- * usage partitioning, by ingest (wall-clock) time, with duplicates retained: each event of a call writes one entry
- * (the attempt as that event leaves it, with the event's id), so metering pays one write per event; the entries are
- * folded into the call when it is asked for ({@link #fold}). The same entries answer whether an event was already
- * counted ({@link #seen}): a repeated event carries its call's key, so reading the few entries of that call replaces
- * a separate store of event ids written on every event. Whole segments are dropped once older than the retention,
- * without any scan.
+ * usage partitioning, by ingest (wall-clock) time, with duplicates retained: each event of a call adds its attempt
+ * as that event leaves it, with the event's id; the entries are folded into the call when it is asked for
+ * ({@link #fold}). The same entries answer whether an event was already counted ({@link #seen}): a repeated event
+ * carries its call's key, so reading the few entries of that call replaces a separate store of event ids.
+ *
+ * <p>The attempts a call gains between two commits are held and written at the commit ({@link #flush}, run by the
+ * ingest processor's commit hook inside the transaction) as one entry, at the ingest time of the latest of them: a
+ * REQUEST and its RESPONSE a few hundred milliseconds apart cost one store write and one changelog record. An event
+ * is remembered at least from its own ingest time, so a repeat is recognised for at least the dedupe retention.
+ * Queries read the store, so they see a call's events once the task has committed them. Whole segments are dropped
+ * once older than the retention, without any scan. Not thread-safe, like the processor that owns it; created in its
+ * {@code init()}, which a task revived after an abort runs again, so what was held is dropped with the transaction.
  */
 public final class CallLog {
 
     private final WindowStore<String, CallRecord> store;
+    private final int maxHeld;
+    /** Call key -> its attempts added since the last commit, in the order written, and the latest ingest time. */
+    private final Map<String, Held> held = new LinkedHashMap<>();
+    /**
+     * Call key -> the earliest ingest time the store was searched from without finding an entry, since the last
+     * commit: a later search from that time on (the wall clock moves on) need not read the store again.
+     */
+    private final Map<String, Long> unstored = new HashMap<>();
 
-    public CallLog(WindowStore<String, CallRecord> store) {
+    private record Held(CallRecord entry, long ingestTime) {
+    }
+
+    public CallLog(WindowStore<String, CallRecord> store, int maxHeld) {
+        if (maxHeld < 1) {
+            throw new IllegalArgumentException("maxHeld is " + maxHeld + "; expected at least 1");
+        }
         this.store = store;
+        this.maxHeld = maxHeld;
     }
 
     public static String key(String apiKeyId, String callId) {
@@ -28,19 +53,40 @@ public final class CallLog {
 
     /**
      * Whether an event with this id was counted for the event's call at an ingest time in {@code [from, to]}: every
-     * counted event writes an entry when it is ingested, so this is true exactly for an event already counted then.
-     * A settlement's entry carries its REQUEST's id but is written later, so it is not read here: an event is
+     * counted event adds its attempt when it is ingested, so this is true exactly for an event already counted then.
+     * A settlement's attempt carries its REQUEST's id but is added later, so it is not read here: an event is
      * remembered from its own ingest time, not from its settlement's.
      */
     public boolean seen(UsageEvent e, long from, long to) {
         String eventId = e.getEventId();
-        try (WindowStoreIterator<CallRecord> it = store.fetch(key(e.getApiKeyId(), e.getCallId()), from, to)) {
+        String key = key(e.getApiKeyId(), e.getCallId());
+        Held pending = held.get(key);
+        if (pending != null && pending.ingestTime() >= from && holds(pending.entry(), eventId)) {
+            return true;
+        }
+        Long searchedFrom = unstored.get(key);
+        if (searchedFrom != null && from >= searchedFrom) {
+            return false;
+        }
+        boolean any = false;
+        try (WindowStoreIterator<CallRecord> it = store.fetch(key, from, to)) {
             while (it.hasNext()) {
-                for (CallRecord.Attempt attempt : it.next().value.attempts()) {
-                    if (attempt.status() != CallRecord.Status.ABANDONED && eventId.equals(attempt.eventId())) {
-                        return true;
-                    }
+                any = true;
+                if (holds(it.next().value, eventId)) {
+                    return true;
                 }
+            }
+        }
+        if (!any && unstored.size() < maxHeld) {
+            unstored.put(key, from);
+        }
+        return false;
+    }
+
+    private static boolean holds(CallRecord entry, String eventId) {
+        for (CallRecord.Attempt attempt : entry.attempts()) {
+            if (attempt.status() != CallRecord.Status.ABANDONED && eventId.equals(attempt.eventId())) {
+                return true;
             }
         }
         return false;
@@ -48,21 +94,41 @@ public final class CallLog {
 
     /** The REQUEST of an attempt: in flight at its reservation. */
     public void request(UsageEvent e, long now) {
-        put(e, CallRecord.Attempt.reserved(e, CallRecord.Status.ADMITTED), now);
+        add(e, CallRecord.Attempt.reserved(e, CallRecord.Status.ADMITTED), now);
     }
 
     /** The RESPONSE of an attempt, whatever came before it: the actual figures count. */
     public void response(UsageEvent e, long now) {
-        put(e, CallRecord.Attempt.answered(e), now);
+        add(e, CallRecord.Attempt.answered(e), now);
     }
 
     /** An attempt settled without its RESPONSE: counted at its reservation, no longer in flight. */
     public void abandoned(UsageEvent request, long now) {
-        put(request, CallRecord.Attempt.reserved(request, CallRecord.Status.ABANDONED), now);
+        add(request, CallRecord.Attempt.reserved(request, CallRecord.Status.ABANDONED), now);
     }
 
-    private void put(UsageEvent e, CallRecord.Attempt attempt, long now) {
-        store.put(key(e.getApiKeyId(), e.getCallId()), new CallRecord(e.getCallId(), e.getApiKeyId(), List.of(attempt)), now);
+    private void add(UsageEvent e, CallRecord.Attempt attempt, long now) {
+        String key = key(e.getApiKeyId(), e.getCallId());
+        Held pending = held.get(key);
+        List<CallRecord.Attempt> attempts = new ArrayList<>(pending == null ? 1 : pending.entry().attempts().size() + 1);
+        if (pending != null) {
+            attempts.addAll(pending.entry().attempts());
+        }
+        attempts.add(attempt);
+        long ingestTime = pending == null ? now : Math.max(now, pending.ingestTime());
+        held.put(key, new Held(new CallRecord(e.getCallId(), e.getApiKeyId(), List.copyOf(attempts)), ingestTime));
+        if (held.size() > maxHeld) {
+            flush(); // as a record cache evicts: one more entry for a call whose events straddle this write
+        }
+    }
+
+    /** Writes what is held, one entry per call: at the commit, inside its transaction, or early when too much is held. */
+    public void flush() {
+        for (Map.Entry<String, Held> entry : held.entrySet()) {
+            store.put(entry.getKey(), entry.getValue().entry(), entry.getValue().ingestTime());
+        }
+        held.clear();
+        unstored.clear();
     }
 
     /**

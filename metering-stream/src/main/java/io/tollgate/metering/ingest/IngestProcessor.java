@@ -3,6 +3,7 @@ package io.tollgate.metering.ingest;
 import io.tollgate.metering.calls.CallLog;
 import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.metering.store.CommitHook;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.DeadLetter;
@@ -56,8 +57,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestProcessor.class);
 
-    /** The stores the processor uses, by name. */
-    public record Stores(String clock, String pending, String calls) {
+    /** Calls whose entries are held per task between commits: those with events in one commit interval. */
+    private static final int HELD_CALLS = 8_192;
+
+    /** The stores the processor uses, by name; {@code callsHook} writes the held call entries at each commit. */
+    public record Stores(String clock, String pending, String calls, String callsHook) {
     }
 
     private final TopologySettings settings;
@@ -91,7 +95,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         this.clock = context.getStateStore(names.clock());
         this.pending = context.getStateStore(names.pending());
         WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
-        this.calls = new CallLog(callStore);
+        this.calls = new CallLog(callStore, HELD_CALLS);
+        CommitHook.register(context, names.callsHook(), now -> calls.flush());
         this.calendars = resolver.apply(context);
         context.schedule(settleCheckInterval(settings.settleAfter()), PunctuationType.WALL_CLOCK_TIME, this::settle);
     }

@@ -92,6 +92,13 @@ public final class Buckets {
      */
     public Buckets add(long epochMillis, long requests, long tokens, long dropUpTo) {
         long start = bucketStart(epochMillis);
+        int n0 = triples.length;
+        if (n0 > 0 && start >= triples[n0 - 3] && start > dropUpTo) {
+            Buckets newest = addToNewest(start, requests, tokens, dropUpTo);
+            if (newest != null) {
+                return newest;
+            }
+        }
         long[] out = new long[triples.length + 3];
         int n = 0;
         boolean placed = requests == 0 && tokens == 0;
@@ -114,6 +121,37 @@ public final class Buckets {
             n = put(out, n, start, requests, tokens, dropUpTo);
         }
         return new Buckets(n == out.length ? out : Arrays.copyOf(out, n));
+    }
+
+    /**
+     * The common case of {@link #add}, by bulk copies: an event in the newest bucket or after it. Null when the newest
+     * bucket would become empty (the general path drops it).
+     */
+    private Buckets addToNewest(long start, long requests, long tokens, long dropUpTo) {
+        int n = triples.length;
+        int first = 0;
+        while (first < n && triples[first] <= dropUpTo) {
+            first += 3;
+        }
+        if (start == triples[n - 3]) {
+            long r = Math.addExact(triples[n - 2], requests);
+            long t = Math.addExact(triples[n - 1], tokens);
+            if (r == 0 && t == 0) {
+                return null;
+            }
+            long[] out = Arrays.copyOfRange(triples, first, n);
+            out[out.length - 2] = r;
+            out[out.length - 1] = t;
+            return new Buckets(out);
+        }
+        if (requests == 0 && tokens == 0) {
+            return first == 0 ? this : new Buckets(Arrays.copyOfRange(triples, first, n));
+        }
+        long[] out = Arrays.copyOfRange(triples, first, n + 3);
+        out[n - first] = start;
+        out[n - first + 1] = requests;
+        out[n - first + 2] = tokens;
+        return new Buckets(out);
     }
 
     /** Appends a bucket that is still retained and not empty; returns the new length. */

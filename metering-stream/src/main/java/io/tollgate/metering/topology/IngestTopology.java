@@ -5,6 +5,7 @@ import io.tollgate.metering.ingest.IngestProcessor;
 import io.tollgate.metering.ingest.IngestResult;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.Reservation;
+import io.tollgate.metering.store.CommitHook;
 import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.schemas.Topics;
 import java.time.Duration;
@@ -23,18 +24,21 @@ import org.apache.kafka.streams.state.Stores;
  * {@code tollgate.usage.v1} (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores
  * {@value #CLOCK_STORE} (event-time high-water mark per input partition, never ahead of the wall clock),
  * {@value #PENDING_STORE} (open reservations, and settled or orphan attempts, by call and attempt) and
- * {@value #CALLS_STORE} (one entry per event of every call, folded into the call when asked for: a window store by
- * ingest time with duplicates retained, kept for the calls retention; the same entries recognise a repeated event by
- * its id within the dedupe retention). All changelogged, so a restart under exactly-once neither forgets nor repeats.
+ * {@value #CALLS_STORE} (one entry per call and commit, holding the attempts its events added, folded into the call
+ * when asked for: a window store by ingest time with duplicates retained, kept for the calls retention; the same
+ * entries recognise a repeated event by its id within the dedupe retention). All changelogged, so a restart under exactly-once neither forgets nor repeats.
  * The clock and pending stores are {@link DeferredStore}s, so a value written many times between commits reaches
  * RocksDB and the changelog once, and a reservation opened and settled between two commits not at all. The calls
- * store is not cached: its entries are written once each and read again only for the few entries of one call.
+ * store is not cached: {@link io.tollgate.metering.calls.CallLog} holds a call's new attempts until the commit
+ * ({@value #CALLS_HOOK}) and writes them as one entry.
  */
 public final class IngestTopology {
 
     public static final String CLOCK_STORE = "metering-ingest-clock";
     public static final String PENDING_STORE = "metering-pending-reservations";
     public static final String CALLS_STORE = "metering-calls";
+    /** Writes the call entries held since the last commit ({@link io.tollgate.metering.calls.CallLog#flush}). */
+    public static final String CALLS_HOOK = "metering-calls-commit";
     /** A task reads one input partition; more are held should that change. */
     private static final int HELD_PARTITIONS = 64;
     /** Reservations held per task: the attempts whose RESPONSE is due within seconds. */
@@ -53,11 +57,12 @@ public final class IngestTopology {
                 Stores.persistentWindowStore(CALLS_STORE, settings.callsRetention(), Duration.ofMillis(1), true),
                 Serdes.String(), CallRecord.serde()).withCachingDisabled());
 
-        IngestProcessor.Stores stores = new IngestProcessor.Stores(CLOCK_STORE, PENDING_STORE, CALLS_STORE);
+        builder.addStateStore(CommitHook.builder(CALLS_HOOK));
+        IngestProcessor.Stores stores = new IngestProcessor.Stores(CLOCK_STORE, PENDING_STORE, CALLS_STORE, CALLS_HOOK);
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
                 .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.calendars(context, settings)),
-                        Named.as("ingest"), CLOCK_STORE, PENDING_STORE, CALLS_STORE);
+                        Named.as("ingest"), CLOCK_STORE, PENDING_STORE, CALLS_STORE, CALLS_HOOK);
 
         var branches = results.split(Named.as("ingest-"))
                 .branch((k, v) -> v instanceof IngestResult.Rejected, Branched.as("rejected"))
