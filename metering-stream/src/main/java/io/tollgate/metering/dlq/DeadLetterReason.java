@@ -17,6 +17,8 @@ public enum DeadLetterReason {
     UNKNOWN_PHASE,
     /** See {@link UsagePlausibility.Reason#MISSING_ID}. */
     MISSING_ID,
+    /** See {@link UsagePlausibility.Reason#NAME_TOO_LONG}. */
+    NAME_TOO_LONG,
     /** See {@link UsagePlausibility.Reason#NEGATIVE}. */
     NEGATIVE,
     /** See {@link UsagePlausibility.Reason#TOKENS_BEYOND_WINDOW}. */

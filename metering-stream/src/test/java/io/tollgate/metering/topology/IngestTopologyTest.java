@@ -92,6 +92,20 @@ class IngestTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterEventWhenANameIsTooLongForTheStores() {
+        // Given a conversation id far longer than any the gateway writes (the calls and spend stores hold names of
+        // at most 65,535 bytes, written at the commit, where a failure would stop the service)
+        fx.sendAsIs(UsageEvent.newBuilder(request("c1", "k1", "gpt-4o", T0, 10, 10))
+                .setConversationId("c".repeat(70_000)).build());
+
+        // Then it is a dead letter at ingest, counted nowhere
+        TestRecord<byte[], byte[]> dead = fx.deadLetters.readRecord();
+        assertThat(header(dead.headers(), Topics.DLQ_REASON_HEADER)).isEqualTo("NAME_TOO_LONG");
+        assertThat(fx.quotaStatus.isEmpty()).isTrue();
+        assertThat(fx.spend.isEmpty()).isTrue();
+    }
+
+    @Test
     void shouldDeadLetterEventWhenPhaseIsUnknownToThisReader() throws IOException {
         // Given an event written by a newer producer whose Phase enum has a symbol this service does not know
         Schema newer = new Schema.Parser().parse(UsageEvent.getClassSchema().toString()

@@ -13,6 +13,9 @@ import java.util.Optional;
  * <ol>
  *   <li>{@link Reason#MISSING_ID}: eventId, callId, apiKeyId, tenant, team, agent and model are not blank; the
  *       attempt number is 1 or more.</li>
+ *   <li>{@link Reason#NAME_TOO_LONG}: none of those, nor the conversation or sub-agent, is longer than
+ *       {@value #MAX_NAME_CHARS} characters (the gateway writes at most 128 for a header's value; metering keeps
+ *       these names in its stores, whose encodings hold a name of at most 65,535 bytes).</li>
  *   <li>{@link Reason#NEGATIVE}: no token figure, cost, price, latency or model bound is below zero.</li>
  *   <li>{@link Reason#TOKENS_BEYOND_WINDOW}: no token figure exceeds {@link #tokenBound}: the model's context
  *       window plus its largest output (the sum, because some catalogs count the output inside the window and
@@ -36,6 +39,8 @@ public final class UsagePlausibility {
     public static final long ABSOLUTE_MAX_TOKENS = 10_000_000L;
     /** The dearest price believed, in micro-dollars per million tokens ($1,000,000). */
     public static final long MAX_PRICE_MICROS_PER_MILLION = 1_000_000_000_000L;
+    /** The longest id or name believed. */
+    public static final int MAX_NAME_CHARS = 1_024;
     /** How far a cost may be from {@link Cost}'s figure for the same tokens and prices. */
     public static final long COST_TOLERANCE_MICROS = 2;
 
@@ -43,6 +48,8 @@ public final class UsagePlausibility {
     public enum Reason {
         /** An id is blank, or the attempt number is below 1. */
         MISSING_ID,
+        /** An id or name is longer than {@link #MAX_NAME_CHARS} characters. */
+        NAME_TOO_LONG,
         /** A figure is below zero. */
         NEGATIVE,
         /** A token figure is beyond what the model's context window and largest output allow. */
@@ -119,15 +126,28 @@ public final class UsagePlausibility {
                 {"tenant", e.getTenant()}, {"team", e.getTeam()}, {"agent", e.getAgent()}, {"model", e.getModel()}};
         for (String[] id : ids) {
             if (id[1] == null || id[1].isBlank()) {
-                return new Problem(Reason.MISSING_ID, id[0] + " is blank in event " + e.getEventId()
+                return new Problem(Reason.MISSING_ID, id[0] + " is blank in event "
+                        + abbreviated(String.valueOf(e.getEventId()))
                         + "; every usage event names its event, call, key, tenant, team, agent and model");
             }
         }
         if (e.getAttempt() < 1) {
-            return new Problem(Reason.MISSING_ID, "attempt is " + e.getAttempt() + " in event " + e.getEventId()
+            return new Problem(Reason.MISSING_ID, "attempt is " + e.getAttempt() + " in event " + abbreviated(e.getEventId())
                     + "; expected a 1-based attempt number");
         }
+        String[][] names = {ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6],
+                {"conversationId", e.getConversationId()}, {"subAgent", e.getSubAgent()}};
+        for (String[] name : names) {
+            if (name[1] != null && name[1].length() > MAX_NAME_CHARS) {
+                return new Problem(Reason.NAME_TOO_LONG, name[0] + " has " + name[1].length() + " characters in event "
+                        + abbreviated(e.getEventId()) + "; expected at most " + MAX_NAME_CHARS);
+            }
+        }
         return null;
+    }
+
+    private static String abbreviated(String id) {
+        return id.length() > 64 ? id.substring(0, 64) + "..." : id;
     }
 
     private static Problem negative(UsageEvent e) {

@@ -54,6 +54,18 @@ class UsagePlausibilityTest {
     }
 
     @Test
+    void shouldRefuseEventWhenAnIdOrNameIsLongerThanTheBound() {
+        String longest = "x".repeat(UsagePlausibility.MAX_NAME_CHARS);
+        assertThat(reason(request().setConversationId(longest).setSubAgent(longest).setModel(longest))).isEmpty();
+        assertThat(reason(request().setConversationId(longest + "x"))).contains(Reason.NAME_TOO_LONG);
+        assertThat(reason(request().setSubAgent(longest + "x"))).contains(Reason.NAME_TOO_LONG);
+        assertThat(reason(request().setTeam(longest + "x"))).contains(Reason.NAME_TOO_LONG);
+        assertThat(UsagePlausibility.check(request().setEventId("e".repeat(100_000)).build()))
+                .hasValueSatisfying(p -> assertThat(p.detail()).hasSizeLessThan(200)
+                        .contains("eventId has 100000 characters", "expected at most 1024"));
+    }
+
+    @Test
     void shouldRefuseEventWhenAnyFigureIsNegative() {
         assertThat(reason(response().setPromptTokens(-5))).contains(Reason.NEGATIVE);
         assertThat(reason(request().setReservedCostMicros(-1))).contains(Reason.NEGATIVE);
