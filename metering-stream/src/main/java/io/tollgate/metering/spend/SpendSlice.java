@@ -4,32 +4,26 @@ import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.UsageEvent;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * What the events of one emit interval add to spend, summed per slice: the events that share tenant, quarter hour,
- * team, agent, API key, conversation, sub-agent and model, and so every spend scope they count in. One store read
- * and write per event instead of one per scope; the scopes are expanded once per slice when the interval is flushed
- * ({@link Accumulator}). A slice spans a quarter hour of period time because no period of any calendar (any zone,
- * any reset hour) begins inside one: every event of a slice falls in the same day and month of every scope, whatever
- * calendar that scope's budget or tenant sets. The value is thirteen longs behind a format byte (no maps, no
- * strings). Every sum is overflow-checked: an event that would overflow its slice is refused
- * ({@link ArithmeticException}) and the slice is left as it was.
+ * What the events between two commits add to spend, summed per slice: the events that share tenant, quarter hour,
+ * team, agent, API key, conversation, sub-agent and model, and so every spend scope they count in. One hash lookup
+ * and an addition in place per event instead of one sum per scope; the scopes are expanded once per slice at the
+ * commit ({@link Accumulator}). A slice spans a quarter hour of period time because no period of any calendar (any
+ * zone, any reset hour) begins inside one: every event of a slice falls in the same day and month of every scope,
+ * whatever calendar that scope's budget or tenant sets. Every sum is overflow-checked: an event that would overflow
+ * its slice is refused ({@link ArithmeticException}) and the slice is left as it was.
  */
 public final class SpendSlice {
 
-    public static final char KEY_MARK = '#';
     /** The span of period time one slice covers. */
     public static final long SLOT_MILLIS = 15 * 60_000L;
-    private static final byte FORMAT = 3;
     private static final int LONGS = 8 + SpendNotes.COUNT;
-    private static final int SIZE = 1 + LONGS * 8;
-    private static final int FIELDS = 8;
 
     private static final int PERIOD_TIME = 0;
     private static final int EVENT_TIME = 1;
@@ -41,63 +35,65 @@ public final class SpendSlice {
     private static final int PRICED_EVENTS = 7;
     private static final int NOTES = 8;
 
+    private static final Comparator<String> NULLS_FIRST = Comparator.nullsFirst(Comparator.naturalOrder());
+    private static final Comparator<Key> ORDER = Comparator.comparing(Key::tenant).thenComparingLong(Key::slot)
+            .thenComparing(Key::team).thenComparing(Key::agent).thenComparing(Key::apiKey)
+            .thenComparing(Key::conversation, NULLS_FIRST).thenComparing(Key::subAgent, NULLS_FIRST)
+            .thenComparing(Key::model);
+
     private SpendSlice() {
     }
 
-    /**
-     * Store key of the slice of an event counted at {@code periodTime}: each field length-prefixed, so any characters
-     * in names are unambiguous.
-     */
-    public static String keyOf(UsageEvent e, long periodTime) {
-        StringBuilder b = new StringBuilder(112).append(KEY_MARK);
-        String slot = Long.toString(Math.floorDiv(periodTime, SLOT_MILLIS) * SLOT_MILLIS);
-        for (String field : new String[] {e.getTenant(), slot, e.getTeam(), e.getAgent(), e.getApiKeyId(),
-                e.getConversationId() == null ? "" : e.getConversationId(), e.getSubAgent() == null ? "" : e.getSubAgent(),
-                e.getModel()}) {
-            b.append(field.length()).append(':').append(field);
+    /** What the events of one slice share; {@code slot} is the start of the quarter hour of their period time. */
+    public record Key(String tenant, long slot, String team, String agent, String apiKey, String conversation,
+                      String subAgent, String model) implements Comparable<Key> {
+
+        /** The slice of an event counted at {@code periodTime}. */
+        public static Key of(UsageEvent e, long periodTime) {
+            return new Key(e.getTenant(), Math.floorDiv(periodTime, SLOT_MILLIS) * SLOT_MILLIS, e.getTeam(), e.getAgent(),
+                    e.getApiKeyId(), e.getConversationId(), e.getSubAgent(), e.getModel());
         }
-        return b.toString();
+
+        @Override
+        public int compareTo(Key other) {
+            return ORDER.compare(this, other);
+        }
     }
 
-    /** The sums of one event, or {@code previous} (encoded, may be null) plus this event; overflow-checked. */
-    public static byte[] add(byte[] previous, MeteredEvent m) {
-        long[] v = previous == null ? new long[LONGS] : decode(previous, "the previous value");
-        if (previous == null) {
+    /** The running sums of one slice, added to in place. */
+    public static final class Sums {
+        private final long[] v = new long[LONGS];
+
+        public Sums() {
             v[PERIOD_TIME] = Long.MIN_VALUE;
             v[EVENT_TIME] = Long.MIN_VALUE;
         }
-        long cost = m.costDelta();
-        v[PERIOD_TIME] = Math.max(v[PERIOD_TIME], m.periodTime());
-        v[EVENT_TIME] = Math.max(v[EVENT_TIME], m.event().getTimestamp().toEpochMilli());
-        v[COST] = Math.addExact(v[COST], cost);
-        v[IN_FLIGHT] = Math.addExact(v[IN_FLIGHT], m.inFlightDelta());
-        v[REQUESTS] = Math.addExact(v[REQUESTS], m.requestDelta());
-        v[PROMPT] = Math.addExact(v[PROMPT], m.promptDelta());
-        v[COMPLETION] = Math.addExact(v[COMPLETION], m.completionDelta());
-        // a model (agent) is listed once one of its events had a cost, even if the costs then sum to 0
-        v[PRICED_EVENTS] = Math.addExact(v[PRICED_EVENTS], cost == 0 ? 0 : 1);
-        long[] notes = SpendNotes.of(m).toArray();
-        for (int i = 0; i < notes.length; i++) {
-            v[NOTES + i] = Math.addExact(v[NOTES + i], notes[i]);
-        }
-        ByteBuffer out = ByteBuffer.allocate(SIZE).put(FORMAT);
-        for (long n : v) {
-            out.putLong(n);
-        }
-        return out.array();
-    }
 
-    private static long[] decode(byte[] sums, String what) {
-        if (sums.length != SIZE || sums[0] != FORMAT) {
-            throw new IllegalArgumentException("spend slice " + what + " holds " + sums.length + " bytes of format "
-                    + (sums.length == 0 ? "none" : sums[0]) + "; expected " + SIZE + " bytes of format " + FORMAT);
+        /** Adds one event; an event that would overflow a sum throws and leaves every sum as it was. */
+        public void add(MeteredEvent m) {
+            long cost = m.costDelta();
+            long[] notes = SpendNotes.of(m).toArray();
+            long costSum = Math.addExact(v[COST], cost);
+            long inFlight = Math.addExact(v[IN_FLIGHT], m.inFlightDelta());
+            long requests = Math.addExact(v[REQUESTS], m.requestDelta());
+            long prompt = Math.addExact(v[PROMPT], m.promptDelta());
+            long completion = Math.addExact(v[COMPLETION], m.completionDelta());
+            // a model (agent) is listed once one of its events had a cost, even if the costs then sum to 0
+            long priced = Math.addExact(v[PRICED_EVENTS], cost == 0 ? 0 : 1);
+            long[] noteSums = new long[notes.length];
+            for (int i = 0; i < notes.length; i++) {
+                noteSums[i] = Math.addExact(v[NOTES + i], notes[i]);
+            }
+            v[PERIOD_TIME] = Math.max(v[PERIOD_TIME], m.periodTime());
+            v[EVENT_TIME] = Math.max(v[EVENT_TIME], m.event().getTimestamp().toEpochMilli());
+            v[COST] = costSum;
+            v[IN_FLIGHT] = inFlight;
+            v[REQUESTS] = requests;
+            v[PROMPT] = prompt;
+            v[COMPLETION] = completion;
+            v[PRICED_EVENTS] = priced;
+            System.arraycopy(noteSums, 0, v, NOTES, noteSums.length);
         }
-        long[] v = new long[LONGS];
-        ByteBuffer in = ByteBuffer.wrap(sums, 1, sums.length - 1);
-        for (int i = 0; in.hasRemaining(); i++) {
-            v[i] = in.getLong();
-        }
-        return v;
     }
 
     /**
@@ -107,33 +103,35 @@ public final class SpendSlice {
      * ever wraps and none is lost.
      */
     public static final class Accumulator {
-        private final Map<String, Sum> byScope = new TreeMap<>();
+        private final Map<ScopeSlot, Sum> byScope = new HashMap<>();
 
-        /** Adds a slice read back from the store: its key ({@link #keyOf}) and sums; false if a sum would overflow. */
-        public boolean tryAdd(String key, byte[] sums) {
-            long[] v = decode(sums == null ? new byte[0] : sums, "'" + key + "'");
-            List<String> f = fields(key);
-            String tenant = f.get(0);
-            String slot = f.get(1);
-            String agent = f.get(3);
-            String model = f.get(7);
+        /** One (scope, tenant, quarter hour). */
+        private record ScopeSlot(String scope, String tenant, long slot) {
+        }
+
+        /** Adds a slice's sums; false, taking nothing, if a sum would overflow. */
+        public boolean tryAdd(Key key, Sums sums) {
+            long[] v = sums.v;
+            String tenant = key.tenant();
+            String agent = key.agent();
+            String model = key.model();
             boolean priced = v[PRICED_EVENTS] > 0;
             List<String> scopes = new ArrayList<>(6);
             scopes.add(Keys.scope(ScopeType.TENANT, tenant));
-            scopes.add(Keys.scope(ScopeType.TEAM, f.get(2)));
+            scopes.add(Keys.scope(ScopeType.TEAM, key.team()));
             scopes.add(Keys.scope(ScopeType.AGENT, agent));
-            scopes.add(Keys.scope(ScopeType.API_KEY, f.get(4)));
-            if (!f.get(5).isEmpty()) {
-                scopes.add(Keys.scope(ScopeType.CONVERSATION, f.get(5)));
+            scopes.add(Keys.scope(ScopeType.API_KEY, key.apiKey()));
+            if (key.conversation() != null && !key.conversation().isEmpty()) {
+                scopes.add(Keys.scope(ScopeType.CONVERSATION, key.conversation()));
             }
-            if (!f.get(6).isEmpty()) {
-                scopes.add(Keys.scope(ScopeType.SUB_AGENT, agent + '/' + f.get(6)));
+            if (key.subAgent() != null && !key.subAgent().isEmpty()) {
+                scopes.add(Keys.scope(ScopeType.SUB_AGENT, agent + '/' + key.subAgent()));
             }
             // every scope's sums checked first, so a slice that would overflow one is taken by none
-            String[] sumKeys = new String[scopes.size()];
+            ScopeSlot[] sumKeys = new ScopeSlot[scopes.size()];
             Sum[] known = new Sum[scopes.size()];
             for (int i = 0; i < sumKeys.length; i++) {
-                sumKeys[i] = sumKey(scopes.get(i), tenant, slot);
+                sumKeys[i] = new ScopeSlot(scopes.get(i), tenant, key.slot());
                 known[i] = byScope.get(sumKeys[i]);
                 if (known[i] != null && !known[i].canAdd(v, model, agent, priced)) {
                     return false;
@@ -154,17 +152,16 @@ public final class SpendSlice {
             return byScope.isEmpty();
         }
 
-        /** Scope ({@code team:acme}) and summed delta, in a stable order. */
+        /** Scope ({@code team:acme}) and summed delta, in a stable order: by tenant, quarter hour and scope. */
         public List<Map.Entry<String, SpendDelta>> deltas() {
-            List<Map.Entry<String, SpendDelta>> out = new ArrayList<>(byScope.size());
-            for (Sum s : byScope.values()) {
-                out.add(Map.entry(s.scope, s.delta()));
+            List<ScopeSlot> keys = new ArrayList<>(byScope.keySet());
+            keys.sort(Comparator.comparing(ScopeSlot::tenant).thenComparingLong(ScopeSlot::slot)
+                    .thenComparing(ScopeSlot::scope));
+            List<Map.Entry<String, SpendDelta>> out = new ArrayList<>(keys.size());
+            for (ScopeSlot key : keys) {
+                out.add(Map.entry(key.scope(), byScope.get(key).delta()));
             }
             return out;
-        }
-
-        private static String sumKey(String scope, String tenant, String slot) {
-            return tenant.length() + "/" + tenant + slot + "/" + scope;
         }
 
         /**
@@ -223,26 +220,5 @@ public final class SpendSlice {
                         v[PROMPT], v[COMPLETION], byModel, byAgent, SpendNotes.fromArray(v, NOTES));
             }
         }
-    }
-
-    /** The fields of a slice key: tenant, quarter hour, team, agent, API key, conversation, sub-agent, model. */
-    public static List<String> fields(String key) {
-        if (key.isEmpty() || key.charAt(0) != KEY_MARK) {
-            throw new IllegalArgumentException("'" + key + "' is not a spend slice key; expected one starting with '"
-                    + KEY_MARK + "'");
-        }
-        List<String> fields = new ArrayList<>(FIELDS);
-        int i = 1;
-        while (i < key.length()) {
-            int colon = key.indexOf(':', i);
-            int length = Integer.parseInt(key, i, colon, 10);
-            fields.add(key.substring(colon + 1, colon + 1 + length));
-            i = colon + 1 + length;
-        }
-        if (fields.size() != FIELDS) {
-            throw new IllegalArgumentException("spend slice key '" + key + "' has " + fields.size() + " fields; expected "
-                    + FIELDS + " (tenant, quarter hour, team, agent, API key, conversation, sub-agent, model)");
-        }
-        return fields;
     }
 }

@@ -88,7 +88,7 @@ public final class SpendTopology {
      * transaction aborts. The sums live in a field emptied by {@code init()}, which a revived task runs again.
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
-        private final Map<String, byte[]> pending = new HashMap<>();
+        private final Map<SpendSlice.Key, SpendSlice.Sums> pending = new HashMap<>();
 
         @Override
         public void init(ProcessorContext<String, SpendDelta> context) {
@@ -100,8 +100,15 @@ public final class SpendTopology {
         @Override
         public void process(Record<String, MeteredEvent> record) {
             MeteredEvent m = record.value();
-            String key = SpendSlice.keyOf(m.event(), m.periodTime());
-            pending.put(key, SpendSlice.add(pending.get(key), m));
+            SpendSlice.Key key = SpendSlice.Key.of(m.event(), m.periodTime());
+            SpendSlice.Sums sums = pending.get(key);
+            if (sums == null) {
+                sums = new SpendSlice.Sums();
+                sums.add(m); // an event that overflows leaves no slice behind
+                pending.put(key, sums);
+            } else {
+                sums.add(m);
+            }
         }
 
         private void flush(long now) {
@@ -109,10 +116,10 @@ public final class SpendTopology {
                 return;
             }
             // in key order, so where an overflowing sum splits does not vary
-            Map<String, byte[]> entries = new TreeMap<>(pending);
+            Map<SpendSlice.Key, SpendSlice.Sums> entries = new TreeMap<>(pending);
             pending.clear();
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
-            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
+            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> entry : entries.entrySet()) {
                 if (!sums.tryAdd(entry.getKey(), entry.getValue())) {
                     // a sum would overflow: send what is summed so far, then sum on from this slice
                     forward(sums, now);

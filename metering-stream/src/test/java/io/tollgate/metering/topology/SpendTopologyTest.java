@@ -135,20 +135,6 @@ class SpendTopologyTest {
     }
 
     @Test
-    void shouldKeepSliceFieldsApartWhenNamesHoldSeparatorsAndDigits() {
-        // Given names made of the key's own separators and digits
-        UsageEvent e = UsageEvent.newBuilder(request("c1", "k:1#", "m/2:", T0, 1, 1)).setTenant("3:ab")
-                .setTeam("").setAgent("#7:").setConversationId(null).setSubAgent("s:1").build();
-
-        // When the slice key is built (for a period time 7 minutes into a quarter hour) and read back
-        long slot = T0.toEpochMilli() - Math.floorMod(T0.toEpochMilli(), SpendSlice.SLOT_MILLIS);
-        java.util.List<String> fields = SpendSlice.fields(SpendSlice.keyOf(e, slot + 7 * 60_000));
-
-        // Then every field is recovered as written, the missing conversation as "", the time as its quarter hour
-        assertThat(fields).containsExactly("3:ab", Long.toString(slot), "", "#7:", "k:1#", "", "s:1", "m/2:");
-    }
-
-    @Test
     void shouldPublishTheChangedTotalsAtTheCommitWithoutWaitingForWallClock() {
         try (TopologyFixture fx = new TopologyFixture()) {
             // Given an event piped without letting wall-clock time pass (no punctuation runs)
