@@ -5,6 +5,7 @@ import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
 import io.tollgate.metering.store.CommitHook;
 import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.DeadLetter;
 import io.tollgate.policy.usage.UsagePlausibility;
@@ -74,6 +75,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private KeyValueStore<String, Reservation> pending;
     private CallLog calls;
     private Calendars calendars;
+    private final RecentPeriods periods = new RecentPeriods();
 
     public IngestProcessor(TopologySettings settings, Stores names, Function<ProcessorContext<?, ?>, Calendars> resolver) {
         this.settings = settings;
@@ -222,7 +224,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
      * retention ago (its totals are gone from the stores), then the one containing {@code now}.
      */
     private Period period(String tenant, long time, long now) {
-        long end = calendars.ofTenant(tenant).period(PeriodType.DAY, time).endMillis();
+        long end = periods.of(calendars.ofTenant(tenant), PeriodType.DAY, time).endMillis();
         if (end < now - settings.periodRetention().toMillis()) {
             settings.metrics().reassigned();
             return new Period(now, true);

@@ -4,6 +4,7 @@ import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
 import java.time.Duration;
@@ -50,6 +51,7 @@ public final class DailyQuotaTopology {
         return events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, QuotaUpdate>() {
             private KeyValueStore<String, DayTotals> store;
             private Calendars calendars;
+            private final RecentPeriods periods = new RecentPeriods();
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
@@ -62,7 +64,7 @@ public final class DailyQuotaTopology {
             @Override
             public void process(Record<String, QuotaUpdate> record) {
                 MeteredEvent m = record.value().event();
-                Periods.Period day = calendars.ofTenant(m.event().getTenant()).period(
+                Periods.Period day = periods.of(calendars.ofTenant(m.event().getTenant()),
                         io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
                 DayTotals[] next = new DayTotals[2];
                 String[] quotas = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};

@@ -4,6 +4,7 @@ import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
 import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
@@ -66,6 +67,7 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
             private Calendars calendars;
+            private final RecentPeriods periods = new RecentPeriods();
             /** per-commit mode: status key -> what its status owes, for the keys changed since the last commit, in the order they first changed. */
             private final Map<String, Owed> owed = new LinkedHashMap<>();
 
@@ -120,7 +122,7 @@ public final class QuotaStatusTopology {
             }
 
             private Periods.Period day(String tenant, long streamTime) {
-                return calendars.ofTenant(tenant).period(PeriodType.DAY, streamTime);
+                return periods.of(calendars.ofTenant(tenant), PeriodType.DAY, streamTime);
             }
 
             /** per-commit mode: the latest status of a key that changed, from the stores as the commit finds them. */

@@ -10,6 +10,7 @@ import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
@@ -147,6 +148,7 @@ public final class SpendTopology {
         /** Keys changed since the last commit, published at the commit; emptied by {@code init()}. */
         private final Set<String> unpublished = new HashSet<>();
         private Calendars calendars;
+        private final RecentPeriods periods = new RecentPeriods();
 
         SpendProcessor(TopologySettings settings) {
             this.settings = settings;
@@ -171,7 +173,7 @@ public final class SpendTopology {
             for (PeriodType type : scope.type() == ScopeType.CONVERSATION ? WITH_LIFETIME : CALENDAR) {
                 // the scope's calendar: its budget's zone for this period type, else its tenant's (as budget-alerts judges it)
                 Calendar calendar = calendars.ofScope(scope.type(), scope.id(), delta.tenant(), type);
-                Periods.Period period = calendar.period(type, delta.periodTime());
+                Periods.Period period = periods.of(calendar, type, delta.periodTime());
                 String key = Keys.spend(scope.type(), scope.id(), period.key());
                 SpendState current = store.get(key);
                 next.add(KeyValue.pair(key, (current == null
