@@ -5,8 +5,8 @@ import io.tollgate.policy.scope.Keys;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,28 +35,17 @@ public final class SpendSlice {
     private static final int PRICED_EVENTS = 7;
     private static final int NOTES = 8;
 
-    private static final Comparator<String> NULLS_FIRST = Comparator.nullsFirst(Comparator.naturalOrder());
-    private static final Comparator<Key> ORDER = Comparator.comparing(Key::tenant).thenComparingLong(Key::slot)
-            .thenComparing(Key::team).thenComparing(Key::agent).thenComparing(Key::apiKey)
-            .thenComparing(Key::conversation, NULLS_FIRST).thenComparing(Key::subAgent, NULLS_FIRST)
-            .thenComparing(Key::model);
-
     private SpendSlice() {
     }
 
     /** What the events of one slice share; {@code slot} is the start of the quarter hour of their period time. */
     public record Key(String tenant, long slot, String team, String agent, String apiKey, String conversation,
-                      String subAgent, String model) implements Comparable<Key> {
+                      String subAgent, String model) {
 
         /** The slice of an event counted at {@code periodTime}. */
         public static Key of(UsageEvent e, long periodTime) {
             return new Key(e.getTenant(), Math.floorDiv(periodTime, SLOT_MILLIS) * SLOT_MILLIS, e.getTeam(), e.getAgent(),
                     e.getApiKeyId(), e.getConversationId(), e.getSubAgent(), e.getModel());
-        }
-
-        @Override
-        public int compareTo(Key other) {
-            return ORDER.compare(this, other);
         }
     }
 
@@ -103,7 +92,7 @@ public final class SpendSlice {
      * ever wraps and none is lost.
      */
     public static final class Accumulator {
-        private final Map<ScopeSlot, Sum> byScope = new HashMap<>();
+        private final Map<ScopeSlot, Sum> byScope = new LinkedHashMap<>();
 
         /** One (scope, tenant, quarter hour). */
         private record ScopeSlot(String scope, String tenant, long slot) {
@@ -152,14 +141,11 @@ public final class SpendSlice {
             return byScope.isEmpty();
         }
 
-        /** Scope ({@code team:acme}) and summed delta, in a stable order: by tenant, quarter hour and scope. */
+        /** Scope ({@code team:acme}) and summed delta, in the order the sums began. */
         public List<Map.Entry<String, SpendDelta>> deltas() {
-            List<ScopeSlot> keys = new ArrayList<>(byScope.keySet());
-            keys.sort(Comparator.comparing(ScopeSlot::tenant).thenComparingLong(ScopeSlot::slot)
-                    .thenComparing(ScopeSlot::scope));
-            List<Map.Entry<String, SpendDelta>> out = new ArrayList<>(keys.size());
-            for (ScopeSlot key : keys) {
-                out.add(Map.entry(key.scope(), byScope.get(key).delta()));
+            List<Map.Entry<String, SpendDelta>> out = new ArrayList<>(byScope.size());
+            for (Map.Entry<ScopeSlot, Sum> sum : byScope.entrySet()) {
+                out.add(Map.entry(sum.getKey().scope(), sum.getValue().delta()));
             }
             return out;
         }

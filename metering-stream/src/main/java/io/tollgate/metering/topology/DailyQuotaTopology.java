@@ -5,7 +5,6 @@ import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.RecentPeriods;
-import io.tollgate.policy.scope.Keys;
 import io.tollgate.policy.calendar.Periods;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +66,7 @@ public final class DailyQuotaTopology {
                 Periods.Period day = periods.of(calendars.ofTenant(m.event().getTenant()),
                         io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
                 DayTotals[] next = new DayTotals[2];
-                String[] quotas = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};
+                String[] quotas = {record.value().modelKey(), record.value().allKey()};
                 String[] keys = new String[2];
                 for (int i = 0; i < 2; i++) {
                     keys[i] = dayKey(quotas[i], day.key());

@@ -101,15 +101,15 @@ public final class QuotaStatusTopology {
                 long offset = source == null ? -1 : source.offset();
                 if (settings.statusPerCommit()) {
                     Owed next = new Owed(record.key(), m.event().getTenant(), m.streamTime(), partition, offset);
-                    owed.put(Keys.quota(record.key(), m.event().getModel()), next);
-                    owed.put(Keys.quota(record.key(), Keys.ALL_MODELS), next);
+                    owed.put(update.modelKey(), next);
+                    owed.put(update.allKey(), next);
                     return;
                 }
                 Periods.Period day = day(m.event().getTenant(), m.streamTime());
                 long now = settings.clock().millis();
                 String model = m.event().getModel();
-                String modelKey = Keys.quota(record.key(), model);
-                String allKey = Keys.quota(record.key(), Keys.ALL_MODELS);
+                String modelKey = update.modelKey();
+                String allKey = update.allKey();
                 // the daily step counted the event in its period's day; the status shows the stream time's day,
                 // which is another one for a RESPONSE settling on its REQUEST's day: then read that day's totals
                 boolean sameDay = update.allDay().dayKey().equals(day.key());

@@ -9,15 +9,17 @@ import io.tollgate.metering.rates.Buckets;
  * values in hand instead of reading both stores again (four cache reads and decodes per event). Never leaves
  * the task: it flows between processors of one sub-topology and is not serialized.
  *
+ * @param modelKey the event's (key, model) quota key, {@code Keys.quota(apiKey, model)}
+ * @param allKey the event's (key, *) quota key
  * @param modelBuckets rate buckets of (key, model) after this event
  * @param allBuckets rate buckets of (key, *) after this event
  * @param modelDay day totals of (key, model) after this event, null before the daily step
  * @param allDay day totals of (key, *) after this event, null before the daily step
  */
-public record QuotaUpdate(MeteredEvent event, Buckets modelBuckets, Buckets allBuckets, DayTotals modelDay,
-                          DayTotals allDay) {
+public record QuotaUpdate(MeteredEvent event, String modelKey, String allKey, Buckets modelBuckets, Buckets allBuckets,
+                          DayTotals modelDay, DayTotals allDay) {
 
     QuotaUpdate withDays(DayTotals model, DayTotals all) {
-        return new QuotaUpdate(event, modelBuckets, allBuckets, model, all);
+        return new QuotaUpdate(event, modelKey, allKey, modelBuckets, allBuckets, model, all);
     }
 }

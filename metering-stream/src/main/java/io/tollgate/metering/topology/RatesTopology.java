@@ -60,7 +60,7 @@ public final class RatesTopology {
                 // both computed before either is written: an overflow leaves the store as it was
                 store.put(keys[0], next[0]);
                 store.put(keys[1], next[1]);
-                context().forward(record.withValue(new QuotaUpdate(m, next[0], next[1], null, null)));
+                context().forward(record.withValue(new QuotaUpdate(m, keys[0], keys[1], next[0], next[1], null, null)));
             }
         }, Named.as("rates"), RATES_STORE);
     }

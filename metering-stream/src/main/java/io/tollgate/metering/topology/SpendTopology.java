@@ -16,16 +16,13 @@ import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.SpendTotal;
-import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -89,7 +86,8 @@ public final class SpendTopology {
      * transaction aborts. The sums live in a field emptied by {@code init()}, which a revived task runs again.
      */
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
-        private final Map<SpendSlice.Key, SpendSlice.Sums> pending = new HashMap<>();
+        /** In the order the slices first came: the same records processed again are forwarded the same way. */
+        private final Map<SpendSlice.Key, SpendSlice.Sums> pending = new LinkedHashMap<>();
 
         @Override
         public void init(ProcessorContext<String, SpendDelta> context) {
@@ -116,11 +114,8 @@ public final class SpendTopology {
             if (pending.isEmpty()) {
                 return;
             }
-            // in key order, so where an overflowing sum splits does not vary
-            Map<SpendSlice.Key, SpendSlice.Sums> entries = new TreeMap<>(pending);
-            pending.clear();
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
-            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> entry : entries.entrySet()) {
+            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> entry : pending.entrySet()) {
                 if (!sums.tryAdd(entry.getKey(), entry.getValue())) {
                     // a sum would overflow: send what is summed so far, then sum on from this slice
                     forward(sums, now);
@@ -129,6 +124,7 @@ public final class SpendTopology {
                 }
             }
             forward(sums, now);
+            pending.clear();
         }
 
         private void forward(SpendSlice.Accumulator sums, long now) {
@@ -145,8 +141,8 @@ public final class SpendTopology {
 
         private final TopologySettings settings;
         private KeyValueStore<String, SpendState> store;
-        /** Keys changed since the last commit, published at the commit; emptied by {@code init()}. */
-        private final Set<String> unpublished = new HashSet<>();
+        /** Keys changed since the last commit, in the order they first changed; published at the commit. */
+        private final Set<String> unpublished = new LinkedHashSet<>();
         private Calendars calendars;
         private final RecentPeriods periods = new RecentPeriods();
 
@@ -192,8 +188,7 @@ public final class SpendTopology {
                 return;
             }
             long now = settings.clock().millis();
-            // in key order, as the store would list them
-            for (String key : new TreeSet<>(unpublished)) {
+            for (String key : unpublished) {
                 SpendState state = store.get(key);
                 if (state != null) {
                     context().forward(new Record<>(key, state.toAvro(now), TimeRule.notAhead(state.lastEventTime(), wallClock)));
