@@ -5,9 +5,6 @@ import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.metering.PricedEvents;
-import io.tollgate.metering.spend.SpendDelta;
-import io.tollgate.metering.spend.SpendNotes;
-import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.BudgetPolicy;
