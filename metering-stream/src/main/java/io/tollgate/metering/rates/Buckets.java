@@ -11,15 +11,22 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The non-empty 1-second buckets of one (key, model) or (key, *), oldest first. Small by construction:
- * at most one entry per second of the retained span. Held as one {@code long[]} of (start, requests, tokens)
- * triples rather than an object per bucket: the store reads and rewrites it on every event, so reading is one
- * bulk copy and an update one array. Immutable: nothing writes the array after construction.
+ * at most one entry per second of the retained span. Held as (start, requests, tokens) triples in one
+ * {@code long[]}, between a first and an end index, rather than an object per bucket.
+ *
+ * <p>Recorded into in place ({@link #record}): the rates step adds every event to the buckets of two keys, and
+ * copying a minute of buckets (up to ~3 KB) twice per event was most of its cost; an event in the newest bucket
+ * changes two longs, a new bucket appends one triple, and buckets leaving the retained span move the first index.
+ * So a value is only changed by the processor that owns its store (which puts it back, so the store writes it at
+ * the commit); other threads read the store's committed copy. {@link #add} is the copying form, and {@link #EMPTY}
+ * cannot be recorded into. Not thread-safe.
  */
 public final class Buckets {
 
     /** The width of a bucket: the policy module's one definition of the minute's buckets. */
     public static final int BUCKET_MILLIS = (int) TrailingWindow.BUCKET_MILLIS;
-    public static final Buckets EMPTY = new Buckets(new long[0]);
+    /** No buckets; shared, so never recorded into. */
+    public static final Buckets EMPTY = new Buckets(new long[0], 0, 0, true);
 
     /** Requests and tokens in [startMillis, startMillis + 1 s). Tokens may be negative after a correction. */
     public record Bucket(long startMillis, long requests, long tokens) {
@@ -28,15 +35,26 @@ public final class Buckets {
         }
     }
 
-    /** (start, requests, tokens) per bucket, oldest first; never written after construction. */
-    private final long[] triples;
+    /** (start, requests, tokens) per bucket, oldest first, from {@code first} (inclusive) to {@code end}. */
+    private long[] triples;
+    private int first;
+    private int end;
+    private final boolean shared;
 
-    private Buckets(long[] triples) {
+    private Buckets(long[] triples, int first, int end, boolean shared) {
         this.triples = triples;
+        this.first = first;
+        this.end = end;
+        this.shared = shared;
+    }
+
+    /** No buckets yet, to record into. */
+    public Buckets() {
+        this(new long[3 * 8], 0, 0, false);
     }
 
     public Buckets(List<Bucket> buckets) {
-        this(flatten(buckets));
+        this(flatten(buckets), 0, buckets.size() * 3, false);
     }
 
     private static long[] flatten(List<Bucket> buckets) {
@@ -55,19 +73,19 @@ public final class Buckets {
     }
 
     public int size() {
-        return triples.length / 3;
+        return (end - first) / 3;
     }
 
     public long startMillis(int i) {
-        return triples[3 * i];
+        return triples[first + 3 * i];
     }
 
     public long requests(int i) {
-        return triples[3 * i + 1];
+        return triples[first + 3 * i + 1];
     }
 
     public long tokens(int i) {
-        return triples[3 * i + 2];
+        return triples[first + 3 * i + 2];
     }
 
     /** The buckets, oldest first, as a read-only view. */
@@ -85,84 +103,98 @@ public final class Buckets {
         };
     }
 
+    /** A copy that records independently of this value. */
+    public Buckets copy() {
+        return new Buckets(Arrays.copyOfRange(triples, first, end + 3 * 8), 0, end - first, false);
+    }
+
     /**
-     * Adds to the bucket holding {@code epochMillis} and drops buckets that start at or before {@code dropUpTo}
-     * (an event in such a bucket is left out: it is already outside the retained window). Overflow-checked: an
-     * addition that would overflow throws {@link ArithmeticException}, and this (immutable) value is unchanged.
+     * This value's buckets plus an event, as a new value ({@link #record} on a copy); this one is unchanged, also
+     * when the addition would overflow ({@link ArithmeticException}).
      */
     public Buckets add(long epochMillis, long requests, long tokens, long dropUpTo) {
-        long start = bucketStart(epochMillis);
-        int n0 = triples.length;
-        if (n0 > 0 && start >= triples[n0 - 3] && start > dropUpTo) {
-            Buckets newest = addToNewest(start, requests, tokens, dropUpTo);
-            if (newest != null) {
-                return newest;
-            }
-        }
-        long[] out = new long[triples.length + 3];
-        int n = 0;
-        boolean placed = requests == 0 && tokens == 0;
-        for (int i = 0; i < triples.length; i += 3) {
-            long s = triples[i];
-            long r = triples[i + 1];
-            long t = triples[i + 2];
-            if (!placed && start < s) {
-                n = put(out, n, start, requests, tokens, dropUpTo);
-                placed = true;
-            }
-            if (!placed && start == s) {
-                r = Math.addExact(r, requests);
-                t = Math.addExact(t, tokens);
-                placed = true;
-            }
-            n = put(out, n, s, r, t, dropUpTo);
-        }
-        if (!placed) {
-            n = put(out, n, start, requests, tokens, dropUpTo);
-        }
-        return new Buckets(n == out.length ? out : Arrays.copyOf(out, n));
+        Buckets next = copy();
+        next.record(epochMillis, requests, tokens, dropUpTo);
+        return next;
     }
 
     /**
-     * The common case of {@link #add}, by bulk copies: an event in the newest bucket or after it. Null when the newest
-     * bucket would become empty (the general path drops it).
+     * Throws {@link ArithmeticException} when recording this event would overflow its bucket; changes nothing. A
+     * caller recording one event into several values checks them all first, so an overflow changes none.
      */
-    private Buckets addToNewest(long start, long requests, long tokens, long dropUpTo) {
-        int n = triples.length;
-        int first = 0;
-        while (first < n && triples[first] <= dropUpTo) {
-            first += 3;
+    public void checkRecord(long epochMillis, long requests, long tokens) {
+        int i = indexOf(bucketStart(epochMillis));
+        if (i >= 0) {
+            Math.addExact(triples[i + 1], requests);
+            Math.addExact(triples[i + 2], tokens);
         }
-        if (start == triples[n - 3]) {
-            long r = Math.addExact(triples[n - 2], requests);
-            long t = Math.addExact(triples[n - 1], tokens);
-            if (r == 0 && t == 0) {
-                return null;
-            }
-            long[] out = Arrays.copyOfRange(triples, first, n);
-            out[out.length - 2] = r;
-            out[out.length - 1] = t;
-            return new Buckets(out);
-        }
-        if (requests == 0 && tokens == 0) {
-            return first == 0 ? this : new Buckets(Arrays.copyOfRange(triples, first, n));
-        }
-        long[] out = Arrays.copyOfRange(triples, first, n + 3);
-        out[n - first] = start;
-        out[n - first + 1] = requests;
-        out[n - first + 2] = tokens;
-        return new Buckets(out);
     }
 
-    /** Appends a bucket that is still retained and not empty; returns the new length. */
-    private static int put(long[] out, int n, long start, long requests, long tokens, long dropUpTo) {
-        if (start <= dropUpTo || (requests == 0 && tokens == 0)) {
-            return n;
+    /**
+     * Adds an event to the bucket holding {@code epochMillis} and drops buckets that start at or before
+     * {@code dropUpTo} (an event in such a bucket is left out: it is already outside the retained window); a bucket
+     * that sums to nothing is removed. Overflow-checked before anything changes: an addition that would overflow
+     * throws {@link ArithmeticException} and leaves this value as it was.
+     */
+    public void record(long epochMillis, long requests, long tokens, long dropUpTo) {
+        if (shared) {
+            throw new IllegalStateException("Buckets.EMPTY is shared and never recorded into; record into new Buckets()");
         }
-        out[n] = start;
-        out[n + 1] = requests;
-        out[n + 2] = tokens;
-        return n + 3;
+        long start = bucketStart(epochMillis);
+        checkRecord(epochMillis, requests, tokens);
+        while (first < end && triples[first] <= dropUpTo) {
+            first += 3;
+        }
+        if (start <= dropUpTo || (requests == 0 && tokens == 0)) {
+            return;
+        }
+        int i = indexOf(start);
+        if (i >= 0) {
+            triples[i + 1] += requests;
+            triples[i + 2] += tokens;
+            if (triples[i + 1] == 0 && triples[i + 2] == 0) {
+                System.arraycopy(triples, i + 3, triples, i, end - i - 3);
+                end -= 3;
+            }
+            return;
+        }
+        // a new bucket: after the newest (nearly always), else in its place among the older ones
+        makeRoom();
+        int at = end;
+        while (at > first && triples[at - 3] > start) {
+            at -= 3;
+        }
+        System.arraycopy(triples, at, triples, at + 3, end - at);
+        triples[at] = start;
+        triples[at + 1] = requests;
+        triples[at + 2] = tokens;
+        end += 3;
+    }
+
+    /** Index of the triple starting at {@code start}, or -1; searched from the newest. */
+    private int indexOf(long start) {
+        for (int i = end - 3; i >= first; i -= 3) {
+            if (triples[i] == start) {
+                return i;
+            }
+            if (triples[i] < start) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Room for one more triple at the end: moves the buckets to the front or grows the array. */
+    private void makeRoom() {
+        if (end + 3 <= triples.length) {
+            return;
+        }
+        int used = end - first;
+        long[] target = used + 3 <= triples.length / 2 ? triples : new long[Math.max(24, triples.length * 2)];
+        System.arraycopy(triples, first, target, 0, used);
+        triples = target;
+        first = 0;
+        end = used;
     }
 
     /** Index of the first bucket starting after {@code afterMillis} ({@link #size()} if none). */
@@ -181,12 +213,16 @@ public final class Buckets {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Buckets other && Arrays.equals(triples, other.triples);
+        return o instanceof Buckets other && Arrays.equals(triples, first, end, other.triples, other.first, other.end);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(triples);
+        int h = 1;
+        for (int i = first; i < end; i++) {
+            h = 31 * h + Long.hashCode(triples[i]);
+        }
+        return h;
     }
 
     @Override
@@ -200,9 +236,9 @@ public final class Buckets {
             if (value == null) {
                 return null;
             }
-            ByteBuffer out = ByteBuffer.allocate(4 + value.triples.length * 8);
+            ByteBuffer out = ByteBuffer.allocate(4 + (value.end - value.first) * 8);
             out.putInt(value.size());
-            out.asLongBuffer().put(value.triples);
+            out.asLongBuffer().put(value.triples, value.first, value.end - value.first);
             return out.array();
         }, (topic, data) -> {
             if (data == null) {
@@ -214,9 +250,10 @@ public final class Buckets {
                 throw new SerializationException("rate buckets of " + data.length + " bytes announce " + n
                         + " buckets; expected 4 + 24 bytes per bucket");
             }
-            long[] triples = new long[3 * n];
-            in.asLongBuffer().get(triples);
-            return new Buckets(triples);
+            // room for the buckets of the next seconds, so recording into the value rarely grows it
+            long[] triples = new long[3 * n + 3 * 8];
+            in.asLongBuffer().get(triples, 0, 3 * n);
+            return new Buckets(triples, 0, 3 * n, false);
         });
     }
 }

@@ -1,12 +1,12 @@
 package io.tollgate.metering.store;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -29,16 +29,19 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * the same point where Streams flushes its record caches, {@link CommitHook}). Streams' record cache coalesces
  * changelog writes the same way, but serializes the whole value and sorts its key into the cache on every put;
  * for values rewritten on every event (a minute of rate buckets, a day's totals, a spend total with its maps) that
- * was most of a processor's cost. Reads look at the held objects first, so they see every write, committed or not,
- * like reads through a record cache.
+ * was most of a processor's cost. The processor's reads look at the held objects first, so they see every write,
+ * committed or not, like reads through a record cache.
  *
  * <p>Exactly-once is the store's: a crash before the commit loses the held writes together with the open
  * transaction and its input offsets, and the records are processed again; an aborted task is closed, which drops
- * what it held, and restored from the changelog. Values must be immutable once put. The writes held are bounded:
- * past {@code maxHeld} keys they are written early, as a record cache evicts, which costs only an extra changelog
- * record. Values last read or written stay decoded for the next read (up to {@code maxHeld} of them, then started
- * afresh). Scans merge the held writes into the store's own iterator in key order. Interactive queries may read
- * from other threads: the held values sit in a concurrent map, and only the stream thread writes.
+ * what it held, and restored from the changelog. The writes held are bounded: past {@code maxHeld} keys they are
+ * written early, as a record cache evicts, which costs only an extra changelog record. Values last read or written
+ * stay decoded for the next read (up to {@code maxHeld} of them, then started afresh). Scans merge the held writes
+ * into the store's own iterator in key order.
+ *
+ * <p>The held objects belong to the thread that writes (the stream thread running the task): it may change a value
+ * in place as long as it puts it again, so the commit writes it. Any other thread (interactive queries) reads the
+ * store itself, which holds what was committed or written early, never a held object.
  */
 public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedStateStore<K, V> {
 
@@ -49,8 +52,11 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     private final Serde<K> keySerde;
     private final Serde<V> valueSerde;
     private final int maxHeld;
-    /** The latest value of every key written since the last commit, or read since the map was last started afresh. */
-    private final Map<K, Object> values = new ConcurrentHashMap<>();
+    /**
+     * The latest value of every key written since the last commit, or read since the map was last started afresh.
+     * Owner thread only.
+     */
+    private final Map<K, Object> values = new HashMap<>();
     /** The keys written since the last commit: what the commit writes. Stream thread only. */
     private final Set<K> dirty = new HashSet<>();
     /**
@@ -60,6 +66,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
      */
     private final Set<K> absent = new HashSet<>();
     private String topic;
+    /** The thread that writes, known from its first write; null until then. */
     private volatile Thread owner;
 
     private DeferredStore(KeyValueStore<Bytes, byte[]> inner, Serde<K> keySerde, Serde<V> valueSerde, int maxHeld) {
@@ -131,7 +138,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     @Override
     public void init(StateStoreContext context, StateStore root) {
         clearCache();
-        owner = Thread.currentThread();
+        owner = null;
         topic = context.applicationId() + "-" + name() + "-changelog";
         inner.init(context, root);
     }
@@ -139,21 +146,23 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     @Override
     @SuppressWarnings("unchecked")
     public V get(K key) {
-        Object held = values.get(key);
-        if (held != null) {
-            return held == DELETED ? null : (V) held;
+        boolean owned = Thread.currentThread() == owner;
+        if (owned) {
+            Object held = values.get(key);
+            if (held != null) {
+                return held == DELETED ? null : (V) held;
+            }
         }
         byte[] raw = inner.get(keyBytes(key));
         if (raw == null) {
-            if (Thread.currentThread() == owner && absent.size() < maxHeld) {
+            if (owned && absent.size() < maxHeld) {
                 absent.add(key);
             }
             return null;
         }
         V value = valueSerde.deserializer().deserialize(topic, raw);
-        // only the stream thread: a query thread's read could otherwise put back a value the commit just replaced
-        if (Thread.currentThread() == owner && values.size() < maxHeld) {
-            values.putIfAbsent(key, value);
+        if (owned && values.size() < maxHeld) {
+            values.put(key, value);
         }
         return value;
     }
@@ -185,6 +194,14 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     }
 
     private void hold(K key, Object value) {
+        Thread current = Thread.currentThread();
+        if (owner != current) {
+            if (owner != null) {
+                throw new IllegalStateException("store '" + name() + "' is written by " + owner.getName()
+                        + "; a write from " + current.getName() + " would race with it");
+            }
+            owner = current;
+        }
         if (!dirty.contains(key) && dirty.size() >= maxHeld) {
             flushCache();
         }
@@ -271,18 +288,23 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
 
     @Override
     public long approximateNumEntries() {
-        return inner.approximateNumEntries() + dirty.size();
+        return inner.approximateNumEntries() + (Thread.currentThread() == owner ? dirty.size() : 0);
     }
 
     private KeyValueIterator<K, V> merged(Bytes from, Bytes to, boolean reverse, KeyValueIterator<Bytes, byte[]> stored) {
         return new Merged(held(from, to, reverse, false), stored, reverse);
     }
 
-    /** The held writes within [from, to] ([from, to) when {@code toExclusive}), in key order, deletes included. */
+    /**
+     * The held writes within [from, to] ([from, to) when {@code toExclusive}), in key order, deletes included; none
+     * for a thread other than the owner, which reads the store alone.
+     */
     private List<KeyValue<Bytes, Object>> held(Bytes from, Bytes to, boolean reverse, boolean toExclusive) {
         List<KeyValue<Bytes, Object>> out = new ArrayList<>();
-        // the concurrent map, not the stream thread's dirty set: scans may come from query threads; an entry held
-        // clean equals the store's, so laying it over the store changes nothing
+        if (Thread.currentThread() != owner) {
+            return out;
+        }
+        // an entry held clean equals the store's, so laying it over the store changes nothing
         for (Map.Entry<K, Object> held : values.entrySet()) {
             Object value = held.getValue();
             Bytes bytes = keyBytes(held.getKey());

@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
  * Buckets are kept for 120 s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by
  * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, a {@link DeferredStore}: written once per changed key and commit).
- * Output: the same events with the buckets just written ({@link QuotaUpdate}), for the next steps.
+ * Output: the same events with the buckets just written ({@link QuotaUpdate}), for the next steps. The buckets are
+ * recorded into in place ({@link Buckets#record}) and put back, so the store writes them at the commit.
  */
 public final class RatesTopology {
 
@@ -50,16 +51,22 @@ public final class RatesTopology {
                 long requests = m.requestDelta();
                 long tokens = m.tokenDelta();
                 long dropUpTo = m.streamTime() - retention;
+                long at = m.event().getTimestamp().toEpochMilli();
                 Buckets[] next = new Buckets[2];
                 String[] keys = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};
-                for (int i = 0; i < 2; i++) {
+                // a model named like the all-models key has one value for both: recorded into once
+                int distinct = keys[0].equals(keys[1]) ? 1 : 2;
+                for (int i = 0; i < distinct; i++) {
                     Buckets current = store.get(keys[i]);
-                    next[i] = (current == null ? Buckets.EMPTY : current)
-                            .add(m.event().getTimestamp().toEpochMilli(), requests, tokens, dropUpTo);
+                    next[i] = current == null ? new Buckets() : current;
+                    next[i].checkRecord(at, requests, tokens);
                 }
-                // both computed before either is written: an overflow leaves the store as it was
-                store.put(keys[0], next[0]);
-                store.put(keys[1], next[1]);
+                // both checked before either is recorded into: an overflow leaves the store as it was
+                for (int i = 0; i < distinct; i++) {
+                    next[i].record(at, requests, tokens, dropUpTo);
+                    store.put(keys[i], next[i]);
+                }
+                next[1] = next[distinct - 1];
                 context().forward(record.withValue(new QuotaUpdate(m, keys[0], keys[1], next[0], next[1], null, null)));
             }
         }, Named.as("rates"), RATES_STORE);

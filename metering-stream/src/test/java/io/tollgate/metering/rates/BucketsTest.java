@@ -17,7 +17,9 @@ class BucketsTest {
         // Given a model of the buckets (start -> requests, tokens), kept by the definition of add
         Random random = new Random(42);
         for (int run = 0; run < 200; run++) {
-            Buckets buckets = Buckets.EMPTY;
+            // half the runs record into one value in place, half add into new values
+            boolean inPlace = run % 2 == 0;
+            Buckets buckets = inPlace ? new Buckets() : Buckets.EMPTY;
             TreeMap<Long, long[]> model = new TreeMap<>();
             long clock = 1_000_000L;
             for (int step = 0; step < 300; step++) {
@@ -29,7 +31,14 @@ class BucketsTest {
                 long dropUpTo = clock - 10_000L - random.nextInt(3_000);
 
                 // When one event is added
-                buckets = buckets.add(at, requests, tokens, dropUpTo);
+                if (inPlace) {
+                    buckets.record(at, requests, tokens, dropUpTo);
+                } else {
+                    Buckets before = buckets.copy();
+                    Buckets next = buckets.add(at, requests, tokens, dropUpTo);
+                    assertThat(buckets).as("the value added to").isEqualTo(before);
+                    buckets = next;
+                }
                 long start = Buckets.bucketStart(at);
                 model.headMap(dropUpTo, true).clear();
                 if (start > dropUpTo) {
@@ -52,6 +61,33 @@ class BucketsTest {
     }
 
     @Test
+    void shouldSurviveASerdeRoundTripAndRecordIntoTheDecodedValueWhenItWasReadFromTheStore() {
+        // Given buckets recorded, written and read back
+        Buckets written = new Buckets();
+        for (int i = 0; i < 50; i++) {
+            written.record(1_000L * i, 1, i, -1);
+        }
+        Buckets read = Buckets.serde().deserializer().deserialize("t", Buckets.serde().serializer().serialize("t", written));
+        assertThat(read).isEqualTo(written).hasSameHashCodeAs(written);
+
+        // When both record the same events, dropping the oldest, Then they stay equal
+        for (int i = 50; i < 120; i++) {
+            written.record(1_000L * i, 2, 1, 1_000L * (i - 40));
+            read.record(1_000L * i, 2, 1, 1_000L * (i - 40));
+        }
+        assertThat(read).isEqualTo(written);
+        assertThat(read.size()).isEqualTo(40);
+        assertThat(read.startMillis(0)).isEqualTo(80_000L);
+    }
+
+    @Test
+    void shouldRefuseToRecordIntoTheSharedEmptyValue() {
+        assertThatThrownBy(() -> Buckets.EMPTY.record(5_000, 1, 1, 0)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("shared");
+        assertThat(Buckets.EMPTY.size()).isZero();
+    }
+
+    @Test
     void shouldLeaveTheValueUnchangedWhenAnAdditionToTheNewestBucketWouldOverflow() {
         // Given a newest bucket holding the largest token count
         Buckets full = Buckets.EMPTY.add(5_000, 1, Long.MAX_VALUE, 0);
@@ -59,5 +95,12 @@ class BucketsTest {
         // When more tokens are added to it, Then it throws and the value is as it was
         assertThatThrownBy(() -> full.add(5_500, 1, 1, 0)).isInstanceOf(ArithmeticException.class);
         assertThat(full.buckets()).containsExactly(new Buckets.Bucket(5_000, 1, Long.MAX_VALUE));
+        // also in place, where the older buckets it would drop stay too
+        Buckets recorded = new Buckets();
+        recorded.record(1_000, 1, 1, 0);
+        recorded.record(5_000, 1, Long.MAX_VALUE, 0);
+        assertThatThrownBy(() -> recorded.record(5_500, 1, 1, 2_000)).isInstanceOf(ArithmeticException.class);
+        assertThat(recorded.buckets()).containsExactly(new Buckets.Bucket(1_000, 1, 1),
+                new Buckets.Bucket(5_000, 1, Long.MAX_VALUE));
     }
 }
