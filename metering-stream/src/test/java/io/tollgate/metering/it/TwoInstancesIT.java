@@ -103,7 +103,8 @@ class TwoInstancesIT {
             assertRatesAndWaitTime(a.advertisedUrl());
             assertRatesAndWaitTime(b.advertisedUrl());
             JsonNode health = get(b.advertisedUrl(), "/v1/model-health");
-            assertThat(health).extracting(h -> h.get("model").asText()).containsExactly("m0", "m1", "m2");
+            // the shared usage topic also holds other tests' events, of their own models
+            assertThat(health).extracting(h -> h.get("model").asText()).containsSubsequence("m0", "m1", "m2");
             // the 100 s of events fall into one or two 5-minute windows; every third call went to m1
             JsonNode m1 = get(a.advertisedUrl(), "/v1/model-health?model=m1&windows=3");
             assertThat(m1.size()).isBetween(1, 2);
