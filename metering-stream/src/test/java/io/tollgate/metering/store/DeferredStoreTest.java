@@ -25,6 +25,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -369,6 +370,55 @@ class DeferredStoreTest {
             KeyValueStore<String, String> read = driver.getKeyValueStore(STORE);
             assertThat(all(read.all())).containsExactly(KeyValue.pair("a", "x-5"), KeyValue.pair("b", "y-5"),
                     KeyValue.pair("last", "b"));
+        }
+    }
+
+    @Test
+    void shouldLogThePunctuationsWritesWhenTheTaskCommitsAfterIt() {
+        // Given a topology whose processor puts each record, and every minute of wall clock deletes the last key put
+        // and writes the time
+        Topology topology = new Topology();
+        topology.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
+        topology.addProcessor("writer", () -> new Processor<String, String, Void, Void>() {
+            private KeyValueStore<String, String> kv;
+            private String last;
+
+            @Override
+            public void init(ProcessorContext<Void, Void> context) {
+                kv = context.getStateStore(STORE);
+                context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+                    kv.delete(last);
+                    kv.put("tick", Long.toString(now));
+                });
+            }
+
+            @Override
+            public void process(Record<String, String> record) {
+                kv.put(record.key(), record.value());
+                last = record.key();
+            }
+        }, "in");
+        topology.addStateStore(DeferredStore.builder(Stores.inMemoryKeyValueStore(STORE), Serdes.String(),
+                Serdes.String(), 16), "writer");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "deferred-store-test");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        Instant start = Instant.parse("2026-11-22T12:00:00Z");
+        try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, start)) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, String> changelog = driver.createOutputTopic(
+                    "deferred-store-test-" + STORE + "-changelog", new StringDeserializer(), new StringDeserializer());
+            in.pipeInput("a", "1");
+            assertThat(changelog.readKeyValuesToList()).containsExactly(KeyValue.pair("a", "1"));
+
+            // When a minute of wall clock passes (the driver punctuates, then commits)
+            driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+            // Then the commit logged the punctuation's delete and put
+            assertThat(changelog.readKeyValuesToList()).containsExactlyInAnyOrder(KeyValue.pair("a", null),
+                    KeyValue.pair("tick", Long.toString(start.plus(Duration.ofMinutes(1)).toEpochMilli())));
+            assertThat(all(driver.<String, String>getKeyValueStore(STORE).all())).containsExactly(
+                    KeyValue.pair("tick", Long.toString(start.plus(Duration.ofMinutes(1)).toEpochMilli())));
         }
     }
 
