@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -155,7 +156,7 @@ class SpendAtCommitIT {
 
     /** One API key of this run for every usage partition, so the team's and tenant's slices come from every task. */
     private List<String> apiKeysOnEveryPartition(int partitions) {
-        Map<Integer, String> keys = new java.util.TreeMap<>();
+        Map<Integer, String> keys = new TreeMap<>();
         for (int i = 0; keys.size() < partitions; i++) {
             String key = "k-spend-" + run + "-" + i;
             keys.putIfAbsent(Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions, key);
