@@ -68,6 +68,8 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     private String topic;
     /** The thread that writes, known from its first write; null until then. */
     private volatile Thread owner;
+    /** The thread that ran {@code init()}: Streams' stream thread, which then runs the task; owner until a write says. */
+    private volatile Thread initializer;
 
     private DeferredStore(KeyValueStore<Bytes, byte[]> inner, Serde<K> keySerde, Serde<V> valueSerde, int maxHeld) {
         this.inner = inner;
@@ -139,6 +141,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     public void init(StateStoreContext context, StateStore root) {
         clearCache();
         owner = null;
+        initializer = Thread.currentThread();
         topic = context.applicationId() + "-" + name() + "-changelog";
         inner.init(context, root);
     }
@@ -146,7 +149,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     @Override
     @SuppressWarnings("unchecked")
     public V get(K key) {
-        boolean owned = Thread.currentThread() == owner;
+        boolean owned = owns(Thread.currentThread());
         if (owned) {
             Object held = values.get(key);
             if (held != null) {
@@ -288,7 +291,13 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
 
     @Override
     public long approximateNumEntries() {
-        return inner.approximateNumEntries() + (Thread.currentThread() == owner ? dirty.size() : 0);
+        return inner.approximateNumEntries() + (owns(Thread.currentThread()) ? dirty.size() : 0);
+    }
+
+    /** Whether {@code thread} writes this store, or will: nothing was written yet and it initialised the store. */
+    private boolean owns(Thread thread) {
+        Thread writer = owner;
+        return writer == null ? thread == initializer : thread == writer;
     }
 
     private KeyValueIterator<K, V> merged(Bytes from, Bytes to, boolean reverse, KeyValueIterator<Bytes, byte[]> stored) {
@@ -301,7 +310,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
      */
     private List<KeyValue<Bytes, Object>> held(Bytes from, Bytes to, boolean reverse, boolean toExclusive) {
         List<KeyValue<Bytes, Object>> out = new ArrayList<>();
-        if (Thread.currentThread() != owner) {
+        if (!owns(Thread.currentThread())) {
             return out;
         }
         // an entry held clean equals the store's, so laying it over the store changes nothing
