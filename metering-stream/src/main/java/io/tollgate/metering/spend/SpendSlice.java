@@ -51,11 +51,18 @@ public final class SpendSlice {
 
     /** The running sums of one slice, added to in place. */
     public static final class Sums {
-        private final long[] v = new long[LONGS];
+        static final int LONGS = SpendSlice.LONGS;
+        private final long[] v;
 
         public Sums() {
+            v = new long[LONGS];
             v[PERIOD_TIME] = Long.MIN_VALUE;
             v[EVENT_TIME] = Long.MIN_VALUE;
+        }
+
+        /** Sums read back in this layout ({@link LegacySlices}). */
+        Sums(long[] values) {
+            v = values.clone();
         }
 
         /** Adds one event; an event that would overflow a sum throws and leaves every sum as it was. */

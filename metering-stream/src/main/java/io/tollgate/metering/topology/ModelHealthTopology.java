@@ -27,6 +27,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Per model and 5-minute event-time window (aligned to the epoch): calls, successes, errors by kind,
@@ -41,11 +43,18 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ModelHealthTopology {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ModelHealthTopology.class);
+
     public static final String HEALTH_STORE = "metering-model-health";
     public static final String REPARTITION = "health-samples-by-model";
     public static final String UNPUBLISHED_STORE = "metering-model-health-unpublished";
     /** Sends the batched samples on through {@value #REPARTITION}, at the commit. */
     public static final String BATCH_HOOK = "metering-model-health-batch-commit";
+    /**
+     * Where a version before the commit hook batched the samples (model -> batch), restored from its changelog: what
+     * an older version left there is sent on at a task's first commit and deleted in the same transaction.
+     */
+    public static final String LEGACY_PENDING_STORE = "metering-model-health-pending";
     /**
      * Samples per batch at most (27 bytes each): a batch this full is sent at once rather than at the next emit.
      * Each sample appended copies its batch, so the bound keeps that copy under 2 KB per RESPONSE while one
@@ -70,8 +79,10 @@ public final class ModelHealthTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(UNPUBLISHED_STORE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(CommitHook.builder(BATCH_HOOK));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LEGACY_PENDING_STORE),
+                Serdes.String(), Serdes.ByteArray()));
         events.filter((k, m) -> m.isResponse(), Named.as("health-responses"))
-                .process(Batcher::new, Named.as("health-batch"), BATCH_HOOK)
+                .process(Batcher::new, Named.as("health-batch"), BATCH_HOOK, LEGACY_PENDING_STORE)
                 .repartition(Repartitioned.<String, byte[]>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
                 .process(() -> new ContextualProcessor<String, byte[], String, ModelHealth>() {
@@ -199,11 +210,15 @@ public final class ModelHealthTopology {
      */
     private static final class Batcher extends ContextualProcessor<String, MeteredEvent, String, byte[]> {
         private final Map<String, byte[]> pending = new HashMap<>();
+        private KeyValueStore<String, byte[]> legacy;
+        private boolean legacyDrained;
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
             super.init(context);
             pending.clear();
+            legacy = context.getStateStore(LEGACY_PENDING_STORE);
+            legacyDrained = false;
             CommitHook.register(context, BATCH_HOOK, this::flush);
         }
 
@@ -220,6 +235,22 @@ public final class ModelHealthTopology {
         }
 
         private void flush(long now) {
+            if (!legacyDrained) {
+                List<KeyValue<String, byte[]>> left = new ArrayList<>();
+                try (KeyValueIterator<String, byte[]> it = legacy.all()) {
+                    it.forEachRemaining(left::add);
+                }
+                for (KeyValue<String, byte[]> batch : left) {
+                    try {
+                        send(batch.key, batch.value, now);
+                        legacy.delete(batch.key);
+                    } catch (RuntimeException unreadable) {
+                        LOG.error("health batch of '{}' left by an older version is unreadable and stays in {}: {}",
+                                batch.key, LEGACY_PENDING_STORE, unreadable.getMessage());
+                    }
+                }
+                legacyDrained = true;
+            }
             if (pending.isEmpty()) {
                 return;
             }

@@ -2,6 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
+import io.tollgate.metering.spend.LegacySlices;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
@@ -37,6 +38,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Spend in integer micro-dollars per tenant, team, agent, sub-agent, API key and conversation, per DAY and MONTH in
@@ -47,11 +50,15 @@ import org.apache.kafka.streams.state.Stores;
  * on, re-keyed by scope ({@code team:acme}), through repartition topic {@value #REPARTITION} as compact
  * {@link SpendDelta}s: one record per changed scope and commit rather than six or seven per event. Stores:
  * {@value #SPEND_STORE} (key {@code team:acme@2026-11-21}, a {@link DeferredStore}), and the commit hooks
- * {@value #SLICES_HOOK} and {@value #PUBLISH_HOOK} ({@link CommitHook}). Output: {@code tollgate.spend.v1}, the latest
+ * {@value #SLICES_HOOK} and {@value #PUBLISH_HOOK} ({@link CommitHook}); {@value LegacySlices#STORE} and
+ * {@value LegacySlices#UNPUBLISHED_STORE} hold what a version before the commit hook left owed (slices not yet sent
+ * on, keys not yet published), restored from their changelogs and drained at each task's first commit. Output: {@code tollgate.spend.v1}, the latest
  * total of every key that changed, once per commit: budgets need the current figure, not each step to it, and one
  * event touches ten or more spend keys.
  */
 public final class SpendTopology {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpendTopology.class);
 
     public static final String SPEND_STORE = "metering-spend";
     public static final String REPARTITION = "spend-by-scope";
@@ -70,10 +77,16 @@ public final class SpendTopology {
         builder.addStateStore(DeferredStore.builder(Stores.persistentKeyValueStore(SPEND_STORE), Serdes.String(),
                 SpendState.serde(), HELD_ENTRIES));
         builder.addStateStore(CommitHook.builder(PUBLISH_HOOK));
-        events.process(PreAggregator::new, Named.as("spend-pre-aggregate"), SLICES_HOOK)
+        // what an older version left owed, restored from their changelogs and drained once
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LegacySlices.STORE),
+                Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LegacySlices.UNPUBLISHED_STORE),
+                Serdes.String(), Serdes.ByteArray()));
+        events.process(PreAggregator::new, Named.as("spend-pre-aggregate"), SLICES_HOOK, LegacySlices.STORE)
                 .repartition(Repartitioned.<String, SpendDelta>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(SpendDelta.serde()))
-                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE, PUBLISH_HOOK)
+                .process(() -> new SpendProcessor(settings), Named.as("spend"), SPEND_STORE, PUBLISH_HOOK,
+                        LegacySlices.UNPUBLISHED_STORE)
                 .to(Topics.SPEND, Produced.with(Serdes.String(), settings.topics().spend().valueSerde())
                         .withName("spend-sink"));
     }
@@ -88,11 +101,15 @@ public final class SpendTopology {
     private static final class PreAggregator extends ContextualProcessor<String, MeteredEvent, String, SpendDelta> {
         /** In the order the slices first came: the same records processed again are forwarded the same way. */
         private final Map<SpendSlice.Key, SpendSlice.Sums> pending = new LinkedHashMap<>();
+        private KeyValueStore<String, byte[]> legacy;
+        private boolean legacyDrained;
 
         @Override
         public void init(ProcessorContext<String, SpendDelta> context) {
             super.init(context);
             pending.clear();
+            legacy = context.getStateStore(LegacySlices.STORE);
+            legacyDrained = false;
             CommitHook.register(context, SLICES_HOOK, this::flush);
         }
 
@@ -111,11 +128,17 @@ public final class SpendTopology {
         }
 
         private void flush(long now) {
-            if (pending.isEmpty()) {
+            List<Map.Entry<SpendSlice.Key, SpendSlice.Sums>> slices = new ArrayList<>(pending.size());
+            if (!legacyDrained) {
+                slices.addAll(drainLegacy());
+                legacyDrained = true;
+            }
+            if (pending.isEmpty() && slices.isEmpty()) {
                 return;
             }
+            slices.addAll(pending.entrySet());
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
-            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> entry : pending.entrySet()) {
+            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> entry : slices) {
                 if (!sums.tryAdd(entry.getKey(), entry.getValue())) {
                     // a sum would overflow: send what is summed so far, then sum on from this slice
                     forward(sums, now);
@@ -125,6 +148,31 @@ public final class SpendTopology {
             }
             forward(sums, now);
             pending.clear();
+        }
+
+        /**
+         * The slices an older version left in its logged pending store, deleted there in this transaction, which
+         * sends them on; one it cannot read is logged and left in the store.
+         */
+        private List<Map.Entry<SpendSlice.Key, SpendSlice.Sums>> drainLegacy() {
+            List<Map.Entry<SpendSlice.Key, SpendSlice.Sums>> out = new ArrayList<>();
+            List<KeyValue<String, byte[]>> left = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> it = legacy.all()) {
+                it.forEachRemaining(left::add);
+            }
+            for (KeyValue<String, byte[]> entry : left) {
+                try {
+                    out.add(Map.entry(LegacySlices.key(entry.key), LegacySlices.sums(entry.value)));
+                    legacy.delete(entry.key);
+                } catch (IllegalArgumentException unreadable) {
+                    LOG.error("pending spend slice '{}' left by an older version is unreadable and stays in {}: {}",
+                            entry.key, LegacySlices.STORE, unreadable.getMessage());
+                }
+            }
+            if (!out.isEmpty()) {
+                LOG.info("sending on {} spend slices an older version left pending", out.size());
+            }
+            return out;
         }
 
         private void forward(SpendSlice.Accumulator sums, long now) {
@@ -143,6 +191,8 @@ public final class SpendTopology {
         private KeyValueStore<String, SpendState> store;
         /** Keys changed since the last commit, in the order they first changed; published at the commit. */
         private final Set<String> unpublished = new LinkedHashSet<>();
+        private KeyValueStore<String, byte[]> legacyUnpublished;
+        private boolean legacyDrained;
         private Calendars calendars;
         private final RecentPeriods periods = new RecentPeriods();
 
@@ -155,6 +205,8 @@ public final class SpendTopology {
             super.init(context);
             store = context.getStateStore(SPEND_STORE);
             unpublished.clear();
+            legacyUnpublished = context.getStateStore(LegacySlices.UNPUBLISHED_STORE);
+            legacyDrained = false;
             calendars = MeteringTopology.calendars(context, settings);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             CommitHook.register(context, PUBLISH_HOOK, this::publish);
@@ -184,6 +236,18 @@ public final class SpendTopology {
 
         /** Publishes what changed since the last commit, in the transaction being committed. */
         private void publish(long wallClock) {
+            if (!legacyDrained) {
+                // keys an older version had not yet published: published now, deleted there in this transaction
+                List<String> left = new ArrayList<>();
+                try (KeyValueIterator<String, byte[]> it = legacyUnpublished.all()) {
+                    it.forEachRemaining(entry -> left.add(entry.key));
+                }
+                left.forEach(key -> {
+                    unpublished.add(key);
+                    legacyUnpublished.delete(key);
+                });
+                legacyDrained = true;
+            }
             if (unpublished.isEmpty()) {
                 return;
             }

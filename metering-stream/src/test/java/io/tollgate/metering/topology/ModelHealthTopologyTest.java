@@ -165,4 +165,22 @@ class ModelHealthTopologyTest {
         assertThat(read.toAvro(0)).isEqualTo(state.toAvro(0));
         assertThat(bytes.length).isLessThan(1000 * 8); // a histogram, not a list of samples
     }
+
+    @Test
+    void shouldSendOnTheSamplesAnOlderVersionLeftBatchedWhenTheTaskFirstCommits() {
+        // Given a batch of two successes an older version had not sent on (restored into its pending store)
+        UsageEvent old = UsageEvent.newBuilder(response(request("o", "k1", "gpt-4o", T0, 100, 10), T0.plusSeconds(1),
+                100, 10)).setLatencyMs(40).build();
+        byte[] batch = HealthSample.of(old).appendTo(HealthSample.of(old).appendTo(null));
+        fx.<byte[]>store(ModelHealthTopology.LEGACY_PENDING_STORE).put("gpt-4o", batch);
+
+        // When the first RESPONSE after the upgrade is counted
+        respond("n", T0.plusSeconds(2), 100, CallStatus.SUCCESS, ErrorKind.NONE, false);
+
+        // Then the window counts all three, and nothing is left in the older store
+        ModelHealth h = TopologyFixture.latest(fx.health).get("gpt-4o");
+        assertThat(h.getCalls()).isEqualTo(3);
+        assertThat(h.getSuccesses()).isEqualTo(3);
+        assertThat(fx.<byte[]>store(ModelHealthTopology.LEGACY_PENDING_STORE).approximateNumEntries()).isZero();
+    }
 }

@@ -5,6 +5,7 @@ import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.metering.PricedEvents;
+import io.tollgate.metering.spend.LegacySlices;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.BudgetPolicy;
@@ -187,6 +188,36 @@ class SpendTopologyTest {
             assertThat(out.get("agent:crawler@2026-11-21").getCostMicros()).isEqualTo(100);
             assertThat(out.get("sub_agent:crawler/summarizer-3@2026-11-21").getCostMicros()).isEqualTo(100);
             assertThat(out.get("team:search@2026-11-21").getCostMicros()).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void shouldSendOnWhatAnOlderVersionLeftPendingWhenTheTaskFirstCommits() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given a slice an older version summed but had not sent on (restored into its pending store): one
+            // REQUEST of team search, agent crawler, key k0, reserving 700 at T0; and a key it had not published
+            long slot = T0.toEpochMilli() - Math.floorMod(T0.toEpochMilli(), 15 * 60_000L);
+            String key = "#4:acme" + String.valueOf(slot).length() + ":" + slot + "6:search7:crawler2:k00:0:6:gpt-4o";
+            java.nio.ByteBuffer sums = java.nio.ByteBuffer.allocate(1 + 13 * 8).put((byte) 3);
+            for (long n : new long[] {T0.toEpochMilli(), T0.toEpochMilli(), 700, 700, 1, 10, 0, 1, 0, 0, 0, 0, 0}) {
+                sums.putLong(n);
+            }
+            fx.<byte[]>store(LegacySlices.STORE).put(key, sums.array());
+            fx.<byte[]>store(LegacySlices.UNPUBLISHED_STORE).put("team:platform@2026-11-21", new byte[0]);
+
+            // When the first event after the upgrade is counted (another key, 1000)
+            fx.pipe(request("c1", "k1", "gpt-4o", T0, 10, 1000));
+
+            // Then the totals hold both, the key the older version owed is published too (it has no total here, so
+            // nothing is sent for it), and nothing is left in the older stores
+            Map<String, SpendTotal> out = TopologyFixture.latest(fx.spend);
+            assertThat(out.get("team:search@2026-11-21").getCostMicros()).isEqualTo(1700);
+            assertThat(out.get("team:search@2026-11-21").getInFlightMicros()).isEqualTo(1700);
+            assertThat(out.get("team:search@2026-11-21").getRequests()).isEqualTo(2);
+            assertThat(out.get("api_key:k0@2026-11-21").getCostMicros()).isEqualTo(700);
+            assertThat(out.get("api_key:k1@2026-11-21").getCostMicros()).isEqualTo(1000);
+            assertThat(fx.<byte[]>store(LegacySlices.STORE).approximateNumEntries()).isZero();
+            assertThat(fx.<byte[]>store(LegacySlices.UNPUBLISHED_STORE).approximateNumEntries()).isZero();
         }
     }
 }
