@@ -11,6 +11,7 @@ import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.metering.metrics.MeteringMetrics;
 import io.tollgate.metering.topology.MeteringTopology;
+import io.tollgate.metering.it.CommittedLog.Published;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.policy.scope.Keys;
@@ -27,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -37,15 +37,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
@@ -95,10 +89,10 @@ class QuotaStatusAtCommitIT {
         assertLastStatusesCountEverything(result);
         // and each status key is published at most once per commit, its offsets increasing
         for (String statusKey : List.of(modelKey, allKey)) {
-            List<Published> ofKey = result.of(statusKey);
+            List<Published<QuotaStatus>> ofKey = result.of(statusKey);
             assertThat(ofKey).extracting(Published::transaction).as("transactions of the statuses of %s", statusKey)
                     .doesNotHaveDuplicates();
-            assertThat(ofKey).extracting(p -> p.status().getUsageOffset()).as("usage offsets of %s", statusKey)
+            assertThat(ofKey).extracting(p -> p.value().getUsageOffset()).as("usage offsets of %s", statusKey)
                     .isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
         }
         // so far fewer statuses than the two per event that every-event would publish
@@ -128,7 +122,7 @@ class QuotaStatusAtCommitIT {
         }
         // and a key's offsets never go back
         for (String statusKey : List.of(modelKey, allKey)) {
-            assertThat(result.of(statusKey)).extracting(p -> p.status().getUsageOffset())
+            assertThat(result.of(statusKey)).extracting(p -> p.value().getUsageOffset())
                     .as("usage offsets of %s", statusKey).isSortedAccordingTo(Long::compare);
         }
     }
@@ -136,7 +130,7 @@ class QuotaStatusAtCommitIT {
     /** Each status: the usage partition of the key's events, and buckets and day totals of the events up to its offset. */
     private void assertEveryStatusExact(Run result) {
         assertThat(result.statuses()).isNotEmpty().allSatisfy(p -> {
-            QuotaStatus s = p.status();
+            QuotaStatus s = p.value();
             String what = p.key() + " at quota-status offset " + p.offset() + " naming usage offset " + s.getUsageOffset();
             assertThat(s.getUsagePartition()).as("usage partition of %s", what).isEqualTo(result.usagePartition());
             assertThat(result.events()).as("counted events of %s", what).containsKey(s.getUsageOffset());
@@ -156,9 +150,9 @@ class QuotaStatusAtCommitIT {
     private void assertLastStatusesCountEverything(Run result) {
         Map.Entry<Long, Totals> last = result.events().lastEntry();
         for (String statusKey : List.of(modelKey, allKey)) {
-            List<Published> ofKey = result.of(statusKey);
+            List<Published<QuotaStatus>> ofKey = result.of(statusKey);
             assertThat(ofKey).as("statuses of %s", statusKey).isNotEmpty();
-            QuotaStatus s = ofKey.get(ofKey.size() - 1).status();
+            QuotaStatus s = ofKey.get(ofKey.size() - 1).value();
             assertThat(s.getUsageOffset()).as("usage offset of the last status of %s", statusKey).isEqualTo(last.getKey());
             assertThat(new Totals(s.getDayRequests(), s.getDayTokens())).as("day totals of the last status of %s", statusKey)
                     .isEqualTo(last.getValue()).isEqualTo(new Totals(CALLS, last.getValue().tokens()));
@@ -191,7 +185,8 @@ class QuotaStatusAtCommitIT {
         StreamsDeadLetters.install(props, failure -> { }, letter -> { });
         NavigableMap<Long, Totals> events = new TreeMap<>();
         try (KafkaStreams streams = new KafkaStreams(MeteringTopology.build(settings), props);
-             StatusLog log = new StatusLog(kafka);
+             CommittedLog<QuotaStatus> log = new CommittedLog<>(kafka, Topics.QUOTA_STATUS, "status-commit-" + run,
+                     kafka.topics().quotaStatus().valueSerde().deserializer(), k -> k.startsWith(key));
              KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), kafka.topics().usage().valueSerde().serializer())) {
             streams.start();
@@ -203,15 +198,15 @@ class QuotaStatusAtCommitIT {
             String warmUpKey = key + "-warm-up";
             long warmUp = send(producer, warmUpKey, partition, 1, new TreeMap<>());
             await().atMost(Duration.ofMinutes(2)).pollInSameThread()
-                    .until(() -> log.poll().reached(Keys.quota(warmUpKey, Keys.ALL_MODELS), warmUp));
+                    .until(() -> reached(log.poll(), Keys.quota(warmUpKey, Keys.ALL_MODELS), warmUp));
 
             send(producer, key, null, CALLS, events);
             long lastOffset = events.lastKey();
             await().atMost(Duration.ofMinutes(2)).pollInSameThread()
-                    .until(() -> log.poll().reached(modelKey, lastOffset) && log.reached(allKey, lastOffset));
+                    .until(() -> reached(log.poll(), modelKey, lastOffset) && reached(log, allKey, lastOffset));
             assertThat(usagePartitions).as("usage partitions of the warm-up call and the key's events")
                     .containsExactly(partition);
-            return new Run(partition, day, events, log.statuses().stream()
+            return new Run(partition, day, events, log.records().stream()
                     .filter(p -> p.key().equals(modelKey) || p.key().equals(allKey)).toList());
         }
     }
@@ -273,66 +268,19 @@ class QuotaStatusAtCommitIT {
         }
     }
 
-    /** A status of the key, where it was read, and which transaction on its partition wrote it (0, 1, ...). */
-    private record Published(String key, int partition, long offset, int transaction, QuotaStatus status) {
+    /** Whether the log holds a status of {@code statusKey} counting up to {@code usageOffset}. */
+    private static boolean reached(CommittedLog<QuotaStatus> log, String statusKey, long usageOffset) {
+        return log.records().stream().anyMatch(p -> p.key().equals(statusKey) && p.value().getUsageOffset() == usageOffset);
     }
 
     /**
      * @param events usage offset of each event of the key -> requests and tokens of the key's events up to it
      * @param statuses the key's statuses in the order of their partitions
      */
-    private record Run(int usagePartition, String day, NavigableMap<Long, Totals> events, List<Published> statuses) {
-        List<Published> of(String statusKey) {
+    private record Run(int usagePartition, String day, NavigableMap<Long, Totals> events,
+                       List<Published<QuotaStatus>> statuses) {
+        List<Published<QuotaStatus>> of(String statusKey) {
             return statuses.stream().filter(p -> p.key().equals(statusKey)).toList();
-        }
-    }
-
-    /**
-     * tollgate.quota-status.v1 read_committed from its end when opened: every record's position (to tell the
-     * transactions apart), the statuses of this test's keys (the key's and the warm-up call's) decoded.
-     */
-    private final class StatusLog implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Deserializer<QuotaStatus> values;
-        private final Map<Integer, Long> lastOffset = new HashMap<>();
-        private final Map<Integer, Integer> transaction = new HashMap<>();
-        private final List<Published> statuses = new ArrayList<>();
-
-        StatusLog(SharedKafka kafka) {
-            consumer = new KafkaConsumer<>(kafka.consumerProperties("status-commit-" + run), new StringDeserializer(),
-                    new ByteArrayDeserializer());
-            values = kafka.topics().quotaStatus().valueSerde().deserializer();
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.QUOTA_STATUS).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-        }
-
-        StatusLog poll() {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                Long previous = lastOffset.put(r.partition(), r.offset());
-                int tx = transaction.merge(r.partition(), previous == null || previous + 1 == r.offset() ? 0 : 1,
-                        Integer::sum);
-                if (r.key() != null && r.key().startsWith(key)) {
-                    statuses.add(new Published(r.key(), r.partition(), r.offset(), tx,
-                            values.deserialize(r.topic(), r.value())));
-                }
-            }
-            return this;
-        }
-
-        boolean reached(String statusKey, long usageOffset) {
-            return statuses.stream().anyMatch(p -> p.key().equals(statusKey) && p.status().getUsageOffset() == usageOffset);
-        }
-
-        List<Published> statuses() {
-            return List.copyOf(statuses);
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
         }
     }
 }

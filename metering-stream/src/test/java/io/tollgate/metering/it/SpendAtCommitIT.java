@@ -12,6 +12,7 @@ import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.metering.metrics.MeteringMetrics;
 import io.tollgate.metering.topology.MeteringTopology;
 import io.tollgate.metering.topology.SpendTopology;
+import io.tollgate.metering.it.CommittedLog.Published;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.StreamsDeadLetters;
 import io.tollgate.schemas.Topics;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +43,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
@@ -91,7 +90,8 @@ class SpendAtCommitIT {
         TopologySettings settings = TopologySettings.from(config(kafka, state, appId),
                 new MeteringMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), letter -> { });
         try (KafkaStreams streams = new KafkaStreams(MeteringTopology.build(settings), props);
-             SpendLog log = new SpendLog(kafka);
+             CommittedLog<SpendTotal> log = new CommittedLog<>(kafka, Topics.SPEND, "spend-commit-" + run,
+                     kafka.topics().spend().valueSerde().deserializer(), k -> k.contains(run));
              KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(kafka.producerProperties(),
                      new StringSerializer(), kafka.topics().usage().valueSerde().serializer())) {
             streams.start();
@@ -112,7 +112,7 @@ class SpendAtCommitIT {
                 await().atMost(Duration.ofMinutes(2)).pollInSameThread().untilAsserted(() -> {
                     log.poll();
                     for (PeriodType period : List.of(PeriodType.DAY, PeriodType.MONTH)) {
-                        scopes.forEach((scope, sums) -> assertThat(log.latest(scope, period))
+                        scopes.forEach((scope, sums) -> assertThat(latest(log, scope, period))
                                 .as("latest %s total of %s", period, scope).isNotNull()
                                 .extracting(Sums::of).isEqualTo(sums));
                     }
@@ -120,11 +120,12 @@ class SpendAtCommitIT {
             }
             int events = 2 * CALLS_PER_WAVE * WAVES * apiKeys.size();
             // and each key was published at most once per transaction, in far fewer records than events
-            Map<String, List<Published>> byKey = log.byKey();
+            Map<String, List<Published<SpendTotal>>> byKey = byKey(log);
             assertThat(byKey.keySet()).as("spend keys published").hasSize(2 * scopes.size());
             byKey.forEach((key, published) -> assertThat(published).extracting(Published::transaction)
                     .as("transactions of the totals of %s", key).doesNotHaveDuplicates());
-            List<Published> tenantDay = byKey.get(log.latest(scope(ScopeType.TENANT, tenant), PeriodType.DAY).key());
+            List<Published<SpendTotal>> tenantDay = byKey.get(latest(log, scope(ScopeType.TENANT, tenant), PeriodType.DAY)
+                    .key());
             assertThat(tenantDay).as("the tenant's day totals").hasSizeLessThan(events / 10)
                     .extracting(Published::transaction).as("transactions of the tenant's day totals")
                     .hasSizeGreaterThanOrEqualTo(WAVES);
@@ -241,8 +242,8 @@ class SpendAtCommitIT {
     private record Sums(long costMicros, long inFlightMicros, long requests, long promptTokens, long completionTokens) {
         static final Sums NONE = new Sums(0, 0, 0, 0, 0);
 
-        static Sums of(Published p) {
-            SpendTotal t = p.total();
+        static Sums of(Published<SpendTotal> p) {
+            SpendTotal t = p.value();
             return new Sums(t.getCostMicros(), t.getInFlightMicros(), t.getRequests(), t.getPromptTokens(),
                     t.getCompletionTokens());
         }
@@ -253,63 +254,18 @@ class SpendAtCommitIT {
         }
     }
 
-    /** A total of this run, where it was read, and which transaction on its partition wrote it (0, 1, ...). */
-    private record Published(String key, int partition, long offset, int transaction, SpendTotal total) {
+    /** The last total published of the scope in the period; there must be only one key of it. */
+    private static Published<SpendTotal> latest(CommittedLog<SpendTotal> log, String scope, PeriodType period) {
+        List<Published<SpendTotal>> ofScope = log.records().stream().filter(p -> scope(p.value().getScopeType(),
+                p.value().getScopeId()).equals(scope) && p.value().getPeriod() == period).toList();
+        assertThat(ofScope.stream().map(Published::key).distinct()).as("%s keys of %s", period, scope)
+                .hasSizeLessThanOrEqualTo(1);
+        return ofScope.isEmpty() ? null : ofScope.get(ofScope.size() - 1);
     }
 
-    /**
-     * tollgate.spend.v1 read_committed from its end when opened: every record's position (to tell the transactions
-     * apart), the totals of this run's scopes decoded.
-     */
-    private final class SpendLog implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Deserializer<SpendTotal> values;
-        private final Map<Integer, Long> lastOffset = new HashMap<>();
-        private final Map<Integer, Integer> transaction = new HashMap<>();
-        private final List<Published> totals = new ArrayList<>();
-
-        SpendLog(SharedKafka kafka) {
-            consumer = new KafkaConsumer<>(kafka.consumerProperties("spend-commit-" + run), new StringDeserializer(),
-                    new ByteArrayDeserializer());
-            values = kafka.topics().spend().valueSerde().deserializer();
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.SPEND).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-        }
-
-        SpendLog poll() {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                Long previous = lastOffset.put(r.partition(), r.offset());
-                int tx = transaction.merge(r.partition(), previous == null || previous + 1 == r.offset() ? 0 : 1,
-                        Integer::sum);
-                if (r.key() != null && r.key().contains(run)) {
-                    totals.add(new Published(r.key(), r.partition(), r.offset(), tx,
-                            values.deserialize(r.topic(), r.value())));
-                }
-            }
-            return this;
-        }
-
-        /** The last total published of the scope in the period; there must be only one key of it. */
-        Published latest(String scope, PeriodType period) {
-            List<Published> ofScope = totals.stream().filter(p -> scope(p.total().getScopeType(),
-                    p.total().getScopeId()).equals(scope) && p.total().getPeriod() == period).toList();
-            assertThat(ofScope.stream().map(Published::key).distinct()).as("%s keys of %s", period, scope)
-                    .hasSizeLessThanOrEqualTo(1);
-            return ofScope.isEmpty() ? null : ofScope.get(ofScope.size() - 1);
-        }
-
-        Map<String, List<Published>> byKey() {
-            Map<String, List<Published>> out = new LinkedHashMap<>();
-            totals.forEach(p -> out.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(p));
-            return out;
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
+    private static Map<String, List<Published<SpendTotal>>> byKey(CommittedLog<SpendTotal> log) {
+        Map<String, List<Published<SpendTotal>>> out = new LinkedHashMap<>();
+        log.records().forEach(p -> out.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(p));
+        return out;
     }
 }
