@@ -122,7 +122,9 @@ public final class CallLog {
         }
     }
 
-    /** Writes what is held, one entry per call: at the commit, inside its transaction, or early when too much is held. */
+    /**
+     * Writes what is held, one entry per call: at the commit, inside its transaction, or early when too much is held.
+     */
     public void flush() {
         for (Map.Entry<String, Held> entry : held.entrySet()) {
             store.put(entry.getKey(), entry.getValue().entry(), entry.getValue().ingestTime());

@@ -138,7 +138,8 @@ public final class Buckets {
      */
     public void record(long epochMillis, long requests, long tokens, long dropUpTo) {
         if (shared) {
-            throw new IllegalStateException("Buckets.EMPTY is shared and never recorded into; record into new Buckets()");
+            throw new IllegalStateException(
+                    "Buckets.EMPTY is shared and never recorded into; record into new Buckets()");
         }
         long start = bucketStart(epochMillis);
         checkRecord(epochMillis, requests, tokens);

@@ -44,8 +44,8 @@ public final class SpendSlice {
 
         /** The slice of an event counted at {@code periodTime}. */
         public static Key of(UsageEvent e, long periodTime) {
-            return new Key(e.getTenant(), Math.floorDiv(periodTime, SLOT_MILLIS) * SLOT_MILLIS, e.getTeam(), e.getAgent(),
-                    e.getApiKeyId(), e.getConversationId(), e.getSubAgent(), e.getModel());
+            return new Key(e.getTenant(), Math.floorDiv(periodTime, SLOT_MILLIS) * SLOT_MILLIS, e.getTeam(),
+                    e.getAgent(), e.getApiKeyId(), e.getConversationId(), e.getSubAgent(), e.getModel());
         }
     }
 

@@ -68,7 +68,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     private String topic;
     /** The thread that writes, known from its first write; null until then. */
     private volatile Thread owner;
-    /** The thread that ran {@code init()}: Streams' stream thread, which then runs the task; owner until a write says. */
+    /** The thread that ran {@code init()}: Streams' stream thread, which then runs the task; owner until a write. */
     private volatile Thread initializer;
 
     private DeferredStore(KeyValueStore<Bytes, byte[]> inner, Serde<K> keySerde, Serde<V> valueSerde, int maxHeld) {
@@ -83,8 +83,9 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
      * The builder of a deferred store over the given bytes store (RocksDB or in memory), logged like any store.
      * {@code maxHeld} bounds the keys held between commits and the values held decoded.
      */
-    public static <K, V> StoreBuilder<KeyValueStore<K, V>> builder(KeyValueBytesStoreSupplier supplier, Serde<K> keySerde,
-                                                                   Serde<V> valueSerde, int maxHeld) {
+    public static <K, V> StoreBuilder<KeyValueStore<K, V>> builder(KeyValueBytesStoreSupplier supplier,
+                                                                   Serde<K> keySerde, Serde<V> valueSerde,
+                                                                   int maxHeld) {
         if (maxHeld < 1) {
             throw new IllegalArgumentException("maxHeld is " + maxHeld + "; expected at least 1");
         }
@@ -300,7 +301,8 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
         return writer == null ? thread == initializer : thread == writer;
     }
 
-    private KeyValueIterator<K, V> merged(Bytes from, Bytes to, boolean reverse, KeyValueIterator<Bytes, byte[]> stored) {
+    private KeyValueIterator<K, V> merged(Bytes from, Bytes to, boolean reverse,
+                                          KeyValueIterator<Bytes, byte[]> stored) {
         return new Merged(held(from, to, reverse, false), stored, reverse);
     }
 

@@ -23,11 +23,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Requests and tokens per calendar day (tenant zone and reset hour; 23- and 25-hour days included) per
- * (key, model) and (key, *). A RESPONSE counts in its REQUEST's day, so a call across the reset hour
- * settles where it reserved. Input: accepted events keyed by API-key id. Store: {@value #DAILY_STORE}
- * (key {@code <apiKeyId>|<model>@<day>}, a {@link DeferredStore}: written once per changed key and commit; days that
- * ended longer than the period retention ago are removed hourly). Output: the same events with the totals just written ({@link QuotaUpdate}).
+ * Requests and tokens per calendar day (tenant zone and reset hour; 23- and 25-hour days included) per (key, model)
+ * and (key, *). A RESPONSE counts in its REQUEST's day, so a call across the reset hour settles where it reserved.
+ * Input: accepted events keyed by API-key id. Store: {@value #DAILY_STORE} (key {@code <apiKeyId>|<model>@<day>}, a
+ * {@link DeferredStore}: written once per changed key and commit; days that ended longer than the period retention ago
+ * are removed hourly). Output: the same events with the totals just written ({@link QuotaUpdate}).
  */
 public final class DailyQuotaTopology {
 

@@ -20,17 +20,17 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Entry of every aggregation: raw usage records in, counted events out ({@link IngestProcessor}). Input
- * {@code tollgate.usage.v1} (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores
- * {@value #CLOCK_STORE} (event-time high-water mark per input partition, never ahead of the wall clock),
- * {@value #PENDING_STORE} (open reservations, and settled or orphan attempts, by call and attempt) and
- * {@value #CALLS_STORE} (one entry per call and commit, holding the attempts its events added, folded into the call
- * when asked for: a window store by ingest time with duplicates retained, kept for the calls retention; the same
- * entries recognise a repeated event by its id within the dedupe retention). All changelogged, so a restart under exactly-once neither forgets nor repeats.
- * The clock and pending stores are {@link DeferredStore}s, so a value written many times between commits reaches
- * RocksDB and the changelog once, and a reservation opened and settled between two commits not at all. The calls
- * store is not cached: {@link io.tollgate.metering.calls.CallLog} holds a call's new attempts until the commit
- * ({@value #CALLS_HOOK}) and writes them as one entry.
+ * Entry of every aggregation: raw usage records in, counted events out ({@link IngestProcessor}). Input {@code
+ * tollgate.usage.v1} (bytes); output {@code tollgate.dead-letter.v1} for refused records; stores {@value #CLOCK_STORE}
+ * (event-time high-water mark per input partition, never ahead of the wall clock), {@value #PENDING_STORE} (open
+ * reservations, and settled or orphan attempts, by call and attempt) and {@value #CALLS_STORE} (one entry per call and
+ * commit, holding the attempts its events added, folded into the call when asked for: a window store by ingest time
+ * with duplicates retained, kept for the calls retention; the same entries recognise a repeated event by its id within
+ * the dedupe retention). All changelogged, so a restart under exactly-once neither forgets nor repeats. The clock and
+ * pending stores are {@link DeferredStore}s, so a value written many times between commits reaches RocksDB and the
+ * changelog once, and a reservation opened and settled between two commits not at all. The calls store is not cached:
+ * {@link io.tollgate.metering.calls.CallLog} holds a call's new attempts until the commit ({@value #CALLS_HOOK}) and
+ * writes them as one entry.
  */
 public final class IngestTopology {
 

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * commit). Stores: {@value #HEALTH_STORE} (key {@code <model>@<13-digit window start>},
  * windows older than the health retention removed), {@value #UNPUBLISHED_STORE} (windows changed since the last
  * publication). Output: {@code tollgate.model-health.v1}, keyed by model: every window that changed, once per emit
- * interval (so up to a commit interval and an emit interval after the RESPONSE). A batch that would overflow a window's counter is refused
- * whole (dead-lettered by the processing handler) and changes no window.
+ * interval (so up to a commit interval and an emit interval after the RESPONSE). A batch that would overflow a
+ * window's counter is refused whole (dead-lettered by the processing handler) and changes no window.
  */
 public final class ModelHealthTopology {
 

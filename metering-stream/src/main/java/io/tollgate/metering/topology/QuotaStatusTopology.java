@@ -68,7 +68,10 @@ public final class QuotaStatusTopology {
             private KeyValueStore<String, DayTotals> daily;
             private Calendars calendars;
             private final RecentPeriods periods = new RecentPeriods();
-            /** per-commit mode: status key -> what its status owes, for the keys changed since the last commit, in the order they first changed. */
+            /**
+             * per-commit mode: status key -> what its status owes, for the keys changed since the last commit, in
+             * the order they first changed.
+             */
             private final Map<String, Owed> owed = new LinkedHashMap<>();
 
             @Override
@@ -148,7 +151,7 @@ public final class QuotaStatusTopology {
                 .to(Topics.QUOTA_STATUS, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("quota-status-sink"));
     }
 
-    /** What a per-commit status owes besides the stores: API key, tenant, stream time and the usage position it counts up to. */
+    /** What a per-commit status owes besides the stores: API key, tenant, stream time, the usage position counted. */
     private record Owed(String apiKey, String tenant, long streamTime, int partition, long offset) {
     }
 }

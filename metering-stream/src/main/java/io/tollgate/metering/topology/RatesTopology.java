@@ -15,12 +15,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one
- * request and its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative).
- * Buckets are kept for 120 s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by
- * API-key id (no repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, a {@link DeferredStore}: written once per changed key and commit).
- * Output: the same events with the buckets just written ({@link QuotaUpdate}), for the next steps. The buckets are
- * recorded into in place ({@link Buckets#record}) and put back, so the store writes them at the commit.
+ * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one request and
+ * its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative). Buckets are kept for 120
+ * s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by API-key id (no
+ * repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, a {@link DeferredStore}: written once
+ * per changed key and commit). Output: the same events with the buckets just written ({@link QuotaUpdate}), for the
+ * next steps. The buckets are recorded into in place ({@link Buckets#record}) and put back, so the store writes them
+ * at the commit.
  */
 public final class RatesTopology {
 

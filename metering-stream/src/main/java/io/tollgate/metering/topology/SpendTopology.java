@@ -47,14 +47,14 @@ import org.slf4j.LoggerFactory;
  * budget-alerts judges it; conversations also LIFETIME), reservations included until their RESPONSE settles them.
  * Input: accepted events, summed per {@link SpendSlice} (the events sharing every scope, the model and a quarter hour)
  * on the input partitioning until the task commits, then expanded into per (scope, tenant, quarter hour) sums and sent
- * on, re-keyed by scope ({@code team:acme}), through repartition topic {@value #REPARTITION} as compact
- * {@link SpendDelta}s: one record per changed scope and commit rather than six or seven per event. Stores:
- * {@value #SPEND_STORE} (key {@code team:acme@2026-11-21}, a {@link DeferredStore}), and the commit hooks
- * {@value #SLICES_HOOK} and {@value #PUBLISH_HOOK} ({@link CommitHook}); {@value LegacySlices#STORE} and
- * {@value LegacySlices#UNPUBLISHED_STORE} hold what a version before the commit hook left owed (slices not yet sent
- * on, keys not yet published), restored from their changelogs and drained at each task's first commit. Output: {@code tollgate.spend.v1}, the latest
- * total of every key that changed, once per commit: budgets need the current figure, not each step to it, and one
- * event touches ten or more spend keys.
+ * on, re-keyed by scope ({@code team:acme}), through repartition topic {@value #REPARTITION} as compact {@link
+ * SpendDelta}s: one record per changed scope and commit rather than six or seven per event. Stores: {@value
+ * #SPEND_STORE} (key {@code team:acme@2026-11-21}, a {@link DeferredStore}), and the commit hooks {@value
+ * #SLICES_HOOK} and {@value #PUBLISH_HOOK} ({@link CommitHook}); {@value LegacySlices#STORE} and {@value
+ * LegacySlices#UNPUBLISHED_STORE} hold what a version before the commit hook left owed (slices not yet sent on, keys
+ * not yet published), restored from their changelogs and drained at each task's first commit. Output: {@code
+ * tollgate.spend.v1}, the latest total of every key that changed, once per commit: budgets need the current figure,
+ * not each step to it, and one event touches ten or more spend keys.
  */
 public final class SpendTopology {
 

@@ -132,8 +132,8 @@ public final class UsagePlausibility {
             }
         }
         if (e.getAttempt() < 1) {
-            return new Problem(Reason.MISSING_ID, "attempt is " + e.getAttempt() + " in event " + abbreviated(e.getEventId())
-                    + "; expected a 1-based attempt number");
+            return new Problem(Reason.MISSING_ID, "attempt is " + e.getAttempt() + " in event "
+                    + abbreviated(e.getEventId()) + "; expected a 1-based attempt number");
         }
         String[][] names = {ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6],
                 {"conversationId", e.getConversationId()}, {"subAgent", e.getSubAgent()}};
