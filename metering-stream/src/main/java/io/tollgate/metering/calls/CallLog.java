@@ -116,7 +116,7 @@ public final class CallLog {
         }
         attempts.add(attempt);
         long ingestTime = pending == null ? now : Math.max(now, pending.ingestTime());
-        held.put(key, new Held(new CallRecord(e.getCallId(), e.getApiKeyId(), List.copyOf(attempts)), ingestTime));
+        held.put(key, new Held(new CallRecord(e.getCallId(), e.getApiKeyId(), attempts), ingestTime));
         if (held.size() > maxHeld) {
             flush(); // as a record cache evicts: one more entry for a call whose events straddle this write
         }

@@ -79,7 +79,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     public CallRecord {
-        // every event writes a record of one attempt: sorting is only needed for a folded call
+        // most entries hold one attempt; the sort is stable, so the attempts of one number keep the order written
         attempts = attempts.size() < 2 ? List.copyOf(attempts)
                 : attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
     }
