@@ -52,7 +52,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * with a plain deserializing consumer over the same events as the machine's ceiling, and a Streams application
  * with the same configuration whose topology only deserializes (the ceiling of any Streams topology here).
  * Not a test: run with the command in BENCHMARKS.md. Args: events per run (default 200000), runs (3), optionally
- * {@code no-lag} to skip the lag phase.
+ * {@code no-lag} to skip the lag phase, {@code lag-only} for that phase alone, or {@code metering-only} for the no-op
+ * application and the default metering run alone (profiling, quick A/B).
  */
 public final class MeteringBenchmark {
 
@@ -69,6 +70,7 @@ public final class MeteringBenchmark {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean lagPhase = args.length < 3 || !args[2].equals("no-lag"); // "no-lag": throughput only, for profiling
         boolean lagOnly = args.length > 2 && args[2].equals("lag-only");
+        boolean meteringOnly = args.length > 2 && args[2].equals("metering-only");
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
             kafka.createTopics(Topics.specs(), PARTITIONS);
             Topics topics = Topics.forRegistry(REGISTRY);
@@ -103,6 +105,26 @@ public final class MeteringBenchmark {
             List<CpuPerEvent> floorWriteCpu = new ArrayList<>();
             List<CpuPerEvent> meteringCpu = new ArrayList<>();
             List<CpuPerEvent> perCommitCpu = new ArrayList<>();
+            if (meteringOnly) {
+                // for profiling and quick A/B: the no-op app and the default (per-commit) metering only
+                for (int run = 1; run <= runs; run++) {
+                    FloorResult noop = streamsFloor(kafka, topics, events, run, false);
+                    RunResult commit = meteringRun(kafka, events, run, "per-commit");
+                    floorCpu.add(noop.cpu());
+                    perCommitCpu.add(commit.cpu());
+                    floor.add(noop.committed());
+                    perCommit.add(commit.rate());
+                    System.out.printf("run %d stream-thread CPU us/event: no-op %.2f, metering per-commit %.2f;"
+                            + " events/s no-op %.0f, metering %.0f%n", run, noop.cpu().streamThreadMicros(),
+                            commit.cpu().streamThreadMicros(), noop.committed(), commit.rate());
+                }
+                System.out.printf("MEDIAN stream-thread CPU us/event no-op %.2f, metering per-commit %.2f;"
+                        + " throughput ratio metering/no-op %.3f%n",
+                        median(floorCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
+                        median(perCommitCpu.stream().map(CpuPerEvent::streamThreadMicros).toList()),
+                        median(perCommit) / median(floor));
+                return;
+            }
             for (int run = 1; run <= runs; run++) {
                 plain.add(plainConsumer(kafka, topics, events));
                 FloorResult noop = streamsFloor(kafka, topics, events, run, false);
