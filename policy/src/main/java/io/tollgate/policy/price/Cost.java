@@ -9,8 +9,9 @@ import java.math.BigInteger;
  * cost = round-half-up( ( (prompt - cached) x input + cached x cachedInput
  *                        + (completion - reasoning) x output + reasoning x reasoningPrice ) / 10^6 )
  * </pre>
- * with prices in micro-dollars per million tokens. Computed exactly in {@link BigInteger}; a result that does
- * not fit a {@code long} throws {@link ArithmeticException} rather than wrapping.
+ * with prices in micro-dollars per million tokens. Computed exactly: in {@code long} arithmetic while every product
+ * and the sum fit one (every real call), else in {@link BigInteger}; a result that does not fit a {@code long}
+ * throws {@link ArithmeticException} rather than wrapping.
  */
 public final class Cost {
 
@@ -32,6 +33,12 @@ public final class Cost {
                     + "), completion " + completionTokens + " (reasoning " + reasoningTokens
                     + "): expected none negative and each part within its whole");
         }
+        long small = scaledWithinLong(promptTokens - cachedPromptTokens, price.inputMicrosPerMillion(),
+                cachedPromptTokens, price.cachedInputMicrosPerMillion(), completionTokens - reasoningTokens,
+                price.outputMicrosPerMillion(), reasoningTokens, price.reasoningMicrosPerMillion());
+        if (small >= 0) {
+            return (small + 500_000) / 1_000_000;
+        }
         BigInteger scaled = times(promptTokens - cachedPromptTokens, price.inputMicrosPerMillion())
                 .add(times(cachedPromptTokens, price.cachedInputMicrosPerMillion()))
                 .add(times(completionTokens - reasoningTokens, price.outputMicrosPerMillion()))
@@ -52,6 +59,30 @@ public final class Cost {
                               long inputPrice, long cachedInputPrice, long outputPrice) {
         return micros(promptTokens, Math.min(cachedPromptTokens, Math.max(0, promptTokens)), completionTokens, 0,
                 Price.of(inputPrice, cachedInputPrice, outputPrice));
+    }
+
+    /**
+     * The sum of the four products when it and the rounding addend fit a {@code long}, else -1 (all operands are
+     * non-negative, so -1 is never a sum): the exact figure without {@link BigInteger} for every real call.
+     */
+    private static long scaledWithinLong(long t1, long p1, long t2, long p2, long t3, long p3, long t4, long p4) {
+        long sum = plus(plus(product(t1, p1), product(t2, p2)), plus(product(t3, p3), product(t4, p4)));
+        return sum > Long.MAX_VALUE - 500_000 ? -1 : sum;
+    }
+
+    /** {@code tokens x price} for non-negative operands, or -1 when it does not fit a {@code long}. */
+    private static long product(long tokens, long price) {
+        long low = tokens * price;
+        return Math.multiplyHigh(tokens, price) == 0 && low >= 0 ? low : -1;
+    }
+
+    /** The sum of two non-negative figures, or -1 when either is -1 or the sum does not fit a {@code long}. */
+    private static long plus(long a, long b) {
+        if (a < 0 || b < 0) {
+            return -1;
+        }
+        long sum = a + b;
+        return sum < 0 ? -1 : sum;
     }
 
     private static BigInteger times(long tokens, long price) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigInteger;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class CostTest {
@@ -49,5 +51,44 @@ class CostTest {
         assertThatThrownBy(() -> Cost.micros(10, 11, 0, 0, Price.FREE)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cached 11");
         assertThatThrownBy(() -> Cost.micros(-1, 0, Price.FREE)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldEqualTheBigIntegerFormulaWhenFiguresAreNearTheEdgesOfALong() {
+        SplittableRandom random = new SplittableRandom(14);
+        long[] edges = {0, 1, 499_999, 500_000, 1_000_000, (1L << 31) - 1, 1L << 31, (1L << 32) + 7, 3_037_000_499L,
+                3_037_000_500L, 1L << 40, Long.MAX_VALUE / 1_000_000, Long.MAX_VALUE / 4, Long.MAX_VALUE - 499_999,
+                Long.MAX_VALUE};
+        for (int i = 0; i < 200_000; i++) {
+            long prompt = pick(random, edges);
+            long cached = prompt == 0 ? 0 : random.nextLong(prompt + 1 > 0 ? prompt + 1 : prompt);
+            long completion = pick(random, edges);
+            long reasoning = completion == 0 ? 0 : random.nextLong(completion + 1 > 0 ? completion + 1 : completion);
+            Price price = new Price(pick(random, edges), pick(random, edges), pick(random, edges), pick(random, edges));
+            BigInteger scaled = BigInteger.valueOf(prompt - cached).multiply(BigInteger.valueOf(price.inputMicrosPerMillion()))
+                    .add(BigInteger.valueOf(cached).multiply(BigInteger.valueOf(price.cachedInputMicrosPerMillion())))
+                    .add(BigInteger.valueOf(completion - reasoning).multiply(BigInteger.valueOf(price.outputMicrosPerMillion())))
+                    .add(BigInteger.valueOf(reasoning).multiply(BigInteger.valueOf(price.reasoningMicrosPerMillion())));
+            BigInteger expected = scaled.add(BigInteger.valueOf(500_000)).divide(BigInteger.valueOf(1_000_000));
+            if (expected.bitLength() < 64) {
+                assertThat(Cost.micros(prompt, cached, completion, reasoning, price))
+                        .as("prompt %d (cached %d), completion %d (reasoning %d), %s", prompt, cached, completion,
+                                reasoning, price)
+                        .isEqualTo(expected.longValueExact());
+            } else {
+                assertThatThrownBy(() -> Cost.micros(prompt, cached, completion, reasoning, price))
+                        .isInstanceOf(ArithmeticException.class);
+            }
+        }
+    }
+
+    /** An edge value, or a value near one (small ones most often, as real token counts and prices are). */
+    private static long pick(SplittableRandom random, long[] edges) {
+        long edge = edges[random.nextInt(edges.length)];
+        return switch (random.nextInt(3)) {
+            case 0 -> edge;
+            case 1 -> Math.max(0, edge - random.nextInt(1_000));
+            default -> random.nextLong(1, 100_000_000);
+        };
     }
 }
