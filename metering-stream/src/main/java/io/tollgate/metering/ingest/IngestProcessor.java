@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@link TimeRule}, and pairs each attempt's REQUEST
  * with its RESPONSE ({@link Reservation}): a RESPONSE settles its REQUEST's reservation in the REQUEST's period, a
  * REQUEST without a RESPONSE after the settle-after time is settled as ABANDONED by a wall-clock punctuation, a
- * RESPONSE without a REQUEST counts its actual figures. Late events are never refused: an event counts in its own
+ * RESPONSE without a REQUEST counts its actual figures; the reservation keys are also kept in memory ({@link
+ * PendingKeys}), so the REQUEST of a new attempt reads no store to learn it has none. Late events are never refused: an event counts in its own
  * period while that period is kept, else in the period of its ingest time ({@link MeteredEvent.Notes#reassigned}).
  * Every counted event writes its call's entry in {@code metering-calls} ({@link CallLog}): the call's figures, and
  * what recognises the event when it comes again.
@@ -60,6 +61,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     /** Calls whose entries are held per task between commits: those with events in one commit interval. */
     private static final int HELD_CALLS = 8_192;
+    /** Reservation keys known in memory per task: the attempts in flight and the markers of the pending retention. */
+    private static final int KNOWN_RESERVATIONS = 65_536;
 
     /** The stores the processor uses, by name; {@code callsHook} writes the held call entries at each commit. */
     public record Stores(String clock, String pending, String calls, String callsHook) {
@@ -73,6 +76,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private ProcessorContext<String, IngestResult> context;
     private KeyValueStore<Integer, Long> clock;
     private KeyValueStore<String, Reservation> pending;
+    private final PendingKeys pendingKeys = new PendingKeys(KNOWN_RESERVATIONS);
     private CallLog calls;
     private Calendars calendars;
     private final RecentPeriods periods = new RecentPeriods();
@@ -96,6 +100,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         this.context = context;
         this.clock = context.getStateStore(names.clock());
         this.pending = context.getStateStore(names.pending());
+        PendingKeys.Scan scan = pendingKeys.scan();
+        try (KeyValueIterator<String, Reservation> it = pending.all()) {
+            it.forEachRemaining(entry -> scan.saw(entry.key));
+        }
+        scan.end();
         WindowStore<String, CallRecord> callStore = context.getStateStore(names.calls());
         this.calls = new CallLog(callStore, HELD_CALLS);
         CommitHook.register(context, names.callsHook(), now -> calls.flush());
@@ -187,33 +196,33 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     private Optional<Counted> request(UsageEvent event, long eventTime, long now, byte[] raw) {
         String attempt = attemptKey(event);
-        Reservation known = pending.get(attempt);
+        Reservation known = reservation(attempt);
         if (known != null && known.state() == Reservation.State.RESPONDED) {
             // its RESPONSE came first and counted the attempt in full; the entry only marks the REQUEST as seen (an
             // answered attempt outranks a reservation when the call is folded)
-            pending.delete(attempt);
+            forget(attempt);
             calls.request(event, now);
             LOG.info("REQUEST {} of {} came after its RESPONSE, which counted the attempt; adding nothing",
                     event.getEventId(), attempt);
             return Optional.empty();
         }
         Period period = period(event.getTenant(), eventTime, now);
-        pending.put(attempt, Reservation.open(period.time(), eventTime, now, raw));
+        keep(attempt, Reservation.open(period.time(), eventTime, now, raw));
         calls.request(event, now);
         return Optional.of(new Counted(MeteredEvent.Kind.REQUEST, period));
     }
 
     private Optional<Counted> response(UsageEvent event, long eventTime, long now) {
         String attempt = attemptKey(event);
-        Reservation known = pending.get(attempt);
+        Reservation known = reservation(attempt);
         calls.response(event, now);
         if (known == null || known.state() == Reservation.State.RESPONDED) {
             settings.metrics().orphan();
             Period period = period(event.getTenant(), eventTime, now);
-            pending.put(attempt, Reservation.marker(Reservation.State.RESPONDED, period.time(), eventTime, now));
+            keep(attempt, Reservation.marker(Reservation.State.RESPONDED, period.time(), eventTime, now));
             return Optional.of(new Counted(MeteredEvent.Kind.ORPHAN_RESPONSE, period));
         }
-        pending.delete(attempt);
+        forget(attempt);
         Period period = period(event.getTenant(), known.periodTime(), now);
         return Optional.of(new Counted(known.state() == Reservation.State.SETTLED ? MeteredEvent.Kind.LATE_RESPONSE
                 : MeteredEvent.Kind.RESPONSE, period));
@@ -232,6 +241,21 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         return new Period(time, false);
     }
 
+    /** The attempt's reservation or marker; no store read for an attempt the store certainly lacks. */
+    private Reservation reservation(String attempt) {
+        return pendingKeys.mayContain(attempt) ? pending.get(attempt) : null;
+    }
+
+    private void keep(String attempt, Reservation reservation) {
+        pending.put(attempt, reservation);
+        pendingKeys.added(attempt);
+    }
+
+    private void forget(String attempt) {
+        pending.delete(attempt);
+        pendingKeys.removed(attempt);
+    }
+
     private static String attemptKey(UsageEvent e) {
         return e.getCallId() + '#' + e.getAttempt();
     }
@@ -245,9 +269,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         List<String> forgotten = new ArrayList<>();
         long settleBefore = now - settings.settleAfter().toMillis();
         long forgetBefore = now - settings.pendingRetention().toMillis();
+        PendingKeys.Scan scan = pendingKeys.scan();
         try (KeyValueIterator<String, Reservation> it = pending.all()) {
             while (it.hasNext()) {
                 KeyValue<String, Reservation> entry = it.next();
+                scan.saw(entry.key);
                 Reservation r = entry.value;
                 if (r.state() == Reservation.State.OPEN) {
                     if (r.ingestMillis() <= settleBefore) {
@@ -258,7 +284,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 }
             }
         }
-        forgotten.forEach(pending::delete);
+        scan.end();
+        forgotten.forEach(this::forget);
         for (KeyValue<String, Reservation> entry : due) {
             abandon(entry.key, entry.value, now);
         }
@@ -268,7 +295,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         UsageEvent request = UsageEvent.newBuilder(deserializer.deserialize(Topics.USAGE, open.request()))
                 .setTimestamp(Instant.ofEpochMilli(open.eventTime())).build();
         Period period = period(request.getTenant(), open.periodTime(), now);
-        pending.put(attempt, Reservation.marker(Reservation.State.SETTLED, period.time(), open.eventTime(), now));
+        keep(attempt, Reservation.marker(Reservation.State.SETTLED, period.time(), open.eventTime(), now));
         calls.abandoned(request, now);
         settings.metrics().abandoned();
         LOG.info("settled {} as ABANDONED: no RESPONSE {} after its REQUEST; {} micro-dollars stay counted", attempt,
