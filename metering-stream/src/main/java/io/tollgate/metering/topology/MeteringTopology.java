@@ -49,7 +49,7 @@ public final class MeteringTopology {
 
     /** The calendars over a store of policy records as {@code PolicyTopology} keeps them (raw bytes). */
     public static Calendars calendars(ReadOnlyKeyValueStore<String, byte[]> policyStore, TopologySettings settings) {
-        return new Calendars(new StorePolicies(policyStore, settings.topics().<Policy>valueSerde(Policy.class).deserializer()),
-                new Calendar(settings.zone(), settings.resetHour()));
+        return new Calendars(new StorePolicies(policyStore, settings.topics().<Policy>valueSerde(Policy.class).deserializer(),
+                settings.policyChanges()::get), new Calendar(settings.zone(), settings.resetHour()));
     }
 }

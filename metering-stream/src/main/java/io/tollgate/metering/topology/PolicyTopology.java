@@ -31,6 +31,6 @@ public final class PolicyTopology {
                 () -> PolicyStoreUpdater.keepingBytes(POLICY_STORE,
                         settings.topics().<Policy>valueSerde(Policy.class).deserializer(),
                         new PolicyStoreUpdater.Refusals(settings.applicationId(), settings.metrics()::policyRefused,
-                                settings.policyDeadLetters())));
+                                settings.policyDeadLetters()), settings.policyChanges()));
     }
 }

@@ -7,6 +7,7 @@ import io.tollgate.schemas.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +28,8 @@ import java.util.function.Consumer;
  * @param statusPerCommit publish the latest quota status of each changed key when the task commits instead of per event
  * @param policyDeadLetters where refused policy records go: the global store's thread cannot forward, so a plain
  *                          producer ({@code DeadLetterPublisher}) in the application, a list in tests
+ * @param policyChanges the count of policy records the global store's updater applied, one per application
+ *                      instance: the processors keep what they read of the store until it changes
  */
 public record TopologySettings(
         String applicationId,
@@ -45,7 +48,8 @@ public record TopologySettings(
         Duration emitInterval,
         boolean statusPerCommit,
         MeteringMetrics metrics,
-        Consumer<DeadLetter> policyDeadLetters) {
+        Consumer<DeadLetter> policyDeadLetters,
+        AtomicLong policyChanges) {
 
     /**
      * Trailing span of 1-second buckets published in quota status. The gateway counts the buckets starting
@@ -64,7 +68,7 @@ public record TopologySettings(
                 config.resetHour(), config.grace(), config.maxFutureSkew(), config.settleAfter(),
                 config.dedupeRetention(), config.pendingRetention(), config.periodRetention(), config.healthRetention(),
                 config.callsRetention(), clock, Duration.ofMillis(config.commitIntervalMs()), config.statusPerCommit(),
-                metrics, policyDeadLetters);
+                metrics, policyDeadLetters, new AtomicLong());
     }
 
     /** How long buckets stay in the store: the kept span plus the grace for late events. */

@@ -99,4 +99,22 @@ class DailyQuotaTopologyTest {
             assertThat(Instant.ofEpochMilli(d.startMillis())).isEqualTo(at("2026-11-20T06:00:00-05:00"));
         }
     }
+
+    @Test
+    void shouldUseTheNewTenantCalendarForLaterEventsWhenThePolicyChangesWhileRunning() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given an event of tenant acme counted on the default calendar (UTC), which the processors have now read
+            fx.send(request("c1", "k1", "m", at("2026-11-21T10:00:00Z"), 10, 1));
+            assertThat(day(fx, "k1|m@2026-11-21").tokens()).isEqualTo(10);
+
+            // When acme moves to New York time with a 06:00 reset
+            fx.policies.pipeInput("tenant:acme", Policy.newBuilder()
+                    .setPolicy(new TenantPolicy("acme", "America/New_York", 6)).build());
+            fx.send(request("c2", "k1", "m", at("2026-11-21T10:30:00Z"), 20, 1));
+
+            // Then the next event counts in New York's 2026-11-20 quota day, not the UTC day it would have before
+            assertThat(day(fx, "k1|m@2026-11-20").tokens()).isEqualTo(20);
+            assertThat(day(fx, "k1|m@2026-11-21").tokens()).isEqualTo(10);
+        }
+    }
 }

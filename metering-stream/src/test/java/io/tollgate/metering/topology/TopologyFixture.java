@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -84,7 +85,7 @@ final class TopologyFixture implements AutoCloseable {
         TopologySettings settings = new TopologySettings("tollgate-metering-test", topics, zone, resetHour, grace,
                 MAX_FUTURE_SKEW, SETTLE_AFTER, Duration.ofHours(24), Duration.ofDays(1), Duration.ofDays(40),
                 Duration.ofHours(2), Duration.ofDays(7), Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC),
-                EMIT_INTERVAL, statusPerCommit, metrics, policyDeadLetters::add);
+                EMIT_INTERVAL, statusPerCommit, metrics, policyDeadLetters::add, new AtomicLong());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tollgate-metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

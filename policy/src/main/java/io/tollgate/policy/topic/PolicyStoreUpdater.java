@@ -5,6 +5,7 @@ import io.tollgate.policy.records.PolicyRecordCheck;
 import io.tollgate.schemas.Topics;
 import io.tollgate.schemas.avro.Policy;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -43,27 +44,39 @@ public final class PolicyStoreUpdater<V> implements Processor<byte[], byte[], Vo
     private final Deserializer<Policy> deserializer;
     private final Refusals refusals;
     private final BiFunction<byte[], Policy, V> kept;
+    private final AtomicLong changes;
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, V> store;
 
     private PolicyStoreUpdater(String storeName, Deserializer<Policy> deserializer, Refusals refusals,
-                               BiFunction<byte[], Policy, V> kept) {
+                               BiFunction<byte[], Policy, V> kept, AtomicLong changes) {
         this.storeName = storeName;
         this.deserializer = deserializer;
         this.refusals = refusals;
         this.kept = kept;
+        this.changes = changes;
     }
 
     /** An updater of a store of the records' bytes. */
     public static PolicyStoreUpdater<byte[]> keepingBytes(String storeName, Deserializer<Policy> deserializer,
                                                           Refusals refusals) {
-        return new PolicyStoreUpdater<>(storeName, deserializer, refusals, (raw, policy) -> raw);
+        return keepingBytes(storeName, deserializer, refusals, new AtomicLong());
+    }
+
+    /**
+     * An updater of a store of the records' bytes that counts every record it applies in {@code changes}, after the
+     * store has it: readers that cached what they read under the count they saw before reading know when to read
+     * again. Streams restores a global store through its updater, so restored records are counted too.
+     */
+    public static PolicyStoreUpdater<byte[]> keepingBytes(String storeName, Deserializer<Policy> deserializer,
+                                                          Refusals refusals, AtomicLong changes) {
+        return new PolicyStoreUpdater<>(storeName, deserializer, refusals, (raw, policy) -> raw, changes);
     }
 
     /** An updater of a store of the decoded records. */
     public static PolicyStoreUpdater<Policy> keepingRecords(String storeName, Deserializer<Policy> deserializer,
                                                             Refusals refusals) {
-        return new PolicyStoreUpdater<>(storeName, deserializer, refusals, (raw, policy) -> policy);
+        return new PolicyStoreUpdater<>(storeName, deserializer, refusals, (raw, policy) -> policy, new AtomicLong());
     }
 
     @Override
@@ -83,8 +96,14 @@ public final class PolicyStoreUpdater<V> implements Processor<byte[], byte[], Vo
                     "policy record '" + key + "' could not be checked: " + e);
         }
         switch (outcome) {
-            case PolicyRecordCheck.Apply apply when apply.isDelete() -> store.delete(key);
-            case PolicyRecordCheck.Apply apply -> store.put(key, kept.apply(record.value(), apply.policy()));
+            case PolicyRecordCheck.Apply apply when apply.isDelete() -> {
+                store.delete(key);
+                changes.incrementAndGet();
+            }
+            case PolicyRecordCheck.Apply apply -> {
+                store.put(key, kept.apply(record.value(), apply.policy()));
+                changes.incrementAndGet();
+            }
             case PolicyRecordCheck.Refuse refuse -> refuse(record, refuse);
         }
     }
