@@ -143,23 +143,22 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
      * numbers), sized first and written into one array: this runs for every entry at every commit.
      */
     private static byte[] write(CallRecord v) {
-        int callIdLength = utfLength(v.callId);
-        int apiKeyIdLength = utfLength(v.apiKeyId);
-        int size = 1 + 2 + callIdLength + 2 + apiKeyIdLength + 4;
+        int size = 1 + 2 + utfLength(v.callId) + 2 + utfLength(v.apiKeyId) + 4;
         for (Attempt a : v.attempts) {
             size += 4 + 2 + utfLength(a.model()) + 1 + 2 + utfLength(a.eventId()) + 7 * Long.BYTES;
         }
         byte[] out = new byte[size];
         out[0] = FORMAT;
-        int at = putUtf(out, 1, v.callId, callIdLength);
-        at = putUtf(out, at, v.apiKeyId, apiKeyIdLength);
+        int at = putUtf(out, 1, v.callId);
+        at = putUtf(out, at, v.apiKeyId);
         INT.set(out, at, v.attempts.size());
         at += 4;
-        for (Attempt a : v.attempts) {
+        for (int i = 0; i < v.attempts.size(); i++) {
+            Attempt a = v.attempts.get(i);
             INT.set(out, at, a.attempt());
-            at = putUtf(out, at + 4, a.model(), utfLength(a.model()));
+            at = putUtf(out, at + 4, a.model());
             out[at++] = (byte) a.status().ordinal();
-            at = putUtf(out, at, a.eventId(), utfLength(a.eventId()));
+            at = putUtf(out, at, a.eventId());
             at = putLong(out, at, a.reservedPromptTokens());
             at = putLong(out, at, a.reservedCompletionTokens());
             at = putLong(out, at, a.reservedCostMicros());
@@ -196,17 +195,13 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
         return length;
     }
 
-    /** Writes the 2-byte length and the modified UTF-8 bytes of {@code s}; returns the position after them. */
-    private static int putUtf(byte[] out, int at, String s, int utfLength) {
-        out[at++] = (byte) (utfLength >>> 8);
-        out[at++] = (byte) utfLength;
+    /**
+     * Writes the modified UTF-8 bytes of {@code s} after their 2-byte length, which {@link #utfLength} checked when
+     * the record was sized; returns the position after them.
+     */
+    private static int putUtf(byte[] out, int lengthAt, String s) {
+        int at = lengthAt + 2;
         int n = s.length();
-        if (utfLength == n) { // U+0001 to U+007F only: the chars are the bytes
-            for (int i = 0; i < n; i++) {
-                out[at++] = (byte) s.charAt(i);
-            }
-            return at;
-        }
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c != 0 && c <= 0x7F) {
@@ -220,6 +215,9 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
                 out[at++] = (byte) (0x80 | c & 0x3F);
             }
         }
+        int length = at - lengthAt - 2;
+        out[lengthAt] = (byte) (length >>> 8);
+        out[lengthAt + 1] = (byte) length;
         return at;
     }
 
