@@ -1,13 +1,19 @@
 package io.tollgate.metering.calls;
 
 import io.tollgate.schemas.avro.UsageEvent;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps every call's attempts in {@code metering-calls}, a window store keyed {@code <apiKeyId>|<callId>} on the
@@ -23,11 +29,36 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * Queries read the store, so they see a call's events once the task has committed them. Whole segments are dropped
  * once older than the retention, without any scan. Not thread-safe, like the processor that owns it; created in its
  * {@code init()}, which a task revived after an abort runs again, so what was held is dropped with the transaction.
+ *
+ * <p>Most searches are for a call with no entry (the REQUEST of a new call), so a {@link CallKeyFilter} of the keys
+ * with entries answers those without reading RocksDB. It is exact: it is given the key of every entry this log
+ * writes, and, before its first answer, of every entry the store holds from the first search's start on (the store
+ * is restored before {@code init()}); only a search starting at or after that time is answered from it. Should the
+ * store hold more than {@link FilterLimits#scan} such entries, the filter covers only entries from the first
+ * search's wall-clock time on (after reading the entries stamped later, a clock ahead on the instance that wrote
+ * them), so searches read the store until a whole dedupe retention has passed; should it hold more than that many
+ * stamped later too, they read the store for as long as the log lives.
  */
 public final class CallLog {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
+
+    /**
+     * Bounds of the filter of stored call keys: keys per generation (16 bits each), generations kept, entries of the
+     * store read to build it.
+     */
+    record FilterLimits(int capacity, int generations, int scan) {
+    }
+
+    /** 512 KiB per generation of 262,144 keys, 4 MiB per task at most; 1,048,576 entries read at the start. */
+    static final FilterLimits FILTER_LIMITS = new FilterLimits(1 << 18, 8, 1 << 20);
+
     private final WindowStore<String, CallRecord> store;
     private final int maxHeld;
+    private final FilterLimits limits;
+    private final CallKeyFilter stored;
+    /** Whether the filter was given the store's entries, which happens at the first search (its clock is known). */
+    private boolean indexed;
     /** Call key -> its attempts added since the last commit, in the order written, and the latest ingest time. */
     private final Map<String, Held> held = new LinkedHashMap<>();
     /**
@@ -40,11 +71,20 @@ public final class CallLog {
     }
 
     public CallLog(WindowStore<String, CallRecord> store, int maxHeld) {
+        this(store, maxHeld, FILTER_LIMITS);
+    }
+
+    CallLog(WindowStore<String, CallRecord> store, int maxHeld, FilterLimits limits) {
         if (maxHeld < 1) {
             throw new IllegalArgumentException("maxHeld is " + maxHeld + "; expected at least 1");
         }
+        if (limits.scan() < 0) {
+            throw new IllegalArgumentException("the filter's scan bound is " + limits.scan() + "; expected at least 0");
+        }
         this.store = store;
         this.maxHeld = maxHeld;
+        this.limits = limits;
+        this.stored = new CallKeyFilter(limits.capacity(), limits.generations());
     }
 
     public static String key(String apiKeyId, String callId) {
@@ -64,6 +104,12 @@ public final class CallLog {
         if (pending != null && pending.ingestTime() >= from && holds(pending.entry(), eventId)) {
             return true;
         }
+        if (!indexed) {
+            index(from, to);
+        }
+        if (!stored.mayHold(key, from)) {
+            return false;
+        }
         Long searchedFrom = unstored.get(key);
         if (searchedFrom != null && from >= searchedFrom) {
             return false;
@@ -81,6 +127,38 @@ public final class CallLog {
             unstored.put(key, from);
         }
         return false;
+    }
+
+    /**
+     * Gives the filter the key of every entry stored from {@code from} on, or, past the scan bound, of every entry
+     * stamped after {@code now}, and says from when it is complete.
+     */
+    private void index(long from, long now) {
+        indexed = true;
+        if (addStored(from)) {
+            stored.completeFrom(from);
+        } else if (addStored(now + 1)) {
+            stored.completeFrom(now + 1);
+        }
+        long complete = stored.completeFrom();
+        LOG.info("{}: filter of stored call keys built from the entries since {}; it answers searches from {} on",
+                store.name(), Instant.ofEpochMilli(from),
+                complete == Long.MAX_VALUE ? "no time (too many entries stamped ahead)" : Instant.ofEpochMilli(complete));
+    }
+
+    /** Adds the keys of the entries stored from {@code from} on; false when there were more than the scan bound. */
+    private boolean addStored(long from) {
+        int read = 0;
+        try (KeyValueIterator<Windowed<String>, CallRecord> it = store.fetchAll(from, Long.MAX_VALUE)) {
+            while (it.hasNext()) {
+                if (read++ == limits.scan()) {
+                    return false;
+                }
+                KeyValue<Windowed<String>, CallRecord> entry = it.next();
+                stored.add(entry.key.key(), entry.key.window().start());
+            }
+        }
+        return true;
     }
 
     private static boolean holds(CallRecord entry, String eventId) {
@@ -128,6 +206,7 @@ public final class CallLog {
     public void flush() {
         for (Map.Entry<String, Held> entry : held.entrySet()) {
             store.put(entry.getKey(), entry.getValue().entry(), entry.getValue().ingestTime());
+            stored.add(entry.getKey(), entry.getValue().ingestTime());
         }
         held.clear();
         unstored.clear();

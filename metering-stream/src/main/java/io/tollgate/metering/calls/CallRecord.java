@@ -2,11 +2,14 @@ package io.tollgate.metering.calls;
 
 import io.tollgate.schemas.avro.UsageEvent;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -130,52 +133,161 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
         return Serdes.serdeFrom((topic, v) -> v == null ? null : write(v), (topic, data) -> data == null ? null : read(data));
     }
 
+    /** Big-endian ints and longs, as {@link java.io.DataOutput} writes them, straight into a byte array. */
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final Status[] STATUSES = Status.values();
+
+    /**
+     * The bytes {@link java.io.DataOutputStream} would write (format byte, {@code writeUTF} strings, big-endian
+     * numbers), sized first and written into one array: this runs for every entry at every commit.
+     */
     private static byte[] write(CallRecord v) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 96 * v.attempts.size());
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(FORMAT);
-            out.writeUTF(v.callId);
-            out.writeUTF(v.apiKeyId);
-            out.writeInt(v.attempts.size());
-            for (Attempt a : v.attempts) {
-                out.writeInt(a.attempt());
-                out.writeUTF(a.model());
-                out.writeByte(a.status().ordinal());
-                out.writeUTF(a.eventId());
-                for (long n : new long[] {a.reservedPromptTokens(), a.reservedCompletionTokens(), a.reservedCostMicros(),
-                        a.promptTokens(), a.cachedPromptTokens(), a.completionTokens(), a.costMicros()}) {
-                    out.writeLong(n);
-                }
-            }
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        int size = 1 + 2 + utfLength(v.callId) + 2 + utfLength(v.apiKeyId) + 4;
+        for (Attempt a : v.attempts) {
+            size += 4 + 2 + utfLength(a.model()) + 1 + 2 + utfLength(a.eventId()) + 7 * Long.BYTES;
         }
+        byte[] out = new byte[size];
+        out[0] = FORMAT;
+        int at = putUtf(out, 1, v.callId);
+        at = putUtf(out, at, v.apiKeyId);
+        INT.set(out, at, v.attempts.size());
+        at += 4;
+        for (int i = 0; i < v.attempts.size(); i++) {
+            Attempt a = v.attempts.get(i);
+            INT.set(out, at, a.attempt());
+            at = putUtf(out, at + 4, a.model());
+            out[at++] = (byte) a.status().ordinal();
+            at = putUtf(out, at, a.eventId());
+            at = putLong(out, at, a.reservedPromptTokens());
+            at = putLong(out, at, a.reservedCompletionTokens());
+            at = putLong(out, at, a.reservedCostMicros());
+            at = putLong(out, at, a.promptTokens());
+            at = putLong(out, at, a.cachedPromptTokens());
+            at = putLong(out, at, a.completionTokens());
+            at = putLong(out, at, a.costMicros());
+        }
+        return out;
+    }
+
+    private static int putLong(byte[] out, int at, long n) {
+        LONG.set(out, at, n);
+        return at + Long.BYTES;
+    }
+
+    /**
+     * Bytes of {@code s} in modified UTF-8 ({@code DataOutput.writeUTF}): U+0001 to U+007F take one byte, U+0000 and
+     * up to U+07FF two, other chars (each half of a surrogate pair too) three.
+     */
+    static int utfLength(String s) {
+        int n = s.length();
+        int length = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == 0 || c > 0x7F) {
+                length += c > 0x7FF ? 2 : 1;
+            }
+        }
+        if (length > 0xFFFF) {
+            throw new UncheckedIOException(new UTFDataFormatException("a call record string of " + n + " chars takes "
+                    + length + " bytes in modified UTF-8; at most 65535 fit (ids are at most 1,024 chars)"));
+        }
+        return length;
+    }
+
+    /**
+     * Writes the modified UTF-8 bytes of {@code s} after their 2-byte length, which {@link #utfLength} checked when
+     * the record was sized; returns the position after them.
+     */
+    private static int putUtf(byte[] out, int lengthAt, String s) {
+        int at = lengthAt + 2;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c != 0 && c <= 0x7F) {
+                out[at++] = (byte) c;
+            } else if (c <= 0x7FF) {
+                out[at++] = (byte) (0xC0 | c >> 6);
+                out[at++] = (byte) (0x80 | c & 0x3F);
+            } else {
+                out[at++] = (byte) (0xE0 | c >> 12);
+                out[at++] = (byte) (0x80 | c >> 6 & 0x3F);
+                out[at++] = (byte) (0x80 | c & 0x3F);
+            }
+        }
+        int length = at - lengthAt - 2;
+        out[lengthAt] = (byte) (length >>> 8);
+        out[lengthAt + 1] = (byte) length;
+        return at;
     }
 
     private static CallRecord read(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+        try {
+            Reader in = new Reader(data);
             byte format = in.readByte();
             if (format != FORMAT && format != FORMAT_WITHOUT_EVENT_ID) {
                 throw new SerializationException("a call record of format " + format + "; expected "
                         + FORMAT_WITHOUT_EVENT_ID + " or " + FORMAT);
             }
-            String callId = in.readUTF();
-            String apiKeyId = in.readUTF();
+            String callId = in.readUtf();
+            String apiKeyId = in.readUtf();
             int n = in.readInt();
             List<Attempt> attempts = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 int attempt = in.readInt();
-                String model = in.readUTF();
-                Status status = Status.values()[in.readByte()];
-                String eventId = format == FORMAT ? in.readUTF() : null;
+                String model = in.readUtf();
+                Status status = STATUSES[in.readByte()];
+                String eventId = format == FORMAT ? in.readUtf() : null;
                 attempts.add(new Attempt(attempt, model, status, in.readLong(), in.readLong(), in.readLong(),
                         in.readLong(), in.readLong(), in.readLong(), in.readLong(), eventId));
             }
             return new CallRecord(callId, apiKeyId, attempts);
-        } catch (IOException e) {
+        } catch (IOException | IndexOutOfBoundsException e) {
             throw new SerializationException("unreadable call record of " + data.length + " bytes", e);
+        }
+    }
+
+    /**
+     * Reads what {@link #write} wrote, as {@link java.io.DataInputStream} would, from the array itself; reading past
+     * its end throws {@link IndexOutOfBoundsException}.
+     */
+    private static final class Reader {
+        private final byte[] data;
+        private int at;
+
+        Reader(byte[] data) {
+            this.data = data;
+        }
+
+        byte readByte() {
+            return data[at++];
+        }
+
+        int readInt() {
+            int n = (int) INT.get(data, at);
+            at += Integer.BYTES;
+            return n;
+        }
+
+        long readLong() {
+            long n = (long) LONG.get(data, at);
+            at += Long.BYTES;
+            return n;
+        }
+
+        /** A {@code writeUTF} string: ASCII (U+0001 to U+007F) as is, anything else through DataInputStream. */
+        String readUtf() throws IOException {
+            int length = (data[at] & 0xFF) << 8 | data[at + 1] & 0xFF;
+            for (int i = at + 2; i < at + 2 + length; i++) {
+                if (data[i] <= 0) {
+                    String s = new DataInputStream(new ByteArrayInputStream(data, at, 2 + length)).readUTF();
+                    at += 2 + length;
+                    return s;
+                }
+            }
+            String s = new String(data, at + 2, length, StandardCharsets.ISO_8859_1);
+            at += 2 + length;
+            return s;
         }
     }
 }

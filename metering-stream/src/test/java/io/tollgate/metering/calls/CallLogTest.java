@@ -7,9 +7,13 @@ import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -122,6 +126,127 @@ class CallLogTest {
         for (int i = 0; i < 5; i++) {
             assertThat(entries("c" + i)).as("c" + i).hasSize(1);
         }
+    }
+
+    @Test
+    void shouldNeverAnswerAbsentForAStoredEventWhenItsKeyIsAskedAcrossGenerationsAndARestart() {
+        // Given a log whose filter holds 64 keys per generation, at most 4, and a stream of REQUESTs and RESPONSEs of
+        // 3000 calls over 6 hours with a dedupe window of 1 hour, committed every 50 events
+        CallLog.FilterLimits limits = new CallLog.FilterLimits(64, 4, 1 << 20);
+        long window = Duration.ofHours(1).toMillis();
+        CallLog first = new CallLog(store, 1_000, limits);
+        Random random = new Random(14);
+        List<Sent> sent = new ArrayList<>();
+        List<UsageEvent> held = new ArrayList<>();
+        long now = T0;
+        for (int i = 0; i < 6_000; i++) {
+            now += random.nextInt(7_200);
+            UsageEvent e = event(random.nextBoolean() ? Phase.REQUEST : Phase.RESPONSE, "c" + random.nextInt(3_000), 1);
+            UsageEvent asked = random.nextInt(3) == 0 && !sent.isEmpty() ? sent.get(random.nextInt(sent.size())).event() : e;
+
+            // Then every search answers as the store and the held entries alone would, for new events and repeats
+            boolean expected = inStore(asked, now - window, now) || held.contains(asked);
+            assertThat(first.seen(asked, now - window, now)).as("event %d", i).isEqualTo(expected);
+            if (!expected) {
+                if (asked.getPhase() == Phase.REQUEST) {
+                    first.request(asked, now);
+                } else {
+                    first.response(asked, now);
+                }
+                sent.add(new Sent(asked, now));
+                held.add(asked);
+            }
+            if (i % 50 == 49) {
+                first.flush();
+                held.clear();
+            }
+        }
+        first.flush();
+
+        // When the task restarts on the same store, Then a new log answers as the store does for every event sent
+        CallLog restarted = new CallLog(store, 1_000, limits);
+        for (Sent s : sent) {
+            assertThat(restarted.seen(s.event(), now - window, now)).isEqualTo(inStore(s.event(), now - window, now));
+        }
+        long from = now - window;
+        assertThat(sent.stream().filter(s -> s.ingestTime() >= from)).hasSizeGreaterThan(500)
+                .allMatch(s -> restarted.seen(s.event(), from, from + window));
+    }
+
+    @Test
+    void shouldFindARepeatInTheStoreWhenTheStoreHeldMoreEntriesAtTheStartThanTheFilterReads() {
+        // Given a store with 50 calls' entries
+        List<UsageEvent> counted = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            UsageEvent e = event(Phase.REQUEST, "c" + i, 1);
+            log.request(e, T0 + i);
+            log.flush();
+            counted.add(e);
+        }
+
+        // When a new log over it reads at most 10 entries to build its filter
+        CallLog restarted = new CallLog(store, 4, new CallLog.FilterLimits(64, 2, 10));
+
+        // Then it still recognises every repeat (its filter covers only entries from its first search on)
+        for (UsageEvent e : counted) {
+            assertThat(restarted.seen(e, T0 - 1_000, T0 + 100)).as(e.getCallId()).isTrue();
+        }
+        // and a call written after it started is recognised too
+        UsageEvent later = event(Phase.REQUEST, "later", 1);
+        restarted.request(later, T0 + 200);
+        restarted.flush();
+        assertThat(restarted.seen(later, T0 - 1_000, T0 + 300)).isTrue();
+    }
+
+    @Test
+    void shouldNotReadTheStoreWhenTheCallHasNoEntry() {
+        // Given a log over a store that counts its searches, with ten calls committed
+        AtomicInteger searches = new AtomicInteger();
+        CallLog counting = new CallLog(counting(store, searches), 4);
+        for (int i = 0; i < 10; i++) {
+            counting.request(event(Phase.REQUEST, "stored-" + i, 1), T0 + i);
+        }
+        counting.flush();
+
+        // When the REQUESTs of 1000 new calls are searched, Then none reads the store
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(counting.seen(event(Phase.REQUEST, "new-" + i, 1), T0 - 1_000, T0 + 100)).isFalse();
+        }
+        assertThat(searches).hasValue(0);
+
+        // and a search for a stored call does
+        assertThat(counting.seen(event(Phase.REQUEST, "stored-3", 2), T0 - 1_000, T0 + 100)).isFalse();
+        assertThat(searches).hasValue(1);
+    }
+
+    private record Sent(UsageEvent event, long ingestTime) {
+    }
+
+    private boolean inStore(UsageEvent e, long from, long to) {
+        try (WindowStoreIterator<CallRecord> it = store.fetch(CallLog.key(e.getApiKeyId(), e.getCallId()), from, to)) {
+            while (it.hasNext()) {
+                if (it.next().value.attempts().stream().anyMatch(a -> e.getEventId().equals(a.eventId()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The store, counting the searches of one call ({@code fetch(key, from, to)}). */
+    @SuppressWarnings("unchecked")
+    private static WindowStore<String, CallRecord> counting(WindowStore<String, CallRecord> store, AtomicInteger searches) {
+        return (WindowStore<String, CallRecord>) Proxy.newProxyInstance(CallLogTest.class.getClassLoader(),
+                new Class<?>[] {WindowStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("fetch") && args.length == 3 && args[0] instanceof String) {
+                        searches.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     private List<KeyValue<Long, CallRecord>> entries(String callId) {
