@@ -4,6 +4,7 @@ import io.tollgate.metering.calls.CallLog;
 import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
 import io.tollgate.metering.store.CommitHook;
+import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.metering.topology.TopologySettings;
@@ -76,6 +77,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private ProcessorContext<String, IngestResult> context;
     private KeyValueStore<Integer, Long> clock;
     private KeyValueStore<String, Reservation> pending;
+    /** The same store, told of the keys it certainly lacks, so a reservation settled before the commit writes nothing. */
+    private DeferredStore<String, Reservation> deferredPending;
     private final PendingKeys pendingKeys = new PendingKeys(KNOWN_RESERVATIONS);
     private CallLog calls;
     private Calendars calendars;
@@ -100,6 +103,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         this.context = context;
         this.clock = context.getStateStore(names.clock());
         this.pending = context.getStateStore(names.pending());
+        this.deferredPending = DeferredStore.of(pending);
         PendingKeys.Scan scan = pendingKeys.scan();
         try (KeyValueIterator<String, Reservation> it = pending.all()) {
             it.forEachRemaining(entry -> scan.saw(entry.key));
@@ -243,7 +247,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     /** The attempt's reservation or marker; no store read for an attempt the store certainly lacks. */
     private Reservation reservation(String attempt) {
-        return pendingKeys.mayContain(attempt) ? pending.get(attempt) : null;
+        if (pendingKeys.mayContain(attempt)) {
+            return pending.get(attempt);
+        }
+        deferredPending.knownAbsent(attempt);
+        return null;
     }
 
     private void keep(String attempt, Reservation reservation) {

@@ -22,6 +22,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * A logged key-value store whose writes are held as objects until the task commits, and serialized and written to
@@ -169,6 +170,34 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
             values.put(key, value);
         }
         return value;
+    }
+
+    /**
+     * Tells the store, without a read, that it holds no entry for {@code key}: for an owner that keeps a complete index
+     * of the keys. As after a {@link #get} that found nothing, an entry put and deleted before the next commit then
+     * reaches neither the store nor its changelog. Owner thread only; ignored for a key already held.
+     */
+    public void knownAbsent(K key) {
+        if (owns(Thread.currentThread()) && !values.containsKey(key) && absent.size() < maxHeld) {
+            absent.add(key);
+        }
+    }
+
+    /**
+     * The deferred store under what a processor's {@code context.getStateStore} returned: Streams hands a processor
+     * its stores wrapped in a read-write decorator.
+     */
+    @SuppressWarnings("unchecked")
+    public static <K, V> DeferredStore<K, V> of(StateStore store) {
+        StateStore s = store;
+        while (!(s instanceof DeferredStore) && s instanceof WrappedStateStore<?, ?, ?> wrapped) {
+            s = wrapped.wrapped();
+        }
+        if (!(s instanceof DeferredStore<?, ?> deferred)) {
+            throw new IllegalStateException("store '" + store.name() + "' is a " + store.getClass().getName()
+                    + ", not a deferred store; add it with DeferredStore.builder");
+        }
+        return (DeferredStore<K, V>) deferred;
     }
 
     @Override

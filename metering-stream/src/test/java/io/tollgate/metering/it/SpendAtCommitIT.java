@@ -10,6 +10,7 @@ import io.tollgate.metering.PricedEvents;
 import io.tollgate.metering.config.MeteringConfig;
 import io.tollgate.metering.config.MeteringConfigLoader;
 import io.tollgate.metering.metrics.MeteringMetrics;
+import io.tollgate.metering.topology.IngestTopology;
 import io.tollgate.metering.topology.MeteringTopology;
 import io.tollgate.metering.topology.SpendTopology;
 import io.tollgate.metering.it.CommittedLog.Published;
@@ -132,6 +133,11 @@ class SpendAtCommitIT {
             // and the spend slices went through the repartition topic in fewer records than there were events
             long deltas = countRepartitioned(kafka, appId + "-" + SpendTopology.REPARTITION + "-repartition");
             assertThat(deltas).as("repartitioned spend deltas of this run").isPositive().isLessThan(events);
+            // and a reservation opened and settled between two commits reached the changelog only for the calls whose
+            // REQUEST and RESPONSE a commit fell between (the ingest step tells the store which keys it lacks)
+            long reservations = countRepartitioned(kafka, appId + "-" + IngestTopology.PENDING_STORE + "-changelog");
+            assertThat(reservations).as("reservation changelog records of this run's %d calls", events / 2)
+                    .isLessThan(events / 8);
         }
     }
 
@@ -200,7 +206,7 @@ class SpendAtCommitIT {
         return sums;
     }
 
-    /** The records of this run in the repartition topic, read read_committed from its start to its end. */
+    /** The records of this run in a repartition or changelog topic, read read_committed from its start to its end. */
     private long countRepartitioned(SharedKafka kafka, String topic) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
                 kafka.consumerProperties("spend-repartition-" + run), new StringDeserializer(),

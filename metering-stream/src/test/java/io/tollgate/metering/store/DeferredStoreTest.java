@@ -125,6 +125,36 @@ class DeferredStoreTest {
     }
 
     @Test
+    void shouldWriteNothingWhenAKeyToldAbsentIsPutThenDeletedBetweenFlushes() {
+        // Given an empty store told, without a read, that it lacks x (its owner keeps an index of the keys)
+        open(16, Map.of());
+        store.knownAbsent("x");
+
+        // When x is put, then deleted, then the cache is flushed
+        store.put("x", "reserved");
+        store.delete("x");
+        store.flushCache();
+
+        // Then neither the put nor a tombstone reached the inner store
+        assertThat(inner.writes).isEmpty();
+    }
+
+    @Test
+    void shouldIgnoreBeingToldAKeyIsAbsentWhenItHoldsAWriteOfIt() {
+        // Given a store holding k, read, then told (wrongly, late) that k is absent
+        open(16, Map.of("k", "1"));
+        assertThat(store.get("k")).isEqualTo("1");
+        store.knownAbsent("k");
+
+        // When k is deleted and the cache flushed
+        store.delete("k");
+        store.flushCache();
+
+        // Then the tombstone still reached the inner store
+        assertThat(inner.writes).containsExactly(Write.tombstone("k"));
+    }
+
+    @Test
     void shouldWriteATombstoneWhenDeletingAKeyTheStoreHolds() {
         // Given a store holding k, read before the delete
         open(16, Map.of("k", "1"));
