@@ -1,0 +1,470 @@
+package io.tollgate.schemas.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tollgate.schemas.Topics;
+import io.tollgate.schemas.avro.CallStatus;
+import io.tollgate.schemas.avro.Endpoint;
+import io.tollgate.schemas.avro.ErrorKind;
+import io.tollgate.schemas.avro.Phase;
+import io.tollgate.schemas.avro.TokenSource;
+import io.tollgate.schemas.avro.UsageEvent;
+import io.tollgate.schemas.registry.InMemorySchemaRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class UsageEventReaderTest {
+
+    static final String TOPIC = Topics.USAGE;
+    static final Schema SCHEMA = UsageEvent.getClassSchema();
+
+    InMemorySchemaRegistry registry;
+    AvroSerializer<UsageEvent> serializer;
+    AvroDeserializer<UsageEvent> deserializer;
+
+    @BeforeEach
+    void setUp() {
+        registry = new InMemorySchemaRegistry("mock://usage-event-reader-test");
+        serializer = new AvroSerializer<>(registry, false, true);
+        deserializer = new AvroDeserializer<>(UsageEvent.class, registry);
+    }
+
+    /** What Avro's resolving reader makes of a payload: the reference the fast path must equal. */
+    static UsageEvent resolving(Schema writer, byte[] payload) {
+        try {
+            return new SpecificDatumReader<UsageEvent>(writer, SCHEMA).read(null,
+                    DecoderFactory.get().binaryDecoder(payload, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] payload(byte[] framed) {
+        return Arrays.copyOfRange(framed, WireFormat.HEADER_SIZE, framed.length);
+    }
+
+    static int id(byte[] framed) {
+        return ByteBuffer.wrap(framed, 1, 4).getInt();
+    }
+
+    @Nested
+    class Layout {
+
+        @Test
+        void shouldDecodeEveryFieldOfTheGeneratedUsageEventWhenTheSchemaIsToday() {
+            // a field added to UsageEvent.avsc fails here until UsageEventReader decodes it
+            assertThat(UsageEventReader.LAYOUT.mismatch(SCHEMA)).isEmpty();
+            assertThat(UsageEventReader.LAYOUT.fields()).extracting(RecordLayout.Field::name)
+                    .containsExactlyElementsOf(SCHEMA.getFields().stream().map(Schema.Field::name).toList());
+        }
+
+        @Test
+        void shouldNameTheFieldWhenTheSchemaHasOneMoreAtTheEnd() {
+            Schema longer = new Schema.Parser().parse(SCHEMA.toString().replaceFirst("]}$",
+                    ",{\"name\":\"added\",\"type\":\"long\",\"default\":0}]}"));
+
+            assertThat(UsageEventReader.LAYOUT.mismatch(longer)).hasValueSatisfying(
+                    m -> assertThat(m).contains("does not decode field 46 'added'"));
+            assertThat(new UsageEventReader().reads(longer)).isFalse();
+        }
+
+        @Test
+        void shouldRefuseTheSchemaWhenAnEnumGainedASymbol() {
+            Schema newer = new Schema.Parser().parse(SCHEMA.toString()
+                    .replace("\"symbols\":[\"REQUEST\",\"RESPONSE\"]", "\"symbols\":[\"REQUEST\",\"RESPONSE\",\"HEARTBEAT\"]"));
+
+            assertThat(UsageEventReader.LAYOUT.mismatch(newer)).hasValueSatisfying(
+                    m -> assertThat(m).contains("field 'phase'"));
+        }
+
+        @Test
+        void shouldRefuseTheSchemaWhenAFieldChangedType() {
+            Schema changed = new Schema.Parser().parse(SCHEMA.toString()
+                    .replace("{\"name\":\"httpStatus\",\"type\":\"int\"", "{\"name\":\"httpStatus\",\"type\":\"long\""));
+
+            assertThat(UsageEventReader.LAYOUT.mismatch(changed)).hasValueSatisfying(
+                    m -> assertThat(m).contains("field 'httpStatus'").contains("INT"));
+        }
+    }
+
+    @Nested
+    class RoundTrip {
+
+        @Test
+        void shouldEqualTheResolvingReaderAndTheOriginalWhenReadingManyRandomEvents() {
+            // Given events covering nulls, defaults, extremes, unicode and every enum symbol
+            List<UsageEvent> events = RandomUsageEvents.of(2_000, 42);
+
+            for (UsageEvent event : events) {
+                // When written by the project's serializer and read by both paths
+                byte[] framed = serializer.serialize(TOPIC, event);
+                UsageEvent fast = deserializer.deserialize(TOPIC, framed);
+                UsageEvent reference = resolving(SCHEMA, payload(framed));
+
+                // Then
+                assertThat(fast).isEqualTo(reference).isEqualTo(event);
+                assertThat(fast.getTimestamp()).isEqualTo(event.getTimestamp());
+            }
+            assertThat(deserializer.readsExactly(id(serializer.serialize(TOPIC, events.get(0))))).isTrue();
+        }
+
+        @Test
+        void shouldCoverEveryEnumSymbolAndNullWhenGeneratingRandomEvents() {
+            List<UsageEvent> events = RandomUsageEvents.of(2_000, 42);
+
+            assertThat(events).extracting(UsageEvent::getPhase).contains(Phase.values());
+            assertThat(events).extracting(UsageEvent::getEndpoint).contains(Endpoint.values());
+            assertThat(events).extracting(UsageEvent::getTokenSource).contains(TokenSource.values());
+            assertThat(events).extracting(UsageEvent::getStatus).contains(CallStatus.values());
+            assertThat(events).extracting(UsageEvent::getErrorKind).contains(ErrorKind.values());
+            assertThat(events).extracting(UsageEvent::getConversationId).containsNull();
+            assertThat(events).extracting(UsageEvent::getComplexityScore).containsNull();
+            assertThat(events).extracting(UsageEvent::getTimeToFirstTokenMs).containsNull()
+                    .contains(Long.MIN_VALUE, Long.MAX_VALUE);
+            assertThat(events).extracting(UsageEvent::getTenant).anySatisfy(t -> assertThat(t).contains("\u0000"))
+                    .anySatisfy(t -> assertThat(t.codePoints()).anyMatch(Character::isSupplementaryCodePoint));
+        }
+
+        @Test
+        void shouldShareOneStringInstanceWhenALowCardinalityValueRepeats() {
+            UsageEvent first = RandomUsageEvents.of(1, 1).get(0);
+            UsageEvent second = RandomUsageEvents.of(1, 2).get(0);
+            second.setTenant(new String(first.getTenant()));
+            second.setModel(new String(first.getRequestedModel()));
+
+            UsageEvent a = deserializer.deserialize(TOPIC, serializer.serialize(TOPIC, first));
+            UsageEvent b = deserializer.deserialize(TOPIC, serializer.serialize(TOPIC, second));
+
+            assertThat(b.getTenant()).isEqualTo(first.getTenant()).isSameAs(a.getTenant());
+            assertThat(b.getModel()).isSameAs(a.getRequestedModel());
+        }
+
+        @Test
+        void shouldNotShareTheEventIdWhenItRepeats() {
+            UsageEvent event = RandomUsageEvents.of(1, 3).get(0);
+            byte[] framed = serializer.serialize(TOPIC, event);
+
+            assertThat(deserializer.deserialize(TOPIC, framed).getEventId())
+                    .isNotSameAs(deserializer.deserialize(TOPIC, framed).getEventId());
+        }
+
+        @Test
+        void shouldGiveEqualRecordsWhenManyThreadsShareOneDeserializer() {
+            List<UsageEvent> events = RandomUsageEvents.of(400, 7);
+            List<byte[]> framed = events.stream().map(e -> serializer.serialize(TOPIC, e)).toList();
+
+            List<Boolean> equal = IntStream.range(0, 8).parallel().boxed()
+                    .flatMap(t -> IntStream.range(0, events.size()).mapToObj(
+                            i -> deserializer.deserialize(TOPIC, framed.get((i + t * 50) % events.size()))
+                                    .equals(events.get((i + t * 50) % events.size()))))
+                    .toList();
+
+            assertThat(equal).hasSize(8 * events.size()).containsOnly(true);
+        }
+    }
+
+    @Nested
+    class OlderWriter {
+
+        @Test
+        void shouldResolveWithDefaultsWhenTheWriterUsedTheReleasedSchema() throws IOException {
+            // Given the released UsageEvent, which lacks the fields added since
+            Schema released = new Schema.Parser().parse(Path.of("src/test/resources/released/UsageEvent.avsc").toFile());
+            assertThat(released.getFields()).hasSizeLessThan(SCHEMA.getFields().size());
+            int id = registry.register(TOPIC + "-value", released);
+
+            for (UsageEvent event : RandomUsageEvents.of(200, 11)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+                new SpecificDatumWriter<UsageEvent>(released, SpecificData.getForClass(UsageEvent.class)).write(event, encoder);
+                encoder.flush();
+                byte[] payload = out.toByteArray();
+
+                // When
+                UsageEvent read = deserializer.deserialize(TOPIC, AvroSerdeTest.frame(id, payload));
+
+                // Then it went through the resolving reader and reads as it always did
+                assertThat(read).isEqualTo(resolving(released, payload));
+                assertThat(read.getContextWindow()).isZero();
+                assertThat(read.getUsageNote()).isNull();
+            }
+            assertThat(deserializer.readsExactly(id)).isFalse();
+        }
+
+        @Test
+        void shouldUseTheResolvingReaderWhenTheWriterHasAFieldMore() {
+            // Given a newer writer: today's schema with a defaulted field at the end
+            Schema newer = new Schema.Parser().parse(SCHEMA.toString().replaceFirst("]}$",
+                    ",{\"name\":\"added\",\"type\":\"string\",\"default\":\"\"}]}"));
+            int id = registry.register(TOPIC + "-value", newer);
+            UsageEvent event = RandomUsageEvents.of(1, 12).get(0);
+            byte[] payload = Arrays.copyOf(SampleRecords.avroBinary(event), SampleRecords.avroBinary(event).length + 4);
+            payload[payload.length - 4] = 6; // "abc"
+            payload[payload.length - 3] = 'a';
+            payload[payload.length - 2] = 'b';
+            payload[payload.length - 1] = 'c';
+
+            // When / Then the extra field is skipped, not taken for trailing bytes
+            assertThat(deserializer.deserialize(TOPIC, AvroSerdeTest.frame(id, payload))).isEqualTo(event);
+            assertThat(deserializer.readsExactly(id)).isFalse();
+        }
+    }
+
+    @Nested
+    class Malformed {
+
+        UsageEvent event;
+        List<byte[]> fields;
+        int id;
+
+        @BeforeEach
+        void encodeFieldByField() {
+            event = RandomUsageEvents.of(1, 5).get(0);
+            event.setConversationId(null);
+            id = id(serializer.serialize(TOPIC, event));
+            fields = FieldBytes.of(event);
+            assertThat(deserializer.readsExactly(id)).isTrue();
+            assertThat(deserializer.deserialize(TOPIC, frame(fields))).isEqualTo(event);
+        }
+
+        byte[] frame(List<byte[]> parts) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            parts.forEach(out::writeBytes);
+            return AvroSerdeTest.frame(id, out.toByteArray());
+        }
+
+        byte[] with(String field, int... bytes) {
+            List<byte[]> parts = new ArrayList<>(fields);
+            byte[] replaced = new byte[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                replaced[i] = (byte) bytes[i];
+            }
+            parts.set(SCHEMA.getField(field).pos(), replaced);
+            return frame(parts);
+        }
+
+        void assertRefused(byte[] framed, String problem) {
+            assertThatThrownBy(() -> deserializer.deserialize(TOPIC, framed))
+                    .isInstanceOf(SerializationException.class)
+                    .hasMessageContaining("cannot read UsageEvent from topic '" + TOPIC + "' with writer schema id " + id)
+                    .hasMessageContaining(problem);
+        }
+
+        @Test
+        void shouldRefuseAUnionBranchBeyondNullAndStringWhenReadingConversationId() {
+            assertRefused(with("conversationId", 4), "union branch index 2 out of range 0..1");
+            assertRefused(with("conversationId", 1), "union branch index -1 out of range 0..1");
+        }
+
+        @Test
+        void shouldRefuseAnEnumIndexBeyondTheSymbolsWhenReadingPhaseOrErrorKind() {
+            assertRefused(with("phase", 4), "Phase index 2 out of range 0..1");
+            assertRefused(with("errorKind", 16), "ErrorKind index 8 out of range 0..7");
+            assertRefused(with("status", 1), "CallStatus index -1 out of range 0..3");
+        }
+
+        @Test
+        void shouldRefuseANegativeOrOversizedStringLengthWhenReadingTenant() {
+            assertRefused(with("tenant", 1), "negative string length -1");
+            assertRefused(with("tenant", 0xd0, 0x0f), "truncated string: length 1000");
+            assertRefused(with("tenant", 0xfe, 0xff, 0xff, 0xff, 0x0f), "truncated string: length 2147483647");
+        }
+
+        @Test
+        void shouldRefuseAVarintThatOverflowsWhenReadingAnIntOrALong() {
+            assertRefused(with("attempt", 0xff, 0xff, 0xff, 0xff, 0x1f), "int varint overflows 32 bits");
+            assertRefused(with("attempt", 0x80, 0x80, 0x80, 0x80, 0x80, 0x00), "int varint longer than 5 bytes");
+            assertRefused(with("costMicros", 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03),
+                    "long varint overflows 64 bits");
+            assertRefused(with("costMicros", 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00),
+                    "long varint longer than 10 bytes");
+        }
+
+        @Test
+        void shouldReadTheLargestVarintsWhenTheyFitTheirType() {
+            assertThat(deserializer.deserialize(TOPIC, with("attempt", 0xfe, 0xff, 0xff, 0xff, 0x0f)).getAttempt())
+                    .isEqualTo(Integer.MAX_VALUE);
+            assertThat(deserializer.deserialize(TOPIC, with("attempt", 0xff, 0xff, 0xff, 0xff, 0x0f)).getAttempt())
+                    .isEqualTo(Integer.MIN_VALUE);
+            assertThat(deserializer.deserialize(TOPIC,
+                    with("costMicros", 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)).getCostMicros())
+                    .isEqualTo(Long.MIN_VALUE);
+        }
+
+        @Test
+        void shouldRefuseABooleanByteOtherThanZeroOrOneWhenReadingStream() {
+            assertRefused(with("stream", 2), "boolean byte is 2; expected 0 or 1");
+        }
+
+        @Test
+        void shouldRefuseTrailingBytesWhenThePayloadIsLongerThanTheRecord() {
+            byte[] framed = frame(fields);
+            byte[] longer = Arrays.copyOf(framed, framed.length + 2);
+
+            assertRefused(longer, "2 trailing bytes after the record");
+        }
+
+        @Test
+        void shouldRefuseThePayloadWhenItIsTruncatedAnywhere() {
+            byte[] framed = frame(fields);
+
+            for (int keep = WireFormat.HEADER_SIZE; keep < framed.length; keep++) {
+                assertRefused(Arrays.copyOf(framed, keep), "truncated");
+            }
+        }
+    }
+
+    /** Each field of a UsageEvent in Avro binary on its own; concatenated they are the record. */
+    static final class FieldBytes {
+
+        static List<byte[]> of(UsageEvent event) {
+            List<byte[]> parts = new ArrayList<>();
+            for (Schema.Field field : SCHEMA.getFields()) {
+                try {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+                    new GenericDatumWriter<>(field.schema(), SpecificData.getForClass(UsageEvent.class))
+                            .write(event.get(field.pos()), encoder);
+                    encoder.flush();
+                    parts.add(out.toByteArray());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return parts;
+        }
+    }
+
+    /** Random UsageEvents that reach the corners SampleRecords' RandomData does not: unicode, extremes, nulls. */
+    static final class RandomUsageEvents {
+
+        static final List<String> STRINGS = List.of("", "acme", "team-7", "gpt-4o", "ünïcødé", "日本語のテナント",
+                "emoji 😀 and 𝄞", "nul\u0000inside", "\u0000", "x".repeat(64), "y".repeat(65),
+                "long 😀 ".repeat(40), "\uD83D\uDE00", "€", "a\tb\nc");
+
+        static List<UsageEvent> of(int count, long seed) {
+            Random random = new Random(seed);
+            List<UsageEvent> events = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                UsageEvent e = new UsageEvent();
+                e.setEventId(string(random));
+                e.setCallId(string(random));
+                e.setAttempt(anInt(random));
+                e.setPhase(Phase.values()[i % Phase.values().length]);
+                e.setTimestamp(Instant.ofEpochMilli(aLong(random)));
+                e.setGatewayId(string(random));
+                e.setEndpoint(Endpoint.values()[i % Endpoint.values().length]);
+                e.setApiKeyId(string(random));
+                e.setTenant(string(random));
+                e.setTeam(string(random));
+                e.setAgent(string(random));
+                e.setConversationId(nullable(random, string(random)));
+                e.setRequestedModel(string(random));
+                e.setModel(string(random));
+                e.setProvider(string(random));
+                e.setServedModel(nullable(random, string(random)));
+                e.setStream(random.nextBoolean());
+                e.setFallback(random.nextBoolean());
+                e.setFallbackFrom(nullable(random, string(random)));
+                e.setRoutingReason(nullable(random, string(random)));
+                e.setComplexityScore(nullable(random, aDouble(random)));
+                e.setRoutedTier(nullable(random, string(random)));
+                e.setReservedPromptTokens(aLong(random));
+                e.setReservedCompletionTokens(aLong(random));
+                e.setReservedTokens(aLong(random));
+                e.setReservedCostMicros(aLong(random));
+                e.setPromptTokens(aLong(random));
+                e.setCachedPromptTokens(aLong(random));
+                e.setCompletionTokens(aLong(random));
+                e.setTotalTokens(aLong(random));
+                e.setCostMicros(aLong(random));
+                e.setTokenSource(TokenSource.values()[i % TokenSource.values().length]);
+                e.setPriceSource(string(random));
+                e.setInputPriceMicrosPerMillion(aLong(random));
+                e.setOutputPriceMicrosPerMillion(aLong(random));
+                e.setCachedInputPriceMicrosPerMillion(aLong(random));
+                e.setStatus(CallStatus.values()[i % CallStatus.values().length]);
+                e.setErrorKind(ErrorKind.values()[i % ErrorKind.values().length]);
+                e.setHttpStatus(anInt(random));
+                e.setLatencyMs(aLong(random));
+                e.setTimeToFirstTokenMs(nullable(random, aLong(random)));
+                e.setRoutingFeatures(nullable(random, string(random)));
+                e.setSubAgent(nullable(random, string(random)));
+                e.setContextWindow(anInt(random));
+                e.setMaxOutputTokens(anInt(random));
+                e.setUsageNote(nullable(random, string(random)));
+                events.add(e);
+            }
+            return events;
+        }
+
+        static <V> V nullable(Random random, V value) {
+            return random.nextInt(4) == 0 ? null : value;
+        }
+
+        static String string(Random random) {
+            return switch (random.nextInt(4)) {
+                case 0 -> STRINGS.get(random.nextInt(STRINGS.size()));
+                case 1 -> "id-" + random.nextInt(20);
+                default -> random.ints(random.nextInt(30), 1, 0x2FFFF)
+                        .filter(cp -> cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE)
+                        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            };
+        }
+
+        static int anInt(Random random) {
+            return switch (random.nextInt(6)) {
+                case 0 -> Integer.MIN_VALUE;
+                case 1 -> Integer.MAX_VALUE;
+                case 2 -> 0;
+                case 3 -> -1;
+                case 4 -> random.nextInt(200) - 100;
+                default -> random.nextInt();
+            };
+        }
+
+        static long aLong(Random random) {
+            return switch (random.nextInt(7)) {
+                case 0 -> Long.MIN_VALUE;
+                case 1 -> Long.MAX_VALUE;
+                case 2 -> 0L;
+                case 3 -> -1L;
+                case 4 -> random.nextInt(200) - 100;
+                case 5 -> 1L << random.nextInt(63);
+                default -> random.nextLong();
+            };
+        }
+
+        static double aDouble(Random random) {
+            return switch (random.nextInt(6)) {
+                case 0 -> Double.NaN;
+                case 1 -> -0.0;
+                case 2 -> Double.NEGATIVE_INFINITY;
+                case 3 -> Double.MIN_VALUE;
+                default -> random.nextDouble();
+            };
+        }
+    }
+}
