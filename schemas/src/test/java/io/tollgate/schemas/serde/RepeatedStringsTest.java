@@ -52,18 +52,46 @@ class RepeatedStringsTest {
     }
 
     @Test
+    void shouldKeepTwoValuesAndEvictTheOlderWhenAThirdSharesTheirSet() {
+        // Given a single set of two slots, so every value hashes to it
+        RepeatedStrings cache = new RepeatedStrings(2);
+        String a = read(cache, "model-a");
+        String b = read(cache, "model-b-longer-than-sixteen-bytes");
+
+        // When / Then both stay
+        assertThat(read(cache, "model-a")).isSameAs(a);
+        assertThat(read(cache, "model-b-longer-than-sixteen-bytes")).isSameAs(b);
+
+        // When a third arrives, the older of the two (a) goes
+        String c = read(cache, "model-c");
+        assertThat(read(cache, "model-c")).isSameAs(c);
+        assertThat(read(cache, "model-b-longer-than-sixteen-bytes")).isSameAs(b);
+        assertThat(read(cache, "model-a")).isEqualTo(a).isNotSameAs(a);
+        assertThat(cache.size()).isEqualTo(2);
+    }
+
+    @Test
     void shouldTellApartValuesThatDifferOnlyInOneByteWhenCached() {
-        RepeatedStrings cache = new RepeatedStrings(1);
+        RepeatedStrings cache = new RepeatedStrings(2);
 
         assertThat(read(cache, "m1")).isEqualTo("m1");
         assertThat(read(cache, "m2")).isEqualTo("m2");
         assertThat(read(cache, "m1")).isEqualTo("m1");
         assertThat(read(cache, "")).isEmpty();
+        // the middle bytes, beyond the first and last eight, tell these apart
+        assertThat(read(cache, "provider-ab-model-x-1")).isEqualTo("provider-ab-model-x-1");
+        assertThat(read(cache, "provider-ac-model-x-1")).isEqualTo("provider-ac-model-x-1");
+        assertThat(read(cache, "provider-ab-model-x-1")).isEqualTo("provider-ab-model-x-1");
+        // and a shorter value whose bytes are a prefix of a longer one
+        assertThat(read(cache, "gpt-4o")).isEqualTo("gpt-4o");
+        assertThat(read(cache, "gpt-4o\u0000")).isEqualTo("gpt-4o\u0000");
+        assertThat(read(cache, "gpt-4o")).isEqualTo("gpt-4o");
     }
 
     @Test
     void shouldRefuseASlotCountThatIsNotAPowerOfTwo() {
         assertThatThrownBy(() -> new RepeatedStrings(100)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("power of two, got 100");
+                .hasMessageContaining("power of two of at least 2, got 100");
+        assertThatThrownBy(() -> new RepeatedStrings(1)).isInstanceOf(IllegalArgumentException.class);
     }
 }
