@@ -1,12 +1,10 @@
 package io.tollgate.schemas.serde;
 
-import org.apache.avro.Schema;
-
 /**
  * A hand-written reader of one generated type, for payloads written with exactly the generated class's
  * schema: no schema resolution, no intermediate {@code Utf8}s. {@link AvroDeserializer} uses it only when
  * the writer schema has the same parsing canonical form as the reader schema, and only if {@link #layout()}
- * matches that schema; every other writer goes through Avro's resolving reader.
+ * matches the generated class's schema; every other writer goes through Avro's resolving reader.
  */
 interface ExactSchemaReader<T> {
 
@@ -15,9 +13,4 @@ interface ExactSchemaReader<T> {
 
     /** Decodes one record; the cursor is left after it. Malformed input is a {@link MalformedAvroException}. */
     T read(BinaryCursor in);
-
-    /** Whether this reader decodes records of {@code schema}. */
-    default boolean reads(Schema schema) {
-        return layout().mismatch(schema).isEmpty();
-    }
 }

@@ -30,8 +30,8 @@ import java.util.List;
  * the caches.
  *
  * <p>A field added to {@code UsageEvent.avsc} must be added to {@link #LAYOUT} and {@link #read} in the
- * same place; until it is, {@link #reads} is false, the deserializer falls back to the resolving reader, and
- * {@code UsageEventReaderTest} fails.
+ * same place; until it is, the layout does not match the generated schema, the deserializer reads every
+ * record with the resolving reader, and {@code UsageEventReaderTest} fails.
  */
 final class UsageEventReader implements ExactSchemaReader<UsageEvent> {
 
