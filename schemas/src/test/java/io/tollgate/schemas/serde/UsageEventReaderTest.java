@@ -362,6 +362,22 @@ class UsageEventReaderTest {
         }
 
         @Test
+        void shouldDecodeInvalidUtf8AsAvroDoesWhenAStringHoldsBadBytes() {
+            // Given a lone continuation byte and a truncated two-byte sequence, in a shared and an unshared field
+            byte[] badTenant = with("tenant", 4, 0x80, 0xc3);
+            List<byte[]> parts = new ArrayList<>(fields);
+            parts.set(SCHEMA.getField("eventId").pos(), new byte[] {6, 'a', (byte) 0xff, 'b'});
+            byte[] badEventId = frame(parts);
+
+            // When / Then both read as Avro's resolving reader reads them (replacement characters)
+            for (byte[] framed : List.of(badTenant, badEventId, badTenant)) {
+                UsageEvent fast = deserializer.deserialize(TOPIC, framed);
+                assertThat(fast).isEqualTo(resolving(SCHEMA, payload(framed)));
+            }
+            assertThat(deserializer.deserialize(TOPIC, badTenant).getTenant()).isEqualTo("\uFFFD\uFFFD");
+        }
+
+        @Test
         void shouldRefuseABooleanByteOtherThanZeroOrOneWhenReadingStream() {
             assertRefused(with("stream", 2), "boolean byte is 2; expected 0 or 1");
         }
