@@ -14,7 +14,7 @@ import java.util.Arrays;
  * bytes, whatever arrives.
  *
  * <p>A lookup reads the value's first and last eight bytes as two longs: they hash it in constant time and,
- * up to 16 bytes, are the whole value, so a hit costs two comparisons and no array walk.
+ * with the length, up to 16 bytes are the whole value, so such a hit costs three comparisons and no array walk.
  *
  * <p>Safe to share between threads without locking: a slot holds an immutable {@link Entry}, whose final
  * fields every thread sees complete; threads racing on a set at worst decode a string again or drop an entry.
