@@ -67,7 +67,25 @@ public final class CallLog {
      */
     private final Map<String, Long> unstored = new HashMap<>();
 
-    private record Held(CallRecord entry, long ingestTime) {
+    /**
+     * A call's attempts added since the last commit, in the order added, and the latest ingest time among them: built
+     * into one {@link CallRecord} when written, not on every event.
+     */
+    private static final class Held {
+        final String callId;
+        final String apiKeyId;
+        final List<CallRecord.Attempt> attempts = new ArrayList<>(2);
+        long ingestTime;
+
+        Held(String callId, String apiKeyId, long ingestTime) {
+            this.callId = callId;
+            this.apiKeyId = apiKeyId;
+            this.ingestTime = ingestTime;
+        }
+
+        CallRecord entry() {
+            return new CallRecord(callId, apiKeyId, attempts);
+        }
     }
 
     public CallLog(WindowStore<String, CallRecord> store, int maxHeld) {
@@ -101,7 +119,7 @@ public final class CallLog {
         String eventId = e.getEventId();
         String key = key(e.getApiKeyId(), e.getCallId());
         Held pending = held.get(key);
-        if (pending != null && pending.ingestTime() >= from && holds(pending.entry(), eventId)) {
+        if (pending != null && pending.ingestTime >= from && holds(pending.attempts, eventId)) {
             return true;
         }
         if (!indexed) {
@@ -118,7 +136,7 @@ public final class CallLog {
         try (WindowStoreIterator<CallRecord> it = store.fetch(key, from, to)) {
             while (it.hasNext()) {
                 any = true;
-                if (holds(it.next().value, eventId)) {
+                if (holds(it.next().value.attempts(), eventId)) {
                     return true;
                 }
             }
@@ -161,8 +179,8 @@ public final class CallLog {
         return true;
     }
 
-    private static boolean holds(CallRecord entry, String eventId) {
-        for (CallRecord.Attempt attempt : entry.attempts()) {
+    private static boolean holds(List<CallRecord.Attempt> attempts, String eventId) {
+        for (CallRecord.Attempt attempt : attempts) {
             if (attempt.status() != CallRecord.Status.ABANDONED && eventId.equals(attempt.eventId())) {
                 return true;
             }
@@ -188,13 +206,13 @@ public final class CallLog {
     private void add(UsageEvent e, CallRecord.Attempt attempt, long now) {
         String key = key(e.getApiKeyId(), e.getCallId());
         Held pending = held.get(key);
-        List<CallRecord.Attempt> attempts = new ArrayList<>(pending == null ? 1 : pending.entry().attempts().size() + 1);
-        if (pending != null) {
-            attempts.addAll(pending.entry().attempts());
+        if (pending == null) {
+            pending = new Held(e.getCallId(), e.getApiKeyId(), now);
+            held.put(key, pending);
+        } else {
+            pending.ingestTime = Math.max(now, pending.ingestTime);
         }
-        attempts.add(attempt);
-        long ingestTime = pending == null ? now : Math.max(now, pending.ingestTime());
-        held.put(key, new Held(new CallRecord(e.getCallId(), e.getApiKeyId(), attempts), ingestTime));
+        pending.attempts.add(attempt);
         if (held.size() > maxHeld) {
             flush(); // as a record cache evicts: one more entry for a call whose events straddle this write
         }
@@ -205,8 +223,9 @@ public final class CallLog {
      */
     public void flush() {
         for (Map.Entry<String, Held> entry : held.entrySet()) {
-            store.put(entry.getKey(), entry.getValue().entry(), entry.getValue().ingestTime());
-            stored.add(entry.getKey(), entry.getValue().ingestTime());
+            Held call = entry.getValue();
+            store.put(entry.getKey(), call.entry(), call.ingestTime);
+            stored.add(entry.getKey(), call.ingestTime);
         }
         held.clear();
         unstored.clear();

@@ -82,9 +82,19 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     public CallRecord {
-        // most entries hold one attempt; the sort is stable, so the attempts of one number keep the order written
-        attempts = attempts.size() < 2 ? List.copyOf(attempts)
+        // most entries hold an attempt's REQUEST and RESPONSE, already in order; the sort is stable, so the attempts
+        // of one number keep the order written
+        attempts = inOrder(attempts) ? List.copyOf(attempts)
                 : attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
+    }
+
+    private static boolean inOrder(List<Attempt> attempts) {
+        for (int i = 1; i < attempts.size(); i++) {
+            if (attempts.get(i - 1).attempt() > attempts.get(i).attempt()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** This call with {@code attempt} added, or replacing the attempt of the same number. */
