@@ -54,12 +54,12 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     private final Serde<V> valueSerde;
     private final int maxHeld;
     /**
-     * The latest value of every key written since the last commit, or read since the map was last started afresh.
-     * Owner thread only.
+     * The latest value of every key written since the last commit, or read since the map was last started afresh, in
+     * one slot per key, so a write costs one lookup. Owner thread only.
      */
-    private final Map<K, Object> values = new HashMap<>();
-    /** The keys written since the last commit: what the commit writes. Stream thread only. */
-    private final Set<K> dirty = new HashSet<>();
+    private final Map<K, Slot<K>> slots = new HashMap<>();
+    /** The slots written since the last commit, in the order first written: what the commit writes. Stream thread only. */
+    private final List<Slot<K>> dirty = new ArrayList<>();
     /**
      * Keys the store was read without since the last commit: a delete of one of them writes nothing (an entry put and
      * deleted between two commits, like a reservation settled within one, never reaches the changelog). Stream thread
@@ -67,6 +67,18 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
      */
     private final Set<K> absent = new HashSet<>();
     private String topic;
+
+    /** A key's value as the owner last read or wrote it ({@link #DELETED} for a held delete), and whether it is owed. */
+    private static final class Slot<K> {
+        final K key;
+        Object value;
+        boolean dirty;
+
+        Slot(K key, Object value) {
+            this.key = key;
+            this.value = value;
+        }
+    }
     /** The thread that writes, known from its first write; null until then. */
     private volatile Thread owner;
     /** The thread that ran {@code init()}: Streams' stream thread, which then runs the task; owner until a write. */
@@ -153,9 +165,9 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     public V get(K key) {
         boolean owned = owns(Thread.currentThread());
         if (owned) {
-            Object held = values.get(key);
+            Slot<K> held = slots.get(key);
             if (held != null) {
-                return held == DELETED ? null : (V) held;
+                return held.value == DELETED ? null : (V) held.value;
             }
         }
         byte[] raw = inner.get(keyBytes(key));
@@ -166,8 +178,8 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
             return null;
         }
         V value = valueSerde.deserializer().deserialize(topic, raw);
-        if (owned && values.size() < maxHeld) {
-            values.put(key, value);
+        if (owned && slots.size() < maxHeld) {
+            slots.put(key, new Slot<>(key, value));
         }
         return value;
     }
@@ -178,7 +190,7 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
      * reaches neither the store nor its changelog. Owner thread only; ignored for a key already held.
      */
     public void knownAbsent(K key) {
-        if (owns(Thread.currentThread()) && !values.containsKey(key) && absent.size() < maxHeld) {
+        if (owns(Thread.currentThread()) && !slots.containsKey(key) && absent.size() < maxHeld) {
             absent.add(key);
         }
     }
@@ -235,14 +247,22 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
             }
             owner = current;
         }
-        if (!dirty.contains(key) && dirty.size() >= maxHeld) {
-            flushCache();
+        Slot<K> slot = slots.get(key);
+        if (slot == null || !slot.dirty) {
+            if (dirty.size() >= maxHeld) {
+                flushCache(); // writes only dirty slots, so this key's slot (clean or none) stays as it is
+            }
+            if (slot == null) {
+                if (slots.size() >= maxHeld) {
+                    forgetClean();
+                }
+                slot = new Slot<>(key, value);
+                slots.put(key, slot);
+            }
+            slot.dirty = true;
+            dirty.add(slot);
         }
-        if (values.size() >= maxHeld && !values.containsKey(key)) {
-            forgetClean();
-        }
-        values.put(key, value);
-        dirty.add(key);
+        slot.value = value;
     }
 
     /** Writes what is held to the store and its changelog: at the commit, or early when too much is held. */
@@ -253,16 +273,16 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
             return;
         }
         Serializer<V> serializer = valueSerde.serializer();
-        for (K key : dirty) {
-            Object value = values.get(key);
-            if (value == DELETED) {
-                if (!absent.contains(key)) {
-                    inner.delete(keyBytes(key));
+        for (Slot<K> slot : dirty) {
+            if (slot.value == DELETED) {
+                if (!absent.contains(slot.key)) {
+                    inner.delete(keyBytes(slot.key));
                 }
-                values.remove(key, DELETED);
+                slots.remove(slot.key);
             } else {
-                inner.put(keyBytes(key), serializer.serialize(topic, (V) value));
+                inner.put(keyBytes(slot.key), serializer.serialize(topic, (V) slot.value));
             }
+            slot.dirty = false;
         }
         dirty.clear();
         absent.clear();
@@ -271,13 +291,13 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
     /** Drops what is held without writing it; Streams calls this for a task closed without a commit. */
     @Override
     public void clearCache() {
-        values.clear();
+        slots.clear();
         dirty.clear();
         absent.clear();
     }
 
     private void forgetClean() {
-        values.keySet().removeIf(key -> !dirty.contains(key));
+        slots.values().removeIf(slot -> !slot.dirty);
     }
 
     @Override
@@ -345,9 +365,9 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
             return out;
         }
         // an entry held clean equals the store's, so laying it over the store changes nothing
-        for (Map.Entry<K, Object> held : values.entrySet()) {
-            Object value = held.getValue();
-            Bytes bytes = keyBytes(held.getKey());
+        for (Slot<K> held : slots.values()) {
+            Object value = held.value;
+            Bytes bytes = keyBytes(held.key);
             boolean above = from == null || bytes.compareTo(from) >= 0;
             boolean below = to == null || (toExclusive ? bytes.compareTo(to) < 0 : bytes.compareTo(to) <= 0);
             if (value != null && above && below) {
