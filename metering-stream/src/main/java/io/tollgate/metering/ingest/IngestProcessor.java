@@ -173,10 +173,9 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             reject(record, DeadLetterReason.DESERIALIZATION, "null value (tombstone) on the usage topic");
             return null;
         }
-        String key = new String(record.key(), StandardCharsets.UTF_8);
-        if (!key.equals(event.getApiKeyId())) {
-            reject(record, DeadLetterReason.KEY_MISMATCH, "record key '" + key + "' differs from apiKeyId '"
-                    + event.getApiKeyId() + "'");
+        if (!keyIs(record.key(), event.getApiKeyId())) {
+            reject(record, DeadLetterReason.KEY_MISMATCH, "record key '" + new String(record.key(), StandardCharsets.UTF_8)
+                    + "' differs from apiKeyId '" + event.getApiKeyId() + "'");
             return null;
         }
         Optional<UsagePlausibility.Problem> problem = UsagePlausibility.check(event);
@@ -185,6 +184,30 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             return null;
         }
         return event;
+    }
+
+    /**
+     * Whether {@code key}, decoded as UTF-8, is {@code id}: compared byte by char while both are ASCII, as ids are,
+     * decoded otherwise.
+     */
+    static boolean keyIs(byte[] key, String id) {
+        int n = id.length();
+        if (key.length == n) {
+            int i = 0;
+            for (; i < n; i++) {
+                char c = id.charAt(i);
+                if (c >= 0x80) {
+                    break;
+                }
+                if (key[i] != (byte) c) {
+                    return false; // the bytes before were the same ASCII, so this byte decodes to another char
+                }
+            }
+            if (i == n) {
+                return true;
+            }
+        }
+        return new String(key, StandardCharsets.UTF_8).equals(id);
     }
 
     /** Moves the input partition's event time forward (never past the wall clock); returns it. */

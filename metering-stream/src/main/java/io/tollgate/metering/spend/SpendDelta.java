@@ -2,6 +2,7 @@ package io.tollgate.metering.spend;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serde;
@@ -38,7 +39,12 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
         if (b.isEmpty()) {
             return a;
         }
-        Map<String, Long> sum = new TreeMap<>(a);
+        if (a.isEmpty()) {
+            return b;
+        }
+        // unordered, like the immutable maps the records keep: the sums are copied once more into one of those
+        Map<String, Long> sum = HashMap.newHashMap(a.size() + b.size());
+        sum.putAll(a);
         b.forEach((name, amount) -> sum.merge(name, amount, Math::addExact));
         return sum;
     }

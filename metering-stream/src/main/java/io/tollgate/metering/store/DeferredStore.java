@@ -273,17 +273,20 @@ public final class DeferredStore<K, V> implements KeyValueStore<K, V>, CachedSta
             return;
         }
         Serializer<V> serializer = valueSerde.serializer();
+        // one write batch for RocksDB (a null value deletes), rather than a put per key
+        List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(dirty.size());
         for (Slot<K> slot : dirty) {
             if (slot.value == DELETED) {
                 if (!absent.contains(slot.key)) {
-                    inner.delete(keyBytes(slot.key));
+                    batch.add(KeyValue.pair(keyBytes(slot.key), null));
                 }
                 slots.remove(slot.key);
             } else {
-                inner.put(keyBytes(slot.key), serializer.serialize(topic, (V) slot.value));
+                batch.add(KeyValue.pair(keyBytes(slot.key), serializer.serialize(topic, (V) slot.value)));
             }
             slot.dirty = false;
         }
+        inner.putAll(batch);
         dirty.clear();
         absent.clear();
     }

@@ -573,7 +573,14 @@ class DeferredStoreTest {
 
         @Override
         public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
-            entries.forEach(e -> put(e.key, e.value));
+            // as RocksDB's write batch: a null value deletes
+            entries.forEach(e -> {
+                if (e.value == null) {
+                    delete(e.key);
+                } else {
+                    put(e.key, e.value);
+                }
+            });
         }
 
         @Override
