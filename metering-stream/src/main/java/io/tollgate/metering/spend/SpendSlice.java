@@ -162,12 +162,25 @@ public final class SpendSlice {
          * adding immutable deltas allocated two maps and a delta per scope and slice.
          */
         private static final class Sum {
+            /**
+             * Below this in magnitude, two figures add without overflow: while every sum and the slice are, the exact
+             * check (two map lookups per scope and slice) is skipped.
+             */
+            private static final long SMALL = 1L << 61;
+
             final String scope;
             final String tenant;
             final long[] v = new long[LONGS];
             /** cost per model and per agent, kept for every priced slice even when the sum is 0 */
             final Map<String, Long> byModel = new HashMap<>(4);
             final Map<String, Long> byAgent = new HashMap<>(4);
+            /** Every sum in {@link #v} below {@link #SMALL} in magnitude. */
+            boolean small = true;
+            /**
+             * The magnitudes of the costs added, saturating: no per-model or per-agent sum is larger, so below
+             * {@link #SMALL} none of them can overflow either.
+             */
+            long costMagnitudes;
 
             Sum(String scope, String tenant) {
                 this.scope = scope;
@@ -177,6 +190,9 @@ public final class SpendSlice {
             }
 
             boolean canAdd(long[] slice, String model, String agent, boolean priced) {
+                if (small && costMagnitudes < SMALL && isSmall(slice)) {
+                    return true;
+                }
                 try {
                     for (int i = COST; i < LONGS; i++) {
                         if (i != PRICED_EVENTS) {
@@ -193,6 +209,15 @@ public final class SpendSlice {
                 }
             }
 
+            private static boolean isSmall(long[] figures) {
+                for (int i = COST; i < LONGS; i++) {
+                    if (i != PRICED_EVENTS && (figures[i] >= SMALL || figures[i] <= -SMALL)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
             /** Adds a slice that {@link #canAdd} accepted. */
             void add(long[] slice, String model, String agent, boolean priced) {
                 v[PERIOD_TIME] = Math.max(v[PERIOD_TIME], slice[PERIOD_TIME]);
@@ -202,6 +227,9 @@ public final class SpendSlice {
                         v[i] = Math.addExact(v[i], slice[i]);
                     }
                 }
+                small = small && isSmall(v);
+                long cost = slice[COST] == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(slice[COST]);
+                costMagnitudes = costMagnitudes > Long.MAX_VALUE - cost ? Long.MAX_VALUE : costMagnitudes + cost;
                 if (priced) {
                     byModel.merge(model, slice[COST], Math::addExact);
                     byAgent.merge(agent, slice[COST], Math::addExact);

@@ -79,6 +79,26 @@ class SpendSliceTest {
     }
 
     @Test
+    void shouldRefuseASliceWhenOnlyAModelsCostWouldOverflowWhileTheTotalsStaySmall() {
+        // Given a team whose slices alternate +2^60 on model m1 and -2^60 on model m2: its total cost stays at 0 or
+        // 2^60 while m1's cost grows by 2^60 each time
+        SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
+        long step = 1L << 60;
+        for (int i = 0; i < 7; i++) {
+            assertThat(sums.tryAdd(key("t", "a1", "k1", "c1", "m1"), sums(MeteredEvent.Kind.REQUEST, step, 0))).isTrue();
+            assertThat(sums.tryAdd(key("t", "a1", "k1", "c1", "m2"), sums(MeteredEvent.Kind.REQUEST, -step, 0))).isTrue();
+        }
+        assertThat(byScope(sums).get("team:t").costMicros()).isZero();
+
+        // When an eighth +2^60 on m1 would take m1's cost to 2^63, past the limit
+        boolean taken = sums.tryAdd(key("t", "a1", "k1", "c1", "m1"), sums(MeteredEvent.Kind.REQUEST, step, 0));
+
+        // Then it is refused and m1's sum is as it was
+        assertThat(taken).isFalse();
+        assertThat(byScope(sums).get("team:t").costByModel()).containsEntry("m1", 7 * step);
+    }
+
+    @Test
     void shouldLeaveEverySumOfASliceAsItWasWhenAnEventWouldOverflowOne() {
         // Given a slice whose cost is near the limit
         SpendSlice.Sums slice = sums(MeteredEvent.Kind.REQUEST, Long.MAX_VALUE - 10, 0);
