@@ -69,8 +69,16 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     public record Stores(String clock, String pending, String calls, String callsHook) {
     }
 
+    /**
+     * The processor's two children, by name: counted events are forwarded to {@code accepted} only and dead letters
+     * to {@code rejected} only, so neither child sorts the other's records out.
+     */
+    public record Children(String accepted, String rejected) {
+    }
+
     private final TopologySettings settings;
     private final Stores names;
+    private final Children children;
     private final Function<ProcessorContext<?, ?>, Calendars> resolver;
     private final Deserializer<UsageEvent> deserializer;
     private final SchemaRegistryClient registry;
@@ -84,9 +92,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private Calendars calendars;
     private final RecentPeriods periods = new RecentPeriods();
 
-    public IngestProcessor(TopologySettings settings, Stores names, Function<ProcessorContext<?, ?>, Calendars> resolver) {
+    public IngestProcessor(TopologySettings settings, Stores names, Children children,
+                           Function<ProcessorContext<?, ?>, Calendars> resolver) {
         this.settings = settings;
         this.names = names;
+        this.children = children;
         this.resolver = resolver;
         this.deserializer = settings.topics().usage().valueSerde().deserializer();
         this.registry = SchemaRegistries.fromConfig(settings.topics().serdeConfig());
@@ -144,8 +154,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         }
         MeteredEvent metered = new MeteredEvent(event, counted.get().kind(), counted.get().period().time(), streamTime,
                 new MeteredEvent.Notes(time.clamped(), counted.get().period().reassigned()));
-        context.forward(new Record<String, IngestResult>(event.getApiKeyId(), new IngestResult.Accepted(metered),
-                TimeRule.notAhead(time.eventTime(), now), new RecordHeaders()));
+        context.forward(new Record<String, IngestResult>(event.getApiKeyId(), metered,
+                TimeRule.notAhead(time.eventTime(), now), new RecordHeaders()), children.accepted());
     }
 
     /** What an event counts as, and in which period. */
@@ -333,8 +343,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 settings.settleAfter(), request.getReservedCostMicros());
         MeteredEvent metered = new MeteredEvent(request, MeteredEvent.Kind.ABANDONED, period.time(),
                 TimeRule.notAhead(open.eventTime(), now), new MeteredEvent.Notes(false, period.reassigned()));
-        context.forward(new Record<String, IngestResult>(request.getApiKeyId(), new IngestResult.Accepted(metered),
-                TimeRule.notAhead(open.eventTime(), now), new RecordHeaders()));
+        context.forward(new Record<String, IngestResult>(request.getApiKeyId(), metered,
+                TimeRule.notAhead(open.eventTime(), now), new RecordHeaders()), children.accepted());
     }
 
     /** On the error path only: reads the record with its writer schema to tell an unknown phase apart. */
@@ -364,6 +374,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         LOG.warn("usage record to dead letters: {} ({})", reason, detail);
         context.forward(new Record<String, IngestResult>(null,
                 new IngestResult.Rejected(record.key(), record.value(), reason),
-                TimeRule.notAhead(record.timestamp(), context.currentSystemTimeMs()), letter.headers(record.headers())));
+                TimeRule.notAhead(record.timestamp(), context.currentSystemTimeMs()), letter.headers(record.headers())),
+                children.rejected());
     }
 }

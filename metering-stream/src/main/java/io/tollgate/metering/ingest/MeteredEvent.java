@@ -15,7 +15,8 @@ import io.tollgate.schemas.avro.UsageEvent;
  * @param streamTime the input partition's event time so far (this event included), never ahead of the wall clock
  * @param notes      how the event's times were adjusted, counted in spend
  */
-public record MeteredEvent(UsageEvent event, Kind kind, long periodTime, long streamTime, Notes notes) {
+public record MeteredEvent(UsageEvent event, Kind kind, long periodTime, long streamTime, Notes notes)
+        implements IngestResult {
 
     /** What an accepted event does to the sums. */
     public enum Kind {

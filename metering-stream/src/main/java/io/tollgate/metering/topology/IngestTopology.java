@@ -12,7 +12,6 @@ import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -39,6 +38,9 @@ public final class IngestTopology {
     public static final String CALLS_STORE = "metering-calls";
     /** Writes the call entries held since the last commit ({@link io.tollgate.metering.calls.CallLog#flush}). */
     public static final String CALLS_HOOK = "metering-calls-commit";
+    /** The ingest processor's children: the counted events, and the dead letters' bytes. */
+    private static final String ACCEPTED = "accepted-events";
+    private static final String REJECTED = "dead-letter-bytes";
     /** A task reads one input partition; more are held should that change. */
     private static final int HELD_PARTITIONS = 64;
     /** Reservations held per task: the attempts whose RESPONSE is due within seconds. */
@@ -59,21 +61,18 @@ public final class IngestTopology {
 
         builder.addStateStore(CommitHook.builder(CALLS_HOOK));
         IngestProcessor.Stores stores = new IngestProcessor.Stores(CLOCK_STORE, PENDING_STORE, CALLS_STORE, CALLS_HOOK);
+        IngestProcessor.Children children = new IngestProcessor.Children(ACCEPTED, REJECTED);
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
-                .process(() -> new IngestProcessor(settings, stores, context -> MeteringTopology.calendars(context, settings)),
+                .process(() -> new IngestProcessor(settings, stores, children,
+                                context -> MeteringTopology.calendars(context, settings)),
                         Named.as("ingest"), CLOCK_STORE, PENDING_STORE, CALLS_STORE, CALLS_HOOK);
-
-        var branches = results.split(Named.as("ingest-"))
-                .branch((k, v) -> v instanceof IngestResult.Rejected, Branched.as("rejected"))
-                .defaultBranch(Branched.as("accepted"));
-        branches.get("ingest-rejected")
-                .map((k, v) -> {
+        // the processor forwards each record to one of these two children by name, rather than through a split
+        results.map((k, v) -> {
                     IngestResult.Rejected r = (IngestResult.Rejected) v;
                     return KeyValue.pair(r.key(), r.value());
-                }, Named.as("dead-letter-bytes"))
+                }, Named.as(REJECTED))
                 .to(Topics.DEAD_LETTER, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letter-sink"));
-        return branches.get("ingest-accepted")
-                .mapValues(v -> ((IngestResult.Accepted) v).event(), Named.as("accepted-events"));
+        return results.mapValues(v -> (MeteredEvent) v, Named.as(ACCEPTED));
     }
 }

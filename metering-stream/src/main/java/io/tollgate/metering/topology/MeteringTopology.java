@@ -8,7 +8,6 @@ import io.tollgate.schemas.avro.Policy;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -27,11 +26,8 @@ public final class MeteringTopology {
         StreamsBuilder builder = new StreamsBuilder();
         PolicyTopology.build(builder, settings);
         KStream<String, MeteredEvent> events = IngestTopology.build(builder, settings);
-        // a settlement changes no request or token count, only spend
-        KStream<String, MeteredEvent> quotaEvents = events.filter((k, m) -> m.kind() != MeteredEvent.Kind.ABANDONED,
-                Named.as("quota-events"));
         KStream<String, QuotaUpdate> counted = DailyQuotaTopology.build(builder,
-                RatesTopology.build(builder, quotaEvents, settings), settings);
+                RatesTopology.build(builder, events, settings), settings);
         QuotaStatusTopology.build(builder, counted, settings);
         SpendTopology.build(builder, events, settings);
         ModelHealthTopology.build(builder, events, settings);

@@ -81,8 +81,7 @@ public final class ModelHealthTopology {
         builder.addStateStore(CommitHook.builder(BATCH_HOOK));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LEGACY_PENDING_STORE),
                 Serdes.String(), Serdes.ByteArray()));
-        events.filter((k, m) -> m.isResponse(), Named.as("health-responses"))
-                .process(Batcher::new, Named.as("health-batch"), BATCH_HOOK, LEGACY_PENDING_STORE)
+        events.process(Batcher::new, Named.as("health-batch"), BATCH_HOOK, LEGACY_PENDING_STORE)
                 .repartition(Repartitioned.<String, byte[]>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
                 .process(() -> new ContextualProcessor<String, byte[], String, ModelHealth>() {
@@ -224,6 +223,9 @@ public final class ModelHealthTopology {
 
         @Override
         public void process(Record<String, MeteredEvent> record) {
+            if (!record.value().isResponse()) {
+                return; // health is judged from outcomes only (a filter step of its own would cost a hop per event)
+            }
             String model = record.value().event().getModel();
             byte[] batch = HealthSample.of(record.value().event()).appendTo(pending.get(model));
             if (HealthSample.count(batch) >= MAX_BATCH) {

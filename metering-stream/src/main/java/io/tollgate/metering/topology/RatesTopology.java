@@ -18,9 +18,9 @@ import org.apache.kafka.streams.state.Stores;
  * Requests and tokens in 1-second buckets per (key, model) and (key, *), by event time. A REQUEST adds one request and
  * its reserved tokens; a RESPONSE adds its correction (actual - reserved, possibly negative). Buckets are kept for 120
  * s plus the grace (quota status publishes the trailing 65 s of them). Input: accepted events keyed by API-key id (no
- * repartition). Store: {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, a {@link DeferredStore}: written once
- * per changed key and commit). Output: the same events with the buckets just written ({@link QuotaUpdate}), for the
- * next steps. The buckets are recorded into in place ({@link Buckets#record}) and put back, so the store writes them
+ * repartition); a settlement (ABANDONED) changes no request or token count and goes no further. Store:
+ * {@value #RATES_STORE} (key {@code <apiKeyId>|<model>}, a {@link DeferredStore}: written once per changed key and
+ * commit). Output: the other events with the buckets just written ({@link QuotaUpdate}), for the next steps. The buckets are recorded into in place ({@link Buckets#record}) and put back, so the store writes them
  * at the commit.
  */
 public final class RatesTopology {
@@ -49,6 +49,9 @@ public final class RatesTopology {
             @Override
             public void process(Record<String, MeteredEvent> record) {
                 MeteredEvent m = record.value();
+                if (m.kind() == MeteredEvent.Kind.ABANDONED) {
+                    return; // a settlement changes no request or token count, only spend: not for the quota steps
+                }
                 long requests = m.requestDelta();
                 long tokens = m.tokenDelta();
                 long dropUpTo = m.streamTime() - retention;
