@@ -3,7 +3,10 @@ package io.tollgate.metering.health;
 import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.ErrorKind;
 import io.tollgate.schemas.avro.UsageEvent;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,6 +36,55 @@ public record HealthSample(long eventTime, CallStatus status, ErrorKind errorKin
                 .putLong(latencyMs);
         return out;
     }
+
+    /**
+     * A batch being filled, of at most {@code capacity} samples: each RESPONSE is written straight into one buffer
+     * sized once, the same bytes {@link #appendTo} chains give, without a copy of the batch or a sample per event.
+     */
+    public static final class Batch {
+        private final byte[] buffer;
+        private int count;
+        private long newest = Long.MIN_VALUE;
+
+        public Batch(int capacity) {
+            buffer = new byte[1 + capacity * SIZE];
+            buffer[0] = BATCH_FORMAT;
+        }
+
+        /** Adds the RESPONSE's sample; returns whether the batch is now full. */
+        public boolean add(UsageEvent e) {
+            if (isFull()) {
+                throw new IllegalStateException("a health batch of " + count + " samples is full");
+            }
+            long eventTime = e.getTimestamp().toEpochMilli();
+            int at = 1 + count * SIZE;
+            LONGS.set(buffer, at, eventTime);
+            buffer[at + 8] = (byte) e.getStatus().ordinal();
+            buffer[at + 9] = (byte) e.getErrorKind().ordinal();
+            buffer[at + 10] = (byte) (e.getFallback() ? 1 : 0);
+            LONGS.set(buffer, at + 11, e.getCompletionTokens());
+            LONGS.set(buffer, at + 19, e.getLatencyMs());
+            count++;
+            newest = Math.max(newest, eventTime);
+            return isFull();
+        }
+
+        public boolean isFull() {
+            return 1 + count * SIZE == buffer.length;
+        }
+
+        /** The latest event time among the samples. */
+        public long newest() {
+            return newest;
+        }
+
+        /** The batch in its encoded form (the repartition record's value). */
+        public byte[] bytes() {
+            return Arrays.copyOf(buffer, 1 + count * SIZE);
+        }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** How many samples an encoded batch holds. */
     public static int count(byte[] batch) {

@@ -208,7 +208,7 @@ public final class ModelHealthTopology {
      * processes those records again.
      */
     private static final class Batcher extends ContextualProcessor<String, MeteredEvent, String, byte[]> {
-        private final Map<String, byte[]> pending = new HashMap<>();
+        private final Map<String, HealthSample.Batch> pending = new HashMap<>();
         private KeyValueStore<String, byte[]> legacy;
         private boolean legacyDrained;
 
@@ -227,12 +227,10 @@ public final class ModelHealthTopology {
                 return; // health is judged from outcomes only (a filter step of its own would cost a hop per event)
             }
             String model = record.value().event().getModel();
-            byte[] batch = HealthSample.of(record.value().event()).appendTo(pending.get(model));
-            if (HealthSample.count(batch) >= MAX_BATCH) {
+            HealthSample.Batch batch = pending.computeIfAbsent(model, m -> new HealthSample.Batch(MAX_BATCH));
+            if (batch.add(record.value().event())) {
                 pending.remove(model);
                 send(model, batch, context().currentSystemTimeMs());
-            } else {
-                pending.put(model, batch);
             }
         }
 
@@ -244,7 +242,11 @@ public final class ModelHealthTopology {
                 }
                 for (KeyValue<String, byte[]> batch : left) {
                     try {
-                        send(batch.key, batch.value, now);
+                        long newest = Long.MIN_VALUE;
+                        for (HealthSample sample : HealthSample.readBatch(batch.value)) {
+                            newest = Math.max(newest, sample.eventTime());
+                        }
+                        send(batch.key, batch.value, newest, now);
                         legacy.delete(batch.key);
                     } catch (RuntimeException unreadable) {
                         LOG.error("health batch of '{}' left by an older version is unreadable and stays in {}: {}",
@@ -257,17 +259,17 @@ public final class ModelHealthTopology {
                 return;
             }
             // in model order, as the store this replaced listed them
-            for (Map.Entry<String, byte[]> batch : new TreeMap<>(pending).entrySet()) {
+            for (Map.Entry<String, HealthSample.Batch> batch : new TreeMap<>(pending).entrySet()) {
                 send(batch.getKey(), batch.getValue(), now);
             }
             pending.clear();
         }
 
-        private void send(String model, byte[] batch, long now) {
-            long newest = Long.MIN_VALUE;
-            for (HealthSample sample : HealthSample.readBatch(batch)) {
-                newest = Math.max(newest, sample.eventTime());
-            }
+        private void send(String model, HealthSample.Batch batch, long now) {
+            send(model, batch.bytes(), batch.newest(), now);
+        }
+
+        private void send(String model, byte[] batch, long newest, long now) {
             context().forward(new Record<>(model, batch, TimeRule.notAhead(newest, now)));
         }
     }
