@@ -122,6 +122,12 @@ public final class UsagePlausibility {
     }
 
     private static Problem ids(UsageEvent e) {
+        // the common case, without building the lists the messages below are made from
+        if (plainId(e.getEventId()) && plainId(e.getCallId()) && plainId(e.getApiKeyId()) && plainId(e.getTenant())
+                && plainId(e.getTeam()) && plainId(e.getAgent()) && plainId(e.getModel()) && e.getAttempt() >= 1
+                && shortName(e.getConversationId()) && shortName(e.getSubAgent())) {
+            return null;
+        }
         String[][] ids = {{"eventId", e.getEventId()}, {"callId", e.getCallId()}, {"apiKeyId", e.getApiKeyId()},
                 {"tenant", e.getTenant()}, {"team", e.getTeam()}, {"agent", e.getAgent()}, {"model", e.getModel()}};
         for (String[] id : ids) {
@@ -146,11 +152,28 @@ public final class UsagePlausibility {
         return null;
     }
 
+    private static boolean plainId(String id) {
+        return id != null && id.length() <= MAX_NAME_CHARS && !id.isBlank();
+    }
+
+    private static boolean shortName(String name) {
+        return name == null || name.length() <= MAX_NAME_CHARS;
+    }
+
     private static String abbreviated(String id) {
         return id.length() > 64 ? id.substring(0, 64) + "..." : id;
     }
 
     private static Problem negative(UsageEvent e) {
+        // the common case: no figure has its sign bit set, so neither has their bitwise or
+        if ((e.getReservedPromptTokens() | e.getReservedCompletionTokens() | e.getReservedTokens()
+                | e.getReservedCostMicros() | e.getPromptTokens() | e.getCachedPromptTokens() | e.getCompletionTokens()
+                | e.getTotalTokens() | e.getCostMicros() | e.getInputPriceMicrosPerMillion()
+                | e.getOutputPriceMicrosPerMillion() | e.getCachedInputPriceMicrosPerMillion() | e.getLatencyMs()
+                | e.getContextWindow() | e.getMaxOutputTokens()
+                | (e.getTimeToFirstTokenMs() == null ? 0 : e.getTimeToFirstTokenMs())) >= 0) {
+            return null;
+        }
         long[] values = {e.getReservedPromptTokens(), e.getReservedCompletionTokens(), e.getReservedTokens(),
                 e.getReservedCostMicros(), e.getPromptTokens(), e.getCachedPromptTokens(), e.getCompletionTokens(),
                 e.getTotalTokens(), e.getCostMicros(), e.getInputPriceMicrosPerMillion(),

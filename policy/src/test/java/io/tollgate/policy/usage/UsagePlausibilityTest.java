@@ -9,7 +9,10 @@ import io.tollgate.schemas.avro.CallStatus;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class UsagePlausibilityTest {
@@ -44,6 +47,71 @@ class UsagePlausibilityTest {
     void shouldAcceptRequestAndResponseWhenFiguresAreConsistentWithTheModelAndPrices() {
         assertThat(UsagePlausibility.check(request().build())).isEmpty();
         assertThat(UsagePlausibility.check(response().build())).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseEventWhenAnyOneFigureIsNegative() {
+        // Given each figure in turn set negative on an otherwise plausible RESPONSE
+        Map<String, UnaryOperator<UsageEvent.Builder>> negatives = new LinkedHashMap<>();
+        negatives.put("reservedPromptTokens", b -> b.setReservedPromptTokens(-1));
+        negatives.put("reservedCompletionTokens", b -> b.setReservedCompletionTokens(-1));
+        negatives.put("reservedTokens", b -> b.setReservedTokens(Long.MIN_VALUE));
+        negatives.put("reservedCostMicros", b -> b.setReservedCostMicros(-1));
+        negatives.put("promptTokens", b -> b.setPromptTokens(-1));
+        negatives.put("cachedPromptTokens", b -> b.setCachedPromptTokens(-1));
+        negatives.put("completionTokens", b -> b.setCompletionTokens(-1));
+        negatives.put("totalTokens", b -> b.setTotalTokens(-1));
+        negatives.put("costMicros", b -> b.setCostMicros(-1));
+        negatives.put("inputPriceMicrosPerMillion", b -> b.setInputPriceMicrosPerMillion(-1));
+        negatives.put("outputPriceMicrosPerMillion", b -> b.setOutputPriceMicrosPerMillion(-1));
+        negatives.put("cachedInputPriceMicrosPerMillion", b -> b.setCachedInputPriceMicrosPerMillion(-1));
+        negatives.put("latencyMs", b -> b.setLatencyMs(-1));
+        negatives.put("contextWindow", b -> b.setContextWindow(Integer.MIN_VALUE));
+        negatives.put("maxOutputTokens", b -> b.setMaxOutputTokens(-1));
+        negatives.put("timeToFirstTokenMs", b -> b.setTimeToFirstTokenMs(-1L));
+
+        // When / Then each is refused as NEGATIVE, naming the figure
+        negatives.forEach((figure, negative) -> assertThat(UsagePlausibility.check(negative.apply(response()).build()))
+                .as(figure).hasValueSatisfying(p -> {
+                    assertThat(p.reason()).isEqualTo(Reason.NEGATIVE);
+                    assertThat(p.detail()).startsWith(figure + " is ");
+                }));
+    }
+
+    @Test
+    void shouldRefuseEventWhenAnyOneIdIsMissingOrAnyOneNameIsTooLong() {
+        // Given each id and name in turn missing or too long
+        String tooLong = "n".repeat(UsagePlausibility.MAX_NAME_CHARS + 1);
+        Map<String, UnaryOperator<UsageEvent.Builder>> ids = new LinkedHashMap<>();
+        ids.put("eventId", b -> b.setEventId(" "));
+        ids.put("callId", b -> b.setCallId(""));
+        ids.put("apiKeyId", b -> b.setApiKeyId("\t"));
+        ids.put("tenant", b -> b.setTenant(""));
+        ids.put("team", b -> b.setTeam(" "));
+        ids.put("agent", b -> b.setAgent(""));
+        ids.put("model", b -> b.setModel(" "));
+        Map<String, UnaryOperator<UsageEvent.Builder>> names = new LinkedHashMap<>();
+        names.put("eventId", b -> b.setEventId(tooLong));
+        names.put("callId", b -> b.setCallId(tooLong));
+        names.put("apiKeyId", b -> b.setApiKeyId(tooLong));
+        names.put("tenant", b -> b.setTenant(tooLong));
+        names.put("team", b -> b.setTeam(tooLong));
+        names.put("agent", b -> b.setAgent(tooLong));
+        names.put("model", b -> b.setModel(tooLong));
+        names.put("conversationId", b -> b.setConversationId(tooLong));
+        names.put("subAgent", b -> b.setSubAgent(tooLong));
+
+        // When / Then each is refused for that id or name
+        ids.forEach((id, blank) -> assertThat(UsagePlausibility.check(blank.apply(request()).build())).as(id)
+                .hasValueSatisfying(p -> {
+                    assertThat(p.reason()).isEqualTo(Reason.MISSING_ID);
+                    assertThat(p.detail()).startsWith(id + " is blank");
+                }));
+        names.forEach((name, longer) -> assertThat(UsagePlausibility.check(longer.apply(request()).build())).as(name)
+                .hasValueSatisfying(p -> {
+                    assertThat(p.reason()).isEqualTo(Reason.NAME_TOO_LONG);
+                    assertThat(p.detail()).startsWith(name + " has " + tooLong.length() + " characters");
+                }));
     }
 
     @Test
