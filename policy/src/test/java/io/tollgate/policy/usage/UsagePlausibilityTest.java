@@ -50,7 +50,7 @@ class UsagePlausibilityTest {
     }
 
     @Test
-    void shouldRefuseEventWhenAnyOneFigureIsNegative() {
+    void shouldNameEachFigureWhenItIsTheOnlyNegativeOne() {
         // Given each figure in turn set negative on an otherwise plausible RESPONSE
         Map<String, UnaryOperator<UsageEvent.Builder>> negatives = new LinkedHashMap<>();
         negatives.put("reservedPromptTokens", b -> b.setReservedPromptTokens(-1));
@@ -79,7 +79,7 @@ class UsagePlausibilityTest {
     }
 
     @Test
-    void shouldRefuseEventWhenAnyOneIdIsMissingOrAnyOneNameIsTooLong() {
+    void shouldNameEachIdOrNameWhenItIsTheOnlyOneMissingOrTooLong() {
         // Given each id and name in turn missing or too long
         String tooLong = "n".repeat(UsagePlausibility.MAX_NAME_CHARS + 1);
         Map<String, UnaryOperator<UsageEvent.Builder>> ids = new LinkedHashMap<>();
