@@ -3,6 +3,7 @@ package io.tollgate.metering.topology;
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.store.DeferredStore;
+import io.tollgate.metering.store.JoinedKeys;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.policy.calendar.Periods;
@@ -51,6 +52,7 @@ public final class DailyQuotaTopology {
             private KeyValueStore<String, DayTotals> store;
             private Calendars calendars;
             private final RecentPeriods periods = new RecentPeriods();
+            private final JoinedKeys dayKeys = new JoinedKeys(HELD_ENTRIES * 4, DailyQuotaTopology::dayKey);
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
@@ -69,7 +71,7 @@ public final class DailyQuotaTopology {
                 String[] quotas = {record.value().modelKey(), record.value().allKey()};
                 String[] keys = new String[2];
                 for (int i = 0; i < 2; i++) {
-                    keys[i] = dayKey(quotas[i], day.key());
+                    keys[i] = dayKeys.of(quotas[i], day.key());
                     DayTotals current = store.get(keys[i]);
                     if (current == null) {
                         current = new DayTotals(day.key(), day.startMillis(), day.endMillis(), 0, 0);

@@ -3,6 +3,7 @@ package io.tollgate.metering.topology;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.metering.store.DeferredStore;
+import io.tollgate.metering.store.JoinedKeys;
 import io.tollgate.policy.scope.Keys;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -39,6 +40,7 @@ public final class RatesTopology {
         long retention = settings.bucketRetentionMillis();
         return events.process(() -> new ContextualProcessor<String, MeteredEvent, String, QuotaUpdate>() {
             private KeyValueStore<String, Buckets> store;
+            private final JoinedKeys quotaKeys = new JoinedKeys(HELD_ENTRIES * 4, Keys::quota);
 
             @Override
             public void init(ProcessorContext<String, QuotaUpdate> context) {
@@ -57,7 +59,8 @@ public final class RatesTopology {
                 long dropUpTo = m.streamTime() - retention;
                 long at = m.event().getTimestamp().toEpochMilli();
                 Buckets[] next = new Buckets[2];
-                String[] keys = {Keys.quota(record.key(), m.event().getModel()), Keys.quota(record.key(), Keys.ALL_MODELS)};
+                String[] keys = {quotaKeys.of(record.key(), m.event().getModel()),
+                        quotaKeys.of(record.key(), Keys.ALL_MODELS)};
                 // a model named like the all-models key has one value for both: recorded into once
                 int distinct = keys[0].equals(keys[1]) ? 1 : 2;
                 for (int i = 0; i < distinct; i++) {
