@@ -129,12 +129,13 @@ final class CallKeyFilter {
         return 1L << (hash & 63) | 1L << ((hash >>> 6) & 63) | 1L << ((hash >>> 12) & 63) | 1L << ((hash >>> 18) & 63);
     }
 
-    /** FNV-1a over the chars, then MurmurHash3's finalizer, so every bit depends on every char. */
+    /**
+     * The key's {@link String#hashCode}, which the log's map of held calls computes anyway (and the string keeps),
+     * spread over 64 bits by MurmurHash3's finalizer (a bijection): distinct hash codes give distinct hashes, and a
+     * collision of hash codes (rare, about one key pair in 2^32) only answers "maybe" for the other key.
+     */
     static long hash(String key) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < key.length(); i++) {
-            h = (h ^ key.charAt(i)) * 0x100000001b3L;
-        }
+        long h = key.hashCode() * 0x9e3779b97f4a7c15L;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
