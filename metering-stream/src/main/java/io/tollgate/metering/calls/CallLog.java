@@ -2,7 +2,7 @@ package io.tollgate.metering.calls;
 
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,23 +68,46 @@ public final class CallLog {
     private final Map<String, Long> unstored = new HashMap<>();
 
     /**
-     * A call's attempts added since the last commit, in the order added, and the latest ingest time among them: built
-     * into one {@link CallRecord} when written, not on every event.
+     * A call's attempts added since the last commit: written into its entry's bytes as they come ({@link
+     * CallRecord.Writer}), with the ids of the events they count (a repeat of one is recognised before the commit)
+     * and the latest ingest time among them.
      */
     private static final class Held {
-        final String callId;
-        final String apiKeyId;
-        final List<CallRecord.Attempt> attempts = new ArrayList<>(2);
+        final CallRecord.Writer entry;
+        /** Ids of the events counted, settlements aside (they carry their REQUEST's id, see {@link #seen}). */
+        String[] eventIds = new String[2];
+        int events;
         long ingestTime;
 
-        Held(String callId, String apiKeyId, long ingestTime) {
-            this.callId = callId;
-            this.apiKeyId = apiKeyId;
+        Held(String callId, String apiKeyId, CallRecord.Attempt first, long ingestTime) {
+            this.entry = new CallRecord.Writer(callId, apiKeyId, first);
             this.ingestTime = ingestTime;
+            counted(first);
         }
 
-        CallRecord entry() {
-            return new CallRecord(callId, apiKeyId, attempts);
+        void add(CallRecord.Attempt attempt, long now) {
+            entry.add(attempt);
+            ingestTime = Math.max(now, ingestTime);
+            counted(attempt);
+        }
+
+        private void counted(CallRecord.Attempt attempt) {
+            if (attempt.status() == CallRecord.Status.ABANDONED) {
+                return;
+            }
+            if (events == eventIds.length) {
+                eventIds = Arrays.copyOf(eventIds, 2 * events);
+            }
+            eventIds[events++] = attempt.eventId();
+        }
+
+        boolean holds(String eventId) {
+            for (int i = 0; i < events; i++) {
+                if (eventId.equals(eventIds[i])) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -119,7 +142,7 @@ public final class CallLog {
         String eventId = e.getEventId();
         String key = key(e.getApiKeyId(), e.getCallId());
         Held pending = held.get(key);
-        if (pending != null && pending.ingestTime >= from && holds(pending.attempts, eventId)) {
+        if (pending != null && pending.ingestTime >= from && pending.holds(eventId)) {
             return true;
         }
         if (!indexed) {
@@ -207,12 +230,10 @@ public final class CallLog {
         String key = key(e.getApiKeyId(), e.getCallId());
         Held pending = held.get(key);
         if (pending == null) {
-            pending = new Held(e.getCallId(), e.getApiKeyId(), now);
-            held.put(key, pending);
+            held.put(key, new Held(e.getCallId(), e.getApiKeyId(), attempt, now));
         } else {
-            pending.ingestTime = Math.max(now, pending.ingestTime);
+            pending.add(attempt, now);
         }
-        pending.attempts.add(attempt);
         if (held.size() > maxHeld) {
             flush(); // as a record cache evicts: one more entry for a call whose events straddle this write
         }
@@ -224,7 +245,7 @@ public final class CallLog {
     public void flush() {
         for (Map.Entry<String, Held> entry : held.entrySet()) {
             Held call = entry.getValue();
-            store.put(entry.getKey(), call.entry(), call.ingestTime);
+            store.put(entry.getKey(), call.entry.record(), call.ingestTime);
             stored.add(entry.getKey(), call.ingestTime);
         }
         held.clear();

@@ -72,6 +72,56 @@ class CallLogTest {
     }
 
     @Test
+    void shouldWriteTheRecordOfTheAttemptsAddedWhenACommitWritesEachCallsEntry() {
+        // Given REQUESTs, RESPONSEs and settlements of 200 calls with up to three attempts each, in random order, some
+        // events asked about first (as ingest does) and some asked about but not added (a repeat), over ten commits
+        Random random = new Random(5);
+        List<UsageEvent> events = new ArrayList<>();
+        for (int c = 0; c < 200; c++) {
+            for (int a = 1 + random.nextInt(3); a > 0; a--) {
+                events.add(event(Phase.REQUEST, "c" + c, a));
+                events.add(event(Phase.RESPONSE, "c" + c, a));
+            }
+        }
+        java.util.Collections.shuffle(events, random);
+        CallLog log = new CallLog(store, 1_000);
+        java.util.Map<String, List<CallRecord.Attempt>> added = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<CallRecord>> written = new java.util.HashMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            UsageEvent e = events.get(i);
+            if (random.nextBoolean()) {
+                log.seen(events.get(random.nextInt(events.size())), T0 - 1_000, T0 + i);
+            }
+            if (random.nextBoolean()) {
+                log.seen(e, T0 - 1_000, T0 + i);
+            }
+            CallRecord.Attempt attempt;
+            if (e.getPhase() == Phase.RESPONSE) {
+                log.response(e, T0 + i);
+                attempt = CallRecord.Attempt.answered(e);
+            } else if (random.nextInt(4) == 0) {
+                log.abandoned(e, T0 + i);
+                attempt = CallRecord.Attempt.reserved(e, CallRecord.Status.ABANDONED);
+            } else {
+                log.request(e, T0 + i);
+                attempt = CallRecord.Attempt.reserved(e, CallRecord.Status.ADMITTED);
+            }
+            added.computeIfAbsent(e.getCallId(), k -> new ArrayList<>()).add(attempt);
+            if (i % 100 == 99 || i == events.size() - 1) {
+                log.flush();
+                added.forEach((callId, attempts) -> written.computeIfAbsent(callId, k -> new ArrayList<>())
+                        .add(new CallRecord(callId, "k1", attempts)));
+                added.clear();
+            }
+        }
+
+        // Then each call's entries are, in the order written, the records of the attempts each commit added
+        assertThat(written).hasSize(200);
+        written.forEach((callId, entries) -> assertThat(entries(callId)).extracting(kv -> kv.value).as(callId)
+                .containsExactlyElementsOf(entries));
+    }
+
+    @Test
     void shouldRecogniseARepeatBeforeAndAfterTheCommitWhenTheEventWasCounted() {
         // Given a counted REQUEST, not yet committed
         UsageEvent request = event(Phase.REQUEST, "c1", 1);
