@@ -68,6 +68,15 @@ public final class CallLog {
     private final Map<String, Long> unstored = new HashMap<>();
 
     /**
+     * The event {@link #seen} was last asked about, with its call key and what is held for that call: the event's
+     * attempt is added next ({@link #add}), which then neither builds the key again nor looks it up. Any add or
+     * flush forgets it.
+     */
+    private UsageEvent asked;
+    private String askedKey;
+    private Held askedHeld;
+
+    /**
      * A call's attempts added since the last commit: written into its entry's bytes as they come ({@link
      * CallRecord.Writer}), with the ids of the events they count (a repeat of one is recognised before the commit)
      * and the latest ingest time among them.
@@ -142,6 +151,9 @@ public final class CallLog {
         String eventId = e.getEventId();
         String key = key(e.getApiKeyId(), e.getCallId());
         Held pending = held.get(key);
+        asked = e;
+        askedKey = key;
+        askedHeld = pending;
         if (pending != null && pending.ingestTime >= from && pending.holds(eventId)) {
             return true;
         }
@@ -227,8 +239,10 @@ public final class CallLog {
     }
 
     private void add(UsageEvent e, CallRecord.Attempt attempt, long now) {
-        String key = key(e.getApiKeyId(), e.getCallId());
-        Held pending = held.get(key);
+        boolean wasAsked = e == asked;
+        String key = wasAsked ? askedKey : key(e.getApiKeyId(), e.getCallId());
+        Held pending = wasAsked ? askedHeld : held.get(key);
+        forgetAsked();
         if (pending == null) {
             held.put(key, new Held(e.getCallId(), e.getApiKeyId(), attempt, now));
         } else {
@@ -243,6 +257,7 @@ public final class CallLog {
      * Writes what is held, one entry per call: at the commit, inside its transaction, or early when too much is held.
      */
     public void flush() {
+        forgetAsked();
         for (Map.Entry<String, Held> entry : held.entrySet()) {
             Held call = entry.getValue();
             store.put(entry.getKey(), call.entry.record(), call.ingestTime);
@@ -250,6 +265,12 @@ public final class CallLog {
         }
         held.clear();
         unstored.clear();
+    }
+
+    private void forgetAsked() {
+        asked = null;
+        askedKey = null;
+        askedHeld = null;
     }
 
     /**

@@ -122,6 +122,25 @@ class CallLogTest {
     }
 
     @Test
+    void shouldKeepEveryAttemptWhenAnotherEventOfTheCallIsAddedBetweenAskingAboutAnEventAndAddingIt() {
+        // Given a REQUEST asked about, then the RESPONSE of its call added, then the REQUEST added
+        UsageEvent request = event(Phase.REQUEST, "c1", 1);
+        UsageEvent response = event(Phase.RESPONSE, "c1", 1);
+        assertThat(log.seen(request, T0 - 1_000, T0)).isFalse();
+        log.response(response, T0);
+        log.request(request, T0 + 1);
+
+        // When the task commits
+        log.flush();
+
+        // Then the entry holds both, and both are recognised as repeats
+        assertThat(entries("c1")).singleElement().satisfies(entry -> assertThat(entry.value.attempts())
+                .extracting(CallRecord.Attempt::eventId).containsExactly(response.getEventId(), request.getEventId()));
+        assertThat(log.seen(request, T0 - 1_000, T0 + 2)).isTrue();
+        assertThat(log.seen(response, T0 - 1_000, T0 + 2)).isTrue();
+    }
+
+    @Test
     void shouldRecogniseARepeatBeforeAndAfterTheCommitWhenTheEventWasCounted() {
         // Given a counted REQUEST, not yet committed
         UsageEvent request = event(Phase.REQUEST, "c1", 1);
