@@ -30,33 +30,34 @@ import org.slf4j.LoggerFactory;
  * once older than the retention, without any scan. Not thread-safe, like the processor that owns it; created in its
  * {@code init()}, which a task revived after an abort runs again, so what was held is dropped with the transaction.
  *
- * <p>Most searches are for a call with no entry (the REQUEST of a new call), so a {@link CallKeyFilter} of the keys
- * with entries answers those without reading RocksDB. It is exact: it is given the key of every entry this log
- * writes, and, before its first answer, of every entry the store holds from the first search's start on (the store
- * is restored before {@code init()}); only a search starting at or after that time is answered from it. Should the
- * store hold more than {@link FilterLimits#scan} such entries, the filter covers only entries from the first
- * search's wall-clock time on (after reading the entries stamped later, a clock ahead on the instance that wrote
- * them), so searches read the store until a whole dedupe retention has passed; should it hold more than that many
- * stamped later too, they read the store for as long as the log lives.
+ * <p>Most searches are for an event no entry names (the REQUEST of a new call, a RESPONSE whose REQUEST is held or
+ * stored), so an {@link EventIdFilter} of the events the entries name answers those without reading RocksDB. It is
+ * exact: it is given the events of every entry this log writes, and, before its first answer, of every entry the
+ * store holds from the first search's start on (the store is restored before {@code init()}); only a search
+ * starting at or after that time is answered from it. Should the store hold more than {@link FilterLimits#scan}
+ * such entries, the filter covers only entries from the first search's wall-clock time on (after reading the
+ * entries stamped later, a clock ahead on the instance that wrote them), so searches read the store until a whole
+ * dedupe retention has passed; should it hold more than that many stamped later too, they read the store for as
+ * long as the log lives.
  */
 public final class CallLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
 
     /**
-     * Bounds of the filter of stored call keys: keys per generation (16 bits each), generations kept, entries of the
+     * Bounds of the filter of stored events: events per generation (16 bits each), generations kept, entries of the
      * store read to build it.
      */
     record FilterLimits(int capacity, int generations, int scan) {
     }
 
-    /** 512 KiB per generation of 262,144 keys, 4 MiB per task at most; 1,048,576 entries read at the start. */
+    /** 512 KiB per generation of 262,144 events, 4 MiB per task at most; 1,048,576 entries read at the start. */
     static final FilterLimits FILTER_LIMITS = new FilterLimits(1 << 18, 8, 1 << 20);
 
     private final WindowStore<String, CallRecord> store;
     private final int maxHeld;
     private final FilterLimits limits;
-    private final CallKeyFilter stored;
+    private final EventIdFilter stored;
     /** Whether the filter was given the store's entries, which happens at the first search (its clock is known). */
     private boolean indexed;
     /** Call key -> its attempts added since the last commit, in the order written, and the latest ingest time. */
@@ -101,7 +102,7 @@ public final class CallLog {
         }
 
         private void counted(CallRecord.Attempt attempt) {
-            if (attempt.status() == CallRecord.Status.ABANDONED) {
+            if (!counts(attempt)) {
                 return;
             }
             if (events == eventIds.length) {
@@ -134,7 +135,7 @@ public final class CallLog {
         this.store = store;
         this.maxHeld = maxHeld;
         this.limits = limits;
-        this.stored = new CallKeyFilter(limits.capacity(), limits.generations());
+        this.stored = new EventIdFilter(limits.capacity(), limits.generations());
     }
 
     public static String key(String apiKeyId, String callId) {
@@ -160,7 +161,7 @@ public final class CallLog {
         if (!indexed) {
             index(from, to);
         }
-        if (!stored.mayHold(key, from)) {
+        if (!stored.mayHold(key, eventId, from)) {
             return false;
         }
         Long searchedFrom = unstored.get(key);
@@ -183,7 +184,7 @@ public final class CallLog {
     }
 
     /**
-     * Gives the filter the key of every entry stored from {@code from} on, or, past the scan bound, of every entry
+     * Gives the filter the events of every entry stored from {@code from} on, or, past the scan bound, of every entry
      * stamped after {@code now}, and says from when it is complete.
      */
     private void index(long from, long now) {
@@ -194,12 +195,12 @@ public final class CallLog {
             stored.completeFrom(now + 1);
         }
         long complete = stored.completeFrom();
-        LOG.info("{}: filter of stored call keys built from the entries since {}; it answers searches from {} on",
+        LOG.info("{}: filter of stored events built from the entries since {}; it answers searches from {} on",
                 store.name(), Instant.ofEpochMilli(from),
                 complete == Long.MAX_VALUE ? "no time (too many entries stamped ahead)" : Instant.ofEpochMilli(complete));
     }
 
-    /** Adds the keys of the entries stored from {@code from} on; false when there were more than the scan bound. */
+    /** Adds the events of the entries stored from {@code from} on; false when there were more than the scan bound. */
     private boolean addStored(long from) {
         int read = 0;
         try (KeyValueIterator<Windowed<String>, CallRecord> it = store.fetchAll(from, Long.MAX_VALUE)) {
@@ -208,7 +209,11 @@ public final class CallLog {
                     return false;
                 }
                 KeyValue<Windowed<String>, CallRecord> entry = it.next();
-                stored.add(entry.key.key(), entry.key.window().start());
+                for (CallRecord.Attempt attempt : entry.value.attempts()) {
+                    if (counts(attempt)) {
+                        stored.add(entry.key.key(), attempt.eventId(), entry.key.window().start());
+                    }
+                }
             }
         }
         return true;
@@ -216,11 +221,19 @@ public final class CallLog {
 
     private static boolean holds(List<CallRecord.Attempt> attempts, String eventId) {
         for (CallRecord.Attempt attempt : attempts) {
-            if (attempt.status() != CallRecord.Status.ABANDONED && eventId.equals(attempt.eventId())) {
+            if (counts(attempt) && eventId.equals(attempt.eventId())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the attempt recognises its event's repeat: not a settlement (it carries its REQUEST's id, see {@link
+     * #seen}), nor an entry written before entries named their event.
+     */
+    private static boolean counts(CallRecord.Attempt attempt) {
+        return attempt.status() != CallRecord.Status.ABANDONED && attempt.eventId() != null;
     }
 
     /** The REQUEST of an attempt: in flight at its reservation. */
@@ -261,7 +274,9 @@ public final class CallLog {
         for (Map.Entry<String, Held> entry : held.entrySet()) {
             Held call = entry.getValue();
             store.put(entry.getKey(), call.entry.record(), call.ingestTime);
-            stored.add(entry.getKey(), call.ingestTime);
+            for (int i = 0; i < call.events; i++) {
+                stored.add(entry.getKey(), call.eventIds[i], call.ingestTime);
+            }
         }
         held.clear();
         unstored.clear();
