@@ -80,35 +80,39 @@ public final class CallLog {
     /**
      * A call's attempts added since the last commit: written into its entry's bytes as they come ({@link
      * CallRecord.Writer}), with the ids of the events they count (a repeat of one is recognised before the commit)
-     * and the latest ingest time among them.
+     * and their filter hashes (taken while the ids are in cache, given to the filter at the commit), and the latest
+     * ingest time among them.
      */
     private static final class Held {
         final CallRecord.Writer entry;
         /** Ids of the events counted, settlements aside (they carry their REQUEST's id, see {@link #seen}). */
         String[] eventIds = new String[2];
+        long[] hashes = new long[2];
         int events;
         long ingestTime;
 
-        Held(String callId, String apiKeyId, CallRecord.Attempt first, long ingestTime) {
+        Held(String key, String callId, String apiKeyId, CallRecord.Attempt first, long ingestTime) {
             this.entry = new CallRecord.Writer(callId, apiKeyId, first);
             this.ingestTime = ingestTime;
-            counted(first);
+            counted(key, first);
         }
 
-        void add(CallRecord.Attempt attempt, long now) {
+        void add(String key, CallRecord.Attempt attempt, long now) {
             entry.add(attempt);
             ingestTime = Math.max(now, ingestTime);
-            counted(attempt);
+            counted(key, attempt);
         }
 
-        private void counted(CallRecord.Attempt attempt) {
+        private void counted(String key, CallRecord.Attempt attempt) {
             if (!counts(attempt)) {
                 return;
             }
             if (events == eventIds.length) {
                 eventIds = Arrays.copyOf(eventIds, 2 * events);
+                hashes = Arrays.copyOf(hashes, 2 * events);
             }
-            eventIds[events++] = attempt.eventId();
+            eventIds[events] = attempt.eventId();
+            hashes[events++] = EventIdFilter.hash(key, attempt.eventId());
         }
 
         boolean holds(String eventId) {
@@ -161,7 +165,7 @@ public final class CallLog {
         if (!indexed) {
             index(from, to);
         }
-        if (!stored.mayHold(key, eventId, from)) {
+        if (!stored.mayHold(EventIdFilter.hash(key, eventId), from)) {
             return false;
         }
         Long searchedFrom = unstored.get(key);
@@ -209,9 +213,10 @@ public final class CallLog {
                     return false;
                 }
                 KeyValue<Windowed<String>, CallRecord> entry = it.next();
+                String key = entry.key.key();
                 for (CallRecord.Attempt attempt : entry.value.attempts()) {
                     if (counts(attempt)) {
-                        stored.add(entry.key.key(), attempt.eventId(), entry.key.window().start());
+                        stored.add(EventIdFilter.hash(key, attempt.eventId()), entry.key.window().start());
                     }
                 }
             }
@@ -257,9 +262,9 @@ public final class CallLog {
         Held pending = wasAsked ? askedHeld : held.get(key);
         forgetAsked();
         if (pending == null) {
-            held.put(key, new Held(e.getCallId(), e.getApiKeyId(), attempt, now));
+            held.put(key, new Held(key, e.getCallId(), e.getApiKeyId(), attempt, now));
         } else {
-            pending.add(attempt, now);
+            pending.add(key, attempt, now);
         }
         if (held.size() > maxHeld) {
             flush(); // as a record cache evicts: one more entry for a call whose events straddle this write
@@ -275,7 +280,7 @@ public final class CallLog {
             Held call = entry.getValue();
             store.put(entry.getKey(), call.entry.record(), call.ingestTime);
             for (int i = 0; i < call.events; i++) {
-                stored.add(entry.getKey(), call.eventIds[i], call.ingestTime);
+                stored.add(call.hashes[i], call.ingestTime);
             }
         }
         held.clear();

@@ -66,8 +66,8 @@ final class EventIdFilter {
         return completeFrom;
     }
 
-    /** Notes an entry of call {@code key} at ingest time {@code time} naming event {@code eventId}. */
-    void add(String key, String eventId, long time) {
+    /** Notes an entry at ingest time {@code time} naming the event of {@code hash} ({@link #hash}). */
+    void add(long hash, long time) {
         Generation current = generations.isEmpty() ? null : generations.get(generations.size() - 1);
         if (current == null || current.events >= capacity) {
             if (generations.size() == maxGenerations) {
@@ -76,7 +76,6 @@ final class EventIdFilter {
             current = new Generation(capacity * BITS_PER_KEY / Long.SIZE);
             generations.add(current);
         }
-        long hash = hash(key, eventId);
         current.blocks[block(hash)] |= mask(hash);
         current.events++;
         current.oldest = Math.min(current.oldest, time);
@@ -84,15 +83,14 @@ final class EventIdFilter {
     }
 
     /**
-     * False only when no entry of call {@code key} in the store at an ingest time from {@code from} on names event
-     * {@code eventId}. Drops the generations all older than {@code from}: a later span starting before them is
+     * False only when no entry in the store at an ingest time from {@code from} on names the event of {@code hash}
+     * ({@link #hash}). Drops the generations all older than {@code from}: a later span starting before them is
      * answered "maybe".
      */
-    boolean mayHold(String key, String eventId, long from) {
+    boolean mayHold(long hash, long from) {
         if (from < completeFrom) {
             return true;
         }
-        long hash = hash(key, eventId);
         int block = block(hash);
         long mask = mask(hash);
         for (int i = 0; i < generations.size(); i++) {
@@ -133,9 +131,10 @@ final class EventIdFilter {
     }
 
     /**
-     * High bits (the block) from the call key's {@link String#hashCode}, which the log's map of held calls computes
-     * anyway (and the string keeps), the low 24 (the bits in the block) from it and the event id's, each spread over
-     * 64 bits by MurmurHash3's finalizer. Events whose hash codes collide only answer "maybe" for each other.
+     * The hash of event {@code eventId} of call {@code key}: high bits (the block) from the call key's {@link
+     * String#hashCode}, which the log's map of held calls computes anyway (and the string keeps), the low 24 (the
+     * bits in the block) from it and the event id's, each spread over 64 bits by MurmurHash3's finalizer. Events
+     * whose hash codes collide only answer "maybe" for each other.
      */
     static long hash(String key, String eventId) {
         return mix(key.hashCode()) ^ (mix(eventId.hashCode()) & 0xFFFFFFL);

@@ -110,8 +110,8 @@ class CallRecordTest {
     @Test
     void shouldWriteTheBenchmarksEntryInTheSameBytesWhenItsRequestAndResponseAreAddedInOrder() throws IOException {
         // Given a call's REQUEST and RESPONSE as the metering benchmark sends them
-        CallRecord.Attempt request = new CallRecord.Attempt(1, "m0", CallRecord.Status.ADMITTED, 60, 40, 300, 0, 0, 0, 0,
-                "0b4cbb2e-5b0f-4a5e-9d8e-7d5f3c1f4a10");
+        CallRecord.Attempt request = new CallRecord.Attempt(1, "m0", CallRecord.Status.ADMITTED, 60, 40, 300, 0, 0, 0,
+                0, "0b4cbb2e-5b0f-4a5e-9d8e-7d5f3c1f4a10");
         CallRecord.Attempt response = new CallRecord.Attempt(1, "m0", CallRecord.Status.SUCCESS, 60, 40, 300, 60, 0, 17,
                 231, "9a0e6a53-4c43-4d7b-8a4b-2d0f5e9c1b77");
         CallRecord.Writer writer = new CallRecord.Writer("call-123456", "key-3", request);

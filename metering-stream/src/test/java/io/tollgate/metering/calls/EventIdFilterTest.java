@@ -13,16 +13,16 @@ class EventIdFilterTest {
         EventIdFilter filter = new EventIdFilter(1 << 16, 2);
         filter.completeFrom(0);
         for (int i = 0; i < 1 << 16; i++) {
-            filter.add(CallLog.key("k" + i / 2 % 50, "call-" + i / 2), "event-" + i, 1_000);
+            filter.add(hash(CallLog.key("k" + i / 2 % 50, "call-" + i / 2), "event-" + i), 1_000);
         }
 
         // When 100,000 events of other calls, and 100,000 other events of the same calls (a retry's), are asked
         int otherCalls = 0;
         int sameCalls = 0;
         for (int i = 0; i < 100_000; i++) {
-            otherCalls += filter.mayHold(CallLog.key("k" + i % 50, "other-" + i), "event-" + i, 0) ? 1 : 0;
+            otherCalls += filter.mayHold(hash(CallLog.key("k" + i % 50, "other-" + i), "event-" + i), 0) ? 1 : 0;
             int call = i % (1 << 15);
-            sameCalls += filter.mayHold(CallLog.key("k" + call % 50, "call-" + call), "retry-" + i, 0) ? 1 : 0;
+            sameCalls += filter.mayHold(hash(CallLog.key("k" + call % 50, "call-" + call), "retry-" + i), 0) ? 1 : 0;
         }
 
         // Then under 1 % are false positives, under 2.5 % for events of calls it holds (their block holds the calls'
@@ -30,7 +30,7 @@ class EventIdFilterTest {
         assertThat(otherCalls).isLessThan(1_000);
         assertThat(sameCalls).isLessThan(2_500);
         for (int i = 0; i < 1 << 16; i++) {
-            assertThat(filter.mayHold(CallLog.key("k" + i / 2 % 50, "call-" + i / 2), "event-" + i, 0)).isTrue();
+            assertThat(filter.mayHold(hash(CallLog.key("k" + i / 2 % 50, "call-" + i / 2), "event-" + i), 0)).isTrue();
         }
     }
 
@@ -40,13 +40,13 @@ class EventIdFilterTest {
         EventIdFilter filter = new EventIdFilter(1 << 12, 2);
         filter.completeFrom(0);
         for (int i = 0; i < 1_000; i++) {
-            filter.add(CallLog.key("k1", "call-" + i), UUID.randomUUID().toString(), 1_000);
+            filter.add(hash(CallLog.key("k1", "call-" + i), UUID.randomUUID().toString()), 1_000);
         }
 
         // When their RESPONSEs are asked, Then almost all are answered absent without a store read
         int maybe = 0;
         for (int i = 0; i < 1_000; i++) {
-            maybe += filter.mayHold(CallLog.key("k1", "call-" + i), UUID.randomUUID().toString(), 0) ? 1 : 0;
+            maybe += filter.mayHold(hash(CallLog.key("k1", "call-" + i), UUID.randomUUID().toString()), 0) ? 1 : 0;
         }
         assertThat(maybe).isLessThan(20);
     }
@@ -57,15 +57,15 @@ class EventIdFilterTest {
         EventIdFilter filter = new EventIdFilter(8, 4);
         filter.completeFrom(0);
         for (int i = 0; i < 8; i++) {
-            filter.add("old-" + i, "e", 100);
+            filter.add(hash("old-" + i, "e"), 100);
         }
-        filter.add("new", "e", 5_000);
+        filter.add(hash("new", "e"), 5_000);
 
         // When a span starting after the old generation drops it
-        assertThat(filter.mayHold("old-1", "e", 1_000)).isFalse();
+        assertThat(filter.mayHold(hash("old-1", "e"), 1_000)).isFalse();
 
         // Then a span starting before it is answered "maybe", not "absent"
-        assertThat(filter.mayHold("old-1", "e", 50)).isTrue();
+        assertThat(filter.mayHold(hash("old-1", "e"), 50)).isTrue();
         assertThat(filter.completeFrom()).isEqualTo(101);
     }
 
@@ -75,13 +75,17 @@ class EventIdFilterTest {
         EventIdFilter filter = new EventIdFilter(8, 2);
         filter.completeFrom(0);
         for (int i = 0; i < 80; i++) {
-            filter.add("call-" + i / 2, "event-" + i, i);
+            filter.add(hash("call-" + i / 2, "event-" + i), i);
         }
 
         // Then memory stays at two generations and every event is held
         assertThat(filter.bytes()).isEqualTo(2 * 8 * 16 / 8);
         for (int i = 0; i < 80; i++) {
-            assertThat(filter.mayHold("call-" + i / 2, "event-" + i, 0)).as("event-" + i).isTrue();
+            assertThat(filter.mayHold(hash("call-" + i / 2, "event-" + i), 0)).as("event-" + i).isTrue();
         }
+    }
+
+    private static long hash(String key, String eventId) {
+        return EventIdFilter.hash(key, eventId);
     }
 }
