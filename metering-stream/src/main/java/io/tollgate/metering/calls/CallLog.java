@@ -2,7 +2,7 @@ package io.tollgate.metering.calls;
 
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,33 +30,34 @@ import org.slf4j.LoggerFactory;
  * once older than the retention, without any scan. Not thread-safe, like the processor that owns it; created in its
  * {@code init()}, which a task revived after an abort runs again, so what was held is dropped with the transaction.
  *
- * <p>Most searches are for a call with no entry (the REQUEST of a new call), so a {@link CallKeyFilter} of the keys
- * with entries answers those without reading RocksDB. It is exact: it is given the key of every entry this log
- * writes, and, before its first answer, of every entry the store holds from the first search's start on (the store
- * is restored before {@code init()}); only a search starting at or after that time is answered from it. Should the
- * store hold more than {@link FilterLimits#scan} such entries, the filter covers only entries from the first
- * search's wall-clock time on (after reading the entries stamped later, a clock ahead on the instance that wrote
- * them), so searches read the store until a whole dedupe retention has passed; should it hold more than that many
- * stamped later too, they read the store for as long as the log lives.
+ * <p>Most searches are for an event no entry names (the REQUEST of a new call, a RESPONSE whose REQUEST is held or
+ * stored), so an {@link EventIdFilter} of the events the entries name answers those without reading RocksDB. It is
+ * exact: it is given the events of every entry this log writes, and, before its first answer, of every entry the
+ * store holds from the first search's start on (the store is restored before {@code init()}); only a search
+ * starting at or after that time is answered from it. Should the store hold more than {@link FilterLimits#scan}
+ * such entries, the filter covers only entries from the first search's wall-clock time on (after reading the
+ * entries stamped later, a clock ahead on the instance that wrote them), so searches read the store until a whole
+ * dedupe retention has passed; should it hold more than that many stamped later too, they read the store for as
+ * long as the log lives.
  */
 public final class CallLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallLog.class);
 
     /**
-     * Bounds of the filter of stored call keys: keys per generation (16 bits each), generations kept, entries of the
+     * Bounds of the filter of stored events: events per generation (16 bits each), generations kept, entries of the
      * store read to build it.
      */
     record FilterLimits(int capacity, int generations, int scan) {
     }
 
-    /** 512 KiB per generation of 262,144 keys, 4 MiB per task at most; 1,048,576 entries read at the start. */
+    /** 512 KiB per generation of 262,144 events, 4 MiB per task at most; 1,048,576 entries read at the start. */
     static final FilterLimits FILTER_LIMITS = new FilterLimits(1 << 18, 8, 1 << 20);
 
     private final WindowStore<String, CallRecord> store;
     private final int maxHeld;
     private final FilterLimits limits;
-    private final CallKeyFilter stored;
+    private final EventIdFilter stored;
     /** Whether the filter was given the store's entries, which happens at the first search (its clock is known). */
     private boolean indexed;
     /** Call key -> its attempts added since the last commit, in the order written, and the latest ingest time. */
@@ -68,23 +69,59 @@ public final class CallLog {
     private final Map<String, Long> unstored = new HashMap<>();
 
     /**
-     * A call's attempts added since the last commit, in the order added, and the latest ingest time among them: built
-     * into one {@link CallRecord} when written, not on every event.
+     * The event {@link #seen} was last asked about, with its call key and what is held for that call: the event's
+     * attempt is added next ({@link #add}), which then neither builds the key again nor looks it up. Any add or
+     * flush forgets it.
+     */
+    private UsageEvent asked;
+    private String askedKey;
+    private Held askedHeld;
+
+    /**
+     * A call's attempts added since the last commit: written into its entry's bytes as they come ({@link
+     * CallRecord.Writer}), with the ids of the events they count (a repeat of one is recognised before the commit)
+     * and their filter hashes (taken while the ids are in cache, given to the filter at the commit), and the latest
+     * ingest time among them.
      */
     private static final class Held {
-        final String callId;
-        final String apiKeyId;
-        final List<CallRecord.Attempt> attempts = new ArrayList<>(2);
+        final CallRecord.Writer entry;
+        /** Ids of the events counted, settlements aside (they carry their REQUEST's id, see {@link #seen}). */
+        String[] eventIds = new String[2];
+        long[] hashes = new long[2];
+        int events;
         long ingestTime;
 
-        Held(String callId, String apiKeyId, long ingestTime) {
-            this.callId = callId;
-            this.apiKeyId = apiKeyId;
+        Held(String key, String callId, String apiKeyId, CallRecord.Attempt first, long ingestTime) {
+            this.entry = new CallRecord.Writer(callId, apiKeyId, first);
             this.ingestTime = ingestTime;
+            counted(key, first);
         }
 
-        CallRecord entry() {
-            return new CallRecord(callId, apiKeyId, attempts);
+        void add(String key, CallRecord.Attempt attempt, long now) {
+            entry.add(attempt);
+            ingestTime = Math.max(now, ingestTime);
+            counted(key, attempt);
+        }
+
+        private void counted(String key, CallRecord.Attempt attempt) {
+            if (!counts(attempt)) {
+                return;
+            }
+            if (events == eventIds.length) {
+                eventIds = Arrays.copyOf(eventIds, 2 * events);
+                hashes = Arrays.copyOf(hashes, 2 * events);
+            }
+            eventIds[events] = attempt.eventId();
+            hashes[events++] = EventIdFilter.hash(key, attempt.eventId());
+        }
+
+        boolean holds(String eventId) {
+            for (int i = 0; i < events; i++) {
+                if (eventId.equals(eventIds[i])) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -102,7 +139,7 @@ public final class CallLog {
         this.store = store;
         this.maxHeld = maxHeld;
         this.limits = limits;
-        this.stored = new CallKeyFilter(limits.capacity(), limits.generations());
+        this.stored = new EventIdFilter(limits.capacity(), limits.generations());
     }
 
     public static String key(String apiKeyId, String callId) {
@@ -119,13 +156,16 @@ public final class CallLog {
         String eventId = e.getEventId();
         String key = key(e.getApiKeyId(), e.getCallId());
         Held pending = held.get(key);
-        if (pending != null && pending.ingestTime >= from && holds(pending.attempts, eventId)) {
+        asked = e;
+        askedKey = key;
+        askedHeld = pending;
+        if (pending != null && pending.ingestTime >= from && pending.holds(eventId)) {
             return true;
         }
         if (!indexed) {
             index(from, to);
         }
-        if (!stored.mayHold(key, from)) {
+        if (!stored.mayHold(EventIdFilter.hash(key, eventId), from)) {
             return false;
         }
         Long searchedFrom = unstored.get(key);
@@ -148,7 +188,7 @@ public final class CallLog {
     }
 
     /**
-     * Gives the filter the key of every entry stored from {@code from} on, or, past the scan bound, of every entry
+     * Gives the filter the events of every entry stored from {@code from} on, or, past the scan bound, of every entry
      * stamped after {@code now}, and says from when it is complete.
      */
     private void index(long from, long now) {
@@ -159,12 +199,12 @@ public final class CallLog {
             stored.completeFrom(now + 1);
         }
         long complete = stored.completeFrom();
-        LOG.info("{}: filter of stored call keys built from the entries since {}; it answers searches from {} on",
+        LOG.info("{}: filter of stored events built from the entries since {}; it answers searches from {} on",
                 store.name(), Instant.ofEpochMilli(from),
                 complete == Long.MAX_VALUE ? "no time (too many entries stamped ahead)" : Instant.ofEpochMilli(complete));
     }
 
-    /** Adds the keys of the entries stored from {@code from} on; false when there were more than the scan bound. */
+    /** Adds the events of the entries stored from {@code from} on; false when there were more than the scan bound. */
     private boolean addStored(long from) {
         int read = 0;
         try (KeyValueIterator<Windowed<String>, CallRecord> it = store.fetchAll(from, Long.MAX_VALUE)) {
@@ -173,7 +213,12 @@ public final class CallLog {
                     return false;
                 }
                 KeyValue<Windowed<String>, CallRecord> entry = it.next();
-                stored.add(entry.key.key(), entry.key.window().start());
+                String key = entry.key.key();
+                for (CallRecord.Attempt attempt : entry.value.attempts()) {
+                    if (counts(attempt)) {
+                        stored.add(EventIdFilter.hash(key, attempt.eventId()), entry.key.window().start());
+                    }
+                }
             }
         }
         return true;
@@ -181,11 +226,19 @@ public final class CallLog {
 
     private static boolean holds(List<CallRecord.Attempt> attempts, String eventId) {
         for (CallRecord.Attempt attempt : attempts) {
-            if (attempt.status() != CallRecord.Status.ABANDONED && eventId.equals(attempt.eventId())) {
+            if (counts(attempt) && eventId.equals(attempt.eventId())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the attempt recognises its event's repeat: not a settlement (it carries its REQUEST's id, see {@link
+     * #seen}), nor an entry written before entries named their event.
+     */
+    private static boolean counts(CallRecord.Attempt attempt) {
+        return attempt.status() != CallRecord.Status.ABANDONED && attempt.eventId() != null;
     }
 
     /** The REQUEST of an attempt: in flight at its reservation. */
@@ -204,15 +257,15 @@ public final class CallLog {
     }
 
     private void add(UsageEvent e, CallRecord.Attempt attempt, long now) {
-        String key = key(e.getApiKeyId(), e.getCallId());
-        Held pending = held.get(key);
+        boolean wasAsked = e == asked;
+        String key = wasAsked ? askedKey : key(e.getApiKeyId(), e.getCallId());
+        Held pending = wasAsked ? askedHeld : held.get(key);
+        forgetAsked();
         if (pending == null) {
-            pending = new Held(e.getCallId(), e.getApiKeyId(), now);
-            held.put(key, pending);
+            held.put(key, new Held(key, e.getCallId(), e.getApiKeyId(), attempt, now));
         } else {
-            pending.ingestTime = Math.max(now, pending.ingestTime);
+            pending.add(key, attempt, now);
         }
-        pending.attempts.add(attempt);
         if (held.size() > maxHeld) {
             flush(); // as a record cache evicts: one more entry for a call whose events straddle this write
         }
@@ -222,13 +275,22 @@ public final class CallLog {
      * Writes what is held, one entry per call: at the commit, inside its transaction, or early when too much is held.
      */
     public void flush() {
+        forgetAsked();
         for (Map.Entry<String, Held> entry : held.entrySet()) {
             Held call = entry.getValue();
-            store.put(entry.getKey(), call.entry(), call.ingestTime);
-            stored.add(entry.getKey(), call.ingestTime);
+            store.put(entry.getKey(), call.entry.record(), call.ingestTime);
+            for (int i = 0; i < call.events; i++) {
+                stored.add(call.hashes[i], call.ingestTime);
+            }
         }
         held.clear();
         unstored.clear();
+    }
+
+    private void forgetAsked() {
+        asked = null;
+        askedKey = null;
+        askedHeld = null;
     }
 
     /**

@@ -10,9 +10,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.RandomAccess;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -82,10 +85,12 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
     }
 
     public CallRecord {
-        // most entries hold an attempt's REQUEST and RESPONSE, already in order; the sort is stable, so the attempts
-        // of one number keep the order written
-        attempts = inOrder(attempts) ? List.copyOf(attempts)
-                : attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
+        // the log's entries come written and in order (Written: immutable, nothing to check or copy); the sort is
+        // stable, so the attempts of one number keep the order written
+        if (!(attempts instanceof Written)) {
+            attempts = inOrder(attempts) ? List.copyOf(attempts)
+                    : attempts.stream().sorted(Comparator.comparingInt(Attempt::attempt)).toList();
+        }
     }
 
     private static boolean inOrder(List<Attempt> attempts) {
@@ -150,12 +155,15 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
 
     /**
      * The bytes {@link java.io.DataOutputStream} would write (format byte, {@code writeUTF} strings, big-endian
-     * numbers), sized first and written into one array: this runs for every entry at every commit.
+     * numbers), sized first and written into one array; an entry of the log comes already written ({@link Writer}).
      */
     private static byte[] write(CallRecord v) {
+        if (v.attempts instanceof Written written) {
+            return written.value;
+        }
         int size = 1 + 2 + utfLength(v.callId) + 2 + utfLength(v.apiKeyId) + 4;
         for (Attempt a : v.attempts) {
-            size += 4 + 2 + utfLength(a.model()) + 1 + 2 + utfLength(a.eventId()) + 7 * Long.BYTES;
+            size += size(a);
         }
         byte[] out = new byte[size];
         out[0] = FORMAT;
@@ -164,18 +172,7 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
         INT.set(out, at, v.attempts.size());
         at += 4;
         for (int i = 0; i < v.attempts.size(); i++) {
-            Attempt a = v.attempts.get(i);
-            INT.set(out, at, a.attempt());
-            at = putUtf(out, at + 4, a.model());
-            out[at++] = (byte) a.status().ordinal();
-            at = putUtf(out, at, a.eventId());
-            at = putLong(out, at, a.reservedPromptTokens());
-            at = putLong(out, at, a.reservedCompletionTokens());
-            at = putLong(out, at, a.reservedCostMicros());
-            at = putLong(out, at, a.promptTokens());
-            at = putLong(out, at, a.cachedPromptTokens());
-            at = putLong(out, at, a.completionTokens());
-            at = putLong(out, at, a.costMicros());
+            at = putAttempt(out, at, v.attempts.get(i));
         }
         return out;
     }
@@ -229,6 +226,103 @@ public record CallRecord(String callId, String apiKeyId, List<Attempt> attempts)
         out[lengthAt] = (byte) (length >>> 8);
         out[lengthAt + 1] = (byte) length;
         return at;
+    }
+
+    /** Bytes of an attempt as {@link #write} writes it. */
+    private static int size(Attempt a) {
+        return 4 + 2 + utfLength(a.model()) + 1 + 2 + utfLength(a.eventId()) + 7 * Long.BYTES;
+    }
+
+    private static int putAttempt(byte[] out, int at, Attempt a) {
+        INT.set(out, at, a.attempt());
+        at = putUtf(out, at + 4, a.model());
+        out[at++] = (byte) a.status().ordinal();
+        at = putUtf(out, at, a.eventId());
+        at = putLong(out, at, a.reservedPromptTokens());
+        at = putLong(out, at, a.reservedCompletionTokens());
+        at = putLong(out, at, a.reservedCostMicros());
+        at = putLong(out, at, a.promptTokens());
+        at = putLong(out, at, a.cachedPromptTokens());
+        at = putLong(out, at, a.completionTokens());
+        return putLong(out, at, a.costMicros());
+    }
+
+    /**
+     * Writes one call's entry as its attempts are added, into an array sized exactly: each attempt is written when
+     * its event is processed, its strings still in cache, so the commit hands the store the finished bytes instead
+     * of building a record and walking its attempts' objects (cold by then) to serialize them. The bytes are those
+     * {@link #write} writes for the record of the same attempts. Used once: {@link #record} ends it.
+     */
+    static final class Writer {
+        private final String callId;
+        private final String apiKeyId;
+        private final int countAt;
+        private byte[] out;
+        private int count;
+        private int lastAttempt = Integer.MIN_VALUE;
+        /** Whether the attempts came in order of their numbers, as they nearly always do. */
+        private boolean inOrder = true;
+
+        Writer(String callId, String apiKeyId, Attempt first) {
+            this.callId = callId;
+            this.apiKeyId = apiKeyId;
+            int header = 1 + 2 + utfLength(callId) + 2 + utfLength(apiKeyId) + 4;
+            this.out = new byte[header + size(first)];
+            out[0] = FORMAT;
+            this.countAt = putUtf(out, putUtf(out, 1, callId), apiKeyId);
+            append(header, first);
+        }
+
+        /** Appends {@code a}, growing the array to the exact size: one attempt per commit is the common entry. */
+        void add(Attempt a) {
+            int at = out.length;
+            out = Arrays.copyOf(out, at + size(a));
+            append(at, a);
+        }
+
+        private void append(int at, Attempt a) {
+            putAttempt(out, at, a);
+            count++;
+            inOrder &= a.attempt() >= lastAttempt;
+            lastAttempt = a.attempt();
+        }
+
+        /** The call with the attempts added, in order of their numbers (stably), as {@link #write} would write it. */
+        CallRecord record() {
+            INT.set(out, countAt, count);
+            Written attempts = new Written(out, count);
+            out = null;
+            // out of order (rare): the constructor sorts a plain copy, which is written the ordinary way
+            return new CallRecord(callId, apiKeyId, inOrder ? attempts : new ArrayList<>(attempts));
+        }
+    }
+
+    /**
+     * The attempts of an entry {@link Writer} wrote, in order, with the entry's bytes, which {@link #write} returns
+     * as they are (nothing changes them). Read as a list only outside the commit path (tests, logs): decoded then.
+     */
+    private static final class Written extends AbstractList<Attempt> implements RandomAccess {
+        private final byte[] value;
+        private final int count;
+        private List<Attempt> decoded;
+
+        Written(byte[] value, int count) {
+            this.value = value;
+            this.count = count;
+        }
+
+        @Override
+        public Attempt get(int index) {
+            if (decoded == null) {
+                decoded = read(value).attempts();
+            }
+            return decoded.get(index);
+        }
+
+        @Override
+        public int size() {
+            return count;
+        }
     }
 
     private static CallRecord read(byte[] data) {

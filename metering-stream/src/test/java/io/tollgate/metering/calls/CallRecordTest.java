@@ -78,6 +78,54 @@ class CallRecordTest {
     }
 
     @Test
+    void shouldWriteTheBytesOfTheRecordWhenAnEntryIsWrittenAsItsAttemptsAreAdded() throws IOException {
+        Random random = new Random(3);
+        for (int i = 0; i < 2_000; i++) {
+            // Given attempts added one by one, their numbers mostly in order, sometimes not, with random strings
+            String callId = string(random);
+            String apiKeyId = string(random);
+            List<CallRecord.Attempt> attempts = new ArrayList<>();
+            for (int a = 1 + random.nextInt(4); a > 0; a--) {
+                attempts.add(new CallRecord.Attempt(random.nextInt(3), string(random), CallRecord.Status.values()[
+                        random.nextInt(CallRecord.Status.values().length)], random.nextLong(), random.nextLong(),
+                        random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong(),
+                        string(random)));
+            }
+            CallRecord.Writer writer = new CallRecord.Writer(callId, apiKeyId, attempts.get(0));
+            attempts.subList(1, attempts.size()).forEach(writer::add);
+
+            // When the entry is finished and written
+            CallRecord entry = writer.record();
+            byte[] bytes = CallRecord.serde().serializer().serialize("t", entry);
+
+            // Then it is the record of those attempts (sorted stably by number), its bytes are DataOutputStream's for
+            // that record, and they read back as it
+            CallRecord expected = new CallRecord(callId, apiKeyId, attempts);
+            assertThat(entry).as("entry %d", i).isEqualTo(expected);
+            assertThat(bytes).as("entry %d: %s", i, expected).isEqualTo(dataOutput(expected));
+            assertThat(CallRecord.serde().deserializer().deserialize("t", bytes)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void shouldWriteTheBenchmarksEntryInTheSameBytesWhenItsRequestAndResponseAreAddedInOrder() throws IOException {
+        // Given a call's REQUEST and RESPONSE as the metering benchmark sends them
+        CallRecord.Attempt request = new CallRecord.Attempt(1, "m0", CallRecord.Status.ADMITTED, 60, 40, 300, 0, 0, 0,
+                0, "0b4cbb2e-5b0f-4a5e-9d8e-7d5f3c1f4a10");
+        CallRecord.Attempt response = new CallRecord.Attempt(1, "m0", CallRecord.Status.SUCCESS, 60, 40, 300, 60, 0, 17,
+                231, "9a0e6a53-4c43-4d7b-8a4b-2d0f5e9c1b77");
+        CallRecord.Writer writer = new CallRecord.Writer("call-123456", "key-3", request);
+        writer.add(response);
+
+        // When it is written
+        byte[] bytes = CallRecord.serde().serializer().serialize("t", writer.record());
+
+        // Then the value is the 231 bytes DataOutputStream writes for the record
+        assertThat(bytes).hasSize(231)
+                .isEqualTo(dataOutput(new CallRecord("call-123456", "key-3", List.of(request, response))));
+    }
+
+    @Test
     void shouldRefuseAStringWhenItTakesMoreThan65535BytesAsDataOutputStreamDoes() {
         // Given a call id of 21,846 three-byte chars (65,538 bytes), and one of 65,535 ASCII chars
         CallRecord tooLong = new CallRecord("\u20ac".repeat(21_846), "k1", List.of(ATTEMPT));

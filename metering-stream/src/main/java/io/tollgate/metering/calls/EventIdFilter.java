@@ -4,21 +4,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which call keys may have entries in {@code metering-calls} at an ingest time from a given one on: a blocked Bloom
- * filter per generation of keys, so {@link CallLog#seen} can tell a call with no entry without reading RocksDB. It
- * answers "absent" only when it is sure: a key it was given under a time at or after {@code from} is never absent,
- * and for a span starting before {@link #completeFrom} (the time from which it was given every entry in the store)
- * it answers "maybe". A saturated filter answers "maybe" more often, never a wrong "absent".
+ * Which events the entries in {@code metering-calls} at an ingest time from a given one on may name, by call key and
+ * event id: a blocked Bloom filter per generation of events, so {@link CallLog#seen} can tell a new event (the
+ * REQUEST of a new call, and also the RESPONSE of a call whose REQUEST is stored) from a repeat without reading
+ * RocksDB. It answers "absent" only when it is sure: an event it was given under a time at or after {@code from} is
+ * never absent, and for a span starting before {@link #completeFrom} (the time from which it was given every event
+ * the store's entries name) it answers "maybe". A saturated filter answers "maybe" more often, never a wrong "absent".
+ * The block of an event is chosen by its call key alone, so the events of one entry touch one block.
  *
- * <p>Memory is bounded: generations of {@code capacity} keys each ({@code 16} bits per key, ~0.5 % false
- * positives), at most {@code maxGenerations}, allocated as keys come. When one more is needed the two oldest are
+ * <p>Memory is bounded: generations of {@code capacity} events each ({@code 16} bits per event, ~0.5 % false
+ * positives), at most {@code maxGenerations}, allocated as events come. When one more is needed the two oldest are
  * merged (their bits or-ed), so past the bound the oldest generation fills up and answers "maybe" more often.
- * A generation whose newest key is older than a span searched is dropped, and completeness moves past it. Not
+ * A generation whose newest event is older than a span searched is dropped, and completeness moves past it. Not
  * thread-safe, like the {@link CallLog} that owns it.
  */
-final class CallKeyFilter {
+final class EventIdFilter {
 
-    /** Bits tested per key, all in one 64-bit block: one memory access per generation. */
+    /** Bits tested per event, all in one 64-bit block: one memory access per generation. */
     private static final int BITS_PER_KEY = 16;
 
     private final int capacity;
@@ -29,7 +31,7 @@ final class CallKeyFilter {
 
     private static final class Generation {
         final long[] blocks;
-        int keys;
+        int events;
         long oldest = Long.MAX_VALUE;
         long newest = Long.MIN_VALUE;
 
@@ -39,10 +41,10 @@ final class CallKeyFilter {
     }
 
     /**
-     * @param capacity keys per generation, a power of two of at least 8
+     * @param capacity events per generation, a power of two of at least 8
      * @param maxGenerations generations kept at most, at least 2
      */
-    CallKeyFilter(int capacity, int maxGenerations) {
+    EventIdFilter(int capacity, int maxGenerations) {
         if (capacity < 8 || Integer.bitCount(capacity) != 1) {
             throw new IllegalArgumentException("capacity is " + capacity + "; expected a power of two of at least 8");
         }
@@ -55,7 +57,7 @@ final class CallKeyFilter {
         this.blockShift = Long.SIZE - Integer.numberOfTrailingZeros(blocks);
     }
 
-    /** The filter holds every key with an entry in the store at an ingest time from {@code time} on. */
+    /** The filter holds every event the store's entries at an ingest time from {@code time} on name. */
     void completeFrom(long time) {
         completeFrom = time;
     }
@@ -64,32 +66,31 @@ final class CallKeyFilter {
         return completeFrom;
     }
 
-    /** Notes an entry of {@code key} at ingest time {@code time}. */
-    void add(String key, long time) {
+    /** Notes an entry at ingest time {@code time} naming the event of {@code hash} ({@link #hash}). */
+    void add(long hash, long time) {
         Generation current = generations.isEmpty() ? null : generations.get(generations.size() - 1);
-        if (current == null || current.keys >= capacity) {
+        if (current == null || current.events >= capacity) {
             if (generations.size() == maxGenerations) {
                 mergeOldest();
             }
             current = new Generation(capacity * BITS_PER_KEY / Long.SIZE);
             generations.add(current);
         }
-        long hash = hash(key);
         current.blocks[block(hash)] |= mask(hash);
-        current.keys++;
+        current.events++;
         current.oldest = Math.min(current.oldest, time);
         current.newest = Math.max(current.newest, time);
     }
 
     /**
-     * False only when no entry of {@code key} is in the store at an ingest time from {@code from} on. Drops the
-     * generations all older than {@code from}: a later span starting before them is answered "maybe".
+     * False only when no entry in the store at an ingest time from {@code from} on names the event of {@code hash}
+     * ({@link #hash}). Drops the generations all older than {@code from}: a later span starting before them is
+     * answered "maybe".
      */
-    boolean mayHold(String key, long from) {
+    boolean mayHold(long hash, long from) {
         if (from < completeFrom) {
             return true;
         }
-        long hash = hash(key);
         int block = block(hash);
         long mask = mask(hash);
         for (int i = 0; i < generations.size(); i++) {
@@ -115,7 +116,7 @@ final class CallKeyFilter {
         for (int i = 0; i < next.blocks.length; i++) {
             next.blocks[i] |= older.blocks[i];
         }
-        next.keys += older.keys;
+        next.events += older.events;
         next.oldest = Math.min(next.oldest, older.oldest);
         next.newest = Math.max(next.newest, older.newest);
     }
@@ -129,12 +130,18 @@ final class CallKeyFilter {
         return 1L << (hash & 63) | 1L << ((hash >>> 6) & 63) | 1L << ((hash >>> 12) & 63) | 1L << ((hash >>> 18) & 63);
     }
 
-    /** FNV-1a over the chars, then MurmurHash3's finalizer, so every bit depends on every char. */
-    static long hash(String key) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < key.length(); i++) {
-            h = (h ^ key.charAt(i)) * 0x100000001b3L;
-        }
+    /**
+     * The hash of event {@code eventId} of call {@code key}: high bits (the block) from the call key's {@link
+     * String#hashCode}, which the log's map of held calls computes anyway (and the string keeps), the low 24 (the
+     * bits in the block) from it and the event id's, each spread over 64 bits by MurmurHash3's finalizer. Events
+     * whose hash codes collide only answer "maybe" for each other.
+     */
+    static long hash(String key, String eventId) {
+        return mix(key.hashCode()) ^ (mix(eventId.hashCode()) & 0xFFFFFFL);
+    }
+
+    private static long mix(int code) {
+        long h = code * 0x9e3779b97f4a7c15L;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
