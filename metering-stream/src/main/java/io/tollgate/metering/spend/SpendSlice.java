@@ -107,8 +107,9 @@ public final class SpendSlice {
      * <p>Nearly every slice of a busy commit is new (a call's REQUEST and RESPONSE share one, few calls share both
      * conversation and key), so this runs once per call or so: it finds the sums by the slice's own strings, whose
      * hashes the pending map already computed, one lookup per scope, without building the scope key ({@code
-     * team:acme}) except for a new sum; models and agents are numbered once per slice, so each scope's cost per model
-     * and per agent is summed in arrays rather than two boxed map merges per scope.
+     * team:acme}) except for a new sum; models and agents are numbered (an agent once per sum of its scope, a model
+     * once per slice), so each scope's cost per model and per agent is summed in arrays rather than two boxed map
+     * merges per scope.
      */
     public static final class Accumulator {
         /** The sums in the order they began: the order their deltas are sent. */
@@ -158,9 +159,6 @@ public final class SpendSlice {
         public boolean tryAdd(Key key, Sums slice) {
             long[] v = slice.v;
             Scopes scopes = scopes(key.tenant(), key.slot());
-            boolean priced = v[PRICED_EVENTS] > 0;
-            int model = priced ? number(key.model()) : -1;
-            int agent = priced ? number(key.agent()) : -1;
             ids[TENANT] = key.tenant();
             ids[TEAM] = key.team();
             ids[AGENT] = key.agent();
@@ -170,7 +168,13 @@ public final class SpendSlice {
                     ? key.agent() + '/' + key.subAgent() : null;
             for (int i = 0; i < SCOPES; i++) {
                 known[i] = i == TENANT ? scopes.tenantSum : counted(i) ? scopes.byId[i].get(ids[i]) : null;
-                if (known[i] != null && !known[i].canAdd(v, model, agent, priced)) {
+            }
+            boolean priced = v[PRICED_EVENTS] > 0;
+            int model = priced ? number(key.model()) : -1;
+            // the agent's sum knows its number (one lookup fewer per slice)
+            int agent = !priced ? -1 : known[AGENT] != null ? known[AGENT].agentNumber : number(key.agent());
+            for (Sum sum : known) {
+                if (sum != null && !sum.canAdd(v, model, agent, priced)) {
                     return false;
                 }
             }
@@ -181,6 +185,9 @@ public final class SpendSlice {
                         continue;
                     }
                     sum = new Sum(Keys.scope(TYPES[i], ids[i]), scopes.tenant);
+                    if (i == AGENT) {
+                        sum.agentNumber = agent >= 0 ? agent : number(key.agent());
+                    }
                     if (i == TENANT) {
                         scopes.tenantSum = sum;
                     } else {
@@ -231,7 +238,10 @@ public final class SpendSlice {
 
         /**
          * The running sums of one (scope, tenant, quarter hour), in the slice's own layout: summed in place, where
-         * adding immutable deltas allocated two maps and a delta per scope and slice.
+         * adding immutable deltas allocated two maps and a delta per scope and slice. The cost per model and per agent
+         * is kept in the sum itself, one array of names (numbered, tagged {@link #MODEL} or {@link #AGENT}) in the
+         * order they came and one of amounts: a scope sees few models and agents, found by a scan, and past {@link
+         * #SCANNED} by an open-addressed index.
          */
         private static final class Sum {
             /**
@@ -239,13 +249,15 @@ public final class SpendSlice {
              * check (two lookups per scope and slice) is skipped.
              */
             private static final long SMALL = 1L << 61;
+            static final int MODEL = 0;
+            static final int AGENT = 1;
+            private static final int SCANNED = 8;
 
             final String scope;
             final String tenant;
+            /** The agent's number, for the sum of an agent scope. */
+            int agentNumber = -1;
             final long[] v = new long[LONGS];
-            /** cost per model and per agent, kept for every priced slice even when the sum is 0 */
-            final Costs byModel = new Costs();
-            final Costs byAgent = new Costs();
             /** Every sum in {@link #v} below {@link #SMALL} in magnitude. */
             boolean small = true;
             /**
@@ -253,6 +265,15 @@ public final class SpendSlice {
              * {@link #SMALL} none of them can overflow either.
              */
             long costMagnitudes;
+            /** number * 2 + MODEL or AGENT, per name in the order the names came; kept for every priced slice */
+            private int[] names = new int[4];
+            private long[] amounts = new long[4];
+            private int size;
+            /** position + 1 per hash slot, 0 when free; built once there are more than {@link #SCANNED} names */
+            private int[] index;
+            /** Per MODEL and AGENT: the position of the last new name, and whether an amount came after it. */
+            private final int[] lastNew = {-1, -1};
+            private final boolean[] addedSinceNew = new boolean[2];
 
             Sum(String scope, String tenant) {
                 this.scope = scope;
@@ -272,8 +293,8 @@ public final class SpendSlice {
                         }
                     }
                     if (priced) {
-                        Math.addExact(byModel.amount(model), slice[COST]);
-                        Math.addExact(byAgent.amount(agent), slice[COST]);
+                        Math.addExact(amount(model * 2 + MODEL), slice[COST]);
+                        Math.addExact(amount(agent * 2 + AGENT), slice[COST]);
                     }
                     return true;
                 } catch (ArithmeticException overflow) {
@@ -303,51 +324,38 @@ public final class SpendSlice {
                 long cost = slice[COST] == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(slice[COST]);
                 costMagnitudes = costMagnitudes > Long.MAX_VALUE - cost ? Long.MAX_VALUE : costMagnitudes + cost;
                 if (priced) {
-                    byModel.add(model, slice[COST]);
-                    byAgent.add(agent, slice[COST]);
+                    addCost(model * 2 + MODEL, slice[COST]);
+                    addCost(agent * 2 + AGENT, slice[COST]);
                 }
             }
 
-            SpendDelta delta(List<String> names) {
+            SpendDelta delta(List<String> numbered) {
                 return new SpendDelta(tenant, v[PERIOD_TIME], v[EVENT_TIME], v[COST], v[IN_FLIGHT], v[REQUESTS],
-                        v[PROMPT], v[COMPLETION], byModel.toMap(names), byAgent.toMap(names),
+                        v[PROMPT], v[COMPLETION], costs(MODEL, numbered), costs(AGENT, numbered),
                         SpendNotes.fromArray(v, NOTES));
             }
-        }
 
-        /**
-         * Cost per numbered name, in the order the names came: a scope sees few models and agents, found by a scan,
-         * and past {@link #SCANNED} by an open-addressed index.
-         */
-        private static final class Costs {
-            private static final int SCANNED = 8;
-            private int[] numbers = new int[4];
-            private long[] amounts = new long[4];
-            private int size;
-            /** position + 1 per hash slot, 0 when free; built once there are more than {@link #SCANNED} names */
-            private int[] index;
-            /** An amount was added to a name already held after the last new name came. */
-            private boolean addedSinceNewName;
-
-            long amount(int number) {
-                int at = positionOf(number);
+            private long amount(int name) {
+                int at = positionOf(name);
                 return at < 0 ? 0 : amounts[at];
             }
 
-            void add(int number, long amount) {
-                int at = positionOf(number);
+            private void addCost(int name, long amount) {
+                int kind = name & 1;
+                int at = positionOf(name);
                 if (at >= 0) {
                     amounts[at] = Math.addExact(amounts[at], amount);
-                    addedSinceNewName = true;
+                    addedSinceNew[kind] = true;
                     return;
                 }
-                addedSinceNewName = false;
-                if (size == numbers.length) {
-                    numbers = Arrays.copyOf(numbers, size * 2);
+                if (size == names.length) {
+                    names = Arrays.copyOf(names, size * 2);
                     amounts = Arrays.copyOf(amounts, size * 2);
                 }
-                numbers[size] = number;
+                names[size] = name;
                 amounts[size] = amount;
+                lastNew[kind] = size;
+                addedSinceNew[kind] = false;
                 size++;
                 if (index != null && size * 2 <= index.length) {
                     place(index, size - 1);
@@ -359,19 +367,19 @@ public final class SpendSlice {
                 }
             }
 
-            private int positionOf(int number) {
+            private int positionOf(int name) {
                 if (index == null) {
                     for (int i = 0; i < size; i++) {
-                        if (numbers[i] == number) {
+                        if (names[i] == name) {
                             return i;
                         }
                     }
                     return -1;
                 }
                 int mask = index.length - 1;
-                for (int h = slot(number, mask); ; h = (h + 1) & mask) {
+                for (int h = slot(name, mask); ; h = (h + 1) & mask) {
                     int at = index[h] - 1;
-                    if (at < 0 || numbers[at] == number) {
+                    if (at < 0 || names[at] == name) {
                         return at;
                     }
                 }
@@ -379,31 +387,33 @@ public final class SpendSlice {
 
             private void place(int[] table, int position) {
                 int mask = table.length - 1;
-                int h = slot(numbers[position], mask);
+                int h = slot(names[position], mask);
                 while (table[h] != 0) {
                     h = (h + 1) & mask;
                 }
                 table[h] = position + 1;
             }
 
-            private static int slot(int number, int mask) {
-                int h = number * 0x9E3779B9;
+            private static int slot(int name, int mask) {
+                int h = name * 0x9E3779B9;
                 return (h ^ h >>> 16) & mask;
             }
 
             /**
-             * The costs as a map laid out as merging every slice's cost into it would lay it out ({@link
-             * HashMap#merge} puts a new name at the head of its bin and grows a full table at the next call), so the
-             * delta's copy of it iterates, and is encoded, in that same order: the new names merged in the order they
-             * came, then one call that changes nothing if amounts were added after the last of them.
+             * The costs per model or per agent as a map laid out as merging every slice's cost into it would lay it
+             * out ({@link HashMap#merge} puts a new name at the head of its bin and grows a full table at the next
+             * call), so the delta's copy of it iterates, and is encoded, in that same order: the new names merged in
+             * the order they came, then one call that changes nothing if amounts were added after the last of them.
              */
-            Map<String, Long> toMap(List<String> names) {
+            private Map<String, Long> costs(int kind, List<String> numbered) {
                 Map<String, Long> out = new HashMap<>(4);
                 for (int i = 0; i < size; i++) {
-                    out.merge(names.get(numbers[i]), amounts[i], Math::addExact);
+                    if ((names[i] & 1) == kind) {
+                        out.merge(numbered.get(names[i] >>> 1), amounts[i], Math::addExact);
+                    }
                 }
-                if (addedSinceNewName) {
-                    out.merge(names.get(numbers[size - 1]), 0L, (sum, none) -> sum);
+                if (addedSinceNew[kind]) {
+                    out.merge(numbered.get(names[lastNew[kind]] >>> 1), 0L, (sum, none) -> sum);
                 }
                 return out;
             }
