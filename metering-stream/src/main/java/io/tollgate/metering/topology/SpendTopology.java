@@ -116,15 +116,9 @@ public final class SpendTopology {
         @Override
         public void process(Record<String, MeteredEvent> record) {
             MeteredEvent m = record.value();
-            SpendSlice.Key key = SpendSlice.Key.of(m.event(), m.periodTime());
-            SpendSlice.Sums sums = pending.get(key);
-            if (sums == null) {
-                sums = new SpendSlice.Sums();
-                sums.add(m); // an event that overflows leaves no slice behind
-                pending.put(key, sums);
-            } else {
-                sums.add(m);
-            }
+            // one lookup: a new slice's sums start at 0, which no one event's figures overflow, so an event that
+            // overflows (and throws) always finds its slice made before and leaves it as it was
+            pending.computeIfAbsent(SpendSlice.Key.of(m.event(), m.periodTime()), key -> new SpendSlice.Sums()).add(m);
         }
 
         private void flush(long now) {

@@ -1,6 +1,7 @@
 package io.tollgate.metering.spend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tollgate.metering.ingest.MeteredEvent;
@@ -126,6 +127,26 @@ class SpendSliceTest {
         SpendSlice.Accumulator after = new SpendSlice.Accumulator();
         after.tryAdd(key("t", "a1", "k1", "", "m1"), slice);
         assertThat(byScope(after).get("team:t")).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldTakeAnyOneEventWhenItsSliceIsNew() {
+        // Given events of every kind with figures at a long's limits
+        for (MeteredEvent.Kind kind : MeteredEvent.Kind.values()) {
+            for (long figure : new long[] {Long.MAX_VALUE, Long.MIN_VALUE, -1}) {
+                UsageEvent e = UsageEvent.newBuilder().setEventId("e").setCallId("c").setPhase(Phase.RESPONSE)
+                        .setTimestamp(Instant.ofEpochMilli(SLOT)).setApiKeyId("k").setTenant("acme").setTeam("t")
+                        .setAgent("a").setRequestedModel("m").setModel("m").setReservedCostMicros(figure)
+                        .setCostMicros(-figure).setReservedPromptTokens(figure).setPromptTokens(figure)
+                        .setReservedCompletionTokens(figure).setCompletionTokens(-figure).setReservedTokens(figure)
+                        .setTotalTokens(figure).build();
+
+                // When one is added to a new slice, Then it is taken (the pre-aggregation makes the slice first)
+                MeteredEvent m = new MeteredEvent(e, kind, SLOT, SLOT, new MeteredEvent.Notes(true, true));
+                assertThatCode(() -> new SpendSlice.Sums().add(m)).as("%s %d", kind, figure)
+                        .doesNotThrowAnyException();
+            }
+        }
     }
 
     @Test
