@@ -64,17 +64,18 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
 
     private static byte[] write(SpendDelta d) {
         byte[] tenant = d.tenant.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 4 + tenant.length + 7 * 8 + mapSize(d.costByModel) + mapSize(d.costByAgent)
-                + SpendNotes.COUNT * 8;
+        // each name encoded once, for both the size and the bytes
+        byte[][] models = names(d.costByModel);
+        byte[][] agents = names(d.costByAgent);
+        int size = 1 + 4 + tenant.length + 7 * 8 + mapSize(models) + mapSize(agents) + SpendNotes.COUNT * 8;
         ByteBuffer out = ByteBuffer.allocate(size).put(FORMAT).putInt(tenant.length).put(tenant)
                 .putLong(d.periodTime).putLong(d.eventTime).putLong(d.costMicros).putLong(d.inFlightMicros)
                 .putLong(d.requests).putLong(d.promptTokens).putLong(d.completionTokens);
-        putMap(out, d.costByModel);
-        putMap(out, d.costByAgent);
-        for (long n : d.notes.toArray()) {
-            out.putLong(n);
-        }
-        return out.array();
+        putMap(out, d.costByModel, models);
+        putMap(out, d.costByAgent, agents);
+        SpendNotes n = d.notes;
+        return out.putLong(n.abandonedCalls()).putLong(n.abandonedMicros()).putLong(n.orphanResponses())
+                .putLong(n.lateReassigned()).putLong(n.clampedEvents()).array();
     }
 
     private static SpendDelta read(ByteBuffer in) {
@@ -96,20 +97,32 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
                 byAgent, SpendNotes.fromArray(n, 0));
     }
 
-    private static int mapSize(Map<String, Long> map) {
+    /** The map's names encoded, in its iteration order. */
+    private static byte[][] names(Map<String, Long> map) {
+        byte[][] names = new byte[map.size()][];
+        int i = 0;
+        for (Map.Entry<String, Long> entry : map.entrySet()) {
+            names[i++] = entry.getKey().getBytes(StandardCharsets.UTF_8);
+        }
+        return names;
+    }
+
+    private static int mapSize(byte[][] names) {
         int size = 4;
-        for (String name : map.keySet()) {
-            size += 4 + name.getBytes(StandardCharsets.UTF_8).length + 8;
+        for (byte[] name : names) {
+            size += 4 + name.length + 8;
         }
         return size;
     }
 
-    private static void putMap(ByteBuffer out, Map<String, Long> map) {
-        out.putInt(map.size());
-        map.forEach((name, amount) -> {
-            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-            out.putInt(bytes.length).put(bytes).putLong(amount);
-        });
+    /** Writes the map in its iteration order, the order {@code names} were encoded in. */
+    private static void putMap(ByteBuffer out, Map<String, Long> map, byte[][] names) {
+        out.putInt(names.length);
+        int i = 0;
+        for (Map.Entry<String, Long> entry : map.entrySet()) {
+            byte[] name = names[i++];
+            out.putInt(name.length).put(name).putLong(entry.getValue());
+        }
     }
 
     private static Map<String, Long> map(ByteBuffer in) {

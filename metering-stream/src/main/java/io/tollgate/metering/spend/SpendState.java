@@ -5,11 +5,12 @@ import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.SpendTotal;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serde;
@@ -63,31 +64,78 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
         return Serdes.serdeFrom((topic, v) -> v == null ? null : write(v), (topic, data) -> data == null ? null : read(data));
     }
 
+    /**
+     * The layout {@link DataOutputStream} writes (strings in its modified UTF-8, {@link #read} reads them back with
+     * {@link DataInputStream#readUTF}), put straight into an array of the exact size: the spend store writes every
+     * changed total at each commit.
+     */
     private static byte[] write(SpendState v) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(v.scopeType.ordinal());
-            out.writeUTF(v.scopeId);
-            out.writeByte(v.period.ordinal());
-            out.writeUTF(v.periodKey);
-            out.writeLong(v.startMillis);
-            out.writeLong(v.endMillis);
-            out.writeUTF(v.zone);
-            for (long n : new long[] {v.costMicros, v.inFlightMicros, v.requests, v.promptTokens, v.completionTokens,
-                    v.lastEventTime}) {
-                out.writeLong(n);
-            }
-            writeMap(out, v.costByModel);
-            writeMap(out, v.costByAgent);
-            for (long n : v.notes.toArray()) {
-                out.writeLong(n);
-            }
-            out.writeUTF(v.tenant);
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        int size = 1 + utfSize(v.scopeId) + 1 + utfSize(v.periodKey) + 2 * 8 + utfSize(v.zone) + 6 * 8
+                + mapSize(v.costByModel) + mapSize(v.costByAgent) + SpendNotes.COUNT * 8 + utfSize(v.tenant);
+        ByteBuffer out = ByteBuffer.allocate(size).put((byte) v.scopeType.ordinal());
+        putUtf(out, v.scopeId);
+        out.put((byte) v.period.ordinal());
+        putUtf(out, v.periodKey);
+        out.putLong(v.startMillis).putLong(v.endMillis);
+        putUtf(out, v.zone);
+        out.putLong(v.costMicros).putLong(v.inFlightMicros).putLong(v.requests).putLong(v.promptTokens)
+                .putLong(v.completionTokens).putLong(v.lastEventTime);
+        putMap(out, v.costByModel);
+        putMap(out, v.costByAgent);
+        SpendNotes n = v.notes;
+        out.putLong(n.abandonedCalls()).putLong(n.abandonedMicros()).putLong(n.orphanResponses())
+                .putLong(n.lateReassigned()).putLong(n.clampedEvents());
+        putUtf(out, v.tenant);
+        return out.array();
+    }
+
+    private static int mapSize(Map<String, Long> map) {
+        int size = 4;
+        for (String name : map.keySet()) {
+            size += utfSize(name) + 8;
         }
+        return size;
+    }
+
+    private static void putMap(ByteBuffer out, Map<String, Long> map) {
+        out.putInt(map.size());
+        for (Map.Entry<String, Long> entry : map.entrySet()) {
+            putUtf(out, entry.getKey());
+            out.putLong(entry.getValue());
+        }
+    }
+
+    /** The length prefix and the modified UTF-8 bytes; throws, as writeUTF does, past 65,535 bytes. */
+    private static int utfSize(String s) {
+        int bytes = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || c == 0) {
+                bytes += c >= 0x800 ? 2 : 1;
+            }
+        }
+        if (bytes > 65_535) {
+            throw new UncheckedIOException(new UTFDataFormatException("a spend total's string of " + s.length()
+                    + " characters (starting '" + s.substring(0, 8) + "') encodes to " + bytes
+                    + " bytes; at most 65535 are stored"));
+        }
+        return 2 + bytes;
+    }
+
+    private static void putUtf(ByteBuffer out, String s) {
+        int start = out.position();
+        out.putShort((short) 0);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x01 && c < 0x80) {
+                out.put((byte) c);
+            } else if (c < 0x800) {
+                out.put((byte) (0xC0 | c >> 6 & 0x1F)).put((byte) (0x80 | c & 0x3F));
+            } else {
+                out.put((byte) (0xE0 | c >> 12 & 0x0F)).put((byte) (0x80 | c >> 6 & 0x3F)).put((byte) (0x80 | c & 0x3F));
+            }
+        }
+        out.putShort(start, (short) (out.position() - start - 2));
     }
 
     private static SpendState read(byte[] data) {
@@ -116,14 +164,6 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                     byModel, byAgent, last, SpendNotes.fromArray(n, 0), tenant);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeMap(DataOutputStream out, Map<String, Long> map) throws IOException {
-        out.writeInt(map.size());
-        for (Map.Entry<String, Long> entry : map.entrySet()) {
-            out.writeUTF(entry.getKey());
-            out.writeLong(entry.getValue());
         }
     }
 

@@ -116,38 +116,38 @@ public final class SpendTopology {
         @Override
         public void process(Record<String, MeteredEvent> record) {
             MeteredEvent m = record.value();
-            SpendSlice.Key key = SpendSlice.Key.of(m.event(), m.periodTime());
-            SpendSlice.Sums sums = pending.get(key);
-            if (sums == null) {
-                sums = new SpendSlice.Sums();
-                sums.add(m); // an event that overflows leaves no slice behind
-                pending.put(key, sums);
-            } else {
-                sums.add(m);
-            }
+            // one lookup: a new slice's sums start at 0, which no one event's figures overflow, so an event that
+            // overflows (and throws) always finds its slice made before and leaves it as it was
+            pending.computeIfAbsent(SpendSlice.Key.of(m.event(), m.periodTime()), key -> new SpendSlice.Sums()).add(m);
         }
 
         private void flush(long now) {
-            List<Map.Entry<SpendSlice.Key, SpendSlice.Sums>> slices = new ArrayList<>(pending.size());
-            if (!legacyDrained) {
-                slices.addAll(drainLegacy());
-                legacyDrained = true;
-            }
-            if (pending.isEmpty() && slices.isEmpty()) {
+            List<Map.Entry<SpendSlice.Key, SpendSlice.Sums>> left = legacyDrained ? List.of() : drainLegacy();
+            legacyDrained = true;
+            if (pending.isEmpty() && left.isEmpty()) {
                 return;
             }
-            slices.addAll(pending.entrySet());
             SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
-            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> entry : slices) {
-                if (!sums.tryAdd(entry.getKey(), entry.getValue())) {
-                    // a sum would overflow: send what is summed so far, then sum on from this slice
-                    forward(sums, now);
-                    sums = new SpendSlice.Accumulator();
-                    sums.tryAdd(entry.getKey(), entry.getValue());
-                }
+            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> slice : left) {
+                sums = add(sums, slice.getKey(), slice.getValue(), now);
+            }
+            for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> slice : pending.entrySet()) {
+                sums = add(sums, slice.getKey(), slice.getValue(), now);
             }
             forward(sums, now);
             pending.clear();
+        }
+
+        /** Adds a slice to {@code sums}, or, if a sum would overflow, sends what is summed so far and sums on from it. */
+        private SpendSlice.Accumulator add(SpendSlice.Accumulator sums, SpendSlice.Key key, SpendSlice.Sums slice,
+                                           long now) {
+            if (sums.tryAdd(key, slice)) {
+                return sums;
+            }
+            forward(sums, now);
+            SpendSlice.Accumulator next = new SpendSlice.Accumulator();
+            next.tryAdd(key, slice);
+            return next;
         }
 
         /**

@@ -1,18 +1,29 @@
 package io.tollgate.metering.spend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.schemas.avro.Phase;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 
 class SpendSliceTest {
 
     private static final long SLOT = 1_763_719_200_000L;
+    /** More than a scope's costs scan for (8), some of them sharing a hash bin of a small map. */
+    private static final String[] AGENTS = {"crawler", "writer", "a3", "summarizer-7", "x", "Aa", "BB", "agent-10",
+            "agent-11", "agent-12", "agent-13", "agent-14"};
+    private static final String[] MODELS = {"gpt-4o", "claude-3-5-sonnet", "mini", "o1", "llama-3.1-70b", "m1", "m2",
+            "m3", "m4", "m5"};
 
     private static SpendSlice.Key key(String team, String agent, String apiKey, String conversation, String model) {
         return new SpendSlice.Key("acme", SLOT, team, agent, apiKey, conversation, null, model);
@@ -116,5 +127,174 @@ class SpendSliceTest {
         SpendSlice.Accumulator after = new SpendSlice.Accumulator();
         after.tryAdd(key("t", "a1", "k1", "", "m1"), slice);
         assertThat(byScope(after).get("team:t")).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldTakeAnyOneEventWhenItsSliceIsNew() {
+        // Given events of every kind with figures at a long's limits
+        for (MeteredEvent.Kind kind : MeteredEvent.Kind.values()) {
+            for (long figure : new long[] {Long.MAX_VALUE, Long.MIN_VALUE, -1}) {
+                UsageEvent e = UsageEvent.newBuilder().setEventId("e").setCallId("c").setPhase(Phase.RESPONSE)
+                        .setTimestamp(Instant.ofEpochMilli(SLOT)).setApiKeyId("k").setTenant("acme").setTeam("t")
+                        .setAgent("a").setRequestedModel("m").setModel("m").setReservedCostMicros(figure)
+                        .setCostMicros(-figure).setReservedPromptTokens(figure).setPromptTokens(figure)
+                        .setReservedCompletionTokens(figure).setCompletionTokens(-figure).setReservedTokens(figure)
+                        .setTotalTokens(figure).build();
+
+                // When one is added to a new slice, Then it is taken (the pre-aggregation makes the slice first)
+                MeteredEvent m = new MeteredEvent(e, kind, SLOT, SLOT, new MeteredEvent.Notes(true, true));
+                assertThatCode(() -> new SpendSlice.Sums().add(m)).as("%s %d", kind, figure)
+                        .doesNotThrowAnyException();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseTheSameEventsAndForwardTheSameDeltasAsSumsPerScopeKeyWhenFiguresNearOverflow() {
+        // Given random commits of events over few tenants, quarter hours, scopes and models, some of whose figures
+        // are near a long's limit or the accumulator's bound for skipping the exact check
+        Serializer<SpendDelta> bytes = SpendDelta.serde().serializer();
+        int refused = 0;
+        int splits = 0;
+        int deltas = 0;
+        for (long seed = 1; seed <= 60; seed++) {
+            Random r = new Random(seed);
+            for (int commit = 0; commit < 4; commit++) {
+                Map<SpendSlice.Key, SpendSlice.Sums> pending = new LinkedHashMap<>();
+                Map<SpendSlice.Key, ScopeKeyedSlices.Sums> reference = new LinkedHashMap<>();
+                int events = r.nextInt(600);
+                for (int i = 0; i < events; i++) {
+                    MeteredEvent m = randomEvent(r);
+                    SpendSlice.Key key = SpendSlice.Key.of(m.event(), m.periodTime());
+
+                    // When each is summed into its slice by both
+                    boolean taken = take(pending, key, m);
+                    boolean takenByReference = takeByReference(reference, key, m);
+
+                    // Then both refuse the same events
+                    assertThat(taken).as("seed %d commit %d event %d", seed, commit, i).isEqualTo(takenByReference);
+                    refused += taken ? 0 : 1;
+                }
+
+                // And at the commit both forward the same deltas, in the same order, split at the same slices
+                List<List<Map.Entry<String, SpendDelta>>> sent = flush(pending);
+                List<List<Map.Entry<String, SpendDelta>>> expected = flushByReference(reference);
+                assertThat(sent).as("seed %d commit %d", seed, commit).isEqualTo(expected);
+                for (int b = 0; b < sent.size(); b++) {
+                    for (int d = 0; d < sent.get(b).size(); d++) {
+                        assertThat(bytes.serialize("t", sent.get(b).get(d).getValue()))
+                                .as("seed %d commit %d delta %d", seed, commit, d)
+                                .isEqualTo(bytes.serialize("t", expected.get(b).get(d).getValue()));
+                        deltas++;
+                    }
+                }
+                splits += Math.max(0, sent.size() - 1);
+            }
+        }
+        // the edges were reached: events refused and commits split
+        assertThat(refused).isPositive();
+        assertThat(splits).isPositive();
+        assertThat(deltas).isGreaterThan(10_000);
+    }
+
+    private static boolean take(Map<SpendSlice.Key, SpendSlice.Sums> pending, SpendSlice.Key key, MeteredEvent m) {
+        SpendSlice.Sums sums = pending.get(key);
+        try {
+            if (sums == null) {
+                sums = new SpendSlice.Sums();
+                sums.add(m);
+                pending.put(key, sums);
+            } else {
+                sums.add(m);
+            }
+            return true;
+        } catch (ArithmeticException overflow) {
+            return false;
+        }
+    }
+
+    private static boolean takeByReference(Map<SpendSlice.Key, ScopeKeyedSlices.Sums> pending, SpendSlice.Key key,
+                                           MeteredEvent m) {
+        ScopeKeyedSlices.Sums sums = pending.get(key);
+        try {
+            if (sums == null) {
+                sums = new ScopeKeyedSlices.Sums();
+                sums.add(m);
+                pending.put(key, sums);
+            } else {
+                sums.add(m);
+            }
+            return true;
+        } catch (ArithmeticException overflow) {
+            return false;
+        }
+    }
+
+    /** As the pre-aggregation sends slices on at a commit: what is summed so far when a slice would overflow. */
+    private static List<List<Map.Entry<String, SpendDelta>>> flush(Map<SpendSlice.Key, SpendSlice.Sums> pending) {
+        List<List<Map.Entry<String, SpendDelta>>> sent = new ArrayList<>();
+        SpendSlice.Accumulator sums = new SpendSlice.Accumulator();
+        for (Map.Entry<SpendSlice.Key, SpendSlice.Sums> slice : pending.entrySet()) {
+            if (!sums.tryAdd(slice.getKey(), slice.getValue())) {
+                sent.add(sums.deltas());
+                sums = new SpendSlice.Accumulator();
+                assertThat(sums.tryAdd(slice.getKey(), slice.getValue())).isTrue();
+            }
+        }
+        sent.add(sums.deltas());
+        return sent;
+    }
+
+    private static List<List<Map.Entry<String, SpendDelta>>> flushByReference(
+            Map<SpendSlice.Key, ScopeKeyedSlices.Sums> pending) {
+        List<List<Map.Entry<String, SpendDelta>>> sent = new ArrayList<>();
+        ScopeKeyedSlices.Accumulator sums = new ScopeKeyedSlices.Accumulator();
+        for (Map.Entry<SpendSlice.Key, ScopeKeyedSlices.Sums> slice : pending.entrySet()) {
+            if (!sums.tryAdd(slice.getKey(), slice.getValue())) {
+                sent.add(sums.deltas());
+                sums = new ScopeKeyedSlices.Accumulator();
+                sums.tryAdd(slice.getKey(), slice.getValue());
+            }
+        }
+        sent.add(sums.deltas());
+        return sent;
+    }
+
+    private static MeteredEvent randomEvent(Random r) {
+        long periodTime = SLOT + r.nextInt(3) * SpendSlice.SLOT_MILLIS + r.nextInt((int) SpendSlice.SLOT_MILLIS);
+        MeteredEvent.Kind kind = MeteredEvent.Kind.values()[r.nextInt(MeteredEvent.Kind.values().length)];
+        UsageEvent e = UsageEvent.newBuilder().setEventId("e").setCallId("c")
+                .setPhase(kind == MeteredEvent.Kind.REQUEST ? Phase.REQUEST : Phase.RESPONSE)
+                .setTimestamp(Instant.ofEpochMilli(periodTime + r.nextInt(5000)))
+                .setTenant(pick(r, "acme", "initech")).setTeam(pick(r, "t1", "t2", "t3"))
+                .setAgent(pick(r, AGENTS)).setApiKeyId(pick(r, "k1", "k2", "k3"))
+                .setConversationId(pick(r, null, "", "c1", "c2", "c3", "c4")).setSubAgent(pick(r, null, "", "s1", "s2"))
+                .setRequestedModel("m").setModel(pick(r, MODELS))
+                .setReservedCostMicros(figure(r)).setCostMicros(figure(r))
+                .setReservedPromptTokens(figure(r)).setPromptTokens(figure(r))
+                .setReservedCompletionTokens(figure(r)).setCompletionTokens(figure(r))
+                .setReservedTokens(figure(r)).setTotalTokens(figure(r)).build();
+        return new MeteredEvent(e, kind, periodTime, periodTime, new MeteredEvent.Notes(r.nextInt(9) == 0,
+                r.nextInt(9) == 0));
+    }
+
+    /** Mostly small, some 0; now and then near a long's limit or the bound of the quick overflow check (2^61). */
+    private static long figure(Random r) {
+        if (r.nextInt(25) != 0) {
+            return r.nextInt(4) == 0 ? 0 : r.nextInt(5_000);
+        }
+        return switch (r.nextInt(6)) {
+            case 0 -> Long.MAX_VALUE - r.nextInt(1_000);
+            case 1 -> Long.MAX_VALUE / 2 + r.nextInt(1_000);
+            case 2 -> -(Long.MAX_VALUE / 2) - r.nextInt(1_000);
+            case 3 -> (1L << 61) - 1 + r.nextInt(3);
+            case 4 -> -(1L << 61) + 1 - r.nextInt(3);
+            default -> 1L << 60;
+        };
+    }
+
+    @SafeVarargs
+    private static <T> T pick(Random r, T... values) {
+        return values[r.nextInt(values.length)];
     }
 }
