@@ -122,6 +122,9 @@ public record MeteringConfig(
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Every task reads one partition (MeteringTopologyTest), so there is no other partition to wait for; disabled,
+        // Streams skips the per-record check of every partition's buffer that waiting would need.
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         // With transactions v2 the broker verifies the first write of a transaction to each partition; a second
         // in-flight batch to that partition is refused as out of order and retried after retry.backoff.ms,
         // which adds ~100 ms to commits (KAFKA-18202). One request in flight per broker avoids the retry.

@@ -41,7 +41,8 @@ class MeteringConfigLoaderTest {
         Properties streams = config.streamsProperties();
         assertThat(streams).containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("group.protocol", "classic").containsEntry("commit.interval.ms", 100L)
-                .containsEntry("application.server", "metering-1:9100").containsEntry("security.protocol", "SSL");
+                .containsEntry("application.server", "metering-1:9100").containsEntry("security.protocol", "SSL")
+                .containsEntry("max.task.idle.ms", -1L);
     }
 
     @Test

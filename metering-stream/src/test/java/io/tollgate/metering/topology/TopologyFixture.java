@@ -34,6 +34,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -55,6 +56,7 @@ final class TopologyFixture implements AutoCloseable {
     final MeteringMetrics metrics = new MeteringMetrics(meters);
     /** Policy records the global store refused, as its dead-letter publisher got them. */
     final List<DeadLetter> policyDeadLetters = new ArrayList<>();
+    final Topology topology;
     final TopologyTestDriver driver;
     private Instant wallClock;
     final TestInputTopic<String, UsageEvent> usage;
@@ -98,7 +100,8 @@ final class TopologyFixture implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         this.wallClock = wallClock;
-        driver = new TopologyTestDriver(MeteringTopology.build(settings), props, wallClock);
+        topology = MeteringTopology.build(settings);
+        driver = new TopologyTestDriver(topology, props, wallClock);
         usage = driver.createInputTopic(Topics.USAGE, Serdes.String().serializer(), topics.usage().valueSerde().serializer());
         rawUsage = driver.createInputTopic(Topics.USAGE, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         policies = driver.createInputTopic(Topics.POLICIES, Serdes.String().serializer(),
