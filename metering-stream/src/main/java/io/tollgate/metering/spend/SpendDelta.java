@@ -2,7 +2,6 @@ package io.tollgate.metering.spend;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serde;
@@ -32,21 +31,6 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
     public SpendDelta {
         costByModel = Map.copyOf(costByModel);
         costByAgent = Map.copyOf(costByAgent);
-    }
-
-    /** Adds every entry of {@code b} to {@code a}, keeping entries that sum to 0; overflow-checked. */
-    static Map<String, Long> merge(Map<String, Long> a, Map<String, Long> b) {
-        if (b.isEmpty()) {
-            return a;
-        }
-        if (a.isEmpty()) {
-            return b;
-        }
-        // unordered, like the immutable maps the records keep: the sums are copied once more into one of those
-        Map<String, Long> sum = HashMap.newHashMap(a.size() + b.size());
-        sum.putAll(a);
-        b.forEach((name, amount) -> sum.merge(name, amount, Math::addExact));
-        return sum;
     }
 
     public static Serde<SpendDelta> serde() {

@@ -29,8 +29,8 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                          Map<String, Long> costByAgent, long lastEventTime, SpendNotes notes, String tenant) {
 
     public SpendState {
-        costByModel = Map.copyOf(costByModel);
-        costByAgent = Map.copyOf(costByAgent);
+        costByModel = Costs.copyOf(costByModel);
+        costByAgent = Costs.copyOf(costByAgent);
     }
 
     public static SpendState empty(ScopeType scopeType, String scopeId, Periods.Period period, String zone, String tenant) {
@@ -44,7 +44,7 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 Math.addExact(costMicros, d.costMicros()), Math.addExact(inFlightMicros, d.inFlightMicros()),
                 Math.addExact(requests, d.requests()), Math.addExact(promptTokens, d.promptTokens()),
                 Math.addExact(completionTokens, d.completionTokens()),
-                SpendDelta.merge(costByModel, d.costByModel()), SpendDelta.merge(costByAgent, d.costByAgent()),
+                Costs.copyOf(costByModel).plus(d.costByModel()), Costs.copyOf(costByAgent).plus(d.costByAgent()),
                 Math.max(lastEventTime, d.eventTime()), notes.plus(d.notes()), tenant);
     }
 
@@ -53,7 +53,7 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
                 .setPeriodKey(periodKey).setPeriodStartMillis(startMillis).setPeriodEndMillis(endMillis).setZone(zone)
                 .setCostMicros(costMicros).setInFlightMicros(inFlightMicros).setRequests(requests)
                 .setPromptTokens(promptTokens).setCompletionTokens(completionTokens)
-                .setCostByModel(Map.copyOf(costByModel)).setCostByAgent(Map.copyOf(costByAgent))
+                .setCostByModel(costByModel).setCostByAgent(costByAgent)
                 .setLastEventTime(lastEventTime).setUpdatedAt(updatedAt)
                 .setAbandonedCalls(notes.abandonedCalls()).setAbandonedMicros(notes.abandonedMicros())
                 .setOrphanResponses(notes.orphanResponses()).setLateReassigned(notes.lateReassigned())

@@ -2,7 +2,9 @@ package io.tollgate.metering.spend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +12,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.common.serialization.Serde;
@@ -53,6 +56,132 @@ class SpendStateTest {
                 "UTC", 0, 0, 0, 0, 0, Map.of(), Map.of(), 0, SpendNotes.NONE, "acme");
         assertThat(SERDE.serializer().serialize("t", fits)).isEqualTo(dataOutput(fits));
     }
+
+    @Test
+    void shouldSumAsTheHashMapMergeDidWhenThousandsOfRandomDeltasAreAdded() {
+        Random r = new Random(11);
+        int added = 0;
+        int overflowed = 0;
+        for (int run = 0; run < 40; run++) {
+            // Given a fresh total of one scope's day
+            SpendState state = SpendState.empty(ScopeType.TEAM, "search",
+                    new Periods.Period(PeriodType.DAY, "2026-11-21", 0, 86_400_000L), "UTC", "acme");
+            for (int i = 0; i < 150; i++) {
+                // When a random delta is added (names from a pool larger than a scanned map; amounts near the
+                // limits now and then)
+                SpendDelta delta = randomDelta(r);
+                SpendState expected;
+                try {
+                    expected = hashMapAdd(state, delta);
+                } catch (ArithmeticException overflow) {
+                    expected = null;
+                }
+                SpendState before = state;
+                Throwable thrown = catchThrowable(() -> before.add(delta));
+
+                // Then it is the total the HashMap merge gave, or, where that overflowed, it throws and the total
+                // stays as it was, in contents and in its stored bytes
+                if (expected == null) {
+                    assertThat(thrown).as("run %d delta %d", run, i).isInstanceOf(ArithmeticException.class);
+                    assertThat(state).isEqualTo(before);
+                    overflowed++;
+                    continue;
+                }
+                assertThat(thrown).as("run %d delta %d", run, i).isNull();
+                state = state.add(delta);
+                assertThat(state).as("run %d delta %d", run, i).isEqualTo(expected);
+                assertThat(state.costByModel()).isEqualTo(new HashMap<>(expected.costByModel()))
+                        .hasSameHashCodeAs(new HashMap<>(expected.costByModel()));
+                assertThat(state.costByAgent()).isEqualTo(new HashMap<>(expected.costByAgent()));
+                assertThat(SERDE.deserializer().deserialize("t", SERDE.serializer().serialize("t", state)))
+                        .isEqualTo(state);
+                assertThat(state.toAvro(1L).getCostByAgent()).isEqualTo(expected.costByAgent());
+                added++;
+            }
+        }
+        // the random deltas both added and overflowed, so both paths were checked
+        assertThat(added).isGreaterThan(4_000);
+        assertThat(overflowed).isGreaterThan(50);
+    }
+
+    @Test
+    void shouldLeaveTheTotalAsItWasWhenOneCostWouldOverflow() {
+        // Given a total whose costs of gpt-4o are near the largest long
+        SpendState state = SpendState.empty(ScopeType.TEAM, "search",
+                new Periods.Period(PeriodType.DAY, "2026-11-21", 0, 86_400_000L), "UTC", "acme")
+                .add(delta(1, Map.of("gpt-4o", Long.MAX_VALUE - 5, "mini", 3L), Map.of("crawler", 1L)));
+        SpendState before = SpendState.empty(ScopeType.TEAM, "search",
+                new Periods.Period(PeriodType.DAY, "2026-11-21", 0, 86_400_000L), "UTC", "acme")
+                .add(delta(1, Map.of("gpt-4o", Long.MAX_VALUE - 5, "mini", 3L), Map.of("crawler", 1L)));
+
+        // When a delta adds 6 to gpt-4o along with a new model
+        Throwable thrown = catchThrowable(() -> state.add(delta(0, Map.of("new", 1L, "gpt-4o", 6L), Map.of())));
+
+        // Then it throws, and the total is as it was; adding 5 still fits
+        assertThat(thrown).isInstanceOf(ArithmeticException.class);
+        assertThat(state).isEqualTo(before);
+        assertThat(state.costByModel()).containsOnlyKeys("gpt-4o", "mini");
+        assertThat(state.add(delta(0, Map.of("gpt-4o", 5L), Map.of())).costByModel())
+                .isEqualTo(Map.of("gpt-4o", Long.MAX_VALUE, "mini", 3L));
+    }
+
+    private static SpendDelta delta(long cost, Map<String, Long> byModel, Map<String, Long> byAgent) {
+        return new SpendDelta("acme", 1L, 1L, cost, 0, 1, 0, 0, byModel, byAgent, SpendNotes.NONE);
+    }
+
+    /** How {@link SpendState#add} summed before the cost maps were {@link Costs}: HashMap, putAll, merge. */
+    private static SpendState hashMapAdd(SpendState s, SpendDelta d) {
+        return new SpendState(s.scopeType(), s.scopeId(), s.period(), s.periodKey(), s.startMillis(), s.endMillis(),
+                s.zone(), Math.addExact(s.costMicros(), d.costMicros()),
+                Math.addExact(s.inFlightMicros(), d.inFlightMicros()), Math.addExact(s.requests(), d.requests()),
+                Math.addExact(s.promptTokens(), d.promptTokens()),
+                Math.addExact(s.completionTokens(), d.completionTokens()),
+                Map.copyOf(hashMapMerge(s.costByModel(), d.costByModel())),
+                Map.copyOf(hashMapMerge(s.costByAgent(), d.costByAgent())), Math.max(s.lastEventTime(), d.eventTime()),
+                s.notes().plus(d.notes()), s.tenant());
+    }
+
+    private static Map<String, Long> hashMapMerge(Map<String, Long> a, Map<String, Long> b) {
+        if (b.isEmpty()) {
+            return a;
+        }
+        if (a.isEmpty()) {
+            return b;
+        }
+        Map<String, Long> sum = HashMap.newHashMap(a.size() + b.size());
+        sum.putAll(a);
+        b.forEach((name, amount) -> sum.merge(name, amount, Math::addExact));
+        return sum;
+    }
+
+    private static SpendDelta randomDelta(Random r) {
+        return new SpendDelta("acme", r.nextLong(1_000), r.nextLong(1_000), amount(r), amount(r), r.nextInt(3),
+                r.nextInt(100), r.nextInt(100), costs(r, 4), costs(r, 20), SpendNotes.NONE);
+    }
+
+    /** Up to five names of the first {@code pool} of {@link #POOL}, each with a small, negative or huge amount. */
+    private static Map<String, Long> costs(Random r, int pool) {
+        Map<String, Long> map = new HashMap<>();
+        int n = r.nextInt(6);
+        for (int i = 0; i < n; i++) {
+            map.put(POOL.get(r.nextInt(pool)), amount(r));
+        }
+        return map;
+    }
+
+    private static long amount(Random r) {
+        return switch (r.nextInt(40)) {
+            case 0 -> Long.MAX_VALUE - r.nextInt(1_000);
+            case 1 -> Long.MIN_VALUE + r.nextInt(1_000);
+            case 2 -> Long.MAX_VALUE / 2 + r.nextInt(1_000);
+            case 3 -> 0L;
+            default -> r.nextLong(-1_000, 100_000);
+        };
+    }
+
+    private static final List<String> POOL = List.of("gpt-4o", "claude", "mini", "o1", "crawler", "writer",
+            "kräwler", "日本語", "€", "", "a\u0000b", "agent-11", "agent-12", "agent-13", "agent-14", "agent-15",
+            "agent-16", "agent-17", "agent-18", "agent-19");
 
     private static SpendState randomState(Random r) {
         return new SpendState(ScopeType.values()[r.nextInt(ScopeType.values().length)], name(r),
