@@ -6,16 +6,10 @@ import io.tollgate.metering.spend.LegacySlices;
 import io.tollgate.metering.spend.SpendDelta;
 import io.tollgate.metering.spend.SpendSlice;
 import io.tollgate.metering.spend.SpendState;
+import io.tollgate.metering.spend.SpendTargets;
 import io.tollgate.metering.store.CommitHook;
 import io.tollgate.metering.store.DeferredStore;
-import io.tollgate.policy.scope.Keys;
-import io.tollgate.policy.calendar.Calendar;
-import io.tollgate.policy.calendar.Calendars;
-import io.tollgate.policy.calendar.RecentPeriods;
-import io.tollgate.policy.calendar.Periods;
 import io.tollgate.schemas.Topics;
-import io.tollgate.schemas.avro.PeriodType;
-import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.SpendTotal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,6 +62,8 @@ public final class SpendTopology {
     public static final String PUBLISH_HOOK = "metering-spend-publish-commit";
     /** Totals held decoded per task: the (scope, period) keys being updated. */
     private static final int HELD_ENTRIES = 8_192;
+    /** Scopes whose calendars, periods and spend keys a task keeps ({@link SpendTargets}). */
+    private static final int KEPT_SCOPES = 8_192;
 
     private SpendTopology() {
     }
@@ -184,17 +180,13 @@ public final class SpendTopology {
     }
 
     private static final class SpendProcessor extends ContextualProcessor<String, SpendDelta, String, SpendTotal> {
-        private static final List<PeriodType> CALENDAR = List.of(PeriodType.DAY, PeriodType.MONTH);
-        private static final List<PeriodType> WITH_LIFETIME = List.of(PeriodType.DAY, PeriodType.MONTH, PeriodType.LIFETIME);
-
         private final TopologySettings settings;
         private KeyValueStore<String, SpendState> store;
         /** Keys changed since the last commit, in the order they first changed; published at the commit. */
         private final Set<String> unpublished = new LinkedHashSet<>();
         private KeyValueStore<String, byte[]> legacyUnpublished;
         private boolean legacyDrained;
-        private Calendars calendars;
-        private final RecentPeriods periods = new RecentPeriods();
+        private SpendTargets targets;
 
         SpendProcessor(TopologySettings settings) {
             this.settings = settings;
@@ -207,30 +199,28 @@ public final class SpendTopology {
             unpublished.clear();
             legacyUnpublished = context.getStateStore(LegacySlices.UNPUBLISHED_STORE);
             legacyDrained = false;
-            calendars = MeteringTopology.calendars(context, settings);
+            targets = new SpendTargets(MeteringTopology.calendars(context, settings), settings.policyChanges()::get,
+                    KEPT_SCOPES);
             context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             CommitHook.register(context, PUBLISH_HOOK, this::publish);
         }
 
         @Override
         public void process(Record<String, SpendDelta> record) {
-            Keys.Scope scope = Keys.parseScope(record.key());
             SpendDelta delta = record.value();
+            List<SpendTargets.Target> targets = this.targets.of(record.key(), delta.tenant(), delta.periodTime());
             // every period's new total first, so a sum that would overflow leaves them all as they were
-            List<KeyValue<String, SpendState>> next = new ArrayList<>(3);
-            for (PeriodType type : scope.type() == ScopeType.CONVERSATION ? WITH_LIFETIME : CALENDAR) {
-                // the scope's calendar: its budget's zone for this period type, else its tenant's (as budget-alerts judges it)
-                Calendar calendar = calendars.ofScope(scope.type(), scope.id(), delta.tenant(), type);
-                Periods.Period period = periods.of(calendar, type, delta.periodTime());
-                String key = Keys.spend(scope.type(), scope.id(), period.key());
-                SpendState current = store.get(key);
-                next.add(KeyValue.pair(key, (current == null
-                        ? SpendState.empty(scope.type(), scope.id(), period, calendar.zone().getId(), delta.tenant())
-                        : current).add(delta)));
+            SpendState[] next = new SpendState[targets.size()];
+            for (int i = 0; i < next.length; i++) {
+                SpendTargets.Target target = targets.get(i);
+                SpendState current = store.get(target.key());
+                next[i] = (current == null ? SpendState.empty(target.scopeType(), target.scopeId(), target.period(),
+                        target.calendar().zone().getId(), delta.tenant()) : current).add(delta);
             }
-            for (KeyValue<String, SpendState> total : next) {
-                store.put(total.key, total.value);
-                unpublished.add(total.key);
+            for (int i = 0; i < next.length; i++) {
+                String key = targets.get(i).key();
+                store.put(key, next[i]);
+                unpublished.add(key);
             }
         }
 

@@ -11,6 +11,7 @@ import io.tollgate.schemas.avro.ScopeType;
 import io.tollgate.schemas.avro.BudgetPolicy;
 import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.SpendTotal;
+import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,6 +173,47 @@ class SpendTopologyTest {
                     .doesNotContainKey("team:search@2026-11-21");
             // the month is Kiritimati's too: November still
             assertThat(out).containsKey("team:search@2026-11");
+        }
+    }
+
+    @Test
+    void shouldCountLaterCallsInTheNewZoneWhenABudgetOrTenantZoneChangesWhileRunning() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given a call of tenant acme counted on the default calendar (UTC), which the spend processor now keeps
+            fx.pipe(PricedEvents.priced(request("c1", "k1", "mini", T0, 10, 100)));
+            fx.passEmitIntervals();
+            assertThat(TopologyFixture.latest(fx.spend)).containsKey("team:search@2026-11-21")
+                    .containsKey("agent:crawler@2026-11-21");
+
+            // When team search's daily budget moves to Pacific/Kiritimati (UTC+14) and another call is made
+            fx.policies.pipeInput("budget:team:search@DAY", Policy.newBuilder().setPolicy(BudgetPolicy.newBuilder()
+                    .setScopeType(ScopeType.TEAM).setScopeId("search").setPeriod(PeriodType.DAY)
+                    .setZone("Pacific/Kiritimati").setLimitMicros(1_000_000).build()).build());
+            fx.pipe(PricedEvents.priced(request("c2", "k1", "mini", T0.plusSeconds(60), 10, 100)));
+            fx.passEmitIntervals();
+
+            // Then the team's day is Kiritimati's 2026-11-22 (10:01Z is 00:01 there), holding that call only
+            Map<String, SpendTotal> out = TopologyFixture.latest(fx.spend);
+            SpendTotal team = out.get("team:search@2026-11-22");
+            assertThat(team).isNotNull();
+            assertThat(team.getZone()).isEqualTo("Pacific/Kiritimati");
+            assertThat(team.getRequests()).isEqualTo(1);
+            assertThat(out.get("agent:crawler@2026-11-21").getRequests()).isEqualTo(2);
+
+            // When acme then moves to New York time with a 06:00 reset, and a third call is made
+            fx.policies.pipeInput("tenant:acme", Policy.newBuilder()
+                    .setPolicy(new TenantPolicy("acme", "America/New_York", 6)).build());
+            fx.pipe(PricedEvents.priced(request("c3", "k1", "mini", T0.plusSeconds(120), 10, 100)));
+            fx.passEmitIntervals();
+
+            // Then the agent's day is New York's 2026-11-20 (10:02Z is 05:02 there, before the reset), holding that
+            // call only, and its UTC day is not changed
+            out = TopologyFixture.latest(fx.spend);
+            SpendTotal agent = out.get("agent:crawler@2026-11-20");
+            assertThat(agent).isNotNull();
+            assertThat(agent.getZone()).isEqualTo("America/New_York");
+            assertThat(agent.getRequests()).isEqualTo(1);
+            assertThat(out).doesNotContainKey("agent:crawler@2026-11-21");
         }
     }
 
