@@ -55,6 +55,24 @@ final class Costs extends AbstractMap<String, Long> {
     }
 
     /**
+     * The costs of {@code names} and {@code amounts} (taken, not copied: the caller must not keep them); throws
+     * {@link IllegalArgumentException} naming a name given twice.
+     */
+    static Costs of(String[] names, long[] amounts) {
+        if (names.length == 0) {
+            return EMPTY;
+        }
+        Costs costs = new Costs(names, indexOf(names), amounts);
+        for (int i = 0; i < names.length; i++) {
+            if (costs.positionOf(Objects.requireNonNull(names[i], "a cost's name")) != i) {
+                throw new IllegalArgumentException("costs of " + names.length + " names name '" + names[i]
+                        + "' twice; each name is expected once");
+            }
+        }
+        return costs;
+    }
+
+    /**
      * These costs with every entry of {@code delta} added, entries that sum to 0 kept; an addition that would overflow
      * throws {@link ArithmeticException} (this map, being immutable, stays as it was).
      */
@@ -62,19 +80,34 @@ final class Costs extends AbstractMap<String, Long> {
         if (delta.isEmpty()) {
             return this;
         }
+        if (delta instanceof Costs costs) {
+            return plus(costs.names, costs.amounts);
+        }
+        String[] names = new String[delta.size()];
+        long[] amounts = new long[names.length];
+        int i = 0;
+        for (Map.Entry<String, Long> entry : delta.entrySet()) {
+            names[i] = entry.getKey();
+            amounts[i++] = entry.getValue();
+        }
+        return plus(names, amounts);
+    }
+
+    /** {@link #plus(Map)} of distinct {@code added} names and their {@code amounts}. */
+    private Costs plus(String[] added, long[] addedAmounts) {
         long[] sums = amounts.clone();
         String[] grown = names;
         int size = names.length;
-        // the delta's names are distinct, so a name not among this map's is added once
-        for (Map.Entry<String, Long> entry : delta.entrySet()) {
-            String name = entry.getKey();
-            long amount = entry.getValue();
+        // the added names are distinct, so a name not among this map's is added once
+        for (int i = 0; i < added.length; i++) {
+            String name = added[i];
+            long amount = addedAmounts[i];
             int at = positionOf(name);
             if (at >= 0) {
                 sums[at] = Math.addExact(sums[at], amount);
             } else {
                 if (grown == names) {
-                    grown = Arrays.copyOf(names, names.length + delta.size());
+                    grown = Arrays.copyOf(names, names.length + added.length);
                     sums = Arrays.copyOf(sums, grown.length);
                 }
                 grown[size] = name;

@@ -3,7 +3,6 @@ package io.tollgate.metering.spend;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -29,8 +28,8 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
     private static final byte FORMAT = 4;
 
     public SpendDelta {
-        costByModel = Map.copyOf(costByModel);
-        costByAgent = Map.copyOf(costByAgent);
+        costByModel = Costs.copyOf(costByModel);
+        costByAgent = Costs.copyOf(costByAgent);
     }
 
     public static Serde<SpendDelta> serde() {
@@ -109,13 +108,20 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
         }
     }
 
-    private static Map<String, Long> map(ByteBuffer in) {
+    /** Read straight into the costs a total adds: no map built to be copied. */
+    private static Costs map(ByteBuffer in) {
         int n = in.getInt();
-        Map<String, Long> map = new TreeMap<>();
-        for (int i = 0; i < n; i++) {
-            map.put(string(in), in.getLong());
+        if (n < 0 || n > in.remaining() / (4 + 8)) {
+            throw new IllegalArgumentException("spend delta names " + n + " costs in its " + in.remaining()
+                    + " bytes left; each takes at least 12");
         }
-        return map;
+        String[] names = new String[n];
+        long[] amounts = new long[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = string(in);
+            amounts[i] = in.getLong();
+        }
+        return Costs.of(names, amounts);
     }
 
     private static String string(ByteBuffer in) {

@@ -1,10 +1,13 @@
 package io.tollgate.metering.spend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 
@@ -44,5 +47,49 @@ class SpendDeltaTest {
 
         // Then it is the same delta
         assertThat(read).isEqualTo(delta);
+    }
+
+    @Test
+    void shouldReadBackEqualCostsWhenThousandsOfRandomDeltasAreEncoded() {
+        Random r = new Random(3);
+        for (int i = 0; i < 2_000; i++) {
+            // Given a delta with up to twelve models and agents (past eight, found through a hash index)
+            Map<String, Long> byModel = new HashMap<>();
+            Map<String, Long> byAgent = new HashMap<>();
+            int n = r.nextInt(13);
+            for (int j = 0; j < n; j++) {
+                byModel.put("model-" + r.nextInt(20), r.nextLong());
+                byAgent.put(r.nextBoolean() ? "agent-" + r.nextInt(20) : "ägent-" + r.nextInt(20), r.nextLong());
+            }
+            SpendDelta delta = new SpendDelta("acme", r.nextLong(), r.nextLong(), r.nextLong(), r.nextLong(),
+                    r.nextLong(), r.nextLong(), r.nextLong(), byModel, byAgent, SpendNotes.NONE);
+
+            // When it is encoded and read back
+            SpendDelta read = SERDE.deserializer().deserialize("t", SERDE.serializer().serialize("t", delta));
+
+            // Then it is the same delta, its costs those of the maps it was made of
+            assertThat(read).as("delta %d", i).isEqualTo(delta);
+            assertThat(read.costByModel()).isEqualTo(byModel);
+            assertThat(read.costByAgent()).isEqualTo(byAgent);
+        }
+    }
+
+    @Test
+    void shouldRefuseADeltaWhenItsCostsNameAModelTwiceOrCountMoreThanItsBytes() {
+        // Given the encoding of a delta with models a and b, then the same with b renamed a, and with a count of 10^9
+        byte[] bytes = SERDE.serializer().serialize("t", new SpendDelta("acme", 1L, 2L, 3L, 0L, 1L, 0L, 0L,
+                new java.util.LinkedHashMap<>(Map.of("a", 1L)), Map.of(), SpendNotes.NONE));
+        ByteBuffer twice = ByteBuffer.allocate(bytes.length + 4 + 1 + 8).put(bytes, 0, 1 + 4 + 4 + 7 * 8)
+                .putInt(2).putInt(1).put((byte) 'a').putLong(1L).putInt(1).put((byte) 'a').putLong(2L);
+        twice.put(bytes, 1 + 4 + 4 + 7 * 8 + 4 + 4 + 1 + 8, bytes.length - (1 + 4 + 4 + 7 * 8 + 4 + 4 + 1 + 8));
+        byte[] huge = bytes.clone();
+        ByteBuffer.wrap(huge).putInt(1 + 4 + 4 + 7 * 8, 1_000_000_000);
+
+        // When they are read, Then each is refused naming what is wrong
+        assertThat(SERDE.deserializer().deserialize("t", bytes).costByModel()).isEqualTo(Map.of("a", 1L));
+        assertThatThrownBy(() -> SERDE.deserializer().deserialize("t", twice.array()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' twice");
+        assertThatThrownBy(() -> SERDE.deserializer().deserialize("t", huge))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1000000000 costs");
     }
 }
