@@ -1,5 +1,6 @@
 package io.tollgate.metering.spend;
 
+import io.tollgate.schemas.serde.RepeatedStrings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -26,6 +27,11 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
 
     /** First byte of the encoding. */
     private static final byte FORMAT = 4;
+    /**
+     * The tenant, model and agent names of deltas read, decoded once and shared: the same few repeat on every delta,
+     * and a shared name is found in a total's costs by identity.
+     */
+    private static final RepeatedStrings NAMES = new RepeatedStrings(1_024);
 
     public SpendDelta {
         costByModel = Costs.copyOf(costByModel);
@@ -125,8 +131,13 @@ public record SpendDelta(String tenant, long periodTime, long eventTime, long co
     }
 
     private static String string(ByteBuffer in) {
-        byte[] bytes = new byte[in.getInt()];
-        in.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) {
+            throw new IllegalArgumentException("spend delta names a string of " + length + " bytes with "
+                    + in.remaining() + " bytes left");
+        }
+        String s = NAMES.get(in.array(), in.arrayOffset() + in.position(), length);
+        in.position(in.position() + length);
+        return s;
     }
 }

@@ -92,4 +92,35 @@ class SpendDeltaTest {
         assertThatThrownBy(() -> SERDE.deserializer().deserialize("t", huge))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1000000000 costs");
     }
+
+    @Test
+    void shouldShareTheTenantAndNamesWhenTheyRepeatAcrossDeltas() {
+        // Given two deltas of the same tenant, model and agent, encoded
+        byte[] first = SERDE.serializer().serialize("t", new SpendDelta("acme-shared", 1L, 1L, 1L, 0L, 1L, 0L, 0L,
+                Map.of("gpt-4o-shared", 1L), Map.of("crawler-shared", 1L), SpendNotes.NONE));
+        byte[] second = SERDE.serializer().serialize("t", new SpendDelta("acme-shared", 2L, 2L, 2L, 0L, 1L, 0L, 0L,
+                Map.of("gpt-4o-shared", 2L), Map.of("crawler-shared", 2L), SpendNotes.NONE));
+
+        // When both are read
+        SpendDelta a = SERDE.deserializer().deserialize("t", first);
+        SpendDelta b = SERDE.deserializer().deserialize("t", second);
+
+        // Then the second's tenant and names are the first's instances, its amounts its own
+        assertThat(b.tenant()).isSameAs(a.tenant());
+        assertThat(b.costByModel().keySet().iterator().next()).isSameAs(a.costByModel().keySet().iterator().next());
+        assertThat(b.costByAgent().keySet().iterator().next()).isSameAs(a.costByAgent().keySet().iterator().next());
+        assertThat(b.costByModel()).isEqualTo(Map.of("gpt-4o-shared", 2L));
+    }
+
+    @Test
+    void shouldRefuseADeltaWhenAStringIsLongerThanItsBytes() {
+        // Given a delta whose tenant length is past the end of its bytes
+        byte[] bytes = SERDE.serializer().serialize("t", new SpendDelta("acme", 1L, 1L, 1L, 0L, 1L, 0L, 0L,
+                Map.of(), Map.of(), SpendNotes.NONE));
+        ByteBuffer.wrap(bytes).putInt(1, bytes.length);
+
+        // When it is read, Then it is refused naming the length
+        assertThatThrownBy(() -> SERDE.deserializer().deserialize("t", bytes))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bytes.length + " bytes");
+    }
 }

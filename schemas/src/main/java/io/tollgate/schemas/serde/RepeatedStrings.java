@@ -16,10 +16,12 @@ import java.util.Arrays;
  * <p>A lookup reads the value's first and last eight bytes as two longs: they hash it in constant time and,
  * with the length, up to 16 bytes are the whole value, so such a hit costs three comparisons and no array walk.
  *
+ * <p>Used by this package's decoders and by readers of other compact encodings (metering's spend deltas).
+ *
  * <p>Safe to share between threads without locking: a slot holds an immutable {@link Entry}, whose final
  * fields every thread sees complete; threads racing on a set at worst decode a string again or drop an entry.
  */
-final class RepeatedStrings {
+public final class RepeatedStrings {
 
     /** Longer values are decoded every time: they are seldom the repeating kind and would pin memory. */
     static final int MAX_BYTES = 64;
@@ -30,7 +32,7 @@ final class RepeatedStrings {
     private final int mask;
 
     /** @param slots a power of two, at least 2 */
-    RepeatedStrings(int slots) {
+    public RepeatedStrings(int slots) {
         if (slots < 2 || Integer.bitCount(slots) != 1) {
             throw new IllegalArgumentException("slots must be a power of two of at least 2, got " + slots);
         }
@@ -38,7 +40,8 @@ final class RepeatedStrings {
         this.mask = slots - 1;
     }
 
-    String get(byte[] data, int offset, int length) {
+    /** The string of the UTF-8 bytes {@code data[offset, offset + length)}, shared with every earlier such string kept. */
+    public String get(byte[] data, int offset, int length) {
         if (length == 0) {
             return "";
         }
