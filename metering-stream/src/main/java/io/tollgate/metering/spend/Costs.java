@@ -124,6 +124,16 @@ final class Costs extends AbstractMap<String, Long> {
         return new Costs(grown, indexOf(grown), sums);
     }
 
+    /** The name at {@code position} (0 to size - 1), in the order {@link #entrySet} iterates. */
+    String name(int position) {
+        return names[position];
+    }
+
+    /** The amount of {@link #name(int)}. */
+    long amount(int position) {
+        return amounts[position];
+    }
+
     @Override
     public int size() {
         return names.length;

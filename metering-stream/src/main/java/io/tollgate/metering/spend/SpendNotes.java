@@ -20,6 +20,10 @@ public record SpendNotes(long abandonedCalls, long abandonedMicros, long orphanR
     }
 
     public SpendNotes plus(SpendNotes o) {
+        // most deltas note nothing: no new record for them
+        if ((o.abandonedCalls | o.abandonedMicros | o.orphanResponses | o.lateReassigned | o.clampedEvents) == 0) {
+            return this;
+        }
         return new SpendNotes(Math.addExact(abandonedCalls, o.abandonedCalls),
                 Math.addExact(abandonedMicros, o.abandonedMicros), Math.addExact(orphanResponses, o.orphanResponses),
                 Math.addExact(lateReassigned, o.lateReassigned), Math.addExact(clampedEvents, o.clampedEvents));

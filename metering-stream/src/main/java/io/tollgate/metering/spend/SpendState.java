@@ -89,19 +89,22 @@ public record SpendState(ScopeType scopeType, String scopeId, PeriodType period,
         return out.array();
     }
 
+    /** {@code map} is one of a total's, so {@link Costs}: read by position, no entries made. */
     private static int mapSize(Map<String, Long> map) {
+        Costs costs = Costs.copyOf(map);
         int size = 4;
-        for (String name : map.keySet()) {
-            size += utfSize(name) + 8;
+        for (int i = 0; i < costs.size(); i++) {
+            size += utfSize(costs.name(i)) + 8;
         }
         return size;
     }
 
     private static void putMap(ByteBuffer out, Map<String, Long> map) {
-        out.putInt(map.size());
-        for (Map.Entry<String, Long> entry : map.entrySet()) {
-            putUtf(out, entry.getKey());
-            out.putLong(entry.getValue());
+        Costs costs = Costs.copyOf(map);
+        out.putInt(costs.size());
+        for (int i = 0; i < costs.size(); i++) {
+            putUtf(out, costs.name(i));
+            out.putLong(costs.amount(i));
         }
     }
 

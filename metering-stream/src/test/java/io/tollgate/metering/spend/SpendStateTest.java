@@ -129,7 +129,7 @@ class SpendStateTest {
         return new SpendDelta("acme", 1L, 1L, cost, 0, 1, 0, 0, byModel, byAgent, SpendNotes.NONE);
     }
 
-    /** How {@link SpendState#add} summed before the cost maps were {@link Costs}: HashMap, putAll, merge. */
+    /** How {@link SpendState#add} summed before the cost maps were {@link Costs}: HashMap, putAll, merge; notes field by field. */
     private static SpendState hashMapAdd(SpendState s, SpendDelta d) {
         return new SpendState(s.scopeType(), s.scopeId(), s.period(), s.periodKey(), s.startMillis(), s.endMillis(),
                 s.zone(), Math.addExact(s.costMicros(), d.costMicros()),
@@ -138,7 +138,11 @@ class SpendStateTest {
                 Math.addExact(s.completionTokens(), d.completionTokens()),
                 Map.copyOf(hashMapMerge(s.costByModel(), d.costByModel())),
                 Map.copyOf(hashMapMerge(s.costByAgent(), d.costByAgent())), Math.max(s.lastEventTime(), d.eventTime()),
-                s.notes().plus(d.notes()), s.tenant());
+                new SpendNotes(Math.addExact(s.notes().abandonedCalls(), d.notes().abandonedCalls()),
+                        Math.addExact(s.notes().abandonedMicros(), d.notes().abandonedMicros()),
+                        Math.addExact(s.notes().orphanResponses(), d.notes().orphanResponses()),
+                        Math.addExact(s.notes().lateReassigned(), d.notes().lateReassigned()),
+                        Math.addExact(s.notes().clampedEvents(), d.notes().clampedEvents())), s.tenant());
     }
 
     private static Map<String, Long> hashMapMerge(Map<String, Long> a, Map<String, Long> b) {
@@ -156,7 +160,16 @@ class SpendStateTest {
 
     private static SpendDelta randomDelta(Random r) {
         return new SpendDelta("acme", r.nextLong(1_000), r.nextLong(1_000), amount(r), amount(r), r.nextInt(3),
-                r.nextInt(100), r.nextInt(100), costs(r, 4), costs(r, 20), SpendNotes.NONE);
+                r.nextInt(100), r.nextInt(100), costs(r, 4), costs(r, 20), notes(r));
+    }
+
+    /** Mostly none, as most deltas note nothing; else random counts, near a long's limits now and then. */
+    private static SpendNotes notes(Random r) {
+        if (r.nextInt(3) > 0) {
+            return new SpendNotes(0, 0, 0, 0, 0);
+        }
+        return new SpendNotes(r.nextInt(3), r.nextBoolean() ? 0 : amount(r), r.nextInt(3), r.nextInt(3),
+                r.nextInt(3));
     }
 
     /** Up to five names of the first {@code pool} of {@link #POOL}, each with a small, negative or huge amount. */
