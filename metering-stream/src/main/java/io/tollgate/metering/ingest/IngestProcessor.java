@@ -3,9 +3,9 @@ package io.tollgate.metering.ingest;
 import io.tollgate.metering.calls.CallLog;
 import io.tollgate.metering.calls.CallRecord;
 import io.tollgate.metering.dlq.DeadLetterReason;
+import io.tollgate.metering.policy.TenantCalendars;
 import io.tollgate.metering.store.CommitHook;
 import io.tollgate.metering.store.DeferredStore;
-import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.metering.topology.TopologySettings;
 import io.tollgate.policy.deadletter.DeadLetter;
@@ -79,7 +79,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private final TopologySettings settings;
     private final Stores names;
     private final Children children;
-    private final Function<ProcessorContext<?, ?>, Calendars> resolver;
+    private final Function<ProcessorContext<?, ?>, TenantCalendars> resolver;
     private final Deserializer<UsageEvent> deserializer;
     private final SchemaRegistryClient registry;
     private ProcessorContext<String, IngestResult> context;
@@ -89,11 +89,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private DeferredStore<String, Reservation> deferredPending;
     private final PendingKeys pendingKeys = new PendingKeys(KNOWN_RESERVATIONS);
     private CallLog calls;
-    private Calendars calendars;
+    private TenantCalendars calendars;
     private final RecentPeriods periods = new RecentPeriods();
 
     public IngestProcessor(TopologySettings settings, Stores names, Children children,
-                           Function<ProcessorContext<?, ?>, Calendars> resolver) {
+                           Function<ProcessorContext<?, ?>, TenantCalendars> resolver) {
         this.settings = settings;
         this.names = names;
         this.children = children;
@@ -270,7 +270,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
      * retention ago (its totals are gone from the stores), then the one containing {@code now}.
      */
     private Period period(String tenant, long time, long now) {
-        long end = periods.of(calendars.ofTenant(tenant), PeriodType.DAY, time).endMillis();
+        long end = periods.of(calendars.of(tenant), PeriodType.DAY, time).endMillis();
         if (end < now - settings.periodRetention().toMillis()) {
             settings.metrics().reassigned();
             return new Period(now, true);

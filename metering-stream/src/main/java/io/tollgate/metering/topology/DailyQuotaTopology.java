@@ -2,9 +2,9 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
+import io.tollgate.metering.policy.TenantCalendars;
 import io.tollgate.metering.store.DeferredStore;
 import io.tollgate.metering.store.JoinedKeys;
-import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.policy.calendar.Periods;
 import java.time.Duration;
@@ -50,7 +50,7 @@ public final class DailyQuotaTopology {
                 DayTotals.serde(), HELD_ENTRIES));
         return events.process(() -> new ContextualProcessor<String, QuotaUpdate, String, QuotaUpdate>() {
             private KeyValueStore<String, DayTotals> store;
-            private Calendars calendars;
+            private TenantCalendars calendars;
             private final RecentPeriods periods = new RecentPeriods();
             private final JoinedKeys dayKeys = new JoinedKeys(HELD_ENTRIES * 4, DailyQuotaTopology::dayKey);
 
@@ -58,14 +58,14 @@ public final class DailyQuotaTopology {
             public void init(ProcessorContext<String, QuotaUpdate> context) {
                 super.init(context);
                 store = context.getStateStore(DAILY_STORE);
-                calendars = MeteringTopology.calendars(context, settings);
+                calendars = MeteringTopology.tenantCalendars(context, settings);
                 context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
             }
 
             @Override
             public void process(Record<String, QuotaUpdate> record) {
                 MeteredEvent m = record.value().event();
-                Periods.Period day = periods.of(calendars.ofTenant(m.event().getTenant()),
+                Periods.Period day = periods.of(calendars.of(m.event().getTenant()),
                         io.tollgate.schemas.avro.PeriodType.DAY, m.periodTime());
                 DayTotals[] next = new DayTotals[2];
                 String[] quotas = {record.value().modelKey(), record.value().allKey()};

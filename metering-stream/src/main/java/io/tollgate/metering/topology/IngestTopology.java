@@ -65,7 +65,7 @@ public final class IngestTopology {
         KStream<String, IngestResult> results = builder
                 .stream(Topics.USAGE, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("usage-source"))
                 .process(() -> new IngestProcessor(settings, stores, children,
-                                context -> MeteringTopology.calendars(context, settings)),
+                                context -> MeteringTopology.tenantCalendars(context, settings)),
                         Named.as("ingest"), CLOCK_STORE, PENDING_STORE, CALLS_STORE, CALLS_HOOK);
         // the processor forwards each record to one of these two children by name, rather than through a split
         results.map((k, v) -> {

@@ -2,6 +2,7 @@ package io.tollgate.metering.topology;
 
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.policy.StorePolicies;
+import io.tollgate.metering.policy.TenantCalendars;
 import io.tollgate.policy.calendar.Calendar;
 import io.tollgate.policy.calendar.Calendars;
 import io.tollgate.schemas.avro.Policy;
@@ -41,6 +42,11 @@ public final class MeteringTopology {
     static Calendars calendars(ProcessorContext<?, ?> context, TopologySettings settings) {
         return calendars(context.<KeyValueStore<String, byte[]>>getStateStore(PolicyTopology.POLICY_STORE),
                 settings);
+    }
+
+    /** Tenants' calendars over the global policy store, kept while its records stay as they are. */
+    static TenantCalendars tenantCalendars(ProcessorContext<?, ?> context, TopologySettings settings) {
+        return new TenantCalendars(calendars(context, settings), settings.policyChanges()::get);
     }
 
     /** The calendars over a store of policy records as {@code PolicyTopology} keeps them (raw bytes). */

@@ -3,7 +3,7 @@ package io.tollgate.metering.topology;
 import io.tollgate.metering.daily.DayTotals;
 import io.tollgate.metering.ingest.MeteredEvent;
 import io.tollgate.metering.ingest.TimeRule;
-import io.tollgate.policy.calendar.Calendars;
+import io.tollgate.metering.policy.TenantCalendars;
 import io.tollgate.policy.calendar.RecentPeriods;
 import io.tollgate.metering.rates.Buckets;
 import io.tollgate.policy.scope.Keys;
@@ -66,7 +66,7 @@ public final class QuotaStatusTopology {
                     settings.topics().quotaStatus().valueSerde().serializer());
             private KeyValueStore<String, Buckets> rates;
             private KeyValueStore<String, DayTotals> daily;
-            private Calendars calendars;
+            private TenantCalendars calendars;
             private final RecentPeriods periods = new RecentPeriods();
             /**
              * per-commit mode: status key -> what its status owes, for the keys changed since the last commit, in
@@ -79,7 +79,7 @@ public final class QuotaStatusTopology {
                 super.init(context);
                 rates = context.getStateStore(RatesTopology.RATES_STORE);
                 daily = context.getStateStore(DailyQuotaTopology.DAILY_STORE);
-                calendars = MeteringTopology.calendars(context, settings);
+                calendars = MeteringTopology.tenantCalendars(context, settings);
                 owed.clear();
                 if (settings.statusPerCommit()) {
                     CommitHook.register(context, COMMIT_HOOK, now -> publishOwed());
@@ -125,7 +125,7 @@ public final class QuotaStatusTopology {
             }
 
             private Periods.Period day(String tenant, long streamTime) {
-                return periods.of(calendars.ofTenant(tenant), PeriodType.DAY, streamTime);
+                return periods.of(calendars.of(tenant), PeriodType.DAY, streamTime);
             }
 
             /** per-commit mode: the latest status of a key that changed, from the stores as the commit finds them. */
