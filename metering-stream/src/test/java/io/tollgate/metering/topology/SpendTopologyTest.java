@@ -5,6 +5,7 @@ import static io.tollgate.metering.topology.TopologyFixture.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.metering.PricedEvents;
+import io.tollgate.metering.dlq.DeadLetterReason;
 import io.tollgate.metering.spend.LegacySlices;
 import io.tollgate.schemas.avro.PeriodType;
 import io.tollgate.schemas.avro.ScopeType;
@@ -13,10 +14,14 @@ import io.tollgate.schemas.avro.Policy;
 import io.tollgate.schemas.avro.SpendTotal;
 import io.tollgate.schemas.avro.TenantPolicy;
 import io.tollgate.schemas.avro.UsageEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
 class SpendTopologyTest {
@@ -260,6 +265,32 @@ class SpendTopologyTest {
             assertThat(out.get("api_key:k1@2026-11-21").getCostMicros()).isEqualTo(1000);
             assertThat(fx.<byte[]>store(LegacySlices.STORE).approximateNumEntries()).isZero();
             assertThat(fx.<byte[]>store(LegacySlices.UNPUBLISHED_STORE).approximateNumEntries()).isZero();
+        }
+    }
+
+    @Test
+    void shouldDeadLetterUnreadableSpendDeltasAndKeepCountingWhenTheRepartitionTopicHoldsThem() {
+        try (TopologyFixture fx = new TopologyFixture()) {
+            // Given three records on the spend repartition topic no pre-aggregator wrote: another format, a delta cut
+            // short, and one whose cost map claims more names than its bytes hold
+            var repartition = fx.driver.createInputTopic("tollgate-metering-test-" + SpendTopology.REPARTITION
+                    + "-repartition", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+            byte[] key = "team:search".getBytes(StandardCharsets.UTF_8);
+            ByteBuffer overlong = ByteBuffer.allocate(1 + 4 + 4 + 7 * 8 + 4).put((byte) 4).putInt(4)
+                    .put("acme".getBytes(StandardCharsets.UTF_8));
+            overlong.position(overlong.position() + 7 * 8);
+            overlong.putInt(1_000_000);
+            repartition.pipeInput(new TestRecord<>(key, new byte[] {9, 1, 2}, T0));
+            repartition.pipeInput(new TestRecord<>(key, new byte[] {4, 0, 0, 0, 4, 'a'}, T0));
+            repartition.pipeInput(new TestRecord<>(key, overlong.array(), T0));
+
+            // When a valid call follows
+            fx.send(PricedEvents.priced(request("c1", "k1", "mini", T0, 10, 100)));
+
+            // Then each of the three went to the dead-letter handler as unreadable (it publishes them; PoisonRecordsIT
+            // reads them from the topic), and the call is counted
+            assertThat(fx.metrics.count(DeadLetterReason.DESERIALIZATION)).isEqualTo(3.0);
+            assertThat(TopologyFixture.latest(fx.spend).get("team:search@2026-11-21").getRequests()).isEqualTo(1);
         }
     }
 }
