@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 
@@ -168,8 +170,9 @@ class SpendSliceTest {
                     SpendSlice.Key key = SpendSlice.Key.of(m.event(), m.periodTime());
 
                     // When each is summed into its slice by both
-                    boolean taken = take(pending, key, m);
-                    boolean takenByReference = takeByReference(reference, key, m);
+                    boolean taken = take(pending, key, m, SpendSlice.Sums::new, SpendSlice.Sums::add);
+                    boolean takenByReference = take(reference, key, m, ScopeKeyedSlices.Sums::new,
+                            ScopeKeyedSlices.Sums::add);
 
                     // Then both refuse the same events
                     assertThat(taken).as("seed %d commit %d event %d", seed, commit, i).isEqualTo(takenByReference);
@@ -197,32 +200,17 @@ class SpendSliceTest {
         assertThat(deltas).isGreaterThan(10_000);
     }
 
-    private static boolean take(Map<SpendSlice.Key, SpendSlice.Sums> pending, SpendSlice.Key key, MeteredEvent m) {
-        SpendSlice.Sums sums = pending.get(key);
+    /** Sums the event into its slice (a new slice if none), as the pre-aggregator does; false if it would overflow. */
+    private static <S> boolean take(Map<SpendSlice.Key, S> pending, SpendSlice.Key key, MeteredEvent m,
+                                    Supplier<S> newSlice, BiConsumer<S, MeteredEvent> add) {
+        S sums = pending.get(key);
         try {
             if (sums == null) {
-                sums = new SpendSlice.Sums();
-                sums.add(m);
+                sums = newSlice.get();
+                add.accept(sums, m);
                 pending.put(key, sums);
             } else {
-                sums.add(m);
-            }
-            return true;
-        } catch (ArithmeticException overflow) {
-            return false;
-        }
-    }
-
-    private static boolean takeByReference(Map<SpendSlice.Key, ScopeKeyedSlices.Sums> pending, SpendSlice.Key key,
-                                           MeteredEvent m) {
-        ScopeKeyedSlices.Sums sums = pending.get(key);
-        try {
-            if (sums == null) {
-                sums = new ScopeKeyedSlices.Sums();
-                sums.add(m);
-                pending.put(key, sums);
-            } else {
-                sums.add(m);
+                add.accept(sums, m);
             }
             return true;
         } catch (ArithmeticException overflow) {
